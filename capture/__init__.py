@@ -1,0 +1,1 @@
+"""Capture: source adapters (hot folders, IMAP, web form, upload) feeding one pipeline."""

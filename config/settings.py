@@ -1,0 +1,193 @@
+"""Bannette settings: embedded defaults, everything overridable by environment variables.
+
+Every variable read here is documented in the README ("Configuration").
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from config.env import env_bool, env_int, env_list, env_secret, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env_str("BANNETTE_DATA_DIR", str(BASE_DIR / "var"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    """The configured key, or one generated once and kept in the data directory."""
+    configured = env_secret("BANNETTE_SECRET_KEY")
+    if configured:
+        return configured
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50), encoding="utf-8")
+        key_file.chmod(0o600)
+    return key_file.read_text(encoding="utf-8").strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("BANNETTE_DEBUG", False)
+ALLOWED_HOSTS = env_list("BANNETTE_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env_list("BANNETTE_CSRF_TRUSTED_ORIGINS", [])
+SESSION_COOKIE_SECURE = env_bool("BANNETTE_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_AGE = env_int("BANNETTE_SESSION_SECONDS", 8 * 3600, minimum=300)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "SAMEORIGIN"  # the mail page shows its PDF in a same-origin frame
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "courrier",
+    "capture",
+    "ocr",
+    "indexing",
+    "visa",
+    "templates_office",
+    "scanner_hotfolders",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "courrier.context_processors.bannette",
+            ],
+        },
+    },
+]
+
+
+def _database() -> dict[str, object]:
+    url = env_secret("DATABASE_URL")
+    if not url:
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(DATA_DIR / "bannette.sqlite3"),
+            # IMMEDIATE transactions + WAL let the web process and a worker share the file.
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    try:
+        config = dict(
+            dj_database_url.parse(url, conn_max_age=env_int("BANNETTE_DB_CONN_MAX_AGE", 60))
+        )
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
+    config.setdefault("TEST", {"NAME": env_str("BANNETTE_TEST_DATABASE_NAME", "test_bannette")})
+    return config
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "courrier.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", _("French")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env_str("BANNETTE_TIME_ZONE", "Europe/Paris")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+WHITENOISE_USE_FINDERS = env_bool("BANNETTE_STATIC_FINDERS", True)
+MEDIA_ROOT = DATA_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# Celery: with no broker, tasks run in-process at call time (embedded mode).
+CELERY_BROKER_URL = env_secret("CELERY_BROKER_URL")
+CELERY_RESULT_BACKEND = env_secret("CELERY_RESULT_BACKEND") or CELERY_BROKER_URL or None
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "verify-journal-nightly": {
+        "task": "courrier.tasks.verify_journal_task",
+        "schedule": 24 * 3600.0,
+    },
+}
+
+EMAIL_HOST = env_str("BANNETTE_SMTP_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("BANNETTE_SMTP_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("BANNETTE_SMTP_USER")
+EMAIL_HOST_PASSWORD = env_secret("BANNETTE_SMTP_PASSWORD")
+EMAIL_USE_TLS = env_bool("BANNETTE_SMTP_STARTTLS", False)
+DEFAULT_FROM_EMAIL = env_str("BANNETTE_FROM_EMAIL", "courrier@localhost")
+
+# Domain settings.
+BANNETTE_ORGANISATION_NAME = env_str("BANNETTE_ORGANISATION_NAME", "Mairie de Villedieu")
+BANNETTE_CHRONO_PREFIX = env_str("BANNETTE_CHRONO_PREFIX", "VDL")
+BANNETTE_CHRONO_PATTERN = env_str(
+    "BANNETTE_CHRONO_PATTERN", "{prefix}/{year}/{category}/{counter:06d}"
+)
+BANNETTE_PAGE_SIZE = env_int("BANNETTE_PAGE_SIZE", 25, minimum=5)
+BANNETTE_DUE_SOON_DAYS = env_int("BANNETTE_DUE_SOON_DAYS", 3, minimum=0)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("BANNETTE_LOG_LEVEL", "INFO")},
+}

@@ -1,0 +1,86 @@
+"""Shared fixtures: a small town-hall organisation and one user per persona.
+
+Tree:  MAIRIE > DGS > {COUR, ST > VOIR, URBA, VASSO}
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+
+from courrier.models import Entity, Role, User
+from courrier.tests.factories import EntityFactory, UserFactory
+
+
+@dataclass
+class Organisation:
+    mairie: Entity
+    dgs: Entity
+    courrier: Entity
+    st: Entity
+    voirie: Entity
+    urbanisme: Entity
+    vasso: Entity
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def org(db) -> Organisation:
+    mairie = EntityFactory.create(code="MAIRIE", label="Mairie")
+    dgs = EntityFactory.create(code="DGS", label="Direction générale", parent=mairie)
+    st = EntityFactory.create(code="ST", label="Services techniques", parent=dgs)
+    return Organisation(
+        mairie=mairie,
+        dgs=dgs,
+        courrier=EntityFactory.create(code="COUR", label="Courrier", parent=dgs),
+        st=st,
+        voirie=EntityFactory.create(code="VOIR", label="Voirie", parent=st),
+        urbanisme=EntityFactory.create(code="URBA", label="Urbanisme", parent=dgs),
+        vasso=EntityFactory.create(code="VASSO", label="Vie associative", parent=dgs),
+    )
+
+
+@pytest.fixture
+def clerk(org) -> User:
+    return UserFactory.create(username="clerk", primary_entity=org.courrier, roles=[Role.CLERK])
+
+
+@pytest.fixture
+def agent(org) -> User:
+    return UserFactory.create(username="agent", primary_entity=org.voirie, roles=[Role.AGENT])
+
+
+@pytest.fixture
+def urbanisme_agent(org) -> User:
+    return UserFactory.create(username="urba", primary_entity=org.urbanisme, roles=[Role.AGENT])
+
+
+@pytest.fixture
+def manager(org) -> User:
+    return UserFactory.create(username="manager", primary_entity=org.st, roles=[Role.MANAGER])
+
+
+@pytest.fixture
+def archivist(org) -> User:
+    return UserFactory.create(username="archivist", primary_entity=org.dgs, roles=[Role.ARCHIVIST])
+
+
+@pytest.fixture
+def outsider(org) -> User:
+    return UserFactory.create(username="outsider", primary_entity=org.vasso, roles=[Role.AGENT])
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = os.environ.get("BANNETTE_TEST_REDIS_URL")
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI must provide Redis (BANNETTE_TEST_REDIS_URL)")
+        pytest.skip("Redis not reachable on this machine (./dev test sets BANNETTE_TEST_REDIS_URL)")
+    return url

@@ -1,0 +1,1 @@
+"""The mail core: organisation, document types, mail, contacts, baskets, journal."""

@@ -1,0 +1,101 @@
+"""Administration screens for the reference data (entities, types, baskets, users...)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from courrier import models
+from courrier.services.contacts import refresh_normalized
+
+
+@admin.register(models.Entity)
+class EntityAdmin(admin.ModelAdmin):
+    list_display = ("code", "label", "entity_type", "parent", "active")
+    list_filter = ("entity_type", "active")
+    search_fields = ("code", "label", "short_label")
+    autocomplete_fields = ("parent",)
+
+
+@admin.register(models.User)
+class BannetteUserAdmin(UserAdmin):
+    list_display = ("username", "first_name", "last_name", "primary_entity", "is_active")
+    list_filter = ("groups", "is_active", "primary_entity")
+    fieldsets = (
+        *(UserAdmin.fieldsets or ()),
+        (_("Organisation"), {"fields": ("primary_entity", "entities")}),
+    )
+    filter_horizontal = ("groups", "user_permissions", "entities")
+
+
+@admin.register(models.DocumentType)
+class DocumentTypeAdmin(admin.ModelAdmin):
+    list_display = ("code", "label", "category", "delay_days", "delay_unit", "processing_mode")
+    list_filter = ("category", "processing_mode", "active")
+    search_fields = ("code", "label")
+
+
+@admin.register(models.CustomField)
+class CustomFieldAdmin(admin.ModelAdmin):
+    list_display = ("code", "label", "field_type", "required")
+    filter_horizontal = ("document_types",)
+
+
+class ContactAddressInline(admin.StackedInline):
+    model = models.ContactAddress
+    extra = 0
+
+
+@admin.register(models.Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "kind", "email", "city", "active")
+    list_filter = ("kind", "active")
+    search_fields = ("last_name", "first_name", "organisation_name", "email", "normalized_name")
+    inlines = [ContactAddressInline]
+    exclude = ("merged_into",)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        refresh_normalized(obj)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(models.Basket)
+class BasketAdmin(admin.ModelAdmin):
+    list_display = ("code", "label", "position", "active")
+    filter_horizontal = ("roles",)
+
+
+@admin.register(models.AttachmentKind)
+class AttachmentKindAdmin(admin.ModelAdmin):
+    list_display = ("code", "label", "has_chrono_number", "chrono_suffix")
+
+
+@admin.register(models.Keyword)
+class KeywordAdmin(admin.ModelAdmin):
+    search_fields = ("label",)
+
+
+@admin.register(models.JournalEvent)
+class JournalEventAdmin(admin.ModelAdmin):
+    """Read-only: the journal is append-only."""
+
+    list_display = ("seq", "timestamp", "actor_name", "on_behalf_of_name", "action", "object_type")
+    list_filter = ("action",)
+    search_fields = ("actor_name", "object_id", "action")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[models.JournalEvent]:
+        return super().get_queryset(request).order_by("-seq")

@@ -1,0 +1,143 @@
+"""Basket criteria: validated from JSON, compiled to one ORM query inside the user's perimeter."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from courrier.models import (
+    Basket,
+    Category,
+    DiffusionListEntry,
+    Mail,
+    MailStatus,
+    User,
+)
+from courrier.selectors import descendant_ids, user_entity_ids, visible_mails
+from visa.models import VisaStep, VisaStepRole, VisaStepState
+
+ENTITY_SCOPES = ("mine", "mine_and_below", "primary", "all")
+DIFFUSION_ROLES = ("recipient", "copy")
+DEADLINE_STATES = ("late", "due_soon", "on_time", "no_due_date")
+AWAITING = ("visa", "signature")
+
+
+class InvalidCriteria(ValueError):
+    pass
+
+
+def _choice(data: dict[str, Any], key: str, allowed: tuple[str, ...]) -> str | None:
+    value = data.get(key)
+    if value is not None and value not in allowed:
+        raise InvalidCriteria(f"{key} must be one of {', '.join(allowed)} (got {value!r})")
+    return value
+
+
+def _choices(data: dict[str, Any], key: str, allowed: set[str]) -> list[str]:
+    values = data.get(key, [])
+    if not isinstance(values, list) or any(v not in allowed for v in values):
+        raise InvalidCriteria(f"{key} must be a list among {', '.join(sorted(allowed))}")
+    return values
+
+
+@dataclass(frozen=True)
+class BasketCriteria:
+    statuses: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    entity_scope: str = "all"
+    diffusion_role: str | None = None
+    assigned_to_me: bool | None = None
+    deadline_state: str | None = None
+    awaiting_my: str | None = None
+
+    @classmethod
+    def from_json(cls, data: Any) -> BasketCriteria:
+        if not isinstance(data, dict):
+            raise InvalidCriteria("criteria must be a JSON object")
+        unknown = set(data) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise InvalidCriteria(f"unknown criteria: {', '.join(sorted(unknown))}")
+        assigned = data.get("assigned_to_me")
+        if assigned is not None and not isinstance(assigned, bool):
+            raise InvalidCriteria("assigned_to_me must be true, false or null")
+        return cls(
+            statuses=_choices(data, "statuses", set(MailStatus.values)),
+            categories=_choices(data, "categories", set(Category.values)),
+            entity_scope=_choice(data, "entity_scope", ENTITY_SCOPES) or "all",
+            diffusion_role=_choice(data, "diffusion_role", DIFFUSION_ROLES),
+            assigned_to_me=assigned,
+            deadline_state=_choice(data, "deadline_state", DEADLINE_STATES),
+            awaiting_my=_choice(data, "awaiting_my", AWAITING),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v not in (None, [], "all")}
+
+
+def _scope_entity_ids(user: User, scope: str) -> set[int] | None:
+    if scope == "all":
+        return None
+    if scope == "primary":
+        return {user.primary_entity_id} if user.primary_entity_id else set()
+    own = user_entity_ids(user)
+    return descendant_ids(own) if scope == "mine_and_below" else set(own)
+
+
+def _deadline_q(state: str, today: datetime.date) -> Q:
+    if state == "no_due_date":
+        return Q(due_date__isnull=True)
+    if state == "late":
+        return Q(due_date__lt=today)
+    soon = today + datetime.timedelta(days=settings.BANNETTE_DUE_SOON_DAYS)
+    due_soon = Q(due_date__gte=today) & (Q(reminder_date__lte=today) | Q(due_date__lte=soon))
+    if state == "due_soon":
+        return due_soon
+    return Q(due_date__gte=today) & ~due_soon
+
+
+def criteria_q(criteria: BasketCriteria, user: User) -> Q:
+    q = Q()
+    if criteria.statuses:
+        q &= Q(status__in=criteria.statuses)
+    if criteria.categories:
+        q &= Q(category__in=criteria.categories)
+    entity_ids = _scope_entity_ids(user, criteria.entity_scope)
+    if criteria.diffusion_role:
+        entries = DiffusionListEntry.objects.filter(
+            mail=OuterRef("pk"), role=criteria.diffusion_role
+        )
+        who = Q(user=user) if entity_ids is None else Q(user=user) | Q(entity_id__in=entity_ids)
+        q &= Q(Exists(entries.filter(who)))
+    elif entity_ids is not None:
+        q &= Q(destination_entity_id__in=entity_ids)
+    if criteria.assigned_to_me is True:
+        q &= Q(assignee=user)
+    elif criteria.assigned_to_me is False:
+        q &= Q(assignee__isnull=True)
+    if criteria.deadline_state:
+        q &= _deadline_q(criteria.deadline_state, timezone.localdate())
+    if criteria.awaiting_my:
+        role = VisaStepRole.VISA if criteria.awaiting_my == "visa" else VisaStepRole.SIGNATURE
+        steps = VisaStep.objects.filter(
+            mail=OuterRef("pk"), user=user, role=role, state=VisaStepState.CURRENT
+        )
+        q &= Q(Exists(steps))
+    return q
+
+
+def baskets_for(user: User) -> QuerySet[Basket]:
+    """Active baskets of the user's roles (all of them for a superuser)."""
+    baskets = Basket.objects.filter(active=True)
+    if not user.is_superuser:
+        baskets = baskets.filter(roles__in=user.groups.all()).distinct()
+    return baskets.order_by("position", "label")
+
+
+def basket_mails(basket: Basket, user: User) -> QuerySet[Mail]:
+    criteria = BasketCriteria.from_json(basket.criteria)
+    return visible_mails(user).filter(criteria_q(criteria, user))

@@ -1,0 +1,324 @@
+"""The demo organisation: a town hall with its services, personas, document types and mail."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from courrier.letters import render_letter, thumbnail_png
+from courrier.models import (
+    AttachmentKind,
+    Channel,
+    Contact,
+    ContactAddress,
+    ContactKind,
+    DelayUnit,
+    DiffusionRole,
+    DocumentType,
+    Entity,
+    EntityType,
+    Mail,
+    Priority,
+    ProcessingMode,
+    Role,
+    User,
+)
+from courrier.services import circulation, contacts
+from courrier.services import mail as mail_services
+from visa.models import VisaStepRole
+from visa.services import start_visa_circuit
+
+DEMO_PASSWORD = "bannette-demo"
+
+# code, label, short label, type, parent code
+ENTITIES = [
+    ("MAIRIE", "Mairie de Villedieu", "Mairie", EntityType.DIRECTION, None),
+    ("DGS", "Direction générale des services", "DGS", EntityType.DIRECTION, "MAIRIE"),
+    ("CAB", "Cabinet du Maire", "Cabinet", EntityType.SERVICE, "MAIRIE"),
+    ("COUR", "Service Courrier", "Courrier", EntityType.OFFICE, "DGS"),
+    ("ETCIV", "État civil", "État civil", EntityType.SERVICE, "DGS"),
+    ("ST", "Services techniques", "Services techniques", EntityType.DIRECTION, "DGS"),
+    ("VOIR", "Voirie", "Voirie", EntityType.SERVICE, "ST"),
+    ("URBA", "Urbanisme", "Urbanisme", EntityType.SERVICE, "DGS"),
+    ("FIN", "Finances", "Finances", EntityType.SERVICE, "DGS"),
+    ("VASSO", "Vie associative", "Vie associative", EntityType.SERVICE, "DGS"),
+]
+
+
+@dataclass(frozen=True)
+class Persona:
+    username: str
+    first_name: str
+    last_name: str
+    role: str
+    entity: str
+    description: str
+
+
+PERSONAS = [
+    Persona("c.martin", "Claire", "Martin", Role.CLERK, "COUR", "mail-room clerk"),
+    Persona("a.durand", "Antoine", "Durand", Role.AGENT, "VOIR", "agent, Voirie"),
+    Persona("l.leroy", "Lucie", "Leroy", Role.AGENT, "URBA", "agent, Urbanisme"),
+    Persona("e.roux", "Emma", "Roux", Role.AGENT, "ETCIV", "agent, État civil"),
+    Persona("v.petit", "Victor", "Petit", Role.AGENT, "VASSO", "agent, Vie associative"),
+    Persona("m.bernard", "Marc", "Bernard", Role.MANAGER, "ST", "manager, Services techniques"),
+    Persona("s.lambert", "Sophie", "Lambert", Role.ARCHIVIST, "DGS", "archivist"),
+    Persona("admin", "Alice", "Admin", Role.ADMINISTRATOR, "DGS", "administrator"),
+]
+
+# code, label, delay, unit, reminder before, reminder after, mode, retention, default entity
+DOCUMENT_TYPES = [
+    ("reclamation", "Réclamation", 30, DelayUnit.CALENDAR_DAYS, 7, 7, "normal", "P5Y", None),
+    ("acte-etat-civil", "Demande d'acte d'état civil", 10, DelayUnit.WORKING_DAYS, 3, 2, "sve",
+     "P2Y", "ETCIV"),
+    ("subvention", "Demande de subvention", 60, DelayUnit.CALENDAR_DAYS, 10, 15, "normal", "P10Y",
+     "VASSO"),
+    ("rapo", "Recours administratif préalable", 60, DelayUnit.CALENDAR_DAYS, 15, 0,
+     ProcessingMode.SVR, "P10Y", None),
+    ("facture", "Facture", 30, DelayUnit.CALENDAR_DAYS, 5, 5, "normal", "P10Y", "FIN"),
+    ("candidature", "Candidature", 30, DelayUnit.CALENDAR_DAYS, 7, 7, "normal", "P2Y", "DGS"),
+    ("signalement", "Signalement", 8, DelayUnit.WORKING_DAYS, 2, 2, "normal", "P5Y", "VOIR"),
+    ("invitation", "Invitation", 15, DelayUnit.CALENDAR_DAYS, 3, 0, "normal", "P1Y", "CAB"),
+]  # fmt: skip
+
+
+def _entities() -> dict[str, Entity]:
+    found: dict[str, Entity] = {}
+    for code, label, short, kind, parent in ENTITIES:
+        found[code], _ = Entity.objects.update_or_create(
+            code=code,
+            defaults={
+                "label": label,
+                "short_label": short,
+                "entity_type": kind,
+                "parent": found.get(parent) if parent else None,
+                "email": f"{code.lower()}@villedieu.example",
+            },
+        )
+    return found
+
+
+def _users(entities: dict[str, Entity]) -> dict[str, User]:
+    users: dict[str, User] = {}
+    for p in PERSONAS:
+        user, _ = User.objects.update_or_create(
+            username=p.username,
+            defaults={
+                "first_name": p.first_name,
+                "last_name": p.last_name,
+                "email": f"{p.username}@villedieu.example",
+                "primary_entity": entities[p.entity],
+                "is_staff": p.role == Role.ADMINISTRATOR,
+                "is_superuser": p.role == Role.ADMINISTRATOR,
+            },
+        )
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        user.groups.set([Group.objects.get(name=p.role)])
+        users[p.username] = user
+    return users
+
+
+def _document_types(entities: dict[str, Entity]) -> dict[str, DocumentType]:
+    types: dict[str, DocumentType] = {}
+    for code, label, delay, unit, before, after, mode, retention, entity in DOCUMENT_TYPES:
+        types[code], _ = DocumentType.objects.update_or_create(
+            code=code,
+            defaults={
+                "label": label,
+                "delay_days": delay,
+                "delay_unit": unit,
+                "reminder1_days_before": before,
+                "reminder2_days_after": after,
+                "processing_mode": mode,
+                "retention_duration": retention,
+                "default_entity": entities[entity] if entity else None,
+            },
+        )
+    return types
+
+
+def _contacts(actor: User) -> dict[str, Contact]:
+    dupont = Contact(
+        kind=ContactKind.PERSON,
+        civility="M.",
+        first_name="Jean",
+        last_name="Dupont",
+        email="jean.dupont@example.org",
+        address_line1="12 rue des Lilas",
+        postcode="00100",
+        city="Villedieu",
+    )
+    asv = Contact(
+        kind=ContactKind.ORGANISATION,
+        organisation_name="Association sportive de Villedieu",
+        email="contact@asv.example.org",
+        address_line1="3 avenue du Stade",
+        postcode="00100",
+        city="Villedieu",
+    )
+    lumiere = Contact(
+        kind=ContactKind.ORGANISATION,
+        organisation_name="Lumière Services SARL",
+        email="facturation@lumiere.example.com",
+        address_line1="ZA des Prés",
+        postcode="00200",
+        city="Bourg-Neuf",
+    )
+    garcia = Contact(
+        kind=ContactKind.PERSON,
+        civility="Mme",
+        first_name="Inès",
+        last_name="Garcia",
+        email="ines.garcia@example.net",
+        address_line1="5 chemin des Vignes",
+        postcode="00100",
+        city="Villedieu",
+    )
+    found = {}
+    for key, contact in (
+        ("dupont", dupont),
+        ("asv", asv),
+        ("lumiere", lumiere),
+        ("garcia", garcia),
+    ):
+        found[key] = contacts.save_contact(actor=actor, contact=contact)
+    ContactAddress.objects.create(
+        contact=asv,
+        label="Bureau",
+        civility="M.",
+        first_name="Paul",
+        last_name="Girard",
+        function="Président",
+    )
+    return found
+
+
+def _letter(sender: Contact, body: str) -> tuple[mail_services.IncomingFile, str, bytes]:
+    """A scanned-looking letter from `sender`: (PDF original, its text, PNG thumbnail)."""
+    lines = [sender.display_name, *sender.address_block(), "", "Monsieur le Maire,", body,
+             "Veuillez agréer, Monsieur le Maire, mes salutations distinguées."]  # fmt: skip
+    page = render_letter(lines)
+    buffer = io.BytesIO()
+    page.save(buffer, "PDF", resolution=150)
+    original = mail_services.IncomingFile("courrier.pdf", buffer.getvalue(), "application/pdf")
+    return original, "\n".join(lines), thumbnail_png(page)
+
+
+# subject, sender key, body, document type, channel, days ago, priority, confidential
+MAILS = [
+    ("Nid-de-poule dangereux rue des Lilas", "dupont",
+     "Je vous signale un nid-de-poule profond devant le 12 rue des Lilas, dangereux pour les cyclistes.",
+     None, Channel.PAPER, 1, Priority.HIGH, False),
+    ("Demande de copie intégrale d'acte de naissance", "garcia",
+     "Je sollicite une copie intégrale de mon acte de naissance pour un dossier de mariage.",
+     "acte-etat-civil", Channel.WEB_FORM, 3, Priority.NORMAL, False),
+    ("Éclairage public en panne avenue du Stade", "asv",
+     "Les lampadaires de l'avenue du Stade sont éteints depuis trois semaines.",
+     "reclamation", Channel.EMAIL, 40, Priority.NORMAL, False),
+    ("Demande de subvention pour le tournoi de printemps", "asv",
+     "Notre association sollicite une subvention de 2 500 euros pour le tournoi de printemps.",
+     "subvention", Channel.PAPER, 12, Priority.NORMAL, False),
+    ("Facture de maintenance de l'éclairage", "lumiere",
+     "Veuillez trouver ci-joint notre facture n° 2026-118 relative à la maintenance.",
+     "facture", Channel.EMAIL, 8, Priority.NORMAL, False),
+    ("Recours gracieux contre le refus de permis de construire", "dupont",
+     "Je forme un recours gracieux contre l'arrêté de refus de mon permis de construire.",
+     "rapo", Channel.PAPER, 5, Priority.HIGH, True),
+    ("Invitation à l'assemblée générale de l'association", "asv",
+     "Nous avons le plaisir de vous inviter à notre assemblée générale annuelle.",
+     "invitation", Channel.PAPER, 30, Priority.LOW, False),
+]  # fmt: skip
+
+
+def _register(
+    clerk: User,
+    people: dict[str, Contact],
+    types: dict[str, DocumentType],
+    spec: tuple[str, str, str, str | None, str, int, str, bool],
+) -> Mail:
+    subject, sender, body, doctype, channel, days_ago, priority, confidential = spec
+    original, text, thumbnail = _letter(people[sender], body)
+    mail = mail_services.register_mail(
+        actor=clerk,
+        subject=subject,
+        channel=channel,
+        arrival_date=timezone.localdate() - datetime.timedelta(days=days_ago),
+        document_type=types[doctype] if doctype else None,
+        priority=priority,
+        confidential=confidential,
+        senders=[people[sender]],
+        original=original,
+        text=text,
+        page_count=1,
+    )
+    mail_services.store_renditions(mail=mail, thumbnail=thumbnail)
+    return mail
+
+
+def _circulate(mails: list[Mail], users: dict[str, User], entities: dict[str, Entity],
+               types: dict[str, DocumentType]) -> None:  # fmt: skip
+    """Move the demo mail along: qualified, assigned, noted, in copy, in visa, closed."""
+    clerk = users["c.martin"]
+    _, acte, eclairage, subvention, facture, recours, invitation = mails
+    for mail, entity in ((acte, "ETCIV"), (eclairage, "VOIR"), (subvention, "VASSO"),
+                         (facture, "FIN"), (recours, "URBA"), (invitation, "CAB")):  # fmt: skip
+        assert mail.document_type is not None
+        mail_services.qualify_mail(
+            actor=clerk,
+            mail=mail,
+            document_type=mail.document_type,
+            destination_entity=entities[entity],
+        )
+    mail_services.assign_mail(actor=users["a.durand"], mail=eclairage, assignee=users["a.durand"])
+    circulation.add_diffusion_entry(
+        actor=clerk, mail=eclairage, role=DiffusionRole.COPY, entity=entities["URBA"]
+    )
+    circulation.add_note(
+        actor=users["a.durand"],
+        mail=eclairage,
+        text="Intervention de l'entreprise prévue, devis demandé.",
+    )
+    circulation.add_note(
+        actor=users["a.durand"],
+        mail=eclairage,
+        text="Réservé à la Voirie : litige en cours avec le prestataire.",
+        restricted_to=[entities["VOIR"]],
+    )
+    start_visa_circuit(
+        actor=users["a.durand"], mail=eclairage, steps=[(users["m.bernard"], VisaStepRole.VISA)]
+    )
+    mail_services.assign_mail(actor=users["e.roux"], mail=acte, assignee=users["e.roux"])
+    mail_services.link_mails(actor=users["admin"], mail=eclairage, other=facture)
+    mail_services.close_mail(
+        actor=users["admin"],
+        mail=invitation,
+        comment="Invitation transmise au Cabinet, sans suite.",
+    )
+
+
+@transaction.atomic
+def load_demo() -> bool:
+    """Load the demo organisation; False when it is already there (users are reset)."""
+    entities = _entities()
+    users = _users(entities)
+    types = _document_types(entities)
+    AttachmentKind.objects.get_or_create(code="simple", defaults={"label": "Pièce jointe"})
+    AttachmentKind.objects.get_or_create(
+        code="transmission",
+        defaults={"label": "Transmission", "has_chrono_number": True, "chrono_suffix": "T"},
+    )
+    AttachmentKind.objects.get_or_create(
+        code="reply_draft", defaults={"label": "Projet de réponse"}
+    )
+    if Mail.objects.exists():
+        return False
+    people = _contacts(users["c.martin"])
+    mails = [_register(users["c.martin"], people, types, spec) for spec in MAILS]
+    _circulate(mails, users, entities, types)
+    return True

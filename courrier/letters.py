@@ -1,0 +1,51 @@
+"""Render a simple letter page to PDF and PNG thumbnail (demo data and test fixtures)."""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+DPI = 150
+A4_PIXELS = (1240, 1754)  # 210 x 297 mm at 150 dpi
+_FONT_PATHS = [
+    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+    Path("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf"),
+]
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    for path in _FONT_PATHS:
+        if path.exists():
+            return ImageFont.truetype(str(path), size)
+    return ImageFont.load_default(size=size)
+
+
+def render_letter(lines: list[str]) -> Image.Image:
+    """One A4 page with the given paragraphs, wrapped, black on white."""
+    page = Image.new("L", A4_PIXELS, 255)
+    draw = ImageDraw.Draw(page)
+    font = _font(26)
+    y = 140
+    for paragraph in lines:
+        for line in textwrap.wrap(paragraph, width=70) or [""]:
+            draw.text((130, y), line, fill=0, font=font)
+            y += 40
+        y += 18
+    return page
+
+
+def letter_pdf(lines: list[str]) -> bytes:
+    buffer = io.BytesIO()
+    render_letter(lines).save(buffer, "PDF", resolution=DPI)
+    return buffer.getvalue()
+
+
+def thumbnail_png(page: Image.Image, width: int = 240) -> bytes:
+    thumb = page.copy()
+    thumb.thumbnail((width, width * 2))
+    buffer = io.BytesIO()
+    thumb.save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()

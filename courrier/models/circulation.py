@@ -1,0 +1,146 @@
+"""What travels with a mail: diffusion list, notes, attachments and their versions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class DiffusionRole(models.TextChoices):
+    RECIPIENT = "recipient", _("Recipient")
+    COPY = "copy", _("Copy")
+
+
+class DiffusionListEntry(models.Model):
+    """One line of a mail's diffusion list: an entity or a user, as recipient or in copy."""
+
+    mail = models.ForeignKey(
+        "courrier.Mail", on_delete=models.CASCADE, related_name="diffusion_entries"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=DiffusionRole.choices)
+    entity = models.ForeignKey(
+        "courrier.Entity", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="diffusion_entries",
+    )
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    added_at = models.DateTimeField(_("added at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("diffusion list entry")
+        verbose_name_plural = _("diffusion list")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(entity__isnull=False, user__isnull=True)
+                | Q(entity__isnull=True, user__isnull=False),
+                name="diffusion_entity_xor_user",
+            ),
+            models.UniqueConstraint(
+                fields=["mail"], condition=Q(role="recipient"), name="one_recipient_per_mail"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}: {self.entity or self.user}"
+
+
+class Note(models.Model):
+    """An annotation; when restricted, only members of the chosen entities (and its author) see it."""
+
+    mail = models.ForeignKey("courrier.Mail", on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notes"
+    )
+    text = models.TextField(_("text"))
+    restricted_to = models.ManyToManyField(
+        "courrier.Entity", verbose_name=_("visible only to"), blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class AttachmentKind(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    label = models.CharField(_("label"), max_length=100)
+    has_chrono_number = models.BooleanField(
+        _("gets its own chrono number"),
+        default=False,
+        help_text=_("The mail's chrono number followed by a suffix, e.g. -T1."),
+    )
+    chrono_suffix = models.CharField(_("chrono suffix letter"), max_length=4, blank=True)
+
+    class Meta:
+        verbose_name = _("attachment kind")
+        verbose_name_plural = _("attachment kinds")
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Attachment(models.Model):
+    mail = models.ForeignKey("courrier.Mail", on_delete=models.CASCADE, related_name="attachments")
+    kind = models.ForeignKey(AttachmentKind, on_delete=models.PROTECT, related_name="attachments")
+    title = models.CharField(_("title"), max_length=300)
+    chrono_number = models.CharField(
+        _("chrono number"), max_length=80, unique=True, null=True, blank=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def current_version(self) -> AttachmentVersion | None:
+        return self.versions.order_by("-number").first()
+
+
+def attachment_file_path(instance: AttachmentVersion, filename: str) -> str:
+    today = timezone.localdate()
+    return f"attachments/{today:%Y/%m}/{filename}"
+
+
+class AttachmentVersion(models.Model):
+    attachment = models.ForeignKey(Attachment, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    file = models.FileField(upload_to=attachment_file_path)
+    file_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attachment", "number"], name="unique_attachment_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attachment} v{self.number}"

@@ -1,0 +1,116 @@
+"""Document types (typologies) and the catalogue of custom fields."""
+
+from __future__ import annotations
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+iso8601_duration = RegexValidator(
+    r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?$",
+    _("Use an ISO 8601 duration such as P10Y, P6M or P1Y6M."),
+)
+
+
+class Category(models.TextChoices):
+    INCOMING = "incoming", _("Incoming")
+    OUTGOING = "outgoing", _("Outgoing")
+    INTERNAL = "internal", _("Internal")
+
+
+class DelayUnit(models.TextChoices):
+    CALENDAR_DAYS = "calendar", _("calendar days")
+    WORKING_DAYS = "working", _("working days")
+
+
+class ProcessingMode(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    SVE = "sve", _("SVE (electronic referral)")
+    SVA = "sva", _("SVA (silence means acceptance)")
+    SVR = "svr", _("SVR (silence means rejection)")
+
+
+class FinalDisposition(models.TextChoices):
+    KEEP = "keep", _("Keep")
+    DESTROY = "destroy", _("Destroy")
+
+
+class DocumentType(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    label = models.CharField(_("label"), max_length=200)
+    category = models.CharField(
+        _("category"), max_length=16, choices=Category.choices, default=Category.INCOMING
+    )
+    delay_days = models.PositiveIntegerField(
+        _("processing delay"), default=0, help_text=_("0 means no due date.")
+    )
+    delay_unit = models.CharField(
+        _("delay unit"), max_length=16, choices=DelayUnit.choices, default=DelayUnit.CALENDAR_DAYS
+    )
+    reminder1_days_before = models.PositiveIntegerField(
+        _("first reminder (days before due date)"), null=True, blank=True
+    )
+    reminder2_days_after = models.PositiveIntegerField(
+        _("second reminder (days after due date)"), null=True, blank=True
+    )
+    processing_mode = models.CharField(
+        _("processing mode"), max_length=8, choices=ProcessingMode.choices, default="normal"
+    )
+    retention_duration = models.CharField(
+        _("retention duration"), max_length=20, default="P10Y", validators=[iso8601_duration]
+    )
+    final_disposition = models.CharField(
+        _("final disposition"), max_length=8, choices=FinalDisposition.choices, default="keep"
+    )
+    default_entity = models.ForeignKey(
+        "courrier.Entity",
+        verbose_name=_("default destination entity"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("document type")
+        verbose_name_plural = _("document types")
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class CustomFieldType(models.TextChoices):
+    TEXT = "text", _("Text")
+    INTEGER = "integer", _("Integer")
+    DECIMAL = "decimal", _("Decimal number")
+    DATE = "date", _("Date")
+    BOOLEAN = "boolean", _("Yes/no")
+    CHOICE = "choice", _("Choice in a list")
+
+
+class CustomField(models.Model):
+    """An admin-defined field stored in Mail.custom_fields under its code."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    label = models.CharField(_("label"), max_length=200)
+    field_type = models.CharField(
+        _("type"), max_length=16, choices=CustomFieldType.choices, default=CustomFieldType.TEXT
+    )
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+    required = models.BooleanField(_("required"), default=False)
+    document_types = models.ManyToManyField(
+        DocumentType,
+        verbose_name=_("document types"),
+        blank=True,
+        help_text=_("Empty means every document type."),
+    )
+
+    class Meta:
+        verbose_name = _("custom field")
+        verbose_name_plural = _("custom fields")
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return self.label

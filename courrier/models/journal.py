@@ -1,0 +1,87 @@
+"""The probative journal: append-only, hash-chained events."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class JournalTampering(Exception):
+    """Raised on any attempt to change or delete a journal event through the ORM."""
+
+
+class AppendOnlyQuerySet(models.QuerySet["JournalEvent"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise JournalTampering("journal events cannot be updated")
+
+    def delete(self) -> NoReturn:
+        raise JournalTampering("journal events cannot be deleted")
+
+
+class JournalEvent(models.Model):
+    """One action on one object. Written only by courrier.services.journal.record_event."""
+
+    seq = models.PositiveBigIntegerField(unique=True, editable=False)
+    timestamp = models.DateTimeField(_("time"), editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    actor_name = models.CharField(_("actor"), max_length=150, blank=True)
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    on_behalf_of_name = models.CharField(_("on behalf of"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    mail = models.ForeignKey(
+        "courrier.Mail",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="journal_events",
+    )
+    details = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("journal event")
+        verbose_name_plural = _("journal")
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise JournalTampering("journal events cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise JournalTampering("journal events cannot be deleted")
+
+
+class JournalHead(models.Model):
+    """Single row holding the last sequence number and hash; locked to serialise appends."""
+
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"journal head #{self.seq}"

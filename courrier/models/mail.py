@@ -1,0 +1,211 @@
+"""The mail (courrier), its counters, keywords and contacts."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from courrier.models.doctypes import Category
+
+if TYPE_CHECKING:
+    from courrier.models.contacts import Contact
+
+
+class MailStatus(models.TextChoices):
+    TO_QUALIFY = "to_qualify", _("To qualify")
+    IN_PROGRESS = "in_progress", _("In progress")
+    ON_HOLD = "on_hold", _("On hold")
+    TO_VISA = "to_visa", _("Awaiting visa")
+    TO_SIGN = "to_sign", _("Awaiting signature")
+    TO_SEND = "to_send", _("To send")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = [s.value for s in MailStatus if s != MailStatus.CLOSED]
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+class Channel(models.TextChoices):
+    PAPER = "paper", _("Paper")
+    EMAIL = "email", _("E-mail")
+    WEB_FORM = "web_form", _("Web form")
+    PHONE = "phone", _("Phone")
+    COUNTER = "counter", _("Counter")
+    UPLOAD = "upload", _("Upload")
+
+
+def mail_file_path(instance: Mail, filename: str) -> str:
+    today = timezone.localdate()
+    return f"mails/{today:%Y/%m}/{filename}"
+
+
+class Keyword(models.Model):
+    label = models.CharField(_("label"), max_length=100, unique=True)
+
+    class Meta:
+        verbose_name = _("keyword")
+        verbose_name_plural = _("keywords")
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ChronoCounter(models.Model):
+    """Yearly counter per category; incremented under a row lock (see services.chrono)."""
+
+    year = models.PositiveIntegerField()
+    category = models.CharField(max_length=16, choices=Category.choices)
+    value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["year", "category"], name="unique_chrono_counter")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}/{self.category}: {self.value}"
+
+
+class Mail(models.Model):
+    category = models.CharField(
+        _("category"), max_length=16, choices=Category.choices, default=Category.INCOMING
+    )
+    chrono_number = models.CharField(
+        _("chrono number"), max_length=64, unique=True, null=True, blank=True, editable=False
+    )
+    subject = models.CharField(_("subject"), max_length=500)
+    document_type = models.ForeignKey(
+        "courrier.DocumentType",
+        verbose_name=_("document type"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="mails",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=MailStatus.choices, default=MailStatus.TO_QUALIFY
+    )
+    priority = models.CharField(
+        _("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL
+    )
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=Channel.choices, default=Channel.PAPER
+    )
+    arrival_date = models.DateField(_("arrival date"), default=timezone.localdate)
+    document_date = models.DateField(_("document date"), null=True, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    reminder_date = models.DateField(_("reminder date"), null=True, blank=True)
+    closing_date = models.DateTimeField(_("closing date"), null=True, blank=True)
+    destination_entity = models.ForeignKey(
+        "courrier.Entity",
+        verbose_name=_("destination entity"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="mails",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_mails",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="registered_mails",
+    )
+    confidential = models.BooleanField(_("confidential"), default=False)
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
+    linked_mails = models.ManyToManyField("self", verbose_name=_("linked mails"), blank=True)
+    keywords = models.ManyToManyField(Keyword, verbose_name=_("keywords"), blank=True)
+    contacts: models.ManyToManyField[Contact, MailContact] = models.ManyToManyField(
+        "courrier.Contact", through="MailContact", verbose_name=_("contacts"), blank=True
+    )
+
+    original = models.FileField(_("original"), upload_to=mail_file_path, blank=True)
+    original_name = models.CharField(_("original file name"), max_length=255, blank=True)
+    original_sha256 = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    original_mime = models.CharField(max_length=100, blank=True)
+    searchable_pdf = models.FileField(_("searchable PDF"), upload_to=mail_file_path, blank=True)
+    text = models.TextField(_("extracted text"), blank=True)
+    page_count = models.PositiveIntegerField(_("pages"), null=True, blank=True)
+    thumbnail = models.FileField(_("thumbnail"), upload_to=mail_file_path, blank=True)
+
+    created_at = models.DateTimeField(_("registered at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("mail")
+        verbose_name_plural = _("mails")
+        ordering = ["-arrival_date", "-id"]
+        indexes = [
+            models.Index(fields=["status", "destination_entity"]),
+            models.Index(fields=["due_date"]),
+            models.Index(fields=["arrival_date"]),
+        ]
+        permissions = [
+            ("qualify_mail", _("Can qualify mail in the mail room")),
+            ("view_all_mail", _("Can see all non-confidential mail")),
+            ("redirect_mail", _("Can redirect mail")),
+            ("close_mail", _("Can close mail")),
+            ("visa_mail", _("Can visa reply drafts")),
+            ("sign_mail", _("Can sign replies")),
+            ("export_journal", _("Can export the probative journal")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.chrono_number or _('(unregistered)')} — {self.subject}"
+
+    @property
+    def is_late(self) -> bool:
+        return (
+            self.due_date is not None
+            and self.status != MailStatus.CLOSED
+            and self.due_date < timezone.localdate()
+        )
+
+
+class ContactRole(models.TextChoices):
+    SENDER = "sender", _("Sender")
+    RECIPIENT = "recipient", _("Recipient")
+
+
+class MailContact(models.Model):
+    mail = models.ForeignKey(Mail, on_delete=models.CASCADE, related_name="mail_contacts")
+    contact = models.ForeignKey(
+        "courrier.Contact", on_delete=models.PROTECT, related_name="mail_links"
+    )
+    address = models.ForeignKey(
+        "courrier.ContactAddress",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="mail_links",
+    )
+    role = models.CharField(max_length=16, choices=ContactRole.choices)
+
+    class Meta:
+        verbose_name = _("mail contact")
+        constraints = [
+            models.UniqueConstraint(fields=["mail", "contact", "role"], name="unique_mail_contact")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}: {self.contact}"

@@ -1,0 +1,78 @@
+"""The organisation: entity tree, users and their entities."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class EntityType(models.TextChoices):
+    DIRECTION = "direction", _("Direction")
+    SERVICE = "service", _("Service")
+    OFFICE = "office", _("Office")
+
+
+class Entity(models.Model):
+    """A node of the organisation tree (direction, service, office)."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    label = models.CharField(_("label"), max_length=200)
+    short_label = models.CharField(_("short label"), max_length=60, blank=True)
+    entity_type = models.CharField(
+        _("type"), max_length=16, choices=EntityType.choices, default=EntityType.SERVICE
+    )
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    address = models.TextField(_("postal address"), blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent entity"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("entity")
+        verbose_name_plural = _("entities")
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return self.short_label or self.label
+
+
+class Role:
+    """Role names; each is a Django group carrying its permissions (see courrier.roles)."""
+
+    CLERK = "clerk"
+    AGENT = "agent"
+    MANAGER = "manager"
+    ARCHIVIST = "archivist"
+    ADMINISTRATOR = "administrator"
+    ALL = (CLERK, AGENT, MANAGER, ARCHIVIST, ADMINISTRATOR)
+
+
+class User(AbstractUser):
+    """A Bannette user: one primary entity, possibly other entities."""
+
+    primary_entity = models.ForeignKey(
+        Entity,
+        verbose_name=_("primary entity"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="primary_users",
+    )
+    entities = models.ManyToManyField(
+        Entity, verbose_name=_("other entities"), blank=True, related_name="members"
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username

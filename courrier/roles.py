@@ -1,0 +1,72 @@
+"""Roles as groups with permissions, and the default baskets; kept in sync after migrate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission
+from django.utils.translation import gettext_noop
+
+from courrier.models import Basket, MailStatus, Role
+
+_OPEN_WORK = [MailStatus.IN_PROGRESS.value, MailStatus.ON_HOLD.value]
+_NOT_CLOSED = [s.value for s in MailStatus if s != MailStatus.CLOSED]
+_ADMIN_MODELS = [
+    "entity", "user", "documenttype", "customfield", "contact", "contactaddress",
+    "basket", "attachmentkind", "keyword",
+]  # fmt: skip
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.CLERK: ["qualify_mail", "redirect_mail", "view_contact", "add_contact", "change_contact"],
+    Role.AGENT: ["redirect_mail", "close_mail", "view_contact", "add_contact", "change_contact"],
+    Role.MANAGER: ["redirect_mail", "close_mail", "visa_mail", "sign_mail", "view_contact"],
+    Role.ARCHIVIST: ["view_all_mail", "export_journal", "view_journalevent"],
+    Role.ADMINISTRATOR: ["view_all_mail", "view_journalevent"]
+    + [f"{verb}_{model}" for model in _ADMIN_MODELS for verb in ("view", "add", "change")],
+}
+
+# (code, label, description, roles, position, criteria)
+DEFAULT_BASKETS: list[tuple[str, str, str, list[str], int, dict[str, Any]]] = [
+    ("to_qualify", gettext_noop("To qualify"), gettext_noop("Captured mail waiting for the mail room."),
+     [Role.CLERK], 10, {"statuses": [MailStatus.TO_QUALIFY.value]}),
+    ("my_mail", gettext_noop("My mail"), gettext_noop("Mail assigned to me."),
+     [Role.AGENT, Role.MANAGER], 20, {"statuses": _OPEN_WORK, "assigned_to_me": True}),
+    ("entity_mail", gettext_noop("My entity's mail"), gettext_noop("Mail addressed to my entities."),
+     [Role.AGENT, Role.MANAGER], 30, {"statuses": _OPEN_WORK, "entity_scope": "mine"}),
+    ("copies", gettext_noop("Copies"), gettext_noop("Mail sent to me or my entities in copy."),
+     [Role.AGENT, Role.MANAGER, Role.CLERK], 40,
+     {"statuses": _NOT_CLOSED, "diffusion_role": "copy", "entity_scope": "mine"}),
+    ("late", gettext_noop("Late mail"), gettext_noop("Open mail past its due date in my entities and below."),
+     [Role.AGENT, Role.MANAGER], 50,
+     {"statuses": _NOT_CLOSED, "entity_scope": "mine_and_below", "deadline_state": "late"}),
+    ("to_visa", gettext_noop("To visa"), gettext_noop("Reply drafts waiting for my visa."),
+     [Role.MANAGER], 60, {"awaiting_my": "visa"}),
+    ("to_sign", gettext_noop("To sign"), gettext_noop("Replies waiting for my signature."),
+     [Role.MANAGER], 70, {"awaiting_my": "signature"}),
+    ("closed", gettext_noop("Closed mail"), gettext_noop("Closed mail, for archiving."),
+     [Role.ARCHIVIST], 80, {"statuses": [MailStatus.CLOSED.value]}),
+]  # fmt: skip
+
+
+def sync_roles_and_baskets(**_: Any) -> None:
+    """Create the role groups with their permissions and any missing default basket."""
+    groups: dict[str, Group] = {}
+    for role, codenames in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        permissions = Permission.objects.filter(
+            content_type__app_label="courrier", codename__in=codenames
+        )
+        group.permissions.add(*permissions)
+        groups[role] = group
+    for code, label, description, roles, position, criteria in DEFAULT_BASKETS:
+        basket, created = Basket.objects.get_or_create(
+            code=code,
+            defaults={
+                "label": label,
+                "description": description,
+                "position": position,
+                "criteria": criteria,
+            },
+        )
+        if created:
+            basket.roles.set([groups[r] for r in roles])

@@ -1,0 +1,113 @@
+"""Read queries that apply the user's perimeter. Views read mail only through these."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from courrier.models import (
+    DiffusionListEntry,
+    Entity,
+    JournalEvent,
+    Mail,
+    MailStatus,
+    Note,
+    User,
+)
+from visa.models import VisaStep
+
+
+def descendant_ids(root_ids: Iterable[int]) -> set[int]:
+    """The given entities and every entity below them (one query over the whole tree)."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in Entity.objects.values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    found: set[int] = set()
+    stack = list(root_ids)
+    while stack:
+        pk = stack.pop()
+        if pk not in found:
+            found.add(pk)
+            stack.extend(children.get(pk, []))
+    return found
+
+
+def user_entity_ids(user: User) -> set[int]:
+    """Primary entity plus other entities, cached on the user object for the request."""
+    cached: set[int] | None = getattr(user, "_bannette_entity_ids", None)
+    if cached is None:
+        cached = set(user.entities.values_list("pk", flat=True))
+        if user.primary_entity_id:
+            cached.add(user.primary_entity_id)
+        user._bannette_entity_ids = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _in_diffusion(*, user: User | None = None, entity_ids: Iterable[int] = ()) -> Q:
+    entries = DiffusionListEntry.objects.filter(mail=OuterRef("pk"))
+    condition = Q(user=user) if user is not None else Q(pk__in=[])
+    entity_ids = list(entity_ids)
+    if entity_ids:
+        condition |= Q(entity_id__in=entity_ids)
+    return Q(Exists(entries.filter(condition)))
+
+
+def perimeter_q(user: User) -> Q:
+    """Which mail the user may see; confidential mail only to its direct circle."""
+    if not user.is_active or not user.is_authenticated:
+        return Q(pk__in=[])
+    own_ids = user_entity_ids(user)
+    scope_ids = descendant_ids(own_ids)
+    personal = (
+        Q(assignee=user)
+        | Q(created_by=user)
+        | _in_diffusion(user=user)
+        | Q(Exists(VisaStep.objects.filter(mail=OuterRef("pk"), user=user)))
+    )
+    direct = personal | Q(destination_entity_id__in=own_ids) | _in_diffusion(entity_ids=own_ids)
+    wide = personal | Q(destination_entity_id__in=scope_ids) | _in_diffusion(entity_ids=scope_ids)
+    if user.has_perm("courrier.qualify_mail"):
+        wide |= Q(status=MailStatus.TO_QUALIFY)
+    if user.has_perm("courrier.view_all_mail"):
+        wide = Q()
+    return Q(confidential=False) & wide | Q(confidential=True) & direct
+
+
+def visible_mails(user: User) -> QuerySet[Mail]:
+    return Mail.objects.filter(perimeter_q(user))
+
+
+def get_visible_mail_or_404(user: User, pk: int) -> Mail:
+    """The mail if the user may see it; 404 otherwise, so outsiders learn nothing."""
+    mail = (
+        visible_mails(user)
+        .select_related("document_type", "destination_entity", "assignee", "created_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if mail is None:
+        raise Http404("No such mail")
+    return mail
+
+
+def can_see_mail(user: User, mail: Mail) -> bool:
+    return visible_mails(user).filter(pk=mail.pk).exists()
+
+
+def visible_notes(user: User, mail: Mail) -> QuerySet[Note]:
+    """Unrestricted notes, plus restricted ones for members of the chosen entities and authors."""
+    restricted_ok = Q(restricted_to__in=user_entity_ids(user)) | Q(author=user)
+    return (
+        Note.objects.filter(mail=mail)
+        .filter(Q(restricted_to__isnull=True) | restricted_ok)
+        .select_related("author")
+        .prefetch_related("restricted_to")
+        .distinct()
+        .order_by("created_at")
+    )
+
+
+def mail_history(mail: Mail) -> QuerySet[JournalEvent]:
+    return JournalEvent.objects.filter(mail=mail).order_by("seq")

@@ -1,0 +1,1 @@
+"""State changes of the mail core. Each service writes one journal event in its transaction."""

@@ -1,0 +1,76 @@
+"""Factories for the mail core. Mail is created through the registration service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import factory
+from django.contrib.auth.models import Group
+
+from courrier.models import Contact, ContactKind, DocumentType, Entity, Mail, User
+from courrier.services.contacts import refresh_normalized
+from courrier.services.mail import register_mail
+
+
+class EntityFactory(factory.django.DjangoModelFactory[Entity]):
+    class Meta:
+        model = Entity
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"E{n}")
+    label = factory.LazyAttribute(lambda o: f"Service {o.code}")
+
+
+class UserFactory(factory.django.DjangoModelFactory[User]):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = "Test"
+    last_name = factory.Sequence(lambda n: f"User{n}")
+    password = factory.PostGenerationMethodCall("set_password", "pw")
+
+    @factory.post_generation
+    def roles(obj: User, create: bool, extracted: list[str] | None, **kwargs: Any) -> None:
+        if create and extracted:
+            obj.groups.set([Group.objects.get(name=role) for role in extracted])
+        if create:
+            obj.save()
+
+
+class DocumentTypeFactory(factory.django.DjangoModelFactory[DocumentType]):
+    class Meta:
+        model = DocumentType
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"type-{n}")
+    label = factory.LazyAttribute(lambda o: o.code.capitalize())
+    delay_days = 30
+
+
+class ContactFactory(factory.django.DjangoModelFactory[Contact]):
+    class Meta:
+        model = Contact
+
+    kind = ContactKind.PERSON
+    first_name = "Jean"
+    last_name = factory.Sequence(lambda n: f"Dupont{n}")
+
+    @classmethod
+    def _create(cls, model_class: type[Contact], *args: Any, **kwargs: Any) -> Contact:
+        contact = model_class(*args, **kwargs)
+        refresh_normalized(contact)
+        contact.save()
+        return contact
+
+
+def make_mail(*, override: dict[str, Any] | None = None, **kwargs: Any) -> Mail:
+    """Register a mail through the service, then force fields (status, dates...) for set-up."""
+    kwargs.setdefault("actor", None)
+    kwargs.setdefault("subject", "Courrier de test")
+    mail = register_mail(**kwargs)
+    if override:
+        Mail.objects.filter(pk=mail.pk).update(**override)
+        mail.refresh_from_db()
+    return mail

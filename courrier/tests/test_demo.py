@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from courrier.demo import DEMO_PASSWORD
+from courrier.models import Mail
+from courrier.services.journal import verify_journal
+
+pytestmark = pytest.mark.django_db
+
+EXPECTED_BASKETS = {
+    "c.martin": {"to_qualify": 1, "copies": 0},
+    "a.durand": {"my_mail": 0, "entity_mail": 0, "copies": 0, "late": 1},  # in visa, late
+    "e.roux": {"my_mail": 1, "entity_mail": 1, "copies": 0, "late": 0},
+    "l.leroy": {"my_mail": 0, "entity_mail": 1, "copies": 1, "late": 0},
+    "m.bernard": {
+        "my_mail": 0,
+        "entity_mail": 0,
+        "copies": 0,
+        "late": 1,
+        "to_visa": 1,
+        "to_sign": 0,
+    },
+    "s.lambert": {"closed": 1},
+}
+
+
+def test_each_persona_logs_in_and_sees_its_baskets(client, capsys):
+    call_command("load_demo")
+    assert f"password for all: {DEMO_PASSWORD}" in capsys.readouterr().out
+    for username, baskets in EXPECTED_BASKETS.items():
+        assert client.login(username=username, password=DEMO_PASSWORD), username
+        response = client.get(reverse("home"))
+        counts = {basket.code: count for basket, count in response.context["baskets"]}
+        assert counts == baskets, username
+        client.logout()
+
+
+def test_demo_mail_went_through_services_and_the_journal_holds(client):
+    call_command("load_demo")
+    assert Mail.objects.count() == 7
+    secret = Mail.objects.select_related("destination_entity").get(confidential=True)
+    assert secret.destination_entity is not None
+    assert secret.destination_entity.code == "URBA"
+    report = verify_journal()
+    assert report.intact and report.checked > 20
+
+
+def test_loading_twice_adds_nothing(capsys):
+    call_command("load_demo")
+    call_command("load_demo")
+    assert "already present" in capsys.readouterr().out
+    assert Mail.objects.count() == 7
+
+
+def test_outsider_persona_cannot_open_voirie_mail(client):
+    call_command("load_demo")
+    voirie_mail = Mail.objects.get(subject__startswith="Éclairage public")
+    client.login(username="v.petit", password=DEMO_PASSWORD)
+    assert client.get(reverse("mail_detail", args=[voirie_mail.pk])).status_code == 404
+    client.login(username="a.durand", password=DEMO_PASSWORD)
+    assert client.get(reverse("mail_detail", args=[voirie_mail.pk])).status_code == 200

@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from courrier.letters import letter_pdf
+from courrier.models import AttachmentKind, MailStatus
+from courrier.services.circulation import add_attachment, add_note
+from courrier.services.mail import IncomingFile, qualify_mail
+from courrier.tests.factories import DocumentTypeFactory, make_mail
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def letter(org, clerk):
+    pdf = letter_pdf(["Monsieur le Maire,", "Un lampadaire est tombé rue Haute."])
+    mail = make_mail(
+        actor=clerk,
+        subject="Lampadaire tombé",
+        original=IncomingFile("scan.pdf", pdf, "application/pdf"),
+    )
+    return qualify_mail(
+        actor=clerk,
+        mail=mail,
+        destination_entity=org.voirie,
+        document_type=DocumentTypeFactory.create(code="signalement"),
+    )
+
+
+def urls_of(mail, attachment):
+    detail = reverse("mail_detail", args=[mail.pk])
+    return [
+        detail,
+        *[
+            f"{detail}?tab={tab}"
+            for tab in ("info", "diffusion", "notes", "attachments", "history")
+        ],
+        reverse("mail_file", args=[mail.pk, "pdf"]),
+        reverse("mail_file", args=[mail.pk, "original"]),
+        reverse("attachment_file", args=[attachment.pk, 1]),
+    ]
+
+
+@pytest.fixture
+def attachment(letter, agent):
+    kind = AttachmentKind.objects.create(code="simple", label="Pièce jointe")
+    return add_attachment(
+        actor=agent,
+        mail=letter,
+        kind=kind,
+        title="Photo",
+        file=IncomingFile("photo.jpg", b"\xff\xd8\xff\xe0 jpeg"),
+    )
+
+
+def test_agent_of_the_entity_opens_every_tab_and_file(client, agent, letter, attachment):
+    client.force_login(agent)
+    for url in urls_of(letter, attachment):
+        assert client.get(url).status_code == 200, url
+
+
+def test_outsider_gets_404_on_every_page_and_file(client, outsider, letter, attachment):
+    client.force_login(outsider)
+    for url in urls_of(letter, attachment):
+        assert client.get(url).status_code == 404, url
+
+
+def test_anonymous_visitor_is_sent_to_login(client, letter):
+    response = client.get(reverse("mail_detail", args=[letter.pk]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_pdf_is_shown_inline_but_other_content_only_downloads(client, agent, letter, attachment):
+    client.force_login(agent)
+    pdf = client.get(reverse("mail_file", args=[letter.pk, "pdf"]))
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf["Content-Disposition"].startswith("inline")
+    other = client.get(reverse("attachment_file", args=[attachment.pk, 1]))
+    assert other["Content-Type"] == "application/octet-stream"
+    assert other["Content-Disposition"].startswith("attachment")
+    assert other["X-Content-Type-Options"] == "nosniff"
+
+
+def test_detail_page_shows_metadata_contacts_and_history(client, agent, letter):
+    client.force_login(agent)
+    page = client.get(reverse("mail_detail", args=[letter.pk])).content.decode()
+    assert letter.chrono_number in page and "Lampadaire tombé" in page
+    history = client.get(reverse("mail_detail", args=[letter.pk]) + "?tab=history")
+    assert b"mail.qualified" in history.content
+
+
+def test_htmx_tab_request_returns_only_the_panel(client, agent, letter):
+    client.force_login(agent)
+    url = reverse("mail_detail", args=[letter.pk]) + "?tab=info"
+    response = client.get(url, headers={"HX-Request": "true"})
+    assert b"<html" not in response.content
+    assert letter.chrono_number.encode() in response.content
+
+
+def test_restricted_note_is_hidden_from_other_entities(client, org, agent, urbanisme_agent, letter):
+    from courrier.services.circulation import add_diffusion_entry
+
+    add_diffusion_entry(actor=agent, mail=letter, role="copy", entity=org.urbanisme)
+    add_note(actor=agent, mail=letter, text="Visible par tous")
+    add_note(actor=agent, mail=letter, text="Secret voirie", restricted_to=[org.voirie])
+    url = reverse("mail_detail", args=[letter.pk]) + "?tab=notes"
+    client.force_login(urbanisme_agent)
+    page = client.get(url).content.decode()
+    assert "Visible par tous" in page and "Secret voirie" not in page
+    client.force_login(agent)
+    assert "Secret voirie" in client.get(url).content.decode()
+
+
+def test_basket_list_filters_sorts_and_paginates(client, settings, agent, org):
+    settings.BANNETTE_PAGE_SIZE = 5
+    for i in range(7):
+        make_mail(
+            subject=f"Trottoir {i}",
+            destination_entity=org.voirie,
+            override={"status": MailStatus.IN_PROGRESS},
+        )
+    make_mail(
+        subject="Éclairage",
+        destination_entity=org.voirie,
+        override={"status": MailStatus.IN_PROGRESS},
+    )
+    client.force_login(agent)
+    url = reverse("basket", args=["entity_mail"])
+    first = client.get(url, {"sort": "chrono"})
+    assert first.context["page"].paginator.count == 8
+    assert [m.subject for m in first.context["page"]][:2] == ["Trottoir 0", "Trottoir 1"]
+    assert len(first.context["page"]) == 5
+    assert len(client.get(url, {"sort": "chrono", "page": 2}).context["page"]) == 3
+    filtered = client.get(url, {"q": "clairage"})
+    assert [m.subject for m in filtered.context["page"]] == ["Éclairage"]
+
+
+def test_basket_outside_my_roles_is_404(client, agent):
+    client.force_login(agent)
+    assert client.get(reverse("basket", args=["to_qualify"])).status_code == 404
+
+
+def test_home_shows_my_baskets_with_counts(client, agent, letter):
+    client.force_login(agent)
+    response = client.get(reverse("home"))
+    counts = {basket.code: count for basket, count in response.context["baskets"]}
+    assert counts == {"my_mail": 0, "entity_mail": 1, "copies": 0, "late": 0}
+
+
+def test_interface_is_french_by_default_and_english_on_request(client, agent):
+    client.force_login(agent)
+    assert "Mes bannettes" in client.get(reverse("home")).content.decode()
+    english = client.get(reverse("home"), headers={"Accept-Language": "en"})
+    assert "My baskets" in english.content.decode()

@@ -1,0 +1,1 @@
+"""Full-text search backends (whoosh embedded, PostgreSQL at scale) behind one interface."""

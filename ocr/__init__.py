@@ -1,0 +1,1 @@
+"""Text extraction: born-digital text layer first, tesseract OCR otherwise."""

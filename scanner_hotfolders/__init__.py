@@ -1,0 +1,1 @@
+"""Watched folders: scanner shares and parapheur return folders."""

@@ -1,0 +1,1 @@
+"""Office (.docx) reply templates, merge and conversion to PDF."""

@@ -1,0 +1,39 @@
+"""The same task code runs on a real Celery worker through the Redis broker."""
+
+from __future__ import annotations
+
+import pytest
+from celery import Celery
+from celery.contrib.testing.worker import start_worker
+
+from config.celery import app as embedded_app
+from courrier.services.mail import register_mail
+from courrier.tasks import verify_journal_task
+
+
+@pytest.fixture
+def redis_app(redis_url):
+    """A Celery app configured as in production (CELERY_BROKER_URL=redis://...)."""
+    app = Celery("bannette-redis-test", broker=redis_url, backend=redis_url)
+    app.conf.update(task_serializer="json", accept_content=["json"], task_always_eager=False)
+    app.loader.import_module("celery.contrib.testing.tasks")  # the worker's ping task
+    app.loader.import_module("courrier.tasks")  # shared tasks register on every app
+    yield app
+    app.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_fed_by_redis_runs_the_journal_check(redis_app):
+    register_mail(actor=None, subject="Courrier pour le worker")
+    task = redis_app.tasks[verify_journal_task.name]
+    with start_worker(redis_app, perform_ping_check=True, pool="solo", loglevel="WARNING"):
+        result = task.delay()
+        assert result.get(timeout=30) == {"checked": 1, "problems": []}
+    assert result.backend.__class__.__name__ == "RedisBackend"
+
+
+@pytest.mark.django_db
+def test_without_a_broker_tasks_run_in_process_at_call_time():
+    assert embedded_app.conf.task_always_eager  # embedded default: no CELERY_BROKER_URL
+    register_mail(actor=None, subject="Courrier")
+    assert verify_journal_task.delay().get(timeout=1) == {"checked": 1, "problems": []}

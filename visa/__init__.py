@@ -1,0 +1,1 @@
+"""Opinions, visa circuits, signatures and the parapheur connector."""
