@@ -29,7 +29,13 @@ SORTS = {
     "-chrono": ("-chrono_number",),
 }
 TABS = ("document", "info", "diffusion", "notes", "attachments", "history")
-WORKFLOW_ACTIONS = ("mail.registered", "mail.qualified", "mail.assigned", "mail.closed")
+WORKFLOW_ACTIONS = (
+    "mail.registered",
+    "mail.qualified",
+    "mail.assigned",
+    "mail.closed",
+    "visa.circuit_started",
+)
 
 
 class BannetteRequest(HttpRequest):
