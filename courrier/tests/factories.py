@@ -59,7 +59,7 @@ class ContactFactory(factory.django.DjangoModelFactory[Contact]):
 
     @classmethod
     def _create(cls, model_class: type[Contact], *args: Any, **kwargs: Any) -> Contact:
-        contact = model_class(*args, **kwargs)
+        contact = model_class(**kwargs)
         refresh_normalized(contact)
         contact.save()
         return contact

@@ -5,6 +5,7 @@ import hashlib
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from courrier.models import (
     Category,
@@ -101,5 +102,9 @@ def test_custom_fields_are_typed_by_the_catalogue(clerk):
             custom_fields={"montant": "beaucoup", "inconnu": 1},
         )
     assert set(error.value.message_dict) == {"montant", "inconnu"}
-    with pytest.raises(ValidationError, match="required"):
+    with translation.override("en"), pytest.raises(ValidationError) as missing:
         register_mail(actor=clerk, subject="F", document_type=doctype)
+    assert missing.value.message_dict == {"montant": ["Montant is required."]}
+    with translation.override("fr"), pytest.raises(ValidationError) as manquant:
+        register_mail(actor=clerk, subject="F", document_type=doctype)
+    assert manquant.value.message_dict == {"montant": ["Montant est obligatoire."]}
