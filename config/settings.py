@@ -5,6 +5,7 @@ Every variable read here is documented in the README ("Configuration").
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -183,6 +184,16 @@ BANNETTE_CHRONO_PATTERN = env_str(
 )
 BANNETTE_PAGE_SIZE = env_int("BANNETTE_PAGE_SIZE", 25, minimum=5)
 BANNETTE_DUE_SOON_DAYS = env_int("BANNETTE_DUE_SOON_DAYS", 3, minimum=0)
+
+# Capture and OCR.
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # tesseract's own threads fight over the cores
+BANNETTE_OCR_LANGUAGES = env_str("BANNETTE_OCR_LANGUAGES", "fra+eng")
+BANNETTE_OCR_PROCESSES = env_int("BANNETTE_OCR_PROCESSES", 0, minimum=0)  # 0: one per core
+BANNETTE_OCR_TIMEOUT = env_int("BANNETTE_OCR_TIMEOUT", 180, minimum=10)
+BANNETTE_FOREIGN_SEPARATORS = env_list("BANNETTE_FOREIGN_SEPARATORS", ["PATCHT"])
+BANNETTE_CAPTURE_MAX_BYTES = env_int("BANNETTE_CAPTURE_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
+BANNETTE_HOTFOLDERS = env_list("BANNETTE_HOTFOLDERS", [])  # NAME=PATH[:ENTITY[:DOCTYPE]]
+BANNETTE_HOTFOLDER_STABLE_SECONDS = env_int("BANNETTE_HOTFOLDER_STABLE_SECONDS", 5, minimum=0)
 
 LOGGING = {
     "version": 1,

@@ -75,7 +75,7 @@ def _attachment_chrono(mail: Mail, kind: AttachmentKind) -> str | None:
 
 @transaction.atomic
 def add_attachment(
-    *, actor: User, mail: Mail, kind: AttachmentKind, title: str, file: IncomingFile
+    *, actor: User | None, mail: Mail, kind: AttachmentKind, title: str, file: IncomingFile
 ) -> Attachment:
     check_mail_access(actor, mail)
     Mail.objects.select_for_update().filter(pk=mail.pk).get()  # serialises attachment chronos
@@ -98,7 +98,7 @@ def add_attachment(
 
 
 def _store_version(
-    *, actor: User, attachment: Attachment, file: IncomingFile, number: int
+    *, actor: User | None, attachment: Attachment, file: IncomingFile, number: int
 ) -> AttachmentVersion:
     version = AttachmentVersion(
         attachment=attachment,

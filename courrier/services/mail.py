@@ -50,7 +50,10 @@ class IncomingFile:
         return hashlib.sha256(self.content).hexdigest()
 
 
-def check_mail_access(actor: User, mail: Mail, permission: str | None = None) -> None:
+def check_mail_access(actor: User | None, mail: Mail, permission: str | None = None) -> None:
+    """Refuse users outside the mail's perimeter; None is the system itself (capture, tasks)."""
+    if actor is None:
+        return
     if not can_see_mail(actor, mail):
         raise PermissionDenied("This mail is outside your perimeter.")
     if permission and not actor.has_perm(f"courrier.{permission}"):

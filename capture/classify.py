@@ -1,0 +1,137 @@
+"""Classification suggestions for captured mail: document type, entity and sender, each with a
+confidence, from the administrators' rules and from what clerks already qualified."""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from django.db.models import Max, QuerySet
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline, make_pipeline
+
+from capture.models import ClassificationRule
+from courrier.models import Contact, Mail, MailStatus
+
+MIN_EXAMPLES = 6
+MAX_EXAMPLES = 5000
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, for matching phrases the way people type them."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _suggestion(code: str, confidence: float, source: str) -> dict[str, Any]:
+    return {"code": code, "confidence": round(confidence, 3), "source": source}
+
+
+def rule_suggestions(text: str) -> dict[str, dict[str, Any]]:
+    folded = fold(text)
+    found: dict[str, dict[str, Any]] = {}
+    rules = ClassificationRule.objects.filter(active=True).select_related("document_type", "entity")
+    for rule in rules:
+        if fold(rule.pattern) not in folded:
+            continue
+        if rule.document_type and "document_type" not in found:
+            found["document_type"] = _suggestion(rule.document_type.code, 1.0, "rule")
+        if rule.entity and "entity" not in found:
+            found["entity"] = _suggestion(rule.entity.code, 1.0, "rule")
+    return found
+
+
+@dataclass
+class _Model:
+    key: tuple[Any, ...]
+    pipelines: dict[str, Pipeline]
+
+
+class LearnedClassifier:
+    """Logistic regression over TF-IDF of qualified mail, retrained when that mail changes."""
+
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+    _model: ClassVar[_Model | None] = None
+
+    @staticmethod
+    def _examples() -> QuerySet[Mail]:
+        return (
+            Mail.objects.exclude(status=MailStatus.TO_QUALIFY)
+            .exclude(text="")
+            .filter(document_type__isnull=False, destination_entity__isnull=False)
+        )
+
+    @classmethod
+    def _fit(cls, key: tuple[Any, ...]) -> _Model:
+        rows = list(
+            cls._examples()
+            .order_by("-pk")
+            .values_list("text", "document_type__code", "destination_entity__code")[:MAX_EXAMPLES]
+        )
+        pipelines = {}
+        for field, column in (("document_type", 1), ("entity", 2)):
+            labels = [row[column] for row in rows]
+            if len(rows) >= MIN_EXAMPLES and len(set(labels)) >= 2:
+                pipeline = make_pipeline(
+                    TfidfVectorizer(strip_accents="unicode", sublinear_tf=True, min_df=1),
+                    LogisticRegression(max_iter=500),
+                )
+                pipeline.fit([row[0] for row in rows], labels)
+                pipelines[field] = pipeline
+        return _Model(key, pipelines)
+
+    @classmethod
+    def predict(cls, text: str) -> dict[str, dict[str, Any]]:
+        stats = cls._examples().aggregate(last=Max("pk"), changed=Max("updated_at"))
+        key = (stats["last"], stats["changed"])
+        with cls._lock:
+            if cls._model is None or cls._model.key != key:
+                cls._model = cls._fit(key)
+            pipelines = cls._model.pipelines
+        found = {}
+        for field, pipeline in pipelines.items():
+            probabilities = pipeline.predict_proba([text])[0]
+            best = int(probabilities.argmax())
+            found[field] = _suggestion(
+                str(pipeline.classes_[best]), float(probabilities[best]), "learned"
+            )
+        return found
+
+
+def sender_suggestion(text: str) -> dict[str, Any] | None:
+    """A known contact whose e-mail address appears in the text."""
+    emails = {e.casefold() for e in _EMAIL.findall(text)}
+    if not emails:
+        return None
+    contact = Contact.objects.filter(active=True, normalized_email__in=emails).first()
+    if contact is None:
+        return None
+    return {"contact": contact.pk, "label": contact.display_name, "confidence": 0.9,
+            "source": "e-mail address in the text"}  # fmt: skip
+
+
+def suggest(text: str) -> dict[str, Any]:
+    suggestions: dict[str, Any] = LearnedClassifier.predict(text) if text.strip() else {}
+    suggestions.update(rule_suggestions(text))  # an administrator's rule beats a guess
+    sender = sender_suggestion(text)
+    if sender:
+        suggestions["sender"] = sender
+    return suggestions
+
+
+class Classify:
+    """Suggestions for each segment; they pre-fill the clerk's qualification form."""
+
+    name = "classify"
+
+    def able_to_run(self, ctx: Any) -> bool:
+        return True
+
+    def run(self, ctx: Any) -> None:
+        for segment in ctx.segments:
+            segment.suggestions = suggest(segment.text)

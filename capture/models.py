@@ -1,0 +1,109 @@
+"""Capture inputs (one file or message as received) and the mail each became."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class SourceKind(models.TextChoices):
+    HOTFOLDER = "hotfolder", _("Scanner hot folder")
+    IMAP = "imap", _("E-mail (IMAP)")
+    WEBFORM = "webform", _("Citizen web form")
+    UPLOAD = "upload", _("Upload")
+    COMMAND = "command", _("Command line")
+
+
+class InputStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    PROCESSING = "processing", _("Processing")
+    DONE = "done", _("Done")
+    ERROR = "error", _("Error")
+
+
+def input_path(instance: CaptureInput, filename: str) -> str:
+    return f"capture/{timezone.localdate():%Y/%m/%d}/{filename}"
+
+
+class CaptureInput(models.Model):
+    """An immutable original as a source handed it over, and how its capture went."""
+
+    source_kind = models.CharField(_("source"), max_length=16, choices=SourceKind.choices)
+    source_name = models.CharField(_("source name"), max_length=200, blank=True)
+    source_ref = models.CharField(_("source reference"), max_length=500, blank=True)
+    file = models.FileField(_("original"), upload_to=input_path)
+    file_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size = models.PositiveBigIntegerField(_("size"))
+    mime = models.CharField(_("type"), max_length=100, blank=True)
+    page_count = models.PositiveIntegerField(_("pages"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=InputStatus.choices, default=InputStatus.RECEIVED
+    )
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    # Defaults for the mail(s): channel, entity, document_type, subject, sender, split, ...
+    options = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("capture input")
+        verbose_name_plural = _("capture inputs")
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["status", "received_at"])]
+        permissions = [("retry_captureinput", _("Can retry a failed capture"))]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_kind_display()}: {self.file_name}"
+
+
+class CapturedMail(models.Model):
+    """One segment of an input registered as a mail; (input, segment) makes retries idempotent."""
+
+    input = models.ForeignKey(CaptureInput, on_delete=models.PROTECT, related_name="mails")
+    segment = models.PositiveIntegerField()
+    mail = models.OneToOneField("courrier.Mail", on_delete=models.CASCADE, related_name="capture")
+    pages = models.JSONField(default=list)
+    duplicate_of = models.ForeignKey(
+        "courrier.Mail", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    suggestions = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["input", "segment"], name="unique_input_segment")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.input_id}#{self.segment} → {self.mail_id}"
+
+
+class ClassificationRule(models.Model):
+    """When the text (or sender, subject) contains a phrase, suggest a document type and entity."""
+
+    label = models.CharField(_("label"), max_length=200)
+    pattern = models.CharField(
+        _("phrase"), max_length=200, help_text=_("Matched case- and accent-insensitively.")
+    )
+    document_type = models.ForeignKey(
+        "courrier.DocumentType", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    entity = models.ForeignKey(
+        "courrier.Entity", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    position = models.PositiveIntegerField(_("position"), default=100)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("classification rule")
+        verbose_name_plural = _("classification rules")
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.label

@@ -1,0 +1,244 @@
+"""The capture pipeline: ordered, idempotent steps sharing one context.
+
+preflight → page images → split on separators → text (born-digital or OCR) → classify →
+register (chrono, due date, "to qualify") → renditions (searchable PDF, thumbnail)
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from django.conf import settings
+from PIL import Image
+
+from capture import sniff
+from capture.models import CaptureInput
+from capture.separators import Separator, detect
+from courrier.services.mail import IncomingFile
+from ocr import pdf as pdftools
+from ocr.engine import PageOcr, ocr_pages
+
+logger = logging.getLogger(__name__)
+MIN_TEXT_CHARS = 20  # a page with less born-digital text than this is treated as a scan
+
+
+class CaptureRejected(Exception):
+    """The input cannot become mail; the message tells the operator why, in plain words."""
+
+
+@dataclass
+class Segment:
+    index: int
+    pages: list[int]  # 1-based pages of the normalised PDF
+    separator: Separator | None = None
+    original: Path | None = None
+    searchable: Path | None = None
+    text: str = ""
+    subject: str = ""
+    suggestions: dict[str, Any] = field(default_factory=dict)
+    attachments: list[IncomingFile] = field(default_factory=list)
+
+
+@dataclass
+class CaptureContext:
+    input: CaptureInput
+    workdir: Path
+    source: Path
+    mime: str = ""
+    pdf: Path | None = None
+    pages: int = 0
+    texts: list[str] = field(default_factory=list)
+    images: list[Path] = field(default_factory=list)
+    separators: dict[int, Separator] = field(default_factory=dict)
+    segments: list[Segment] = field(default_factory=list)
+    ocr: dict[int, PageOcr] = field(default_factory=dict)
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return self.input.options
+
+    def needs_ocr(self, page: int) -> bool:
+        return len(self.texts[page - 1].strip()) < MIN_TEXT_CHARS
+
+
+class Step(Protocol):
+    name: str
+
+    def able_to_run(self, ctx: CaptureContext) -> bool: ...
+
+    def run(self, ctx: CaptureContext) -> None: ...
+
+
+def _images_to_pdf(source: Path, dest: Path) -> Path:
+    try:
+        with Image.open(source) as image:
+            frames = []
+            for index in range(getattr(image, "n_frames", 1)):
+                image.seek(index)
+                frame = image.convert("L") if image.mode not in ("1", "L", "RGB") else image.copy()
+                frames.append(frame)
+    except (OSError, SyntaxError) as exc:
+        raise CaptureRejected(f"the image cannot be read ({exc})") from exc
+    dpi = frames[0].info.get("dpi", (300, 300))
+    frames[0].save(dest, "PDF", resolution=float(dpi[0]) or 300.0, save_all=True,
+                   append_images=frames[1:])  # fmt: skip
+    return dest
+
+
+class Preflight:
+    """Refuse empty, oversized, unsupported, corrupt or protected files; normalise to PDF."""
+
+    name = "preflight"
+
+    def able_to_run(self, ctx: CaptureContext) -> bool:
+        return True
+
+    def run(self, ctx: CaptureContext) -> None:
+        size = ctx.source.stat().st_size
+        if size == 0:
+            raise CaptureRejected("the file is empty (0 bytes)")
+        if size > settings.BANNETTE_CAPTURE_MAX_BYTES:
+            limit = settings.BANNETTE_CAPTURE_MAX_BYTES // (1024 * 1024)
+            raise CaptureRejected(f"the file is larger than the {limit} MiB limit")
+        with ctx.source.open("rb") as handle:
+            ctx.mime = sniff.sniff(handle.read(1024)) or ""
+        if ctx.mime == sniff.PDF:
+            ctx.pdf = ctx.source
+        elif ctx.mime in sniff.IMAGES:
+            ctx.pdf = _images_to_pdf(ctx.source, ctx.workdir / "images.pdf")
+        elif ctx.mime == sniff.EMAIL:
+            from capture.sources.imap.message import email_to_pdf
+
+            ctx.pdf = email_to_pdf(ctx)
+        else:
+            raise CaptureRejected(
+                "unsupported file type (accepted: PDF, TIFF, JPEG, PNG, e-mail messages)"
+            )
+        try:
+            ctx.pages = pdftools.page_count(ctx.pdf)
+            ctx.texts = pdftools.page_texts(ctx.pdf)
+        except pdftools.PdfProtected as exc:
+            raise CaptureRejected(f"{exc}: remove the protection and retry") from exc
+        except pdftools.PdfError as exc:
+            raise CaptureRejected(str(exc)) from exc
+        ctx.texts += [""] * (ctx.pages - len(ctx.texts))
+
+
+class PageImages:
+    """Page images, needed to find separators and to OCR scanned pages."""
+
+    name = "page-images"
+
+    def able_to_run(self, ctx: CaptureContext) -> bool:
+        assert ctx.pdf is not None
+        split = ctx.options.get("split", False)
+        return bool(split) or any(ctx.needs_ocr(p) for p in range(1, ctx.pages + 1))
+
+    def run(self, ctx: CaptureContext) -> None:
+        assert ctx.pdf is not None
+        ctx.images = pdftools.page_images(ctx.pdf, ctx.workdir, ctx.pages)
+
+
+class SplitOnSeparators:
+    """Cut the batch at separator sheets; sheets are dropped, empty segments too."""
+
+    name = "split"
+
+    def able_to_run(self, ctx: CaptureContext) -> bool:
+        return bool(ctx.options.get("split")) and bool(ctx.images)
+
+    def run(self, ctx: CaptureContext) -> None:
+        current: Segment | None = None
+        segments: list[Segment] = []
+        for page, image in enumerate(ctx.images, start=1):
+            separator = detect(image)
+            if separator is not None:
+                check_separator(separator, page)
+                ctx.separators[page] = separator
+                current = Segment(index=len(segments), pages=[], separator=separator)
+                segments.append(current)
+                continue
+            if current is None:
+                current = Segment(index=0, pages=[])
+                segments.append(current)
+            current.pages.append(page)
+        kept = [s for s in segments if s.pages]
+        for index, segment in enumerate(kept):
+            segment.index = index
+        ctx.segments = kept
+        if not kept:
+            raise CaptureRejected("the batch holds only separator sheets")
+
+
+def check_separator(separator: Separator, page: int) -> None:
+    """A sheet naming an entity or type Bannette does not know stops the batch, loudly."""
+    from courrier.models import DocumentType, Entity
+
+    if (
+        separator.entity_code
+        and not Entity.objects.filter(code=separator.entity_code, active=True).exists()
+    ):
+        raise CaptureRejected(
+            f"the separator sheet on page {page} names an unknown entity "
+            f"'{separator.entity_code}': print a new sheet or add the entity"
+        )
+    if (
+        separator.doctype_code
+        and not DocumentType.objects.filter(code=separator.doctype_code, active=True).exists()
+    ):
+        raise CaptureRejected(
+            f"the separator sheet on page {page} names an unknown document type "
+            f"'{separator.doctype_code}'"
+        )
+
+
+class ExtractText:
+    """Born-digital text where present, tesseract OCR (in parallel) for the other pages."""
+
+    name = "text"
+
+    def able_to_run(self, ctx: CaptureContext) -> bool:
+        return True
+
+    def run(self, ctx: CaptureContext) -> None:
+        if not ctx.segments:
+            ctx.segments = [Segment(index=0, pages=list(range(1, ctx.pages + 1)))]
+        wanted = [p for s in ctx.segments for p in s.pages if ctx.needs_ocr(p)]
+        if wanted:
+            results = ocr_pages([ctx.images[p - 1] for p in wanted], ctx.workdir)
+            ctx.ocr.update(zip(wanted, results, strict=True))
+        for segment in ctx.segments:
+            self._finish_segment(ctx, segment)
+
+    def _finish_segment(self, ctx: CaptureContext, segment: Segment) -> None:
+        assert ctx.pdf is not None
+        whole = segment.pages == list(range(1, ctx.pages + 1))
+        if whole:
+            segment.original = ctx.pdf if ctx.mime == sniff.EMAIL else ctx.source
+        else:
+            segment.original = pdftools.extract_pages(
+                ctx.pdf, segment.pages, ctx.workdir / f"segment-{segment.index}.pdf"
+            )
+        texts = [ctx.ocr[p].text if p in ctx.ocr else ctx.texts[p - 1] for p in segment.pages]
+        segment.text = "\n\f".join(t.strip() for t in texts).strip()
+        if not any(p in ctx.ocr for p in segment.pages):
+            return  # born-digital: the original already carries its text
+        parts = []
+        for page in segment.pages:
+            part = ctx.workdir / f"part-{page}.pdf"
+            if page in ctx.ocr:
+                part.write_bytes(ctx.ocr[page].pdf)
+            else:
+                pdftools.extract_pages(ctx.pdf, [page], part)
+            parts.append(part)
+        segment.searchable = pdftools.merge(parts, ctx.workdir / f"searchable-{segment.index}.pdf")
+
+
+def default_steps() -> list[Step]:
+    from capture.classify import Classify
+    from capture.register import Register
+
+    return [Preflight(), PageImages(), SplitOnSeparators(), ExtractText(), Classify(), Register()]

@@ -1,0 +1,113 @@
+"""Receiving inputs, running the pipeline on them, and retrying failures."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from capture import sources
+from capture.models import CaptureInput, InputStatus, SourceKind
+from capture.pipeline import CaptureContext, CaptureRejected, Step, default_steps
+from courrier.models import Mail, User
+from courrier.services.journal import record_event
+
+logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def receive_input(
+    *,
+    source_kind: SourceKind,
+    name: str,
+    content: bytes,
+    source_name: str = "",
+    source_ref: str = "",
+    options: dict[str, Any] | None = None,
+    actor: User | None = None,
+) -> CaptureInput:
+    """Store the original as received (byte for byte) before anything else happens to it."""
+    capture_input = CaptureInput(
+        source_kind=source_kind, source_name=source_name, source_ref=source_ref,
+        file_name=Path(name).name[:255] or "document", sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content), options=options or {}, created_by=actor,
+    )  # fmt: skip
+    suffix = Path(name).suffix.lower()[:10]
+    capture_input.file.save(f"input{suffix}", ContentFile(content), save=False)
+    capture_input.save()
+    record_event(
+        action="capture.received", actor=actor, target=capture_input,
+        details={"source": source_kind, "file": capture_input.file_name, "sha256": capture_input.sha256},
+    )  # fmt: skip
+    return capture_input
+
+
+def _mark(capture_input: CaptureInput, status: str, error: str = "") -> None:
+    capture_input.status, capture_input.error = status, error
+    capture_input.finished_at = timezone.now() if status != InputStatus.PROCESSING else None
+    capture_input.save(update_fields=["status", "error", "finished_at", "attempts", "page_count"])
+
+
+def run_pipeline(capture_input: CaptureInput, steps: list[Step] | None = None) -> list[Mail]:
+    """Run every step; a failure marks the input in error with a reason and stops nothing else."""
+    capture_input.attempts += 1
+    _mark(capture_input, InputStatus.PROCESSING)
+    with tempfile.TemporaryDirectory(prefix="bannette-capture-") as tmp:
+        workdir = Path(tmp)
+        source = workdir / f"original{Path(capture_input.file_name).suffix.lower()[:10]}"
+        with capture_input.file.open("rb") as stored:
+            source.write_bytes(stored.read())
+        ctx = CaptureContext(input=capture_input, workdir=workdir, source=source)
+        try:
+            for step in steps or default_steps():
+                if step.able_to_run(ctx):
+                    step.run(ctx)
+        except CaptureRejected as exc:
+            return _failed(capture_input, str(exc))
+        except Exception as exc:
+            logger.exception("capture of input %s failed", capture_input.pk)
+            return _failed(capture_input, f"internal error: {type(exc).__name__}: {exc}")
+    capture_input.page_count = ctx.pages
+    _mark(capture_input, InputStatus.DONE)
+    mails = [m.mail for m in capture_input.mails.select_related("mail").order_by("segment")]
+    transaction.on_commit(lambda: sources.acknowledge(capture_input))
+    return mails
+
+
+def _failed(capture_input: CaptureInput, reason: str) -> list[Mail]:
+    _mark(capture_input, InputStatus.ERROR, reason)
+    with transaction.atomic():
+        record_event(action="capture.failed", actor=None, target=capture_input,
+                     details={"reason": reason, "attempt": capture_input.attempts})  # fmt: skip
+    sources.set_aside(capture_input)
+    return []
+
+
+def process_input(input_id: int) -> list[Mail]:
+    capture_input = CaptureInput.objects.get(pk=input_id)
+    if capture_input.status == InputStatus.DONE:
+        return [m.mail for m in capture_input.mails.select_related("mail").order_by("segment")]
+    return run_pipeline(capture_input)
+
+
+def retry_input(*, actor: User, capture_input: CaptureInput) -> None:
+    """Queue a failed input again; segments already registered are not registered twice."""
+    if not actor.has_perm("capture.retry_captureinput"):
+        raise PermissionDenied("Your role does not allow retrying captures.")
+    if capture_input.status != InputStatus.ERROR:
+        raise PermissionDenied("Only failed inputs can be retried.")
+    with transaction.atomic():
+        capture_input.status = InputStatus.RECEIVED
+        capture_input.save(update_fields=["status"])
+        record_event(action="capture.retried", actor=actor, target=capture_input,
+                     details={"previous_error": capture_input.error})  # fmt: skip
+    from capture.tasks import process_capture_input
+
+    transaction.on_commit(lambda: process_capture_input.delay(capture_input.pk))

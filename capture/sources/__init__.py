@@ -1,0 +1,30 @@
+"""Source adapters. Each may acknowledge its input once the mail is committed, or set it aside."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from capture.models import CaptureInput, SourceKind
+
+Hook = Callable[[CaptureInput], None]
+_ON_DONE: dict[str, Hook] = {}
+_ON_ERROR: dict[str, Hook] = {}
+
+
+def register_hooks(kind: SourceKind, *, on_done: Hook, on_error: Hook) -> None:
+    _ON_DONE[kind] = on_done
+    _ON_ERROR[kind] = on_error
+
+
+def acknowledge(capture_input: CaptureInput) -> None:
+    """Tell the source its input is safely registered (move the file, flag the message...)."""
+    hook = _ON_DONE.get(capture_input.source_kind)
+    if hook:
+        hook(capture_input)
+
+
+def set_aside(capture_input: CaptureInput) -> None:
+    """Tell the source its input failed (error folder with a reason, ...)."""
+    hook = _ON_ERROR.get(capture_input.source_kind)
+    if hook:
+        hook(capture_input)

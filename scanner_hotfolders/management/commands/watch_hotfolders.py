@@ -1,0 +1,41 @@
+"""Watch every active hot folder and capture what scanners drop there."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from scanner_hotfolders.watcher import sync_folders_from_environment, watches
+
+
+class Command(BaseCommand):
+    help = "Poll the active hot folders (files present at start are taken too); Ctrl+C stops."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--interval", type=float, default=2.0, help="seconds between polls")
+        parser.add_argument("--once", action="store_true", help="resume and poll once, then exit")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        sync_folders_from_environment()
+        # --once takes what is there now: the files are assumed complete.
+        folders = watches(stable_seconds=0 if options["once"] else None)
+        for watch in folders:
+            self.stdout.write(f"watching {watch.folder.name}: {watch.root}")
+            for capture_input in watch.resume():
+                self.stdout.write(f"  resumed {capture_input.file_name}")
+        try:
+            while True:
+                for watch in folders:
+                    for capture_input in watch.poll():
+                        capture_input.refresh_from_db()
+                        self.stdout.write(
+                            f"{watch.folder.name}: {capture_input.file_name} → {capture_input.get_status_display()}"
+                            + (f" ({capture_input.error})" if capture_input.error else "")
+                        )
+                if options["once"] and all(not w.seen for w in folders):
+                    return
+                time.sleep(options["interval"])
+        except KeyboardInterrupt:
+            self.stdout.write("stopped")

@@ -1,0 +1,174 @@
+"""Watch folders by polling (works on network shares): take each file once it is completely
+written, claim it by an atomic rename, capture it, then move it to done/ or error/."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from capture import sources
+from capture.models import CaptureInput, InputStatus, SourceKind
+from capture.services import receive_input
+from capture.tasks import process_capture_input
+from scanner_hotfolders.models import HotFolder
+
+logger = logging.getLogger(__name__)
+PROCESSING, DONE, ERROR = "processing", "done", "error"
+_TEMP_SUFFIXES = (".tmp", ".part", ".crdownload", ".filepart", ".partial", ".swp")
+
+
+def is_ignored(path: Path) -> bool:
+    """Hidden, temporary and lock files are never taken."""
+    name = path.name
+    return name.startswith((".", "~", "_")) or name.lower().endswith(_TEMP_SUFFIXES)
+
+
+def _unique(folder: Path, name: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / name
+    counter = 1
+    while target.exists():
+        target = folder / f"{Path(name).stem}-{counter}{Path(name).suffix}"
+        counter += 1
+    return target
+
+
+def _move(capture_input: CaptureInput, subfolder: str) -> Path | None:
+    current = Path(capture_input.source_ref)
+    if not current.exists():
+        return None
+    root = current.parent.parent
+    target = _unique(root / subfolder, current.name)
+    os.replace(current, target)
+    reason = current.with_name(current.name + ".reason.txt")
+    if reason.exists():
+        reason.unlink()
+    CaptureInput.objects.filter(pk=capture_input.pk).update(source_ref=str(target))
+    capture_input.source_ref = str(target)
+    return target
+
+
+def _on_done(capture_input: CaptureInput) -> None:
+    _move(capture_input, DONE)
+
+
+def _on_error(capture_input: CaptureInput) -> None:
+    target = _move(capture_input, ERROR)
+    if target is not None:
+        target.with_name(target.name + ".reason.txt").write_text(
+            f"{timezone.now():%Y-%m-%d %H:%M:%S %Z}\n{capture_input.error}\n"
+            "Fix the file and drop it again, or retry from Bannette's capture errors screen.\n",
+            encoding="utf-8",
+        )
+
+
+sources.register_hooks(SourceKind.HOTFOLDER, on_done=_on_done, on_error=_on_error)
+
+
+def options_for(folder: HotFolder) -> dict[str, object]:
+    return {
+        "channel": folder.channel,
+        "entity": folder.entity.code if folder.entity else None,
+        "document_type": folder.document_type.code if folder.document_type else None,
+        "split": folder.split_on_separators,
+    }
+
+
+def capture_claimed(folder: HotFolder, claimed: Path) -> CaptureInput:
+    """Register the claimed file as an input (committed), then run the pipeline on it."""
+    existing = (
+        CaptureInput.objects.filter(source_kind=SourceKind.HOTFOLDER, source_ref=str(claimed))
+        .exclude(status=InputStatus.DONE)
+        .first()
+    )
+    capture_input = existing or receive_input(
+        source_kind=SourceKind.HOTFOLDER, source_name=folder.name, source_ref=str(claimed),
+        name=claimed.name.split("__", 1)[-1], content=claimed.read_bytes(),
+        options=options_for(folder),
+    )  # fmt: skip
+    transaction.on_commit(lambda: process_capture_input.delay(capture_input.pk))
+    return capture_input
+
+
+@dataclass
+class FolderWatch:
+    folder: HotFolder
+    stable_seconds: float
+    seen: dict[Path, tuple[int, int, float]] = field(default_factory=dict)
+
+    @property
+    def root(self) -> Path:
+        return Path(self.folder.path)
+
+    def _stable(self, path: Path, now: float) -> bool:
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            self.seen.pop(path, None)
+            return False
+        signature = (stat.st_size, stat.st_mtime_ns)
+        previous = self.seen.get(path)
+        if previous is None or previous[:2] != signature:
+            self.seen[path] = (*signature, now)
+            return False
+        return now - previous[2] >= self.stable_seconds
+
+    def claim(self, path: Path) -> Path | None:
+        stamp = timezone.now().strftime("%Y%m%d-%H%M%S-%f")
+        target = _unique(self.root / PROCESSING, f"{stamp}__{path.name}")
+        try:
+            os.replace(path, target)  # atomic on one file system: only one watcher wins
+        except OSError:
+            return None
+        self.seen.pop(path, None)
+        return target
+
+    def resume(self) -> list[CaptureInput]:
+        """Files claimed before a restart and not finished: capture them now."""
+        folder = self.root / PROCESSING
+        leftovers = sorted(folder.iterdir()) if folder.is_dir() else []
+        return [capture_claimed(self.folder, path) for path in leftovers if path.is_file()]
+
+    def poll(self, now: float | None = None) -> list[CaptureInput]:
+        now = time.monotonic() if now is None else now
+        if not self.root.is_dir():
+            logger.warning("hot folder %s: %s is not a folder", self.folder.name, self.root)
+            return []
+        taken = []
+        for path in sorted(p for p in self.root.iterdir() if p.is_file() and not is_ignored(p)):
+            if self._stable(path, now):
+                claimed = self.claim(path)
+                if claimed is not None:
+                    taken.append(capture_claimed(self.folder, claimed))
+        return taken
+
+
+def sync_folders_from_environment() -> None:
+    """BANNETTE_HOTFOLDERS=name=/path[:ENTITY[:doctype]],... creates or updates folders."""
+    from courrier.models import DocumentType, Entity
+
+    for spec in settings.BANNETTE_HOTFOLDERS:
+        name, _, rest = spec.partition("=")
+        path, entity, doctype = [*rest.split(":"), "", ""][:3]
+        HotFolder.objects.update_or_create(
+            name=name.strip(),
+            defaults={
+                "path": path,
+                "entity": Entity.objects.filter(code=entity).first() if entity else None,
+                "document_type": DocumentType.objects.filter(code=doctype).first() if doctype else None,
+            },
+        )  # fmt: skip
+
+
+def watches(stable_seconds: float | None = None) -> list[FolderWatch]:
+    stable = (
+        settings.BANNETTE_HOTFOLDER_STABLE_SECONDS if stable_seconds is None else stable_seconds
+    )
+    return [FolderWatch(f, stable) for f in HotFolder.objects.filter(active=True).select_related("entity", "document_type")]  # fmt: skip
