@@ -87,9 +87,10 @@ def detect(page: Path) -> Separator | None:
 
 def _register_fonts() -> tuple[str, str]:
     if Path(_FONT).exists() and Path(_FONT_BOLD).exists():
-        if "DejaVu" not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(TTFont("DejaVu", _FONT))
-            pdfmetrics.registerFont(TTFont("DejaVu-Bold", _FONT_BOLD))
+        registered = pdfmetrics.getRegisteredFontNames()
+        for name, path in (("DejaVu", _FONT), ("DejaVu-Bold", _FONT_BOLD)):
+            if name not in registered:
+                pdfmetrics.registerFont(TTFont(name, path))
         return "DejaVu", "DejaVu-Bold"
     return "Helvetica", "Helvetica-Bold"
 

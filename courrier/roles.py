@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
+from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.utils.translation import gettext_noop
 
@@ -17,11 +19,45 @@ _ADMIN_MODELS = [
 ]  # fmt: skip
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.CLERK: ["qualify_mail", "redirect_mail", "view_contact", "add_contact", "change_contact"],
-    Role.AGENT: ["redirect_mail", "close_mail", "view_contact", "add_contact", "change_contact"],
-    Role.MANAGER: ["redirect_mail", "close_mail", "visa_mail", "sign_mail", "view_contact"],
+    Role.CLERK: [
+        "qualify_mail",
+        "redirect_mail",
+        "view_contact",
+        "add_contact",
+        "change_contact",
+        "capture.view_captureinput",
+        "capture.retry_captureinput",
+        "capture.add_captureinput",
+    ],
+    Role.AGENT: [
+        "redirect_mail",
+        "close_mail",
+        "view_contact",
+        "add_contact",
+        "change_contact",
+        "capture.add_captureinput",
+    ],
+    Role.MANAGER: [
+        "redirect_mail",
+        "close_mail",
+        "visa_mail",
+        "sign_mail",
+        "view_contact",
+        "capture.add_captureinput",
+    ],
     Role.ARCHIVIST: ["view_all_mail", "export_journal", "view_journalevent"],
-    Role.ADMINISTRATOR: ["view_all_mail", "view_journalevent"]
+    Role.ADMINISTRATOR: [
+        "view_all_mail",
+        "view_journalevent",
+        "capture.view_captureinput",
+        "capture.retry_captureinput",
+        "scanner_hotfolders.view_hotfolder",
+        "scanner_hotfolders.add_hotfolder",
+        "scanner_hotfolders.change_hotfolder",
+        "capture.view_classificationrule",
+        "capture.add_classificationrule",
+        "capture.change_classificationrule",
+    ]
     + [f"{verb}_{model}" for model in _ADMIN_MODELS for verb in ("view", "add", "change")],
 }
 
@@ -50,13 +86,17 @@ DEFAULT_BASKETS: list[tuple[str, str, str, list[str], int, dict[str, Any]]] = [
 
 def sync_roles_and_baskets(**_: Any) -> None:
     """Create the role groups with their permissions and any missing default basket."""
+    # Other apps' post_migrate may not have run yet: make sure every permission exists.
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
     groups: dict[str, Group] = {}
     for role, codenames in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=role)
-        permissions = Permission.objects.filter(
-            content_type__app_label="courrier", codename__in=codenames
-        )
-        group.permissions.add(*permissions)
+        wanted = [name if "." in name else f"courrier.{name}" for name in codenames]
+        for app_label, codename in (name.split(".", 1) for name in wanted):
+            group.permissions.add(
+                *Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+            )
         groups[role] = group
     for code, label, description, roles, position, criteria in DEFAULT_BASKETS:
         basket, created = Basket.objects.get_or_create(

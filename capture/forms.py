@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from courrier.models import DocumentType, Entity
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        files = data if isinstance(data, list | tuple) else [data]
+        return [single(item, initial) for item in files]
+
+
+class UploadForm(forms.Form):
+    files = MultipleFileField(label=_("Files"), widget=MultipleFileInput())
+    entity = forms.ModelChoiceField(
+        Entity.objects.filter(active=True), label=_("Destination entity"), required=False
+    )
+    document_type = forms.ModelChoiceField(
+        DocumentType.objects.filter(active=True), label=_("Document type"), required=False
+    )
+    split = forms.BooleanField(label=_("Split on separator sheets"), required=False, initial=True)
+
+    def clean_files(self) -> list[Any]:
+        files: list[Any] = self.cleaned_data["files"]
+        limit = settings.BANNETTE_CAPTURE_MAX_BYTES
+        too_big = [f.name for f in files if f.size > limit]
+        if too_big:
+            raise forms.ValidationError(
+                _("Too large (limit %(mb)s MiB): %(names)s")
+                % {"mb": limit // (1024 * 1024), "names": ", ".join(too_big)}
+            )
+        return files
+
+
+class SeparatorForm(forms.Form):
+    entity = forms.ModelChoiceField(
+        Entity.objects.filter(active=True),
+        label=_("Entity"),
+        required=False,
+        empty_label=_("(generic sheet: no entity)"),
+    )
+    document_type = forms.ModelChoiceField(
+        DocumentType.objects.filter(active=True), label=_("Document type"), required=False
+    )
+    copies = forms.IntegerField(label=_("Copies"), min_value=1, max_value=100, initial=5)

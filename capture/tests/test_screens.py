@@ -1,0 +1,137 @@
+"""Capture screens: upload, capture errors with retry, separator sheets."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+from PIL import Image
+
+from capture.models import CaptureInput, InputStatus, SourceKind
+from capture.separators import Separator, detect
+from capture.services import receive_input, run_pipeline
+from capture.tests import scans
+from courrier.models import Mail
+
+pytestmark = pytest.mark.django_db
+LETTER = scans.born_digital_pdf(["Objet : éclairage", "Le lampadaire clignote."])
+
+
+def decode_first_page(pdf: bytes, tmp_path) -> Separator | None:
+    (tmp_path / "s.pdf").write_bytes(pdf)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            "300",
+            "-gray",
+            "-jpeg",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            str(tmp_path / "s.pdf"),
+            str(tmp_path / "s"),
+        ],
+        check=True,
+    )
+    return detect(next(tmp_path.glob("s-*.jpg")))
+
+
+def test_an_agent_uploads_files_and_gets_their_chrono_numbers(client, agent, org):
+    client.force_login(agent)
+    response = client.post(
+        reverse("capture_upload"),
+        {
+            "files": [
+                SimpleUploadedFile("lettre.pdf", LETTER),
+                SimpleUploadedFile("casse.pdf", b"%PDF-1.4 broken"),
+            ],
+            "entity": org.voirie.pk,
+            "split": "on",
+        },
+        follow=True,
+    )
+    page = response.content.decode()
+    mail = Mail.objects.get()
+    assert mail.chrono_number in page and "the PDF cannot be read" in page
+    assert (mail.channel, mail.destination_entity, mail.created_by) == ("upload", org.voirie, agent)
+    assert client.get(reverse("mail_detail", args=[mail.pk])).status_code == 200
+
+
+def test_an_oversized_upload_is_refused_before_capture(client, agent, settings):
+    settings.BANNETTE_CAPTURE_MAX_BYTES = 1024
+    client.force_login(agent)
+    response = client.post(
+        reverse("capture_upload"), {"files": [SimpleUploadedFile("gros.pdf", LETTER)]}
+    )
+    assert "Trop volumineux" in response.content.decode()
+    assert not CaptureInput.objects.exists()
+
+
+def test_an_empty_upload_is_refused_by_the_form(client, agent):
+    client.force_login(agent)
+    response = client.post(
+        reverse("capture_upload"), {"files": [SimpleUploadedFile("vide.pdf", b"")]}
+    )
+    assert "Le fichier soumis est vide" in response.content.decode()
+    assert not CaptureInput.objects.exists()
+
+
+def test_the_errors_screen_lists_failures_and_retries_them(
+    client, clerk, org, django_capture_on_commit_callbacks
+):
+    failed = receive_input(source_kind=SourceKind.HOTFOLDER, name="vide.pdf", content=b"")
+    run_pipeline(failed)
+    client.force_login(clerk)
+    page = client.get(reverse("capture_errors")).content.decode()
+    assert "vide.pdf" in page and "the file is empty (0 bytes)" in page
+    original = client.get(reverse("capture_input_original", args=[failed.pk]))
+    assert original["Content-Disposition"].startswith("attachment")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("capture_retry", args=[failed.pk]), follow=True)
+    assert response.status_code == 200
+    failed.refresh_from_db()
+    assert failed.attempts == 2 and failed.status == InputStatus.ERROR
+
+
+def test_agents_and_outsiders_cannot_see_capture_errors(client, agent, outsider):
+    for user in (agent, outsider):
+        client.force_login(user)
+        assert client.get(reverse("capture_errors")).status_code == 403
+
+
+def test_the_separator_page_prints_sheets_that_the_splitter_reads(client, clerk, org, tmp_path):
+    client.force_login(clerk)
+    assert client.get(reverse("separator_sheet")).status_code == 200
+    response = client.get(reverse("separator_sheet"), {"entity": org.urbanisme.pk, "copies": 2})
+    assert response["Content-Type"] == "application/pdf"
+    assert decode_first_page(response.content, tmp_path) == Separator("URBA", "")
+
+
+def test_the_separator_sheet_command_writes_a_readable_pdf(org, doctypes, tmp_path):
+    out = tmp_path / "voirie.pdf"
+    call_command(
+        "separator_sheet", "--entity", "VOIR", "--doctype", "signalement", "--output", str(out)
+    )
+    assert decode_first_page(out.read_bytes(), tmp_path) == Separator("VOIR", "signalement")
+    generic = tmp_path / "generique.pdf"
+    call_command("separator_sheet", "--output", str(generic))
+    assert decode_first_page(generic.read_bytes(), tmp_path) == Separator("", "")
+
+
+def test_capture_command_prints_chrono_numbers(org, tmp_path, capsys):
+    letter = tmp_path / "lettre.pdf"
+    letter.write_bytes(LETTER)
+    call_command("capture", str(letter), "--no-split")
+    assert Mail.objects.get().chrono_number in capsys.readouterr().out
+
+
+def test_thumbnails_are_real_images(org):
+    capture_input = receive_input(source_kind=SourceKind.UPLOAD, name="l.pdf", content=LETTER)
+    (mail,) = run_pipeline(capture_input)
+    with Image.open(mail.thumbnail) as thumbnail:
+        assert thumbnail.width == 240

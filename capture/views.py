@@ -1,0 +1,88 @@
+"""Capture screens: upload, capture errors with retry, separator sheets."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from capture.forms import SeparatorForm, UploadForm
+from capture.models import SourceKind
+from capture.selectors import failed_inputs, my_recent_uploads
+from capture.services import receive_input, retry_input
+from capture.sheets import separator_sheets
+from capture.tasks import process_capture_input
+from courrier.models import Channel
+from courrier.views import _user
+
+
+@login_required
+@permission_required("capture.add_captureinput", raise_exception=True)
+def upload(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        options = {
+            "channel": Channel.UPLOAD, "split": data["split"],
+            "entity": data["entity"].code if data["entity"] else None,
+            "document_type": data["document_type"].code if data["document_type"] else None,
+        }  # fmt: skip
+        ids = []
+        for upload_file in data["files"]:
+            capture_input = receive_input(
+                source_kind=SourceKind.UPLOAD, name=upload_file.name, content=upload_file.read(),
+                options=options, actor=_user(request),
+            )  # fmt: skip
+            process_capture_input.delay(capture_input.pk)
+            ids.append(capture_input.pk)
+        return redirect(f"{request.path}?done={','.join(map(str, ids))}")
+    done = [int(i) for i in request.GET.get("done", "").split(",") if i.isdigit()]
+    results = my_recent_uploads(_user(request), done) if done else []
+    return render(request, "capture/upload.html", {"form": form, "results": results})
+
+
+@login_required
+def capture_errors(request: HttpRequest) -> HttpResponse:
+    inputs = failed_inputs(_user(request))
+    return render(request, "capture/errors.html", {"inputs": inputs})
+
+
+@login_required
+@require_POST
+def retry(request: HttpRequest, pk: int) -> HttpResponse:
+    capture_input = get_object_or_404(failed_inputs(_user(request)), pk=pk)
+    retry_input(actor=_user(request), capture_input=capture_input)
+    capture_input.refresh_from_db()
+    if capture_input.status == "error":
+        messages.error(request, _("Still failing: %(reason)s") % {"reason": capture_input.error})
+    else:
+        messages.success(
+            request, _("%(name)s was captured again.") % {"name": capture_input.file_name}
+        )
+    return redirect("capture_errors")
+
+
+@login_required
+def input_original(request: HttpRequest, pk: int) -> FileResponse:
+    capture_input = get_object_or_404(failed_inputs(_user(request)), pk=pk)
+    response = FileResponse(capture_input.file.open("rb"), as_attachment=True,
+                            filename=capture_input.file_name)  # fmt: skip
+    response["Content-Type"] = "application/octet-stream"
+    return response
+
+
+@login_required
+def separator_sheet(request: HttpRequest) -> HttpResponse:
+    form = SeparatorForm(request.GET if "copies" in request.GET else None)
+    if form.is_valid():
+        pdf = separator_sheets(
+            entity=form.cleaned_data["entity"], document_type=form.cleaned_data["document_type"],
+            copies=form.cleaned_data["copies"],
+        )  # fmt: skip
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = 'inline; filename="separateurs.pdf"'
+        return response
+    return render(request, "capture/separators.html", {"form": form})
