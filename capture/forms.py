@@ -21,7 +21,7 @@ class MultipleFileField(forms.FileField):
 
 
 class UploadForm(forms.Form):
-    files = MultipleFileField(label=_("Files"), widget=MultipleFileInput())
+    documents = MultipleFileField(label=_("Files"), widget=MultipleFileInput())
     entity = forms.ModelChoiceField(
         Entity.objects.filter(active=True), label=_("Destination entity"), required=False
     )
@@ -30,8 +30,8 @@ class UploadForm(forms.Form):
     )
     split = forms.BooleanField(label=_("Split on separator sheets"), required=False, initial=True)
 
-    def clean_files(self) -> list[Any]:
-        files: list[Any] = self.cleaned_data["files"]
+    def clean_documents(self) -> list[Any]:
+        files: list[Any] = self.cleaned_data["documents"]
         limit = settings.BANNETTE_CAPTURE_MAX_BYTES
         too_big = [f.name for f in files if f.size > limit]
         if too_big:

@@ -31,7 +31,7 @@ def upload(request: HttpRequest) -> HttpResponse:
             "document_type": data["document_type"].code if data["document_type"] else None,
         }  # fmt: skip
         ids = []
-        for upload_file in data["files"]:
+        for upload_file in data["documents"]:
             capture_input = receive_input(
                 source_kind=SourceKind.UPLOAD, name=upload_file.name, content=upload_file.read(),
                 options=options, actor=_user(request),

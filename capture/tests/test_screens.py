@@ -66,7 +66,7 @@ def test_an_oversized_upload_is_refused_before_capture(client, agent, settings):
     settings.BANNETTE_CAPTURE_MAX_BYTES = 1024
     client.force_login(agent)
     response = client.post(
-        reverse("capture_upload"), {"files": [SimpleUploadedFile("gros.pdf", LETTER)]}
+        reverse("capture_upload"), {"documents": [SimpleUploadedFile("gros.pdf", LETTER)]}
     )
     assert "Trop volumineux" in response.content.decode()
     assert not CaptureInput.objects.exists()
@@ -75,7 +75,7 @@ def test_an_oversized_upload_is_refused_before_capture(client, agent, settings):
 def test_an_empty_upload_is_refused_by_the_form(client, agent):
     client.force_login(agent)
     response = client.post(
-        reverse("capture_upload"), {"files": [SimpleUploadedFile("vide.pdf", b"")]}
+        reverse("capture_upload"), {"documents": [SimpleUploadedFile("vide.pdf", b"")]}
     )
     assert "Le fichier soumis est vide" in response.content.decode()
     assert not CaptureInput.objects.exists()
