@@ -46,7 +46,7 @@ def test_an_agent_uploads_files_and_gets_their_chrono_numbers(client, agent, org
     response = client.post(
         reverse("capture_upload"),
         {
-            "files": [
+            "documents": [
                 SimpleUploadedFile("lettre.pdf", LETTER),
                 SimpleUploadedFile("casse.pdf", b"%PDF-1.4 broken"),
             ],
