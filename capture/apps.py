@@ -1,8 +1,15 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CaptureConfig(AppConfig):
     name = "capture"
+    verbose_name = _("Capture")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Source adapters register how their inputs are acknowledged or set aside.
+        from capture.sources.imap import poller  # noqa: F401
+        from scanner_hotfolders import watcher  # noqa: F401

@@ -107,3 +107,97 @@ class ClassificationRule(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class ImapSecurity(models.TextChoices):
+    SSL = "ssl", _("SSL/TLS")
+    STARTTLS = "starttls", _("STARTTLS")
+    NONE = "none", _("None (local tests only)")
+
+
+class ImapMode(models.TextChoices):
+    BODY = "body", _("The message is the mail, its files are attachments")
+    ATTACHMENTS = "attachments", _("Each attached file is its own mail")
+
+
+class ImapPostAction(models.TextChoices):
+    SEEN = "seen", _("Mark as read")
+    MOVE = "move", _("Move to a folder")
+    DELETE = "delete", _("Delete")
+
+
+class ImapAccount(models.Model):
+    name = models.SlugField(_("name"), max_length=60, unique=True)
+    host = models.CharField(_("server"), max_length=200)
+    port = models.PositiveIntegerField(_("port"), default=993)
+    security = models.CharField(
+        _("security"), max_length=10, choices=ImapSecurity.choices, default=ImapSecurity.SSL
+    )
+    username = models.CharField(_("login"), max_length=200)
+    password_env = models.CharField(
+        _("password variable"),
+        max_length=100,
+        help_text=_("Name of the environment variable (or NAME_FILE) holding the password."),
+    )
+    folder = models.CharField(_("folder"), max_length=200, default="INBOX")
+    mode = models.CharField(_("what becomes the mail"), max_length=16, choices=ImapMode.choices,
+                            default=ImapMode.BODY)  # fmt: skip
+    post_action = models.CharField(_("after capture"), max_length=10,
+                                   choices=ImapPostAction.choices, default=ImapPostAction.SEEN)  # fmt: skip
+    move_to = models.CharField(_("move to folder"), max_length=200, blank=True)
+    entity = models.ForeignKey("courrier.Entity", verbose_name=_("default entity"), null=True,
+                               blank=True, on_delete=models.SET_NULL, related_name="+")  # fmt: skip
+    document_type = models.ForeignKey("courrier.DocumentType", verbose_name=_("default document type"),
+                                      null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="+")  # fmt: skip
+    uidvalidity = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("IMAP mailbox")
+        verbose_name_plural = _("IMAP mailboxes")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImapRule(models.Model):
+    """When a header contains a phrase, the mail gets this type and entity. First match wins."""
+
+    FIELDS = [("from", _("From")), ("to", _("To")), ("subject", _("Subject"))]
+    account = models.ForeignKey(ImapAccount, on_delete=models.CASCADE, related_name="rules")
+    header = models.CharField(_("header"), max_length=10, choices=FIELDS)
+    contains = models.CharField(_("contains"), max_length=200)
+    document_type = models.ForeignKey("courrier.DocumentType", null=True, blank=True,
+                                      on_delete=models.CASCADE, related_name="+")  # fmt: skip
+    entity = models.ForeignKey("courrier.Entity", null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="+")  # fmt: skip
+    position = models.PositiveIntegerField(default=100)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.header} ∋ {self.contains}"
+
+
+class ImapMessage(models.Model):
+    """A message taken from a mailbox, by UIDVALIDITY and UID: never taken twice."""
+
+    account = models.ForeignKey(ImapAccount, on_delete=models.PROTECT, related_name="messages")
+    uidvalidity = models.PositiveBigIntegerField()
+    uid = models.PositiveBigIntegerField()
+    message_id = models.CharField(max_length=500, blank=True, db_index=True)
+    inputs = models.ManyToManyField(CaptureInput, related_name="imap_messages")
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "uidvalidity", "uid"], name="unique_imap_uid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account}:{self.uidvalidity}:{self.uid}"

@@ -55,6 +55,7 @@ class CaptureContext:
     separators: dict[int, Separator] = field(default_factory=dict)
     segments: list[Segment] = field(default_factory=list)
     ocr: dict[int, PageOcr] = field(default_factory=dict)
+    attachments: list[IncomingFile] = field(default_factory=list)  # e.g. an e-mail's files
 
     @property
     def options(self) -> dict[str, Any]:
@@ -205,7 +206,9 @@ class ExtractText:
 
     def run(self, ctx: CaptureContext) -> None:
         if not ctx.segments:
-            ctx.segments = [Segment(index=0, pages=list(range(1, ctx.pages + 1)))]
+            ctx.segments = [
+                Segment(index=0, pages=list(range(1, ctx.pages + 1)), attachments=ctx.attachments)
+            ]
         wanted = [p for s in ctx.segments for p in s.pages if ctx.needs_ocr(p)]
         if wanted:
             results = ocr_pages([ctx.images[p - 1] for p in wanted], ctx.workdir)

@@ -1,0 +1,31 @@
+"""Take new messages from the active IMAP mailboxes."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from capture.models import ImapAccount
+from capture.sources.imap.poller import poll_account
+
+
+class Command(BaseCommand):
+    help = "Poll every active IMAP mailbox (once, or every --interval seconds)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--interval", type=float, default=0, help="repeat every N seconds")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        while True:
+            for account in ImapAccount.objects.filter(active=True):
+                try:
+                    taken = poll_account(account)
+                except Exception as exc:
+                    self.stderr.write(f"{account.name}: {type(exc).__name__}: {exc}")
+                    continue
+                self.stdout.write(f"{account.name}: {len(taken)} new message(s)")
+            if not options["interval"]:
+                return
+            time.sleep(options["interval"])
