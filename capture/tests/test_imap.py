@@ -59,13 +59,26 @@ BROKEN = (
 )
 
 
-@pytest.fixture
-def dovecot():
+@pytest.fixture(scope="session")
+def dovecot_server():
     base = Path(tempfile.mkdtemp(prefix="bannette-dovecot-"))
     server = start_dovecot(base)
     yield server
     server.stop()
     shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def dovecot(dovecot_server):
+    """The shared server with empty mailboxes."""
+    with dovecot_server.client() as client:
+        for folder in ("INBOX", "Traité"):
+            client.select_folder(folder)
+            uids = client.search(["ALL"])
+            if uids:
+                client.delete_messages(uids)
+                client.expunge()
+    return dovecot_server
 
 
 @pytest.fixture
@@ -172,7 +185,7 @@ def test_each_attachment_can_be_its_own_mail(dovecot, account, poll):
     account.save()
     with dovecot.client() as client:
         client.append("INBOX", ACCENTS)
-    (message,) = poll()
+    poll()
     (mail,) = Mail.objects.all()
     assert mail.original_name == "facture n° 1.pdf" and mail.original.read() == PDF
     assert ImapMessage.objects.get().acknowledged_at is not None

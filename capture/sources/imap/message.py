@@ -10,7 +10,7 @@ import quopri
 import re
 from dataclasses import dataclass, field
 from email import policy
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
@@ -106,7 +106,7 @@ def _header(message: EmailMessage, name: str) -> str:
     return " ".join(_repair_encoded_words(value).split())
 
 
-def _body(message: EmailMessage, defects: list[str]) -> tuple[str, EmailMessage | None]:
+def _body(message: EmailMessage, defects: list[str]) -> tuple[str, MIMEPart | None]:
     try:
         part = message.get_body(preferencelist=("plain", "html"))
     except (KeyError, ValueError):
@@ -120,10 +120,10 @@ def _body(message: EmailMessage, defects: list[str]) -> tuple[str, EmailMessage 
         payload = part.get_payload(decode=True)
         content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
     text = html_to_text(content) if part.get_content_subtype() == "html" else content
-    return text.strip(), part
+    return str(text).strip(), part
 
 
-def _attachments(message: EmailMessage, body: EmailMessage | None) -> list[IncomingFile]:
+def _attachments(message: EmailMessage, body: MIMEPart | None) -> list[IncomingFile]:
     found = []
     for index, part in enumerate(message.walk()):
         if part.is_multipart() or part is body:

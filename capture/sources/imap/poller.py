@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -95,8 +96,12 @@ def _take(account: ImapAccount, uidvalidity: int, uid: int, raw: bytes) -> ImapM
                                 source_ref=ref, name="message.eml", content=raw, options=options)]  # fmt: skip
     message.inputs.set(inputs)
     for capture_input in inputs:
-        transaction.on_commit(lambda pk=capture_input.pk: process_capture_input.delay(pk))
+        transaction.on_commit(partial(_queue, capture_input.pk))
     return message
+
+
+def _queue(input_id: int) -> None:
+    process_capture_input.delay(input_id)
 
 
 def poll_account(account: ImapAccount) -> list[ImapMessage]:
