@@ -201,3 +201,39 @@ class ImapMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account}:{self.uidvalidity}:{self.uid}"
+
+
+class WebFormTopic(models.Model):
+    """A choice in the citizens' form, mapped to a document type and an entity."""
+
+    label = models.CharField(_("label"), max_length=200)
+    document_type = models.ForeignKey("courrier.DocumentType", on_delete=models.PROTECT,
+                                      related_name="+", verbose_name=_("document type"))  # fmt: skip
+    entity = models.ForeignKey("courrier.Entity", null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+", verbose_name=_("entity"))  # fmt: skip
+    position = models.PositiveIntegerField(_("position"), default=100)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("web form topic")
+        verbose_name_plural = _("web form topics")
+        ordering = ["position", "label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class WebFormRequest(models.Model):
+    """A citizen's request: the tracking code they received, and the mail it became."""
+
+    tracking_code = models.CharField(max_length=20, unique=True)
+    input = models.OneToOneField(CaptureInput, on_delete=models.PROTECT, related_name="webform")
+    email = models.EmailField()
+    topic = models.ForeignKey(WebFormTopic, on_delete=models.PROTECT, related_name="+")
+    mail = models.ForeignKey("courrier.Mail", null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")  # fmt: skip
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.tracking_code

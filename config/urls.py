@@ -9,5 +9,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("capture/", include("capture.urls")),
+    path("demarches/", include("capture.sources.webform.urls")),
     path("", include("courrier.urls")),
 ]

@@ -41,8 +41,10 @@ def _unique(folder: Path, name: str) -> Path:
 
 
 def _move(capture_input: CaptureInput, subfolder: str) -> Path | None:
+    if not capture_input.source_ref:
+        return None
     current = Path(capture_input.source_ref)
-    if not current.exists():
+    if not current.is_file():
         return None
     root = current.parent.parent
     target = _unique(root / subfolder, current.name)

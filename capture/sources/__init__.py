@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from capture.models import CaptureInput, SourceKind
 
+logger = logging.getLogger(__name__)
 Hook = Callable[[CaptureInput], None]
 _ON_DONE: dict[str, Hook] = {}
 _ON_ERROR: dict[str, Hook] = {}
@@ -16,15 +18,20 @@ def register_hooks(kind: SourceKind, *, on_done: Hook, on_error: Hook) -> None:
     _ON_ERROR[kind] = on_error
 
 
+def _call(hook: Hook | None, capture_input: CaptureInput) -> None:
+    if hook is None:
+        return
+    try:
+        hook(capture_input)
+    except Exception:  # a source that cannot be reached must not undo or block the capture
+        logger.exception("source hook failed for capture input %s", capture_input.pk)
+
+
 def acknowledge(capture_input: CaptureInput) -> None:
     """Tell the source its input is safely registered (move the file, flag the message...)."""
-    hook = _ON_DONE.get(capture_input.source_kind)
-    if hook:
-        hook(capture_input)
+    _call(_ON_DONE.get(capture_input.source_kind), capture_input)
 
 
 def set_aside(capture_input: CaptureInput) -> None:
     """Tell the source its input failed (error folder with a reason, ...)."""
-    hook = _ON_ERROR.get(capture_input.source_kind)
-    if hook:
-        hook(capture_input)
+    _call(_ON_ERROR.get(capture_input.source_kind), capture_input)

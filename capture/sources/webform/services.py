@@ -1,0 +1,121 @@
+"""Citizen requests (saisine par voie électronique): receive, acknowledge, track."""
+
+from __future__ import annotations
+
+import secrets
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from capture import sources
+from capture.models import CaptureInput, SourceKind, WebFormRequest, WebFormTopic
+from capture.services import receive_input
+from capture.tasks import process_capture_input
+from courrier.models import Channel, Contact, ContactKind, DelayUnit, DocumentType
+from courrier.services.contacts import find_duplicates, save_contact
+
+_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+
+
+def new_tracking_code() -> str:
+    raw = "".join(secrets.choice(_ALPHABET) for _ in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def _contact(data: dict[str, Any]) -> Contact:
+    candidate = Contact(
+        kind=ContactKind.PERSON, civility=data.get("civility", ""), first_name=data["first_name"],
+        last_name=data["last_name"], email=data["email"], phone=data.get("phone", ""),
+        address_line1=data.get("address", ""), postcode=data.get("postcode", ""), city=data.get("city", ""),
+    )  # fmt: skip
+    return find_duplicates(candidate).first() or save_contact(actor=None, contact=candidate)
+
+
+def request_message(data: dict[str, Any], topic: WebFormTopic, files: list[Any]) -> bytes:
+    """The request as an RFC 5322 message: an immutable original the e-mail pipeline renders."""
+    message = EmailMessage()
+    person = " ".join(p for p in (data.get("civility"), data["first_name"], data["last_name"]) if p)
+    message["From"] = f"{person} <{data['email']}>"
+    message["To"] = settings.BANNETTE_ORGANISATION_NAME
+    message["Subject"] = f"Demande en ligne : {topic.label}"
+    message["Date"] = format_datetime(timezone.now())
+    message["Message-ID"] = make_msgid(domain="bannette.local")
+    address = ", ".join(
+        p for p in (data.get("address"), data.get("postcode"), data.get("city")) if p
+    )
+    identity = [f"Demandeur : {person}", f"Courriel : {data['email']}",
+                f"Téléphone : {data.get('phone') or '—'}", f"Adresse : {address or '—'}",
+                f"Objet de la demande : {topic.label}", ""]  # fmt: skip
+    message.set_content("\n".join(identity) + data["message"])
+    for upload in files:
+        content = upload.read()
+        maintype, _, subtype = (upload.content_type or "application/octet-stream").partition("/")
+        message.add_attachment(content, maintype=maintype, subtype=subtype or "octet-stream",
+                               filename=upload.name)  # fmt: skip
+    return bytes(message)
+
+
+@transaction.atomic
+def submit_request(*, data: dict[str, Any], files: list[Any]) -> WebFormRequest:
+    topic: WebFormTopic = data["topic"]
+    contact = _contact(data)
+    capture_input = receive_input(
+        source_kind=SourceKind.WEBFORM, source_name="formulaire", name="demande.eml",
+        content=request_message(data, topic, files),
+        options={"channel": Channel.WEB_FORM, "split": False, "subject": f"{topic.label} — {data['last_name']}",
+                 "document_type": topic.document_type.code,
+                 "entity": topic.entity.code if topic.entity else None, "sender_contact": contact.pk},
+    )  # fmt: skip
+    request = WebFormRequest.objects.create(tracking_code=new_tracking_code(), input=capture_input,
+                                            email=data["email"], topic=topic)  # fmt: skip
+    transaction.on_commit(lambda: process_capture_input.delay(capture_input.pk))
+    return request
+
+
+def legal_delay(document_type: DocumentType) -> str:
+    if not document_type.delay_days:
+        return ""
+    unit = "jours ouvrés" if document_type.delay_unit == DelayUnit.WORKING_DAYS else "jours"
+    return f"{document_type.delay_days} {unit}"
+
+
+def send_acknowledgment(request: WebFormRequest) -> None:
+    """The accusé de réception: chrono number, legal delay, tracking code (text and HTML)."""
+    assert request.mail is not None
+    with translation.override("fr"):
+        context = {
+            "request": request, "mail": request.mail, "delay": legal_delay(request.topic.document_type),
+            "mode": request.topic.document_type.processing_mode,
+            "tracking_url": f"{settings.BANNETTE_PUBLIC_URL}/demarches/suivi/{request.tracking_code}/",
+            "organisation": settings.BANNETTE_ORGANISATION_NAME,
+        }  # fmt: skip
+        text = render_to_string("capture/webform/acknowledgment.txt", context)
+        html = render_to_string("capture/webform/acknowledgment.html", context)
+    email = EmailMultiAlternatives(
+        subject=f"Accusé de réception de votre demande {request.mail.chrono_number}",
+        body=text, to=[request.email],
+    )  # fmt: skip
+    email.attach_alternative(html, "text/html")
+    email.send()
+    WebFormRequest.objects.filter(pk=request.pk).update(acknowledged_at=timezone.now())
+
+
+def _on_done(capture_input: CaptureInput) -> None:
+    request = WebFormRequest.objects.filter(
+        input=capture_input, acknowledged_at__isnull=True
+    ).first()
+    captured = capture_input.mails.select_related("mail").first()
+    if request is None or captured is None:
+        return
+    request.mail = captured.mail
+    request.save(update_fields=["mail"])
+    send_acknowledgment(request)
+
+
+sources.register_hooks(SourceKind.WEBFORM, on_done=_on_done, on_error=lambda capture_input: None)

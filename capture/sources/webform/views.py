@@ -1,0 +1,68 @@
+"""Public pages (no login): the citizens' request form and the tracking page."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_protect
+
+from capture.models import WebFormRequest
+from capture.sources.webform.forms import CitizenRequestForm
+from capture.sources.webform.services import submit_request
+from courrier.models import MailStatus
+
+PUBLIC_STATUS: dict[str, str] = {
+    MailStatus.TO_QUALIFY: "Reçue, en cours d'enregistrement",
+    MailStatus.CLOSED: "Traitée",
+}
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+def _over_rate(request: HttpRequest) -> bool:
+    key = f"webform-rate:{_client_ip(request)}"
+    cache.add(key, 0, timeout=3600)
+    return cache.incr(key) > settings.BANNETTE_WEBFORM_RATE_PER_HOUR
+
+
+@csrf_protect
+def citizen_form(request: HttpRequest) -> HttpResponse:
+    form = CitizenRequestForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if _over_rate(request):
+            return render(request, "capture/webform/form.html",
+                          {"form": form, "error": _("Too many requests from your connection: please try again in an hour.")},
+                          status=429)  # fmt: skip
+        if form.is_valid():
+            if form.cleaned_data[
+                "website"
+            ]:  # a robot filled the honeypot: accept silently, keep nothing
+                return redirect("citizen_thanks", code="0000-0000-0000")
+            submitted = submit_request(data=form.cleaned_data, files=form.cleaned_data["documents"])
+            return redirect("citizen_thanks", code=submitted.tracking_code)
+    return render(request, "capture/webform/form.html", {"form": form})
+
+
+def citizen_thanks(request: HttpRequest, code: str) -> HttpResponse:
+    return render(request, "capture/webform/thanks.html", {"code": code})
+
+
+def citizen_tracking(request: HttpRequest, code: str = "") -> HttpResponse:
+    code = (code or request.GET.get("code", "")).strip().upper()
+    if not code:
+        return render(request, "capture/webform/track.html", {})
+    found = (
+        WebFormRequest.objects.select_related("mail", "topic").filter(tracking_code=code).first()
+    )
+    if found is None:
+        raise Http404("Unknown tracking code")
+    mail = found.mail
+    status = PUBLIC_STATUS.get(mail.status, "En cours de traitement") if mail else "Reçue"
+    return render(
+        request, "capture/webform/track.html", {"found": found, "mail": mail, "status": status}
+    )

@@ -1,0 +1,164 @@
+"""Citizen web form: public request → mail → acknowledgment through a real SMTP server."""
+
+from __future__ import annotations
+
+import email
+import socket
+from email import policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from capture.models import WebFormRequest, WebFormTopic
+from capture.sources.webform import forms as webform_forms
+from capture.tests import scans
+from courrier.models import DelayUnit, Mail, ProcessingMode
+
+pytestmark = pytest.mark.django_db
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(settings):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def topic(org, doctypes):
+    doctype = doctypes["signalement"]
+    doctype.delay_days, doctype.processing_mode = 10, ProcessingMode.SVA
+    doctype.delay_unit = DelayUnit.WORKING_DAYS
+    doctype.save()
+    return WebFormTopic.objects.create(
+        label="Signaler un problème de voirie", document_type=doctype, entity=org.voirie
+    )
+
+
+@pytest.fixture(autouse=True)
+def clear_rate_limit():
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+def request_data(topic, **extra):
+    return {
+        "civility": "Mme",
+        "first_name": "Inès",
+        "last_name": "Garcia",
+        "email": "ines@example.net",
+        "phone": "0102030405",
+        "address": "5 chemin des Vignes",
+        "postcode": "00100",
+        "city": "Villedieu",
+        "topic": topic.pk,
+        "message": "Un arbre est tombé sur la chaussée.",
+        "website": "",
+        **extra,
+    }
+
+
+def submit(client, topic, django_capture_on_commit_callbacks, **extra):
+    with django_capture_on_commit_callbacks(execute=True):
+        return client.post(reverse("citizen_form"), request_data(topic, **extra), follow=True)
+
+
+def test_a_citizen_request_becomes_mail_and_is_acknowledged_by_email(
+    client, topic, smtp, django_capture_on_commit_callbacks
+):
+    photo = SimpleUploadedFile(
+        "arbre é.pdf", scans.born_digital_pdf(["Photo de l'arbre"]), "application/pdf"
+    )
+    response = submit(client, topic, django_capture_on_commit_callbacks, documents=[photo])
+    request = WebFormRequest.objects.get()
+    assert request.tracking_code in response.content.decode()
+    mail = Mail.objects.get()
+    assert (mail.channel, mail.document_type, mail.destination_entity.code) == (
+        "web_form",
+        topic.document_type,
+        "VOIR",
+    )
+    assert "Un arbre est tombé sur la chaussée." in mail.text
+    assert mail.contacts.get().email == "ines@example.net"
+    assert sorted(a.title for a in mail.attachments.all()) == ["arbre é.pdf", "message-origine.eml"]
+    (ack,) = smtp.messages
+    assert ack["To"] == "ines@example.net" and mail.chrono_number in ack["Subject"]
+    text = ack.get_body(("plain",)).get_content()
+    html = ack.get_body(("html",)).get_content()
+    for part in (text, html):
+        assert mail.chrono_number in part and request.tracking_code in part
+        assert "10 jours ouvrés" in part and "réputée acceptée" in part
+
+
+def test_the_tracking_page_shows_the_status_from_the_code_only(
+    client, topic, smtp, django_capture_on_commit_callbacks
+):
+    submit(client, topic, django_capture_on_commit_callbacks)
+    request = WebFormRequest.objects.get()
+    page = client.get(
+        reverse("citizen_tracking_code", args=[request.tracking_code])
+    ).content.decode()
+    assert request.mail.chrono_number in page and "Reçue" in page
+    assert "Garcia" not in page  # nothing personal on a page reachable by code
+    assert client.get(reverse("citizen_tracking_code", args=["AAAA-BBBB-CCCC"])).status_code == 404
+
+
+def test_a_robot_filling_the_honeypot_gets_a_thank_you_and_nothing_is_kept(
+    client, topic, smtp, django_capture_on_commit_callbacks
+):
+    response = submit(
+        client, topic, django_capture_on_commit_callbacks, website="http://spam.example"
+    )
+    assert response.status_code == 200
+    assert not Mail.objects.exists() and smtp.messages == []
+
+
+def test_requests_are_rate_limited_per_connection(
+    client, topic, smtp, settings, django_capture_on_commit_callbacks
+):
+    settings.BANNETTE_WEBFORM_RATE_PER_HOUR = 2
+    statuses = [
+        submit(client, topic, django_capture_on_commit_callbacks).status_code for _ in range(3)
+    ]
+    assert statuses == [200, 200, 429]
+    assert Mail.objects.count() == 2
+
+
+def test_the_form_requires_its_csrf_token(topic):
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post(reverse("citizen_form"), request_data(topic)).status_code == 403
+
+
+def test_unsafe_or_oversized_files_are_refused(
+    client, topic, monkeypatch, smtp, django_capture_on_commit_callbacks
+):
+    script = SimpleUploadedFile("lettre.pdf", b"#!/bin/sh\nrm -rf /\n", "application/pdf")
+    response = submit(client, topic, django_capture_on_commit_callbacks, documents=[script])
+    assert (
+        "n&#x27;est pas un fichier PDF" in response.content.decode()
+        or "not a PDF" in response.content.decode()
+    )
+    monkeypatch.setattr(webform_forms, "MAX_FILE_BYTES", 100)
+    big = SimpleUploadedFile("gros.pdf", scans.born_digital_pdf(["x"]), "application/pdf")
+    response = submit(client, topic, django_capture_on_commit_callbacks, documents=[big])
+    assert "10" in response.content.decode() and not Mail.objects.exists()
