@@ -9,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from django.db.models import Max, QuerySet
+from django.db.models import Count, Max, QuerySet
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
@@ -87,8 +87,8 @@ class LearnedClassifier:
 
     @classmethod
     def predict(cls, text: str) -> dict[str, dict[str, Any]]:
-        stats = cls._examples().aggregate(last=Max("pk"), changed=Max("updated_at"))
-        key = (stats["last"], stats["changed"])
+        stats = cls._examples().aggregate(n=Count("pk"), last=Max("pk"), changed=Max("updated_at"))
+        key = (stats["n"], stats["last"], stats["changed"])
         with cls._lock:
             if cls._model is None or cls._model.key != key:
                 cls._model = cls._fit(key)

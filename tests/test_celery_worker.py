@@ -37,3 +37,23 @@ def test_without_a_broker_tasks_run_in_process_at_call_time():
     assert embedded_app.conf.task_always_eager  # embedded default: no CELERY_BROKER_URL
     register_mail(actor=None, subject="Courrier")
     assert verify_journal_task.delay().get(timeout=1) == {"checked": 1, "problems": []}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_fed_by_redis_runs_the_capture_pipeline_by_id(redis_app):
+    from capture.models import CaptureInput, InputStatus, SourceKind
+    from capture.services import receive_input
+    from capture.tasks import process_capture_input
+    from capture.tests.scans import born_digital_pdf
+
+    capture_input = receive_input(
+        source_kind=SourceKind.UPLOAD,
+        name="lettre.pdf",
+        content=born_digital_pdf(["Objet : dossier de subvention", "Club de judo"]),
+    )
+    task = redis_app.tasks[process_capture_input.name]
+    with start_worker(redis_app, perform_ping_check=True, pool="solo", loglevel="WARNING"):
+        chronos = task.delay(capture_input.pk).get(timeout=60)
+        again = task.delay(capture_input.pk).get(timeout=60)  # safe to run twice
+    assert len(chronos) == 1 and again == chronos
+    assert CaptureInput.objects.get(pk=capture_input.pk).status == InputStatus.DONE
