@@ -112,12 +112,27 @@ def sender_suggestion(text: str) -> dict[str, Any] | None:
     if contact is None:
         return None
     return {"contact": contact.pk, "label": contact.display_name, "confidence": 0.9,
-            "source": "e-mail address in the text"}  # fmt: skip
+            "source": "address"}  # fmt: skip
+
+
+def _labelled(suggestions: dict[str, Any]) -> dict[str, Any]:
+    from courrier.models import DocumentType, Entity
+
+    for field, model in (("document_type", DocumentType), ("entity", Entity)):
+        if field in suggestions:
+            label = (
+                model.objects.filter(code=suggestions[field]["code"])
+                .values_list("label", flat=True)
+                .first()
+            )
+            suggestions[field]["label"] = label or suggestions[field]["code"]
+    return suggestions
 
 
 def suggest(text: str) -> dict[str, Any]:
     suggestions: dict[str, Any] = LearnedClassifier.predict(text) if text.strip() else {}
     suggestions.update(rule_suggestions(text))  # an administrator's rule beats a guess
+    _labelled(suggestions)
     sender = sender_suggestion(text)
     if sender:
         suggestions["sender"] = sender

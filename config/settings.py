@@ -167,8 +167,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "courrier.tasks.verify_journal_task",
         "schedule": 24 * 3600.0,
     },
+    "resend-acknowledgments": {
+        "task": "capture.tasks.send_pending_acknowledgments",
+        "schedule": 600.0,
+    },
+    "poll-mailboxes": {
+        "task": "capture.tasks.poll_mailboxes",
+        "schedule": 120.0,
+    },
 }
 
+# Without an SMTP server, e-mails are written to files in the data directory (embedded mode).
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if env_str("BANNETTE_SMTP_HOST")
+    else "django.core.mail.backends.filebased.EmailBackend"
+)
+EMAIL_FILE_PATH = DATA_DIR / "outbox"
+EMAIL_TIMEOUT = env_int("BANNETTE_SMTP_TIMEOUT", 30, minimum=1)
 EMAIL_HOST = env_str("BANNETTE_SMTP_HOST", "127.0.0.1")
 EMAIL_PORT = env_int("BANNETTE_SMTP_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("BANNETTE_SMTP_USER")

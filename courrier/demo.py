@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime
 import io
 from dataclasses import dataclass
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
@@ -302,6 +304,45 @@ def _circulate(mails: list[Mail], users: dict[str, User], entities: dict[str, En
     )
 
 
+def demo_hotfolder_path() -> Path:
+    return Path(settings.DATA_DIR) / "hotfolders" / "courrier"
+
+
+def _capture_setup(entities: dict[str, Entity], types: dict[str, DocumentType]) -> None:
+    """Citizens' form topics, the mail room's scanner folder and a classification rule."""
+    from capture.models import ClassificationRule, WebFormTopic
+    from scanner_hotfolders.models import HotFolder
+
+    topics = [("Signaler un problème sur la voie publique", "signalement", "VOIR"),
+              ("Demander un acte d'état civil", "acte-etat-civil", "ETCIV"),
+              ("Demander une subvention pour une association", "subvention", "VASSO"),
+              ("Contester une décision (recours)", "rapo", "URBA"),
+              ("Autre réclamation", "reclamation", "DGS")]  # fmt: skip
+    for position, (label, doctype, entity) in enumerate(topics):
+        WebFormTopic.objects.update_or_create(
+            label=label,
+            defaults={
+                "document_type": types[doctype],
+                "entity": entities[entity],
+                "position": position,
+            },
+        )
+    folder = demo_hotfolder_path()
+    folder.mkdir(parents=True, exist_ok=True)
+    HotFolder.objects.update_or_create(
+        name="courrier",
+        defaults={"path": str(folder), "entity": entities["COUR"], "split_on_separators": True},
+    )
+    ClassificationRule.objects.update_or_create(
+        label="Factures",
+        defaults={
+            "pattern": "facture",
+            "document_type": types["facture"],
+            "entity": entities["FIN"],
+        },
+    )
+
+
 @transaction.atomic
 def load_demo() -> bool:
     """Load the demo organisation; False when it is already there (users are reset)."""
@@ -316,6 +357,7 @@ def load_demo() -> bool:
     AttachmentKind.objects.get_or_create(
         code="reply_draft", defaults={"label": "Projet de réponse"}
     )
+    _capture_setup(entities, types)
     if Mail.objects.exists():
         return False
     people = _contacts(users["c.martin"])

@@ -79,7 +79,12 @@ def test_an_administrators_rule_beats_the_learned_guess(qualified, doctypes, org
         entity=org.voirie,
     )
     found = suggest("Facture TVA pour l'eclairage public du mois de mars")
-    assert found["document_type"] == {"code": "signalement", "confidence": 1.0, "source": "rule"}
+    assert found["document_type"] == {
+        "code": "signalement",
+        "confidence": 1.0,
+        "source": "rule",
+        "label": "Signalement",
+    }
     assert found["entity"]["code"] == "VOIR"
 
 

@@ -135,3 +135,19 @@ def test_thumbnails_are_real_images(org):
     (mail,) = run_pipeline(capture_input)
     with Image.open(mail.thumbnail) as thumbnail:
         assert thumbnail.width == 240
+
+
+def test_the_mail_page_shows_where_it_came_from_and_the_suggestions(client, clerk, org, doctypes):
+    from capture.models import ClassificationRule
+
+    ClassificationRule.objects.create(
+        label="Voirie",
+        pattern="lampadaire",
+        entity=org.voirie,
+        document_type=doctypes["signalement"],
+    )
+    capture_input = receive_input(source_kind=SourceKind.UPLOAD, name="lettre.pdf", content=LETTER)
+    (mail,) = run_pipeline(capture_input)
+    client.force_login(clerk)
+    page = client.get(reverse("mail_detail", args=[mail.pk]) + "?tab=info").content.decode()
+    assert "lettre.pdf" in page and "Type suggéré" in page and "100 %" in page

@@ -162,3 +162,20 @@ def test_unsafe_or_oversized_files_are_refused(
     big = SimpleUploadedFile("gros.pdf", scans.born_digital_pdf(["x"]), "application/pdf")
     response = submit(client, topic, django_capture_on_commit_callbacks, documents=[big])
     assert "10" in response.content.decode() and not Mail.objects.exists()
+
+
+def test_an_acknowledgment_that_could_not_leave_is_sent_later(
+    client, topic, settings, django_capture_on_commit_callbacks
+):
+    from capture.sources.webform.services import send_pending_acknowledgments
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens: refused
+    submit(client, topic, django_capture_on_commit_callbacks)
+    request = WebFormRequest.objects.get()
+    assert request.mail is not None and request.acknowledged_at is None  # the mail is not lost
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert send_pending_acknowledgments() == 1
+    request.refresh_from_db()
+    assert request.acknowledged_at is not None
+    assert send_pending_acknowledgments() == 0

@@ -62,3 +62,14 @@ def test_outsider_persona_cannot_open_voirie_mail(client):
     assert client.get(reverse("mail_detail", args=[voirie_mail.pk])).status_code == 404
     client.login(username="a.durand", password=DEMO_PASSWORD)
     assert client.get(reverse("mail_detail", args=[voirie_mail.pk])).status_code == 200
+
+
+def test_the_demo_can_capture_right_away(settings):
+    from capture.models import WebFormTopic
+    from scanner_hotfolders.models import HotFolder
+
+    call_command("load_demo")
+    folder = HotFolder.objects.get(name="courrier")
+    assert folder.entity.code == "COUR" and folder.split_on_separators
+    assert folder.path.startswith(str(settings.DATA_DIR))
+    assert WebFormTopic.objects.filter(active=True).count() == 5

@@ -162,3 +162,14 @@ def test_the_language_switch_turns_the_interface_to_english_and_back(client, age
     assert "My baskets" in client.get(reverse("home")).content.decode()
     client.post(reverse("set_language"), {"language": "fr", "next": "/"})
     assert "Mes bannettes" in client.get(reverse("home")).content.decode()
+
+
+def test_every_static_file_the_layout_loads_exists():
+    import re
+    from pathlib import Path
+
+    from django.contrib.staticfiles import finders
+
+    layout = Path(__file__).parents[1] / "templates" / "base.html"
+    for path in re.findall(r"{% static '([^']+)' %}", layout.read_text()):
+        assert finders.find(path), path

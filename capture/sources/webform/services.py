@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -20,6 +21,7 @@ from capture.tasks import process_capture_input
 from courrier.models import Channel, Contact, ContactKind, DelayUnit, DocumentType
 from courrier.services.contacts import find_duplicates, save_contact
 
+logger = logging.getLogger(__name__)
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
 
@@ -104,6 +106,19 @@ def send_acknowledgment(request: WebFormRequest) -> None:
     email.attach_alternative(html, "text/html")
     email.send()
     WebFormRequest.objects.filter(pk=request.pk).update(acknowledged_at=timezone.now())
+
+
+def send_pending_acknowledgments() -> int:
+    """Acknowledgments whose sending failed (SMTP down...) are sent again; returns how many."""
+    sent = 0
+    for request in WebFormRequest.objects.filter(mail__isnull=False, acknowledged_at__isnull=True).select_related("mail", "topic__document_type"):  # fmt: skip
+        try:
+            send_acknowledgment(request)
+        except OSError:
+            logger.warning("acknowledgment %s still cannot be sent", request.tracking_code)
+            continue
+        sent += 1
+    return sent
 
 
 def _on_done(capture_input: CaptureInput) -> None:

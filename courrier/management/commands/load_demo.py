@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from courrier.demo import DEMO_PASSWORD, PERSONAS, load_demo
+from courrier.demo import DEMO_PASSWORD, PERSONAS, demo_hotfolder_path, load_demo
 
 
 class Command(BaseCommand):
@@ -21,3 +21,5 @@ class Command(BaseCommand):
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
         for persona in PERSONAS:
             self.stdout.write(f"  {persona.username:<12} {persona.description}")
+        self.stdout.write(f"\nScanner hot folder: {demo_hotfolder_path()}")
+        self.stdout.write("Citizens' web form: /demarches/   (tracking: /demarches/suivi/)")
