@@ -7,6 +7,7 @@ register (chrono, due date, "to qualify") → renditions (searchable PDF, thumbn
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -19,7 +20,7 @@ from capture.models import CaptureInput
 from capture.separators import Separator, detect
 from courrier.services.mail import IncomingFile
 from ocr import pdf as pdftools
-from ocr.engine import PageOcr, ocr_pages
+from ocr.engine import PageOcr, ocr_page, ocr_pages
 
 logger = logging.getLogger(__name__)
 MIN_TEXT_CHARS = 20  # a page with less born-digital text than this is treated as a scan
@@ -56,6 +57,9 @@ class CaptureContext:
     segments: list[Segment] = field(default_factory=list)
     ocr: dict[int, PageOcr] = field(default_factory=dict)
     attachments: list[IncomingFile] = field(default_factory=list)  # e.g. an e-mail's files
+    # OCR started while separators are still being looked for (see SplitOnSeparators).
+    pool: ThreadPoolExecutor | None = None
+    pending_ocr: dict[int, Future[PageOcr]] = field(default_factory=dict)
 
     @property
     def options(self) -> dict[str, Any]:
@@ -63,6 +67,11 @@ class CaptureContext:
 
     def needs_ocr(self, page: int) -> bool:
         return len(self.texts[page - 1].strip()) < MIN_TEXT_CHARS
+
+    def start_ocr(self, page: int) -> None:
+        """Queue the page for OCR now, so tesseract works while the next steps run."""
+        if self.pool is not None and page not in self.pending_ocr and self.needs_ocr(page):
+            self.pending_ocr[page] = self.pool.submit(ocr_page, self.images[page - 1], self.workdir)
 
 
 class Step(Protocol):
@@ -166,6 +175,7 @@ class SplitOnSeparators:
                 current = Segment(index=0, pages=[])
                 segments.append(current)
             current.pages.append(page)
+            ctx.start_ocr(page)
         kept = [s for s in segments if s.pages]
         for index, segment in enumerate(kept):
             segment.index = index
@@ -210,10 +220,17 @@ class ExtractText:
                 Segment(index=0, pages=list(range(1, ctx.pages + 1)), attachments=ctx.attachments)
             ]
         wanted = [p for s in ctx.segments for p in s.pages if ctx.needs_ocr(p)]
-        if wanted:
+        if wanted and ctx.pool is None:
             results = ocr_pages([ctx.images[p - 1] for p in wanted], ctx.workdir)
             ctx.ocr.update(zip(wanted, results, strict=True))
+        for page in wanted:
+            ctx.start_ocr(page)
+        # Segments are finished in order as soon as their own pages are read: assembling one
+        # overlaps with tesseract still reading the next ones.
         for segment in ctx.segments:
+            for page in segment.pages:
+                if page in ctx.pending_ocr:
+                    ctx.ocr[page] = ctx.pending_ocr[page].result()
             self._finish_segment(ctx, segment)
 
     def _finish_segment(self, ctx: CaptureContext, segment: Segment) -> None:
