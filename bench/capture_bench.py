@@ -23,21 +23,21 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
 os.environ.pop("DATABASE_URL", None)  # a private SQLite database in the temporary data dir
 os.environ.setdefault("BANNETTE_LOG_LEVEL", "WARNING")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
+from django.conf import settings
+from django.core.management import call_command
 
-from capture.models import SourceKind  # noqa: E402
-from capture.separators import detect  # noqa: E402
-from capture.services import receive_input, run_pipeline  # noqa: E402
-from capture.tests import scans  # noqa: E402
-from courrier.models import Entity, Mail, MailStatus  # noqa: E402
-from ocr.pdf import scan_images  # noqa: E402
-from scanner_hotfolders.models import HotFolder  # noqa: E402
-from scanner_hotfolders.watcher import FolderWatch  # noqa: E402
+from capture.models import SourceKind
+from capture.separators import detect
+from capture.services import receive_input, run_pipeline
+from capture.tests import scans
+from courrier.models import Entity, Mail, MailStatus
+from ocr.pdf import page_count, scan_images
+from scanner_hotfolders.models import HotFolder
+from scanner_hotfolders.watcher import FolderWatch
 
 WORDS = ["stationnement gênant devant l'école", "travaux de voirie", "demande de subvention", "permis de construire", "éclairage public défaillant", "nuisances sonores nocturnes"]  # fmt: skip
 
@@ -103,10 +103,10 @@ def latency(runs: int, stable_seconds: float) -> list[float]:
 def separator_timing(content: bytes, workdir: Path) -> tuple[list[float], list[float]]:
     source = workdir / "lot.pdf"
     source.write_bytes(content)
-    images = scan_images(source, workdir, int(subprocess.run(
-        ["pdfinfo", str(source)], capture_output=True, text=True).stdout.split("Pages:")[1].split()[0]))  # fmt: skip
+    images = scan_images(source, workdir, page_count(source))
     assert images is not None
-    sheets, letters = [], []
+    sheets: list[float] = []
+    letters: list[float] = []
     for image in images:
         start = time.perf_counter()
         found = detect(image)
