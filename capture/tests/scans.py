@@ -5,10 +5,9 @@ from __future__ import annotations
 import io
 import subprocess
 import tempfile
-import textwrap
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageFilter
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
@@ -17,6 +16,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from capture.separators import Separator, sheets_pdf
+from courrier.letters import render_letter
 
 DPI = 300
 SIZE = (2480, 3508)
@@ -24,16 +24,7 @@ FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
 
 def letter_page(lines: list[str]) -> Image.Image:
-    page = Image.new("L", SIZE, 255)
-    draw = ImageDraw.Draw(page)
-    font = ImageFont.truetype(FONT, 46)
-    y = 300
-    for paragraph in lines:
-        for line in textwrap.wrap(paragraph, width=60) or [""]:
-            draw.text((260, y), line, fill=20, font=font)
-            y += 70
-        y += 40
-    return page
+    return render_letter(lines, dpi=DPI)
 
 
 def _render_pdf(data: bytes) -> list[Image.Image]:
