@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -10,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from capture.forms import SeparatorForm, UploadForm
+from capture.limits import limit_request_size
 from capture.models import SourceKind
 from capture.selectors import failed_inputs, my_recent_uploads
 from capture.services import receive_input, retry_input
@@ -21,6 +23,7 @@ from courrier.views import _user
 
 @login_required
 @permission_required("capture.add_captureinput", raise_exception=True)
+@limit_request_size(lambda: settings.BANNETTE_CAPTURE_MAX_BYTES * 4)
 def upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

@@ -34,7 +34,7 @@ class BannetteUserAdmin(UserAdmin):
 
 
 @admin.register(models.DocumentType)
-class DocumentTypeAdmin(admin.ModelAdmin):
+class DocumentTypeAdmin(admin.ModelAdmin):  # searchable: capture rules pick types by autocomplete
     list_display = ("code", "label", "category", "delay_days", "delay_unit", "processing_mode")
     list_filter = ("category", "processing_mode", "active")
     search_fields = ("code", "label")

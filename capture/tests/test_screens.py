@@ -63,12 +63,18 @@ def test_an_agent_uploads_files_and_gets_their_chrono_numbers(client, agent, org
 
 
 def test_an_oversized_upload_is_refused_before_capture(client, agent, settings):
-    settings.BANNETTE_CAPTURE_MAX_BYTES = 1024
+    settings.BANNETTE_CAPTURE_MAX_BYTES = 10_000
     client.force_login(agent)
-    response = client.post(
-        reverse("capture_upload"), {"documents": [SimpleUploadedFile("gros.pdf", LETTER)]}
+    big = SimpleUploadedFile("gros.pdf", b"%PDF-1.4" + b"0" * 15_000)
+    response = client.post(reverse("capture_upload"), {"documents": [big]})
+    assert "Trop volumineux (limite 0 Mio) : gros.pdf" in response.content.decode()
+    huge = client.post(
+        reverse("capture_upload"),
+        data=b"x",
+        content_type="multipart/form-data; boundary=x",
+        CONTENT_LENGTH="100000",
     )
-    assert "Trop volumineux" in response.content.decode()
+    assert huge.status_code == 413
     assert not CaptureInput.objects.exists()
 
 

@@ -179,3 +179,33 @@ def test_an_acknowledgment_that_could_not_leave_is_sent_later(
     request.refresh_from_db()
     assert request.acknowledged_at is not None
     assert send_pending_acknowledgments() == 0
+
+
+def test_a_huge_request_is_refused_before_it_is_read(client, topic):
+    response = client.post(
+        reverse("citizen_form"),
+        data=b"x",
+        content_type="multipart/form-data; boundary=x",
+        CONTENT_LENGTH=str(500 * 1024 * 1024),
+    )
+    assert response.status_code == 413
+    assert not WebFormRequest.objects.exists()
+
+
+def test_administrators_can_manage_capture_sources(client, org):
+    from courrier.models import Role
+    from courrier.tests.factories import UserFactory
+
+    admin = UserFactory.create(
+        username="boss", roles=[Role.ADMINISTRATOR], is_staff=True, is_superuser=True
+    )
+    client.force_login(admin)
+    for name in (
+        "capture_imapaccount",
+        "capture_webformtopic",
+        "capture_classificationrule",
+        "capture_captureinput",
+        "scanner_hotfolders_hotfolder",
+    ):
+        assert client.get(reverse(f"admin:{name}_changelist")).status_code == 200, name
+    assert client.get(reverse("admin:capture_imapaccount_add")).status_code == 200

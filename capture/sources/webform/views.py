@@ -9,8 +9,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
 
+from capture.limits import limit_request_size
 from capture.models import WebFormRequest
-from capture.sources.webform.forms import CitizenRequestForm
+from capture.sources.webform.forms import MAX_FILE_BYTES, MAX_FILES, CitizenRequestForm
 from capture.sources.webform.services import submit_request
 from courrier.models import MailStatus
 
@@ -30,6 +31,7 @@ def _over_rate(request: HttpRequest) -> bool:
     return cache.incr(key) > settings.BANNETTE_WEBFORM_RATE_PER_HOUR
 
 
+@limit_request_size(lambda: (MAX_FILES + 1) * MAX_FILE_BYTES)
 @csrf_protect
 def citizen_form(request: HttpRequest) -> HttpResponse:
     form = CitizenRequestForm(request.POST or None, request.FILES or None)

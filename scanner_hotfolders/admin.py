@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from scanner_hotfolders.models import HotFolder
+
+
+@admin.register(HotFolder)
+class HotFolderAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "path",
+        "entity",
+        "document_type",
+        "channel",
+        "split_on_separators",
+        "active",
+    )
+    list_filter = ("active", "channel")
