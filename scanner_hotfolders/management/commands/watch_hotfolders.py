@@ -14,7 +14,7 @@ class Command(BaseCommand):
     help = "Poll the active hot folders (files present at start are taken too); Ctrl+C stops."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--interval", type=float, default=2.0, help="seconds between polls")
+        parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
         parser.add_argument("--once", action="store_true", help="resume and poll once, then exit")
 
     def handle(self, *args: Any, **options: Any) -> None:
