@@ -212,3 +212,20 @@ def test_parsing_survives_broken_mime():
     parsed_html = parse(HTML_NESTED)
     assert parsed_html.body == "Le trottoir est défoncé."
     assert [a.mime for a in parsed_html.attachments] == ["image/png"]
+
+
+def test_after_a_uidvalidity_reset_a_message_is_not_taken_twice(dovecot, account, poll):
+    with dovecot.client() as client:
+        client.append("INBOX", ACCENTS)
+    (first,) = poll()
+    # The server renumbered its mailbox (new UIDVALIDITY): our records point at the old one.
+    ImapMessage.objects.filter(pk=first.pk).update(uidvalidity=first.uidvalidity - 1)
+    with dovecot.client() as client:
+        client.select_folder("INBOX")
+        client.remove_flags(client.search(["ALL"]), [b"\\Seen"])
+    (again,) = poll()
+    assert Mail.objects.count() == 1  # recognised by its Message-ID
+    assert list(again.inputs.all()) == list(first.inputs.all())
+    again.refresh_from_db()
+    assert again.acknowledged_at is not None
+    assert b"\\Seen" in flags(dovecot)[again.uid]

@@ -78,11 +78,24 @@ def _sender(parsed: ParsedMessage) -> Contact:
     )
 
 
+def _already_taken(account: ImapAccount, message_id: str) -> ImapMessage | None:
+    """The same message taken before under another UIDVALIDITY (the server renumbered)."""
+    if not message_id:
+        return None
+    return ImapMessage.objects.filter(account=account, message_id=message_id).order_by("pk").first()
+
+
 @transaction.atomic
 def _take(account: ImapAccount, uidvalidity: int, uid: int, raw: bytes) -> ImapMessage:
     parsed = parse(raw)
+    earlier = _already_taken(account, parsed.message_id[:500])
     message = ImapMessage.objects.create(account=account, uidvalidity=uidvalidity, uid=uid,
                                          message_id=parsed.message_id[:500])  # fmt: skip
+    if earlier is not None:
+        # Same message, new number: link it to the mail already made, and acknowledge it.
+        message.inputs.set(earlier.inputs.all())
+        transaction.on_commit(partial(_acknowledge_by_pk, message.pk))
+        return message
     options = _options(account, parsed)
     ref = f"{account.name}/{uidvalidity}/{uid}"
     if account.mode == ImapMode.ATTACHMENTS and parsed.attachments:
@@ -143,6 +156,10 @@ def acknowledge_message(message: ImapMessage) -> bool:
             client.expunge()
     ImapMessage.objects.filter(pk=message.pk).update(acknowledged_at=timezone.now())
     return True
+
+
+def _acknowledge_by_pk(message_pk: int) -> None:
+    acknowledge_message(ImapMessage.objects.select_related("account").get(pk=message_pk))
 
 
 def _on_done(capture_input: CaptureInput) -> None:
