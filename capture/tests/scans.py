@@ -59,6 +59,22 @@ def small_foreign_code_page(value: str = "PATCHT", size_mm: float = 14) -> Image
     return rescanned.filter(ImageFilter.GaussianBlur(1.2))
 
 
+def linear_code_page(value: str = "PATCHT", symbology: str = "code128") -> Image.Image:
+    """A site's own sheet with a 1D barcode (Code 128 or Code 39), printed and scanned."""
+    from reportlab.graphics.barcode import code39, code128
+
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4)
+    if symbology == "code39":
+        barcode = code39.Standard39(value, barWidth=0.5 * mm, barHeight=18 * mm, checksum=False)
+    else:
+        barcode = code128.Code128(value, barWidth=0.5 * mm, barHeight=18 * mm)
+    barcode.drawOn(canvas, 40 * mm, 200 * mm)
+    canvas.showPage()
+    canvas.save()
+    return blurred(_render_pdf(buffer.getvalue())[0], 0.8)
+
+
 def skewed(page: Image.Image, degrees: float = 2.5) -> Image.Image:
     return page.rotate(degrees, resample=Image.Resampling.BICUBIC, fillcolor=255)
 

@@ -157,3 +157,12 @@ def test_the_mail_page_shows_where_it_came_from_and_the_suggestions(client, cler
     client.force_login(clerk)
     page = client.get(reverse("mail_detail", args=[mail.pk]) + "?tab=info").content.decode()
     assert "lettre.pdf" in page and "Type suggéré" in page and "100 %" in page
+
+
+@pytest.mark.parametrize("symbology", ["code128", "code39"])
+def test_a_sites_own_linear_barcode_sheet_separates_too(tmp_path, symbology, settings):
+    page = tmp_path / "sheet.jpg"
+    scans.skewed(scans.linear_code_page("PATCHT", symbology), 1.0).save(page, quality=75)
+    assert detect(page) == Separator("", "")
+    settings.BANNETTE_FOREIGN_SEPARATORS = ["AUTRE"]
+    assert detect(page) is None  # only the configured values count
