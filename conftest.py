@@ -28,6 +28,7 @@ class Organisation:
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.BANNETTE_INDEX_DIR = tmp_path / "index"  # each test its own search index
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
@@ -54,23 +55,59 @@ def _in_diffusion(*, user: User | None = None, entity_ids: Iterable[int] = ()) -
     return Q(Exists(entries.filter(condition)))
 
 
+@dataclass(frozen=True)
+class Perimeter:
+    """What a user may see, as data: the ORM query below and the search backends both use it.
+
+    Mail is visible when it is personal to the user (assignee, author, named in the diffusion
+    list or a visa circuit), or addressed (destination or diffusion) to one of `direct_entities`;
+    ordinary mail also to `scope_entities` (those and below), and to clerks while it waits for
+    qualification. `sees_all` opens all ordinary mail. Confidential mail: personal or direct only.
+    """
+
+    user_id: int | None
+    direct_entities: frozenset[int]
+    scope_entities: frozenset[int]
+    sees_to_qualify: bool
+    sees_all: bool
+
+    @property
+    def nothing(self) -> bool:
+        return self.user_id is None
+
+
+def perimeter_of(user: User) -> Perimeter:
+    if not user.is_active or not user.is_authenticated:
+        return Perimeter(None, frozenset(), frozenset(), False, False)
+    own_ids = user_entity_ids(user)
+    return Perimeter(
+        user_id=user.pk,
+        direct_entities=frozenset(own_ids),
+        scope_entities=frozenset(descendant_ids(own_ids)),
+        sees_to_qualify=user.has_perm("courrier.qualify_mail"),
+        sees_all=user.has_perm("courrier.view_all_mail"),
+    )
+
+
 def perimeter_q(user: User) -> Q:
     """Which mail the user may see; confidential mail only to its direct circle."""
-    if not user.is_active or not user.is_authenticated:
+    perimeter = perimeter_of(user)
+    if perimeter.nothing:
         return Q(pk__in=[])
-    own_ids = user_entity_ids(user)
-    scope_ids = descendant_ids(own_ids)
     personal = (
         Q(assignee=user)
         | Q(created_by=user)
         | _in_diffusion(user=user)
         | Q(Exists(VisaStep.objects.filter(mail=OuterRef("pk"), user=user)))
     )
-    direct = personal | Q(destination_entity_id__in=own_ids) | _in_diffusion(entity_ids=own_ids)
+    direct_ids, scope_ids = perimeter.direct_entities, perimeter.scope_entities
+    direct = (
+        personal | Q(destination_entity_id__in=direct_ids) | _in_diffusion(entity_ids=direct_ids)
+    )
     wide = personal | Q(destination_entity_id__in=scope_ids) | _in_diffusion(entity_ids=scope_ids)
-    if user.has_perm("courrier.qualify_mail"):
+    if perimeter.sees_to_qualify:
         wide |= Q(status=MailStatus.TO_QUALIFY)
-    if user.has_perm("courrier.view_all_mail"):
+    if perimeter.sees_all:
         wide = Q()
     return Q(confidential=False) & wide | Q(confidential=True) & direct
 

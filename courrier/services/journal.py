@@ -78,6 +78,11 @@ def record_event(
     event.save()
     head.seq, head.hash = event.seq, event.hash
     head.save(update_fields=["seq", "hash"])
+    if event.mail_id is not None:
+        # Every change to a mail is journaled here: the search index follows it after commit.
+        from indexing.services import schedule_indexing
+
+        schedule_indexing(event.mail_id)
     return event
 
 

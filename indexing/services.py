@@ -1,0 +1,49 @@
+"""Search facade: index mail after each change, rebuild, and search inside the perimeter."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.db import transaction
+
+from courrier.models import Mail, User
+from courrier.selectors import perimeter_of
+from indexing import whoosh_backend
+from indexing.documents import documents
+from indexing.query import SearchQuery, SearchResults
+
+
+def index_mails(mail_ids: Iterable[int]) -> int:
+    """(Re)index these mails; ids of deleted mails are removed from the index."""
+    ids = set(mail_ids)
+    docs = list(documents(ids))
+    gone = ids - {d.id for d in docs}
+    return whoosh_backend.write(docs, removed=gone)
+
+
+def schedule_indexing(mail_id: int) -> None:
+    """After the current transaction commits, index this mail (in a worker when there is one)."""
+    from indexing.tasks import index_mail
+
+    transaction.on_commit(lambda: index_mail.delay(mail_id))
+
+
+def rebuild(progress: Callable[[int], None] | None = None, batch: int = 500) -> int:
+    """Empty the index and index every mail again, in batches."""
+    whoosh_backend.clear()
+    done = 0
+    ids = list(Mail.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), batch):
+        chunk = ids[start : start + batch]
+        done += whoosh_backend.write(documents(chunk))
+        if progress:
+            progress(len(chunk))
+    return done
+
+
+def search(
+    user: User, query: SearchQuery, *, page: int = 1, page_size: int | None = None
+) -> SearchResults:
+    return whoosh_backend.search(query, perimeter_of(user), page=page,
+                                 page_size=page_size or settings.BANNETTE_PAGE_SIZE)  # fmt: skip

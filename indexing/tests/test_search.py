@@ -1,0 +1,166 @@
+"""Search behaviour: what an agent finds, and what an outsider never sees."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+
+from courrier.models import MailStatus
+from courrier.services.circulation import add_note
+from courrier.tests.factories import ContactFactory, DocumentTypeFactory, make_mail
+from indexing.query import SearchQuery
+from indexing.services import index_mails, rebuild, search
+
+pytestmark = pytest.mark.django_db
+OPEN = {"status": MailStatus.IN_PROGRESS}
+
+
+@pytest.fixture
+def letters(org, agent):
+    sender = ContactFactory.create(
+        first_name="Hélène", last_name="Lefèvre", email="helene@example.org"
+    )
+    doctype = DocumentTypeFactory.create(code="reclamation")
+    lamp = make_mail(
+        subject="Réclamation",
+        senders=[sender],
+        document_type=doctype,
+        destination_entity=org.voirie,
+        arrival_date=datetime.date(2026, 3, 10),
+        text="Les lampadaires de l'avenue sont éteints depuis trois semaines.",
+        keywords=["éclairage"],
+        override=OPEN,
+    )
+    noise = make_mail(
+        subject="Bruit du chantier",
+        destination_entity=org.voirie,
+        arrival_date=datetime.date(2026, 5, 2),
+        text="Travaux bruyants la nuit.",
+        override=OPEN,
+    )
+    urba = make_mail(
+        subject="Permis de construire",
+        destination_entity=org.urbanisme,
+        arrival_date=datetime.date(2026, 3, 12),
+        text="Les lampadaires du lotissement.",
+        override=OPEN,
+    )
+    secret = make_mail(
+        subject="Lampadaire et litige",
+        destination_entity=org.urbanisme,
+        confidential=True,
+        text="Contentieux sur les lampadaires.",
+        override=OPEN,
+    )
+    add_note(actor=agent, mail=noise, text="Voisinage excédé", restricted_to=[org.voirie])
+    rebuild()
+    return {"lamp": lamp, "noise": noise, "urba": urba, "secret": secret}
+
+
+def found(user, **criteria):
+    return [hit.mail_id for hit in search(user, SearchQuery(**criteria)).hits]
+
+
+def test_an_agent_finds_a_letter_by_a_word_only_in_its_ocr_text(agent, letters):
+    assert found(agent, text="lampadaires") == [letters["lamp"].pk]
+    assert found(agent, text="lampadaire eteint") == [letters["lamp"].pk]  # stemmed, accents folded
+
+
+def test_by_sender_name_and_address(agent, letters):
+    assert found(agent, sender="helene lefevre") == [letters["lamp"].pk]
+    assert found(agent, text="helene@example.org") == [letters["lamp"].pk]
+
+
+def test_by_chrono_number_exact_and_prefix(agent, letters):
+    chrono = letters["lamp"].chrono_number
+    assert found(agent, chrono=chrono) == [letters["lamp"].pk]
+    assert set(found(agent, chrono=chrono[:-2])) >= {letters["lamp"].pk}
+    assert found(agent, text=chrono) == [letters["lamp"].pk]
+
+
+def test_by_date_range_and_entity(agent, manager, letters):
+    march = {"arrival_from": datetime.date(2026, 3, 1), "arrival_to": datetime.date(2026, 3, 31)}
+    assert found(agent, entity="VOIR", **march) == [letters["lamp"].pk]
+    assert found(manager, entity="VOIR", arrival_from=datetime.date(2026, 4, 1)) == [
+        letters["noise"].pk
+    ]
+
+
+def test_french_query_syntax(agent, letters):
+    lamp, noise = letters["lamp"].pk, letters["noise"].pk
+    assert set(found(agent, text="lampadaires OU bruyants")) == {lamp, noise}
+    assert found(agent, text='"trois semaines"') == [lamp]
+    assert found(agent, text='"semaines trois"') == []
+    assert found(agent, text="lampadaires bruyants") == []  # words are ANDed by default
+    assert found(agent, text="éclairage") == [lamp]  # keyword
+    assert found(agent, text="lampadaires -éteints") == []
+
+
+def test_an_outsider_finds_nothing_not_even_a_count(outsider, letters):
+    results = search(outsider, SearchQuery(text="lampadaires"))
+    assert results.total == 0 and results.hits == []
+
+
+def test_confidential_mail_is_found_only_by_its_direct_circle(urbanisme_agent, archivist, letters):
+    assert set(found(urbanisme_agent, text="lampadaires")) == {
+        letters["urba"].pk,
+        letters["secret"].pk,
+    }
+    assert set(found(archivist, text="lampadaires")) == {letters["lamp"].pk, letters["urba"].pk}
+
+
+def test_restricted_notes_are_never_searchable(agent, letters):
+    assert found(agent, text="excédé") == []
+
+
+def test_snippets_mark_the_words_and_escape_the_text(agent, org, letters):
+    mail = make_mail(
+        subject="HTML",
+        destination_entity=org.voirie,
+        text="<script>x</script> lampadaires",
+        override=OPEN,
+    )
+    index_mails([mail.pk])
+    hit = next(
+        h for h in search(agent, SearchQuery(text="lampadaires")).hits if h.mail_id == mail.pk
+    )
+    assert ">lampadaires</mark>" in hit.snippet and hit.snippet.count("<mark") == 1
+    assert "<script>" not in hit.snippet and "&lt;/script&gt;" in hit.snippet
+
+
+def test_results_sort_by_date_and_paginate(manager, letters):
+    newest_first = search(manager, SearchQuery(entity="VOIR", sort="-arrival"))
+    assert [h.mail_id for h in newest_first.hits] == [letters["noise"].pk, letters["lamp"].pk]
+    page2 = search(manager, SearchQuery(entity="VOIR", sort="-arrival"), page=2, page_size=1)
+    assert page2.total == 2 and [h.mail_id for h in page2.hits] == [letters["lamp"].pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_changes_reach_the_index_after_commit(org, clerk, agent):
+    from courrier.services.mail import qualify_mail, register_mail
+
+    mail = register_mail(actor=clerk, subject="Arbre tombé", text="Un platane bloque la rue.")
+    assert found(clerk, text="platane") == [mail.pk]
+    assert found(agent, text="platane") == []  # still in the mail room
+    qualify_mail(
+        actor=clerk,
+        mail=mail,
+        document_type=DocumentTypeFactory.create(code="signalement"),
+        destination_entity=org.voirie,
+    )
+    assert found(agent, text="platane", entity="VOIR") == [mail.pk]
+    mail_id = mail.pk
+    mail.delete()
+    index_mails([mail_id])
+    assert found(clerk, text="platane") == []
+
+
+def test_reindex_command_rebuilds_from_the_database(agent, letters, capsys, settings):
+    import shutil
+
+    shutil.rmtree(settings.BANNETTE_INDEX_DIR)
+    call_command("reindex")
+    assert "4 mail(s) indexed." in capsys.readouterr().out
+    assert found(agent, text="lampadaires") == [letters["lamp"].pk]
