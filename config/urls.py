@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("capture/", include("capture.urls")),
+    path("search/", include("indexing.urls")),
     path("demarches/", include("capture.sources.webform.urls")),
     path("", include("courrier.urls")),
 ]
