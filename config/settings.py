@@ -13,7 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_int, env_list, env_secret, env_str
+from config.env import env_bool, env_choice, env_int, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("BANNETTE_DATA_DIR", str(BASE_DIR / "var"))).resolve()
@@ -214,7 +214,7 @@ BANNETTE_WEBFORM_RATE_PER_HOUR = env_int("BANNETTE_WEBFORM_RATE_PER_HOUR", 5, mi
 BANNETTE_HOTFOLDER_STABLE_SECONDS = env_int("BANNETTE_HOTFOLDER_STABLE_SECONDS", 2, minimum=0)
 
 # Search.
-BANNETTE_SEARCH_BACKEND = env_str("BANNETTE_SEARCH_BACKEND", "whoosh")
+BANNETTE_SEARCH_BACKEND = env_choice("BANNETTE_SEARCH_BACKEND", "whoosh", {"whoosh", "postgres"})
 BANNETTE_INDEX_DIR = Path(env_str("BANNETTE_INDEX_DIR", str(DATA_DIR / "index")))
 BANNETTE_INDEX_LOCK_TIMEOUT = env_int("BANNETTE_INDEX_LOCK_TIMEOUT", 60, minimum=1)
 

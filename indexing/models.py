@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,3 +24,14 @@ class SavedSearch(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class MailSearchEntry(models.Model):
+    """PostgreSQL backend: the mail's weighted tsvector, kept in the mail's own transaction."""
+
+    mail = models.OneToOneField("courrier.Mail", on_delete=models.CASCADE, primary_key=True,
+                                related_name="search_entry")  # fmt: skip
+    vector = SearchVectorField(null=True)
+
+    def __str__(self) -> str:
+        return f"search entry of {self.mail_id}"

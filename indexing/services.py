@@ -9,9 +9,13 @@ from django.db import transaction
 
 from courrier.models import Mail, User
 from courrier.selectors import perimeter_of
-from indexing import whoosh_backend
+from indexing import postgres_backend, whoosh_backend
 from indexing.documents import documents
 from indexing.query import SearchQuery, SearchResults
+
+
+def _postgres() -> bool:
+    return settings.BANNETTE_SEARCH_BACKEND == "postgres"
 
 
 def index_mails(mail_ids: Iterable[int]) -> int:
@@ -19,11 +23,15 @@ def index_mails(mail_ids: Iterable[int]) -> int:
     ids = set(mail_ids)
     docs = list(documents(ids))
     gone = ids - {d.id for d in docs}
-    return whoosh_backend.write(docs, removed=gone)
+    backend = postgres_backend if _postgres() else whoosh_backend
+    return backend.write(docs, removed=gone)
 
 
 def schedule_indexing(mail_id: int) -> None:
-    """After the current transaction commits, index this mail (in a worker when there is one)."""
+    """PostgreSQL: update now, in the change's transaction. Whoosh: after commit, in a worker."""
+    if _postgres():
+        index_mails([mail_id])
+        return
     from indexing.tasks import index_mail
 
     transaction.on_commit(lambda: index_mail.delay(mail_id))
@@ -31,12 +39,13 @@ def schedule_indexing(mail_id: int) -> None:
 
 def rebuild(progress: Callable[[int], None] | None = None, batch: int = 500) -> int:
     """Empty the index and index every mail again, in batches."""
-    whoosh_backend.clear()
+    backend = postgres_backend if _postgres() else whoosh_backend
+    backend.clear()
     done = 0
     ids = list(Mail.objects.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]
-        done += whoosh_backend.write(documents(chunk))
+        done += backend.write(documents(chunk))
         if progress:
             progress(len(chunk))
     return done
@@ -45,5 +54,7 @@ def rebuild(progress: Callable[[int], None] | None = None, batch: int = 500) -> 
 def search(
     user: User, query: SearchQuery, *, page: int = 1, page_size: int | None = None
 ) -> SearchResults:
-    return whoosh_backend.search(query, perimeter_of(user), page=page,
-                                 page_size=page_size or settings.BANNETTE_PAGE_SIZE)  # fmt: skip
+    size = page_size or settings.BANNETTE_PAGE_SIZE
+    if _postgres():
+        return postgres_backend.search(user, query, page=page, page_size=size)
+    return whoosh_backend.search(query, perimeter_of(user), page=page, page_size=size)

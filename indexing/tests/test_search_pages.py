@@ -10,7 +10,7 @@ from courrier.tests.factories import make_mail
 from indexing.models import SavedSearch
 from indexing.services import rebuild
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("search_backend")]
 
 
 @pytest.fixture
