@@ -1,0 +1,191 @@
+"""Search benchmark: index N synthetic French mails, then time a fixed mix of queries.
+
+    ./dev bench-search --backend whoosh --mails 100000
+    ./dev bench-search --backend postgres --mails 1000000   (needs DATABASE_URL to PostgreSQL)
+
+Prints indexing throughput, p50/p95 query latency per query kind (as an agent, perimeter
+applied) and index size. Uses its own database (SQLite file, or test_bannette_bench on
+PostgreSQL) and index directory; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("BANNETTE_DATA_DIR", tempfile.mkdtemp(prefix="bannette-search-bench-"))
+os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+os.environ.setdefault("BANNETTE_LOG_LEVEL", "WARNING")
+
+WORDS = ["demande", "subvention", "association", "sportive", "tournoi", "stationnement", "gênant", "école", "trottoir", "chaussée", "lampadaire", "éclairage", "public", "panne", "voirie", "travaux", "bruit", "nuisance", "chantier", "permis", "construire", "urbanisme", "recours", "décision", "arrêté", "facture", "règlement", "montant", "paiement", "état", "civil", "naissance", "mariage", "décès", "copie", "intégrale", "extrait", "cantine", "scolaire", "inscription", "crèche", "déchets", "collecte", "encombrants", "arbre", "élagage", "parc", "jardin", "fuite", "eau", "assainissement", "réseau", "courrier", "réponse", "délai", "relance", "dossier", "pièce", "justificative", "madame", "monsieur", "maire", "conseil", "municipal", "réunion", "invitation", "cérémonie", "logement", "social", "attribution", "candidature", "emploi"]  # fmt: skip
+SUBJECTS = ["Demande de subvention", "Réclamation voirie", "Éclairage public en panne", "Recours gracieux",
+            "Facture", "Demande d'acte de naissance", "Inscription scolaire", "Nuisances sonores",
+            "Permis de construire", "Élagage des arbres", "Candidature spontanée", "Invitation"]  # fmt: skip
+ENTITIES = ["VOIR", "URBA", "FIN", "ETCIV", "VASSO", "CAB", "DGS", "ST"]
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=["whoosh", "postgres"], default="whoosh")
+    parser.add_argument("--mails", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=40, help="runs of each query kind")
+    parser.add_argument("--batch", type=int, default=2000)
+    return parser.parse_args()
+
+
+ARGS = parse_args()
+os.environ["BANNETTE_SEARCH_BACKEND"] = ARGS.backend
+if ARGS.backend == "whoosh":
+    os.environ.pop("DATABASE_URL", None)
+
+import django
+
+django.setup()
+
+from django.conf import settings
+from django.db import connection
+from django.test.utils import setup_databases, teardown_databases
+
+
+def sentence(rng: random.Random, words: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(words)).capitalize() + "."
+
+
+def generate(count: int) -> None:
+    from django.contrib.auth.models import Group
+
+    from courrier.models import Category, Entity, Mail, MailStatus, Role, User
+
+    entities = {
+        code: Entity.objects.get_or_create(code=code, defaults={"label": code})[0]
+        for code in ENTITIES
+    }
+    agent = User.objects.create(username="bench-agent", primary_entity=entities["VOIR"])
+    agent.groups.add(
+        *__import__("django.contrib.auth.models").contrib.auth.models.Group.objects.filter(
+            name=Role.AGENT
+        )
+    )
+    rng = random.Random(42)
+    start_day = datetime.date(2023, 1, 1)
+    made = 0
+    while made < count:
+        size = min(ARGS.batch, count - made)
+        Mail.objects.bulk_create([
+            Mail(category=Category.INCOMING, chrono_number=f"VDL/{2023 + (made + i) // 400_000}/A/{made + i + 1:07d}",
+                 subject=f"{rng.choice(SUBJECTS)} {sentence(rng, 3)}", status=MailStatus.IN_PROGRESS,
+                 destination_entity=entities[rng.choice(ENTITIES)],
+                 arrival_date=start_day + datetime.timedelta(days=rng.randrange(1095)),
+                 text="\n".join(sentence(rng, rng.randint(8, 20)) for _ in range(rng.randint(5, 15))))
+            for i in range(size)
+        ], batch_size=size)  # fmt: skip
+        made += size
+        print(f"\rgenerated {made}/{count}", end="", file=sys.stderr)
+    print(file=sys.stderr)
+
+
+def index_all() -> float:
+    from indexing import postgres_backend
+    from indexing.services import rebuild
+
+    start = time.perf_counter()
+    if ARGS.backend == "postgres":
+        postgres_backend.clear()
+        with connection.cursor() as cursor:  # bulk path: the same weights as _vector(), in SQL
+            cursor.execute("""
+                INSERT INTO indexing_mailsearchentry (mail_id, vector)
+                SELECT id, setweight(to_tsvector('bannette_fr', coalesce(chrono_number, '') || ' ' || subject), 'A')
+                        || setweight(to_tsvector('bannette_fr', text), 'C')
+                FROM courrier_mail""")
+            cursor.execute("ANALYZE indexing_mailsearchentry")
+    else:
+        done = [0]
+
+        def progress(n: int) -> None:
+            done[0] += n
+            print(f"\rindexed {done[0]}/{ARGS.mails}", end="", file=sys.stderr)
+
+        rebuild(progress=progress, batch=ARGS.batch)
+        print(file=sys.stderr)
+    return time.perf_counter() - start
+
+
+def index_size() -> int:
+    if ARGS.backend == "postgres":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_total_relation_size('indexing_mailsearchentry')")
+            return int(cursor.fetchone()[0])
+    return sum(p.stat().st_size for p in Path(settings.BANNETTE_INDEX_DIR).glob("*"))
+
+
+def time_queries() -> dict[str, list[float]]:
+    from courrier.models import Mail, User
+    from indexing.query import SearchQuery
+    from indexing.services import search
+
+    agent = User.objects.get(username="bench-agent")
+    chronos = list(
+        Mail.objects.order_by("?").values_list("chrono_number", flat=True)[: ARGS.queries]
+    )
+    rng = random.Random(7)
+    kinds = {
+        "single word": lambda i: SearchQuery(text=rng.choice(WORDS)),
+        "phrase": lambda i: SearchQuery(text='"éclairage public"'),
+        "word + dates + entity": lambda i: SearchQuery(text=rng.choice(WORDS), entity="VOIR",
+                                                      arrival_from=datetime.date(2024, 1, 1),
+                                                      arrival_to=datetime.date(2024, 6, 30)),
+        "chrono lookup": lambda i: SearchQuery(chrono=chronos[i % len(chronos)]),
+    }  # fmt: skip
+    timings: dict[str, list[float]] = {}
+    for name, make in kinds.items():
+        search(agent, make(0), page_size=20)  # warm caches once
+        runs = []
+        for i in range(ARGS.queries):
+            start = time.perf_counter()
+            search(agent, make(i), page_size=20)
+            runs.append(time.perf_counter() - start)
+        timings[name] = runs
+    return timings
+
+
+def main() -> None:
+    if ARGS.backend == "postgres" and connection.vendor != "postgresql":
+        raise SystemExit("the postgres backend needs DATABASE_URL=postgres://...")
+    test_settings = settings.DATABASES["default"].setdefault("TEST", {})
+    assert isinstance(test_settings, dict)
+    test_settings["NAME"] = "test_bannette_bench"
+    old = setup_databases(verbosity=0, interactive=False)
+    try:
+        started = time.perf_counter()
+        generate(ARGS.mails)
+        print(
+            f"generated {ARGS.mails} mails in {time.perf_counter() - started:.0f} s",
+            file=sys.stderr,
+        )
+        elapsed = index_all()
+        print(f"\nbackend: {ARGS.backend}, {ARGS.mails} mails, {os.cpu_count()} cores")
+        print(
+            f"indexing: {elapsed:.1f} s = {ARGS.mails / elapsed:,.0f} mails/s; index size {index_size() / 2**20:,.0f} MiB"
+        )
+        print(
+            f"{'query (agent, perimeter applied)':<34} {'p50 ms':>8} {'p95 ms':>8}   (goal p95 < {100 if ARGS.backend == 'whoosh' else 150} ms)"
+        )
+        for name, runs in time_queries().items():
+            runs.sort()
+            p95 = runs[min(len(runs) - 1, int(len(runs) * 0.95))]
+            print(f"{name:<34} {statistics.median(runs) * 1000:8.1f} {p95 * 1000:8.1f}")
+    finally:
+        teardown_databases(old, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
