@@ -70,11 +70,7 @@ def generate(count: int) -> None:
         for code in ENTITIES
     }
     agent = User.objects.create(username="bench-agent", primary_entity=entities["VOIR"])
-    agent.groups.add(
-        *__import__("django.contrib.auth.models").contrib.auth.models.Group.objects.filter(
-            name=Role.AGENT
-        )
-    )
+    agent.groups.add(*Group.objects.filter(name=Role.AGENT))
     rng = random.Random(42)
     start_day = datetime.date(2023, 1, 1)
     made = 0
@@ -160,9 +156,10 @@ def time_queries() -> dict[str, list[float]]:
 def main() -> None:
     if ARGS.backend == "postgres" and connection.vendor != "postgresql":
         raise SystemExit("the postgres backend needs DATABASE_URL=postgres://...")
-    test_settings = settings.DATABASES["default"].setdefault("TEST", {})
-    assert isinstance(test_settings, dict)
-    test_settings["NAME"] = "test_bannette_bench"
+    if connection.vendor == "postgresql":  # SQLite benches run in memory
+        test_settings = settings.DATABASES["default"].setdefault("TEST", {})
+        assert isinstance(test_settings, dict)
+        test_settings["NAME"] = "test_bannette_bench"
     old = setup_databases(verbosity=0, interactive=False)
     try:
         started = time.perf_counter()
