@@ -20,6 +20,12 @@ def _choices(choices: Sequence[tuple[str, Any]]) -> list[tuple[str, Any]]:
     return [("", "—"), *choices]
 
 
+def _date_field(label: Any) -> forms.DateField:
+    return forms.DateField(
+        label=label, required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
 class SearchForm(forms.Form):
     text = forms.CharField(label=_("Words"), required=False)
     chrono = forms.CharField(label=_("Chrono number"), required=False)
@@ -36,24 +42,12 @@ class SearchForm(forms.Form):
         label=_("Channel"), required=False, choices=_choices(Channel.choices)
     )
     keywords = forms.CharField(label=_("Keywords (comma-separated)"), required=False)
-    arrival_from = forms.DateField(
-        label=_("Arrived from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    arrival_to = forms.DateField(
-        label=_("Arrived until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    due_from = forms.DateField(
-        label=_("Due from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    due_to = forms.DateField(
-        label=_("Due until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    closing_from = forms.DateField(
-        label=_("Closed from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    closing_to = forms.DateField(
-        label=_("Closed until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    arrival_from = _date_field(_("Arrived from"))
+    arrival_to = _date_field(_("Arrived until"))
+    due_from = _date_field(_("Due from"))
+    due_to = _date_field(_("Due until"))
+    closing_from = _date_field(_("Closed from"))
+    closing_to = _date_field(_("Closed until"))
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORTS)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
