@@ -37,6 +37,8 @@ class MailDocument:
     assignee: int | None = None
     creator: int | None = None
     visa_users: list[int] = field(default_factory=list)
+    # Restricted notes by audience: "e<entity id>" and "u<author id>" -> their text.
+    restricted_notes: dict[str, str] = field(default_factory=dict)
 
 
 def _contacts(mail: Mail) -> str:
@@ -52,6 +54,11 @@ def _contacts(mail: Mail) -> str:
 def document_for(mail: Mail) -> MailDocument:
     """Build from a mail fetched by `documents()` (relations prefetched)."""
     public_notes = [n.text for n in mail.notes.all() if not n.restricted_to.all()]
+    restricted: dict[str, list[str]] = {}
+    for note in mail.notes.all():
+        audience = [f"e{e.pk}" for e in note.restricted_to.all()]
+        for key in [*audience, f"u{note.author_id}"] if audience else []:
+            restricted.setdefault(key, []).append(note.text)
     return MailDocument(
         id=mail.pk, chrono=mail.chrono_number or "", subject=mail.subject, text=mail.text,
         contacts=_contacts(mail), notes="\n".join(public_notes),
@@ -67,6 +74,7 @@ def document_for(mail: Mail) -> MailDocument:
         diffusion_users=[e.user_id for e in mail.diffusion_entries.all() if e.user_id],
         assignee=mail.assignee_id, creator=mail.created_by_id,
         visa_users=[s.user_id for s in mail.visa_steps.all()],
+        restricted_notes={key: "\n".join(texts) for key, texts in restricted.items()},
     )  # fmt: skip
 
 

@@ -15,8 +15,8 @@ from django.contrib.postgres.search import SearchQuery as PgQuery
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import CombinedExpression
 
-from courrier.models import Keyword, Mail, User
-from courrier.selectors import visible_mails
+from courrier.models import Keyword, Mail, Note, User
+from courrier.selectors import user_entity_ids, visible_mails
 from indexing.documents import MailDocument
 from indexing.models import MailSearchEntry
 from indexing.query import Hit, SearchQuery, SearchResults
@@ -59,12 +59,25 @@ def _weighted(words: str, weight: str) -> PgQuery:
     )
 
 
+def _readable_notes(user: User, text_query: PgQuery) -> QuerySet[Note]:
+    """Restricted notes of the mail that this user may read (their entities', their own)."""
+    readable = Q(restricted_to__in=user_entity_ids(user)) | Q(author=user)
+    return (
+        Note.objects.filter(mail=OuterRef("pk"), restricted_to__isnull=False)
+        .filter(readable)
+        .annotate(vector=SearchVector("text", config=CONFIG))
+        .filter(vector=text_query)
+    )
+
+
 def _filtered(user: User, query: SearchQuery) -> tuple[QuerySet[Mail], PgQuery | None]:
     mails = visible_mails(user)
     text_query = None
     if query.text.strip():
         text_query = PgQuery(_french_operators(query.text), search_type="websearch", config=CONFIG)
-        mails = mails.filter(search_entry__vector=text_query)
+        mails = mails.filter(
+            Q(search_entry__vector=text_query) | Q(Exists(_readable_notes(user, text_query)))
+        )
     if query.sender.strip():
         mails = mails.filter(search_entry__vector=_weighted(query.sender, "B"))
     if query.chrono.strip():

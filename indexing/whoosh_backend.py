@@ -42,6 +42,9 @@ SCHEMA = Schema(
     confidential=ID, dest_entity=ID, diff_entities=KEYWORD, diff_users=KEYWORD,
     assignee=ID, creator=ID, visa_users=KEYWORD,
 )  # fmt: skip
+# Restricted notes: one field per audience, searched only by that audience (see search()).
+SCHEMA.add("rnotes_*", TEXT(analyzer=FRENCH), glob=True)
+SCHEMA_VERSION = "2"
 _FRENCH_OPERATORS = [(r"\s+OU\s+", " OR "), (r"\s+ET\s+", " AND "), (r"(^|\s+)SAUF\s+", r"\1NOT ")]
 
 
@@ -55,10 +58,17 @@ def index_dir() -> Path:
 
 def open_index() -> index.Index:
     folder = index_dir()
-    if index.exists_in(str(folder)):
+    version = folder / "BANNETTE_SCHEMA"
+    if index.exists_in(str(folder)) and version.exists() and version.read_text() == SCHEMA_VERSION:
         return index.open_dir(str(folder))
+    if index.exists_in(str(folder)):
+        logger.warning(
+            "search index %s has an older layout: emptied, run `manage.py reindex`", folder
+        )
     folder.mkdir(parents=True, exist_ok=True)
-    return index.create_in(str(folder), SCHEMA)
+    created = index.create_in(str(folder), SCHEMA)
+    version.write_text(SCHEMA_VERSION)
+    return created
 
 
 def _dt(day: datetime.date | None) -> datetime.datetime | None:
@@ -84,6 +94,8 @@ def _fields(doc: MailDocument) -> dict[str, object]:
     for name, day in (("arrival", doc.arrival), ("due", doc.due), ("closing", doc.closing)):
         if day:
             fields[name] = _dt(day)
+    for audience, text in doc.restricted_notes.items():
+        fields[f"rnotes_{audience}"] = text
     return fields
 
 
@@ -116,6 +128,7 @@ def clear() -> None:
     folder = index_dir()
     folder.mkdir(parents=True, exist_ok=True)
     index.create_in(str(folder), SCHEMA)
+    (folder / "BANNETTE_SCHEMA").write_text(SCHEMA_VERSION)
 
 
 def perimeter_query(perimeter: Perimeter) -> Query:
@@ -146,10 +159,18 @@ def _text_query(text: str, fields: dict[str, float]) -> Query:
     return parser.parse(text)
 
 
-def _criteria(query: SearchQuery) -> list[Query]:
+def _readable_notes(perimeter: Perimeter) -> dict[str, float]:
+    """The restricted-note fields this user may read: their entities' and their own."""
+    if perimeter.nothing:
+        return {}
+    keys = [f"e{e}" for e in sorted(perimeter.direct_entities)] + [f"u{perimeter.user_id}"]
+    return {f"rnotes_{key}": 1.0 for key in keys}
+
+
+def _criteria(query: SearchQuery, perimeter: Perimeter) -> list[Query]:
     parts: list[Query] = []
     if query.text.strip():
-        parts.append(_text_query(query.text, TEXT_FIELDS))
+        parts.append(_text_query(query.text, {**TEXT_FIELDS, **_readable_notes(perimeter)}))
     if query.sender.strip():
         parts.append(_text_query(query.sender, {"contacts": 1.0}))
     if query.chrono.strip():
@@ -172,7 +193,11 @@ def _criteria(query: SearchQuery) -> list[Query]:
 
 def _snippets(ids: list[int], query: Query) -> dict[int, str]:
     """Matched words of the mail text, <mark>ed, text escaped (read from the database)."""
-    terms = {text for field, text in query.iter_all_terms() if field in TEXT_FIELDS}
+    terms = {
+        text
+        for field, text in query.iter_all_terms()
+        if field in TEXT_FIELDS or field.startswith("rnotes_")
+    }
     texts = dict(Mail.objects.filter(pk__in=ids).values_list("pk", "text"))
     formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
     fragmenter = highlight.ContextFragmenter(maxchars=200, surround=40)
@@ -189,7 +214,7 @@ def search(
     query: SearchQuery, perimeter: Perimeter, *, page: int = 1, page_size: int = 25
 ) -> SearchResults:
     """Matching mail inside the perimeter only: hits, counts and snippets never leave it."""
-    criteria = _criteria(query)
+    criteria = _criteria(query, perimeter)
     whoosh_query: Query = And(criteria) if criteria else Every()
     ix = open_index()
     with ix.searcher() as searcher:

@@ -111,8 +111,10 @@ def test_confidential_mail_is_found_only_by_its_direct_circle(urbanisme_agent, a
     assert set(found(archivist, text="lampadaires")) == {letters["lamp"].pk, letters["urba"].pk}
 
 
-def test_restricted_notes_are_never_searchable(agent, letters):
-    assert found(agent, text="excédé") == []
+def test_restricted_notes_are_found_only_by_those_who_may_read_them(agent, manager, letters):
+    assert found(agent, text="excédé") == [letters["noise"].pk]  # Voirie: the note's entity
+    assert letters["noise"].pk in found(manager, entity="VOIR")  # the manager sees the mail...
+    assert found(manager, text="excédé") == []  # ...but not the note restricted to Voirie
 
 
 def test_snippets_mark_the_words_and_escape_the_text(agent, org, letters):
