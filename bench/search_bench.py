@@ -55,9 +55,32 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import setup_databases, teardown_databases
 
+FRENCH_WORDS = Path("/usr/share/dict/french")  # Debian package wfrench (installed by ./dev setup)
+
+
+def vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
+    """Mail-room words first, then a French dictionary; Zipf weights as in real text."""
+    words = list(WORDS)
+    if FRENCH_WORDS.exists():
+        extra = [
+            w
+            for w in FRENCH_WORDS.read_text(encoding="utf-8").split()
+            if w.isalpha() and len(w) > 3
+        ]
+        rng.shuffle(extra)
+        words += extra[:20000]
+    weights = [1 / (rank + 10) ** 1.1 for rank in range(len(words))]
+    return words, weights
+
+
+VOCABULARY: tuple[list[str], list[float]] = ([], [])
+
 
 def sentence(rng: random.Random, words: int) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(words)).capitalize() + "."
+    if not VOCABULARY[0]:
+        VOCABULARY[0].extend(vocabulary(random.Random(1))[0])
+        VOCABULARY[1].extend(vocabulary(random.Random(1))[1])
+    return " ".join(rng.choices(VOCABULARY[0], VOCABULARY[1], k=words)).capitalize() + "."
 
 
 def generate(count: int) -> None:
