@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import itertools
 import os
 import random
 import statistics
@@ -59,7 +60,7 @@ FRENCH_WORDS = Path("/usr/share/dict/french")  # Debian package wfrench (install
 
 
 def vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
-    """Mail-room words first, then a French dictionary; Zipf weights as in real text."""
+    """Mail-room words first, then a French dictionary; cumulative Zipf weights as in real text."""
     words = list(WORDS)
     if FRENCH_WORDS.exists():
         extra = [
@@ -70,7 +71,7 @@ def vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
         rng.shuffle(extra)
         words += extra[:20000]
     weights = [1 / (rank + 10) ** 1.1 for rank in range(len(words))]
-    return words, weights
+    return words, list(itertools.accumulate(weights))
 
 
 VOCABULARY: tuple[list[str], list[float]] = ([], [])
@@ -78,9 +79,12 @@ VOCABULARY: tuple[list[str], list[float]] = ([], [])
 
 def sentence(rng: random.Random, words: int) -> str:
     if not VOCABULARY[0]:
-        VOCABULARY[0].extend(vocabulary(random.Random(1))[0])
-        VOCABULARY[1].extend(vocabulary(random.Random(1))[1])
-    return " ".join(rng.choices(VOCABULARY[0], VOCABULARY[1], k=words)).capitalize() + "."
+        words_list, cumulative = vocabulary(random.Random(1))
+        VOCABULARY[0].extend(words_list)
+        VOCABULARY[1].extend(cumulative)
+    return (
+        " ".join(rng.choices(VOCABULARY[0], cum_weights=VOCABULARY[1], k=words)).capitalize() + "."
+    )
 
 
 def generate(count: int) -> None:
