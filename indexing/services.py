@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -12,6 +14,8 @@ from courrier.selectors import perimeter_of
 from indexing import postgres_backend, whoosh_backend
 from indexing.documents import documents
 from indexing.query import SearchQuery, SearchResults
+
+logger = logging.getLogger(__name__)
 
 
 def _postgres() -> bool:
@@ -32,9 +36,16 @@ def schedule_indexing(mail_id: int) -> None:
     if _postgres():
         index_mails([mail_id])
         return
+    transaction.on_commit(partial(_queue_indexing, mail_id))
+
+
+def _queue_indexing(mail_id: int) -> None:
     from indexing.tasks import index_mail
 
-    transaction.on_commit(lambda: index_mail.delay(mail_id))
+    try:
+        index_mail.delay(mail_id)
+    except Exception:  # the change is committed; a stale index entry is repaired by `reindex`
+        logger.exception("could not queue the indexing of mail %s", mail_id)
 
 
 def rebuild(progress: Callable[[int], None] | None = None, batch: int = 500) -> int:
