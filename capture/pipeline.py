@@ -20,7 +20,7 @@ from capture.models import CaptureInput
 from capture.separators import Separator, detect
 from courrier.services.mail import IncomingFile
 from ocr import pdf as pdftools
-from ocr.engine import PageOcr, ocr_page, ocr_pages
+from ocr.engine import PageOcr, ocr_page
 
 logger = logging.getLogger(__name__)
 MIN_TEXT_CHARS = 20  # a page with less born-digital text than this is treated as a scan
@@ -48,6 +48,7 @@ class CaptureContext:
     input: CaptureInput
     workdir: Path
     source: Path
+    pool: ThreadPoolExecutor  # OCR starts while separators are still being looked for
     mime: str = ""
     pdf: Path | None = None
     pages: int = 0
@@ -57,8 +58,6 @@ class CaptureContext:
     segments: list[Segment] = field(default_factory=list)
     ocr: dict[int, PageOcr] = field(default_factory=dict)
     attachments: list[IncomingFile] = field(default_factory=list)  # e.g. an e-mail's files
-    # OCR started while separators are still being looked for (see SplitOnSeparators).
-    pool: ThreadPoolExecutor | None = None
     pending_ocr: dict[int, Future[PageOcr]] = field(default_factory=dict)
 
     @property
@@ -70,7 +69,7 @@ class CaptureContext:
 
     def start_ocr(self, page: int) -> None:
         """Queue the page for OCR now, so tesseract works while the next steps run."""
-        if self.pool is not None and page not in self.pending_ocr and self.needs_ocr(page):
+        if page not in self.pending_ocr and self.needs_ocr(page):
             self.pending_ocr[page] = self.pool.submit(ocr_page, self.images[page - 1], self.workdir)
 
 
@@ -214,9 +213,6 @@ class ExtractText:
                 Segment(index=0, pages=list(range(1, ctx.pages + 1)), attachments=ctx.attachments)
             ]
         wanted = [p for s in ctx.segments for p in s.pages if ctx.needs_ocr(p)]
-        if wanted and ctx.pool is None:
-            results = ocr_pages([ctx.images[p - 1] for p in wanted], ctx.workdir)
-            ctx.ocr.update(zip(wanted, results, strict=True))
         for page in wanted:
             ctx.start_ocr(page)
         # Segments are finished in order as soon as their own pages are read: assembling one

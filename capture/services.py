@@ -18,6 +18,7 @@ from capture.models import CaptureInput, InputStatus, SourceKind
 from capture.pipeline import CaptureContext, CaptureRejected, Step, default_steps
 from courrier.models import Mail, User
 from courrier.services.journal import record_event
+from ocr.engine import ocr_pool
 
 logger = logging.getLogger(__name__)
 
@@ -64,16 +65,19 @@ def run_pipeline(capture_input: CaptureInput, steps: list[Step] | None = None) -
         source = workdir / f"original{Path(capture_input.file_name).suffix.lower()[:10]}"
         with capture_input.file.open("rb") as stored:
             source.write_bytes(stored.read())
-        ctx = CaptureContext(input=capture_input, workdir=workdir, source=source)
-        try:
-            for step in steps or default_steps():
-                if step.able_to_run(ctx):
-                    step.run(ctx)
-        except CaptureRejected as exc:
-            return _failed(capture_input, str(exc))
-        except Exception as exc:
-            logger.exception("capture of input %s failed", capture_input.pk)
-            return _failed(capture_input, f"internal error: {type(exc).__name__}: {exc}")
+        with ocr_pool() as pool:
+            ctx = CaptureContext(input=capture_input, workdir=workdir, source=source, pool=pool)
+            try:
+                for step in steps or default_steps():
+                    if step.able_to_run(ctx):
+                        step.run(ctx)
+            except CaptureRejected as exc:
+                pool.shutdown(cancel_futures=True)
+                return _failed(capture_input, str(exc))
+            except Exception as exc:
+                pool.shutdown(cancel_futures=True)
+                logger.exception("capture of input %s failed", capture_input.pk)
+                return _failed(capture_input, f"internal error: {type(exc).__name__}: {exc}")
     capture_input.page_count = ctx.pages
     _mark(capture_input, InputStatus.DONE)
     mails = [m.mail for m in capture_input.mails.select_related("mail").order_by("segment")]

@@ -82,9 +82,3 @@ def ocr_pool() -> ThreadPoolExecutor:
     """Threads that each drive one tesseract process: pages are OCRed on every core at once."""
     return ThreadPoolExecutor(max_workers=settings.BANNETTE_OCR_PROCESSES or os.cpu_count() or 1,
                               thread_name_prefix="ocr")  # fmt: skip
-
-
-def ocr_pages(images: list[Path], workdir: Path, *, languages: str | None = None) -> list[PageOcr]:
-    """OCR pages in parallel, one tesseract process per core by default."""
-    with ocr_pool() as pool:
-        return list(pool.map(lambda image: ocr_page(image, workdir, languages=languages), images))

@@ -101,7 +101,6 @@ def test_a_fax_quality_ccitt_tiff_is_split_and_read(org, doctypes):
 def test_a_born_digital_pdf_keeps_its_text_and_is_not_ocred(org, monkeypatch):
     from capture import pipeline
 
-    monkeypatch.setattr(pipeline, "ocr_pages", lambda *a, **k: pytest.fail("OCR must not run"))
     monkeypatch.setattr(pipeline, "ocr_page", lambda *a, **k: pytest.fail("OCR must not run"))
     pdf = scans.born_digital_pdf(["Objet : demande de subvention", "Association des Lilas"])
     _, (mail,) = capture(pdf, split=False)
