@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from functools import partial
+from types import ModuleType
 
 from django.conf import settings
 from django.db import transaction
@@ -22,13 +23,16 @@ def _postgres() -> bool:
     return settings.BANNETTE_SEARCH_BACKEND == "postgres"
 
 
+def _backend() -> ModuleType:
+    return postgres_backend if _postgres() else whoosh_backend
+
+
 def index_mails(mail_ids: Iterable[int]) -> int:
     """(Re)index these mails; ids of deleted mails are removed from the index."""
     ids = set(mail_ids)
     docs = list(documents(ids))
     gone = ids - {d.id for d in docs}
-    backend = postgres_backend if _postgres() else whoosh_backend
-    return backend.write(docs, removed=gone)
+    return int(_backend().write(docs, removed=gone))
 
 
 def schedule_indexing(mail_id: int) -> None:
@@ -50,7 +54,7 @@ def _queue_indexing(mail_id: int) -> None:
 
 def rebuild(progress: Callable[[int], None] | None = None, batch: int = 500) -> int:
     """Empty the index and index every mail again, in batches."""
-    backend = postgres_backend if _postgres() else whoosh_backend
+    backend = _backend()
     backend.clear()
     done = 0
     ids = list(Mail.objects.order_by("pk").values_list("pk", flat=True))

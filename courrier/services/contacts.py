@@ -84,6 +84,11 @@ def find_duplicates(contact: Contact) -> QuerySet[Contact]:
     return candidates.exclude(pk=contact.pk) if contact.pk else candidates
 
 
+def find_or_create_contact(*, actor: User | None, candidate: Contact) -> Contact:
+    """The existing contact this one duplicates, or the candidate saved as a new contact."""
+    return find_duplicates(candidate).first() or save_contact(actor=actor, contact=candidate)
+
+
 def duplicate_groups() -> list[list[Contact]]:
     """Every group of two or more active contacts that look like the same one."""
     groups: list[list[Contact]] = []

@@ -27,7 +27,7 @@ from capture.sources.imap.message import ParsedMessage, parse
 from capture.tasks import process_capture_input
 from config.env import env_secret
 from courrier.models import Channel, Contact, ContactKind
-from courrier.services.contacts import find_duplicates, save_contact
+from courrier.services.contacts import find_or_create_contact
 
 logger = logging.getLogger(__name__)
 
@@ -73,9 +73,7 @@ def _sender(parsed: ParsedMessage) -> Contact:
     known = Contact.objects.filter(
         normalized_email=parsed.sender_email.casefold(), active=True
     ).first()
-    return (
-        known or find_duplicates(candidate).first() or save_contact(actor=None, contact=candidate)
-    )
+    return known or find_or_create_contact(actor=None, candidate=candidate)
 
 
 def _already_taken(account: ImapAccount, message_id: str) -> ImapMessage | None:

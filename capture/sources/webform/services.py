@@ -19,7 +19,7 @@ from capture.models import CaptureInput, SourceKind, WebFormRequest, WebFormTopi
 from capture.services import receive_input
 from capture.tasks import process_capture_input
 from courrier.models import Channel, Contact, ContactKind, DelayUnit, DocumentType
-from courrier.services.contacts import find_duplicates, save_contact
+from courrier.services.contacts import find_or_create_contact
 
 logger = logging.getLogger(__name__)
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
@@ -36,7 +36,7 @@ def _contact(data: dict[str, Any]) -> Contact:
         last_name=data["last_name"], email=data["email"], phone=data.get("phone", ""),
         address_line1=data.get("address", ""), postcode=data.get("postcode", ""), city=data.get("city", ""),
     )  # fmt: skip
-    return find_duplicates(candidate).first() or save_contact(actor=None, contact=candidate)
+    return find_or_create_contact(actor=None, candidate=candidate)
 
 
 def request_message(data: dict[str, Any], topic: WebFormTopic, files: list[Any]) -> bytes:
