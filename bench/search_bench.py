@@ -40,10 +40,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--mails", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=40, help="runs of each query kind")
     parser.add_argument("--batch", type=int, default=2000)
+    parser.add_argument("--keep", metavar="DIR", help="keep the mails and index in DIR (and the "
+                        "PostgreSQL test_bannette_bench database); a later run with the same "
+                        "--mails reuses them and only times the queries")  # fmt: skip
     return parser.parse_args()
 
 
 ARGS = parse_args()
+if ARGS.keep:
+    os.environ["BANNETTE_DATA_DIR"] = str(Path(ARGS.keep).resolve())
 os.environ["BANNETTE_SEARCH_BACKEND"] = ARGS.backend
 if ARGS.backend == "whoosh":
     os.environ.pop("DATABASE_URL", None)
@@ -53,6 +58,7 @@ import django
 django.setup()
 
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import setup_databases, teardown_databases
 
@@ -183,23 +189,33 @@ def time_queries() -> dict[str, list[float]]:
 def main() -> None:
     if ARGS.backend == "postgres" and connection.vendor != "postgresql":
         raise SystemExit("the postgres backend needs DATABASE_URL=postgres://...")
-    if connection.vendor == "postgresql":  # SQLite benches run in memory
-        test_settings = settings.DATABASES["default"].setdefault("TEST", {})
-        assert isinstance(test_settings, dict)
+    test_settings = settings.DATABASES["default"].setdefault("TEST", {})
+    assert isinstance(test_settings, dict)
+    if connection.vendor == "postgresql":
         test_settings["NAME"] = "test_bannette_bench"
-    old = setup_databases(verbosity=0, interactive=False)
+    elif ARGS.keep:  # otherwise SQLite benches run in memory
+        test_settings["NAME"] = str(Path(ARGS.keep).resolve() / "bench.sqlite3")
+    keep = bool(ARGS.keep)
+    ready = Path(settings.DATA_DIR) / f"bench-ready-{ARGS.backend}-{ARGS.mails}"
+    old = setup_databases(verbosity=0, interactive=False, keepdb=keep)
     try:
-        started = time.perf_counter()
-        generate(ARGS.mails)
-        print(
-            f"generated {ARGS.mails} mails in {time.perf_counter() - started:.0f} s",
-            file=sys.stderr,
-        )
-        elapsed = index_all()
         print(f"\nbackend: {ARGS.backend}, {ARGS.mails} mails, {os.cpu_count()} cores")
-        print(
-            f"indexing: {elapsed:.1f} s = {ARGS.mails / elapsed:,.0f} mails/s; index size {index_size() / 2**20:,.0f} MiB"
-        )
+        if keep and ready.exists():
+            print(f"reusing the mails and index kept in {ARGS.keep}: {ready.read_text()}")
+        else:
+            if keep:  # a run that stopped half-way left something behind
+                call_command("flush", interactive=False, verbosity=0)
+            started = time.perf_counter()
+            generate(ARGS.mails)
+            print(
+                f"generated {ARGS.mails} mails in {time.perf_counter() - started:.0f} s",
+                file=sys.stderr,
+            )
+            elapsed = index_all()
+            figures = f"indexing: {elapsed:.1f} s = {ARGS.mails / elapsed:,.0f} mails/s; index size {index_size() / 2**20:,.0f} MiB"
+            print(figures)
+            if keep:
+                ready.write_text(figures)
         print(
             f"{'query (agent, perimeter applied)':<34} {'p50 ms':>8} {'p95 ms':>8}   (goal p95 < {100 if ARGS.backend == 'whoosh' else 150} ms)"
         )
@@ -208,7 +224,7 @@ def main() -> None:
             p95 = runs[min(len(runs) - 1, int(len(runs) * 0.95))]
             print(f"{name:<34} {statistics.median(runs) * 1000:8.1f} {p95 * 1000:8.1f}")
     finally:
-        teardown_databases(old, verbosity=0)
+        teardown_databases(old, verbosity=0, keepdb=keep)
 
 
 if __name__ == "__main__":

@@ -6,21 +6,25 @@ atomically (new segment, then table of contents), so concurrent workers never co
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import html
 import logging
 import re
+import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
 
 from django.conf import settings
-from whoosh import highlight, index
+from whoosh import collectors, highlight, index, writing
 from whoosh.analysis import CharsetFilter, LanguageAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, TEXT, Schema
 from whoosh.index import LockError
+from whoosh.matching import ListMatcher, Matcher, NullMatcher
 from whoosh.qparser import AndGroup, MultifieldParser, PlusMinusPlugin
-from whoosh.query import And, DateRange, Every, Or, Prefix, Query, Term
+from whoosh.query import And, DateRange, Every, NullQuery, Or, Prefix, Query, Term
+from whoosh.searching import Searcher
 from whoosh.support.charset import accent_map
 
 from courrier.models import Mail, MailStatus
@@ -45,6 +49,7 @@ SCHEMA = Schema(
 # Restricted notes: one field per audience, searched only by that audience (see search()).
 SCHEMA.add("rnotes_*", TEXT(analyzer=FRENCH), glob=True)
 SCHEMA_VERSION = "2"
+_DAY = datetime.timedelta(days=1)
 _FRENCH_OPERATORS = [(r"\s+OU\s+", " OR "), (r"\s+ET\s+", " AND "), (r"(^|\s+)SAUF\s+", r"\1NOT ")]
 
 
@@ -99,17 +104,19 @@ def _fields(doc: MailDocument) -> dict[str, object]:
     return fields
 
 
-def write(documents: Iterable[MailDocument], removed: Iterable[int] = ()) -> int:
-    """Add or replace documents and remove ids, in one commit; returns how many were written."""
-    ix = open_index()
+def _writer(ix: index.Index) -> writing.IndexWriter:
     deadline = time.monotonic() + settings.BANNETTE_INDEX_LOCK_TIMEOUT
     while True:
         try:
-            writer = ix.writer(timeout=1.0)
-            break
+            return ix.writer(timeout=1.0)
         except LockError:
             if time.monotonic() > deadline:
                 raise IndexBusy("the search index stayed locked") from None
+
+
+def write(documents: Iterable[MailDocument], removed: Iterable[int] = ()) -> int:
+    """Add or replace documents and remove ids, in one commit; returns how many were written."""
+    writer = _writer(open_index())
     written = 0
     try:
         for mail_id in removed:
@@ -125,10 +132,88 @@ def write(documents: Iterable[MailDocument], removed: Iterable[int] = ()) -> int
 
 
 def clear() -> None:
+    """Remove every document in one locked commit (searchers see the change like any other)."""
+    writer = _writer(open_index())
+    writer.commit(mergetype=writing.CLEAR)
+
+
+class _DocNumbers(Query):
+    """Matches a fixed set of documents with a score of 0: the perimeter, computed once and
+    intersected with the user's query, so only the documents the user may see are scored."""
+
+    def __init__(self, searcher: Searcher, docnums: list[int]):
+        self._docnums = docnums  # sorted
+        self._offsets = {id(sub.reader()): offset for sub, offset in searcher.leaf_searchers()}
+
+    def matcher(self, searcher: Searcher, context: object = None) -> Matcher:
+        offset = self._offsets[id(searcher.reader())]
+        first = bisect.bisect_left(self._docnums, offset)
+        last = bisect.bisect_left(self._docnums, offset + searcher.doc_count_all())
+        local = [n - offset for n in self._docnums[first:last]]
+        return ListMatcher(local, all_weights=0.0) if local else NullMatcher()
+
+    def estimate_size(self, ixreader: object) -> int:
+        return len(self._docnums)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self) -> str:
+        return f"_DocNumbers({len(self._docnums)} documents)"
+
+
+class _Cache(threading.local):
+    """Per thread: the open searcher, and the perimeters resolved against it."""
+
+    key: tuple[str, int] | None = None
+    searcher: Searcher | None = None
+    perimeters: dict[Perimeter, list[int]]
+
+
+_cache = _Cache()
+
+
+def _searcher() -> Searcher:
+    """This thread's searcher, reopened when the index changed."""
     folder = index_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    index.create_in(str(folder), SCHEMA)
-    (folder / "BANNETTE_SCHEMA").write_text(SCHEMA_VERSION)
+    version = folder / "BANNETTE_SCHEMA"
+    key = (str(folder), version.stat().st_mtime_ns if version.exists() else 0)
+    current = _cache.searcher
+    if current is not None and _cache.key == key and current.up_to_date():
+        return current
+    # Not Searcher.refresh(): in whoosh 2.7 a reused segment keeps its old deletions.
+    if current is not None:
+        current.close()
+    _cache.searcher, _cache.perimeters = open_index().searcher(), {}
+    _cache.key = (str(folder), version.stat().st_mtime_ns)
+    return _cache.searcher
+
+
+def _visible(searcher: Searcher, perimeter: Perimeter) -> list[int]:
+    """The documents this perimeter may see, resolved once per index version and perimeter."""
+    visible = _cache.perimeters.get(perimeter)
+    if visible is None:
+        if len(_cache.perimeters) > 64:
+            _cache.perimeters.clear()
+        visible = sorted(searcher.docs_for_query(perimeter_query(perimeter)))
+        _cache.perimeters[perimeter] = visible
+    return visible
+
+
+def _candidates(searcher: Searcher, query: SearchQuery, perimeter: Perimeter) -> _DocNumbers:
+    """Visible documents, narrowed by arrival date straight from the column (every mail has
+    one): far cheaper than a range query, which would enumerate every mail of the period."""
+    docnums = _visible(searcher, perimeter)
+    first, last = _dt(query.arrival_from), _dt(query.arrival_to)
+    if first or last:
+        arrival = searcher.reader().column_reader("arrival")
+        after = first or _dt(datetime.date.min)
+        before = last + _DAY if last else _dt(datetime.date.max)  # last day included
+        docnums = [n for n in docnums if after <= arrival[n] < before]
+    return _DocNumbers(searcher, docnums)
 
 
 def perimeter_query(perimeter: Perimeter) -> Query:
@@ -181,7 +266,7 @@ def _criteria(query: SearchQuery, perimeter: Perimeter) -> list[Query]:
         if value:
             parts.append(Term(name, value))
     parts += [Term("keywords", k.lower()) for k in query.keywords]
-    for name in ("arrival", "due", "closing"):
+    for name in ("due", "closing"):  # arrival: see _candidates()
         first, last = _dt(getattr(query, f"{name}_from")), _dt(getattr(query, f"{name}_to"))
         if first or last:
             until = (
@@ -189,6 +274,23 @@ def _criteria(query: SearchQuery, perimeter: Perimeter) -> list[Query]:
             )  # whole day
             parts.append(DateRange(name, first, until))
     return parts
+
+
+def _without_absent_terms(query: Query, searcher: Searcher) -> Query:
+    """Drop the alternatives of an OR that no document contains (a word looked for in every
+    field mostly lives in two or three): fewer posting lists to merge at every match."""
+    if isinstance(query, Or):
+        kept = [_without_absent_terms(q, searcher) for q in query.subqueries]
+        kept = [q for q in kept
+                if not (isinstance(q, Term) and searcher.doc_frequency(q.fieldname, q.text) == 0)]  # fmt: skip
+        if len(kept) <= 1:
+            return kept[0] if kept else NullQuery
+        return Or(kept, boost=query.boost)
+    if isinstance(query, And):
+        return And(
+            [_without_absent_terms(q, searcher) for q in query.subqueries], boost=query.boost
+        )
+    return query
 
 
 def _snippets(ids: list[int], query: Query) -> dict[int, str]:
@@ -216,14 +318,21 @@ def search(
     """Matching mail inside the perimeter only: hits, counts and snippets never leave it."""
     criteria = _criteria(query, perimeter)
     whoosh_query: Query = And(criteria) if criteria else Every()
-    ix = open_index()
-    with ix.searcher() as searcher:
-        sort = {"-arrival": ("arrival", True), "arrival": ("arrival", False)}.get(query.sort)
-        results = searcher.search_page(
-            whoosh_query, page, pagelen=page_size, filter=perimeter_query(perimeter),
-            sortedby=sort[0] if sort else None, reverse=sort[1] if sort else False,
-        )  # fmt: skip
-        total = results.total
-        hits = [(int(hit["id"]), float(hit.score or 0.0)) for hit in results]
+    searcher = _searcher()
+    visible = And(
+        [_without_absent_terms(whoosh_query, searcher), _candidates(searcher, query, perimeter)]
+    )
+    start = (page - 1) * page_size
+    collector: collectors.Collector
+    if query.sort in ("-arrival", "arrival"):
+        collector = collectors.SortingCollector(
+            "arrival", limit=start + page_size, reverse=query.sort == "-arrival"
+        )
+    else:  # one pass that counts every match (no block skipping, which would make it a guess)
+        collector = collectors.TopCollector(start + page_size, usequality=False, replace=0)
+    searcher.search_with_collector(visible, collector)
+    results = collector.results()
+    total = len(results)
+    hits = [(int(hit["id"]), float(hit.score or 0.0)) for hit in results[start : start + page_size]]
     snippets = _snippets([mail_id for mail_id, _ in hits], whoosh_query)
     return SearchResults([Hit(m, s, snippets.get(m, "")) for m, s in hits], total)
