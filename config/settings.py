@@ -115,6 +115,11 @@ def _database() -> dict[str, object]:
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
     config.setdefault("TEST", {"NAME": env_str("BANNETTE_TEST_DATABASE_NAME", "test_bannette")})
+    if config.get("ENGINE") == "django.db.backends.postgresql":
+        # JIT compilation costs 0.4-0.6 s per search query and never pays back here.
+        options = config.setdefault("OPTIONS", {})
+        assert isinstance(options, dict)
+        options.setdefault("options", "-c jit=off")
     return config
 
 
@@ -217,6 +222,9 @@ BANNETTE_HOTFOLDER_STABLE_SECONDS = env_int("BANNETTE_HOTFOLDER_STABLE_SECONDS",
 BANNETTE_SEARCH_BACKEND = env_choice("BANNETTE_SEARCH_BACKEND", "whoosh", {"whoosh", "postgres"})
 BANNETTE_INDEX_DIR = Path(env_str("BANNETTE_INDEX_DIR", str(DATA_DIR / "index")))
 BANNETTE_INDEX_LOCK_TIMEOUT = env_int("BANNETTE_INDEX_LOCK_TIMEOUT", 60, minimum=1)
+# PostgreSQL search: counts stop here, relevance ranks this many most recent matches.
+BANNETTE_SEARCH_COUNT_LIMIT = env_int("BANNETTE_SEARCH_COUNT_LIMIT", 1000, minimum=100)
+BANNETTE_SEARCH_RANK_WINDOW = env_int("BANNETTE_SEARCH_RANK_WINDOW", 1000, minimum=100)
 
 LOGGING = {
     "version": 1,

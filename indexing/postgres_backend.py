@@ -2,6 +2,11 @@
 
 The weighted tsvector (A: chrono and subject, B: contacts, C: text, notes, fields, keywords) is
 written in the same transaction as the change it reflects; the perimeter is the ORM's own.
+
+At a million mails a common word matches most of them, and ranking or counting every match
+costs seconds. So the count stops at BANNETTE_SEARCH_COUNT_LIMIT ("more than ..."), and
+relevance ranks the BANNETTE_SEARCH_RANK_WINDOW most recent matches: both let PostgreSQL stop
+early (walking mail by date for common words, the GIN index for rare ones).
 """
 
 from __future__ import annotations
@@ -10,10 +15,12 @@ import html
 import re
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchRank, SearchVector
 from django.contrib.postgres.search import SearchQuery as PgQuery
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import CombinedExpression
+from django.db.models.functions import Upper
 
 from courrier.models import Keyword, Mail, Note, User
 from courrier.selectors import user_entity_ids, visible_mails
@@ -59,15 +66,15 @@ def _weighted(words: str, weight: str) -> PgQuery:
     )
 
 
-def _readable_notes(user: User, text_query: PgQuery) -> QuerySet[Note]:
-    """Restricted notes of the mail that this user may read (their entities', their own)."""
+def _readable_notes(user: User, text_query: PgQuery) -> list[int]:
+    """Mails whose restricted notes this user may read (their entities', their own) match."""
     readable = Q(restricted_to__in=user_entity_ids(user)) | Q(author=user)
-    return (
-        Note.objects.filter(mail=OuterRef("pk"), restricted_to__isnull=False)
-        .filter(readable)
+    notes = (
+        Note.objects.filter(readable, restricted_to__isnull=False)
         .annotate(vector=SearchVector("text", config=CONFIG))
         .filter(vector=text_query)
     )
+    return sorted(set(notes.values_list("mail_id", flat=True)))
 
 
 def _filtered(user: User, query: SearchQuery) -> tuple[QuerySet[Mail], PgQuery | None]:
@@ -75,14 +82,17 @@ def _filtered(user: User, query: SearchQuery) -> tuple[QuerySet[Mail], PgQuery |
     text_query = None
     if query.text.strip():
         text_query = PgQuery(_french_operators(query.text), search_type="websearch", config=CONFIG)
-        mails = mails.filter(
-            Q(search_entry__vector=text_query) | Q(Exists(_readable_notes(user, text_query)))
-        )
+        in_notes = _readable_notes(user, text_query)
+        # The OR only when needed: it keeps PostgreSQL from using the GIN index alone.
+        matches = Q(search_entry__vector=text_query)
+        mails = mails.filter(matches | Q(pk__in=in_notes) if in_notes else matches)
     if query.sender.strip():
         mails = mails.filter(search_entry__vector=_weighted(query.sender, "B"))
     if query.chrono.strip():
-        chrono = query.chrono.strip()
-        mails = mails.filter(Q(chrono_number__iexact=chrono) | Q(chrono_number__istartswith=chrono))
+        # The number or its beginning, any case (index courrier_mail_chrono_upper_prefix).
+        mails = mails.alias(chrono_upper=Upper("chrono_number")).filter(
+            chrono_upper__startswith=query.chrono.strip().upper()
+        )
     simple = {"document_type": "document_type__code", "entity": "destination_entity__code",
               "status": "status", "category": "category", "channel": "channel"}  # fmt: skip
     mails = mails.filter(
@@ -111,24 +121,29 @@ def _snippet(headline: str, text: str) -> str:
 
 def search(user: User, query: SearchQuery, *, page: int = 1, page_size: int = 25) -> SearchResults:
     mails, text_query = _filtered(user, query)
-    total = mails.count()
-    if text_query is not None:
-        mails = mails.annotate(
-            rank=SearchRank(F("search_entry__vector"), text_query),
-            headline=SearchHeadline("text", text_query, config=CONFIG, start_sel=_OPEN,
-                                    stop_sel=_CLOSE, max_fragments=2, fragment_delimiter=" … "),
-        )  # fmt: skip
+    limit = settings.BANNETTE_SEARCH_COUNT_LIMIT
+    counted = mails.order_by().values("pk")[: limit + 1].count()
+    start = (page - 1) * page_size
     order = {"-arrival": ["-arrival_date", "-pk"], "arrival": ["arrival_date", "pk"]}.get(
         query.sort
     )
-    if order is None:
-        order = ["-rank", "-pk"] if text_query is not None else ["-arrival_date", "-pk"]
-    start = (page - 1) * page_size
-    rows = mails.order_by(*order)[start : start + page_size]
+    if text_query is not None and order is None:  # relevance, among the most recent matches
+        window = max(settings.BANNETTE_SEARCH_RANK_WINDOW, start + page_size)
+        recent = mails.order_by("-arrival_date", "-pk").values("pk")[:window]
+        mails = Mail.objects.filter(pk__in=recent).annotate(
+            rank=SearchRank(F("search_entry__vector"), text_query)
+        )
+        order = ["-rank", "-pk"]
+    if text_query is not None:
+        mails = mails.annotate(
+            headline=SearchHeadline("text", text_query, config=CONFIG, start_sel=_OPEN,
+                                    stop_sel=_CLOSE, max_fragments=2, fragment_delimiter=" … "),
+        )  # fmt: skip
+    rows = mails.order_by(*(order or ["-arrival_date", "-pk"]))[start : start + page_size]
     hits = []
     for mail in rows:
         headline = getattr(mail, "headline", "") or ""
         hits.append(
             Hit(mail.pk, float(getattr(mail, "rank", 0.0) or 0.0), _snippet(headline, mail.text))
         )
-    return SearchResults(hits, total)
+    return SearchResults(hits, min(counted, limit), exact=counted <= limit)

@@ -41,3 +41,4 @@ class Hit:
 class SearchResults:
     hits: list[Hit]
     total: int
+    exact: bool = True  # False: there are more than `total` (the count stopped there)

@@ -68,7 +68,8 @@ def search_page(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         params = request.GET.copy()
         params.pop("page", None)
         context.update(
-            results=[(m, snippets.get(m.pk, "")) for m in mails], total=results.total, page=page,
+            results=[(m, snippets.get(m.pk, "")) for m in mails], total=results.total,
+            exact=results.exact, page=page,
             pages=(results.total + PAGE_SIZE - 1) // PAGE_SIZE, params=params.urlencode(),
         )  # fmt: skip
     return render(request, "indexing/search.html", context)
@@ -83,7 +84,9 @@ def _csv(request: HttpRequest, query: SearchQuery) -> StreamingHttpResponse:
     results = search(_user(request), query, page=1, page_size=CSV_LIMIT)
     mails = _mails_in_order(request, [h.mail_id for h in results.hits])
     writer = csv.writer(_Echo(), delimiter=";")
-    header = ["chrono", "objet", "catégorie", "statut", "type", "entité", "arrivée", "échéance"]
+    fields = ["chrono_number", "subject", "category", "status", "document_type",
+              "destination_entity", "arrival_date", "due_date"]  # fmt: skip
+    header = [str(getattr(Mail._meta.get_field(name), "verbose_name", name)) for name in fields]
     rows: Iterator[list[str]] = (
         [m.chrono_number or "", m.subject, m.get_category_display(), m.get_status_display(),
          m.document_type.label if m.document_type else "", str(m.destination_entity or ""),

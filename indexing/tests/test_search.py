@@ -172,3 +172,12 @@ def test_reindex_command_rebuilds_from_the_database(
     call_command("reindex")
     assert "4 mail(s) indexed." in capsys.readouterr().out
     assert found(agent, text="lampadaires") == [letters["lamp"].pk]
+
+
+def test_a_count_past_the_limit_says_more(archivist, letters, settings, search_backend):
+    """PostgreSQL stops counting at BANNETTE_SEARCH_COUNT_LIMIT; whoosh counts exactly."""
+    settings.BANNETTE_SEARCH_COUNT_LIMIT = 1
+    results = search(archivist, SearchQuery(text="lampadaires"))
+    assert len(results.hits) == 2  # the page is complete either way
+    expected = (1, False) if search_backend == "postgres" else (2, True)
+    assert (results.total, results.exact) == expected
