@@ -197,7 +197,7 @@ def main() -> None:
         test_settings["NAME"] = str(Path(ARGS.keep).resolve() / "bench.sqlite3")
     keep = bool(ARGS.keep)
     ready = Path(settings.DATA_DIR) / f"bench-ready-{ARGS.backend}-{ARGS.mails}"
-    old = setup_databases(verbosity=0, interactive=False, keepdb=keep)
+    old = setup_databases(verbosity=0, interactive=False, keepdb=keep, serialized_aliases=set())
     try:
         print(f"\nbackend: {ARGS.backend}, {ARGS.mails} mails, {os.cpu_count()} cores")
         if keep and ready.exists():
