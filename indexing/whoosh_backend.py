@@ -176,19 +176,23 @@ class _Cache(threading.local):
 _cache = _Cache()
 
 
+def _layout_stamp(folder: Path) -> tuple[str, int]:
+    """Changes when open_index() recreates the index (its generations then restart at 0)."""
+    version = folder / "BANNETTE_SCHEMA"
+    return str(folder), version.stat().st_mtime_ns if version.exists() else 0
+
+
 def _searcher() -> Searcher:
     """This thread's searcher, reopened when the index changed."""
     folder = index_dir()
-    version = folder / "BANNETTE_SCHEMA"
-    key = (str(folder), version.stat().st_mtime_ns if version.exists() else 0)
     current = _cache.searcher
-    if current is not None and _cache.key == key and current.up_to_date():
+    if current is not None and _cache.key == _layout_stamp(folder) and current.up_to_date():
         return current
     # Not Searcher.refresh(): in whoosh 2.7 a reused segment keeps its old deletions.
     if current is not None:
         current.close()
     _cache.searcher, _cache.perimeters = open_index().searcher(), {}
-    _cache.key = (str(folder), version.stat().st_mtime_ns)
+    _cache.key = _layout_stamp(folder)  # after open_index(), which may have rewritten it
     return _cache.searcher
 
 
@@ -317,11 +321,11 @@ def search(
 ) -> SearchResults:
     """Matching mail inside the perimeter only: hits, counts and snippets never leave it."""
     criteria = _criteria(query, perimeter)
-    whoosh_query: Query = And(criteria) if criteria else Every()
     searcher = _searcher()
     visible = And(
-        [_without_absent_terms(whoosh_query, searcher), _candidates(searcher, query, perimeter)]
-    )
+        [*(_without_absent_terms(q, searcher) for q in criteria),
+         _candidates(searcher, query, perimeter)]
+    )  # fmt: skip
     start = (page - 1) * page_size
     collector: collectors.Collector
     if query.sort in ("-arrival", "arrival"):
@@ -334,5 +338,5 @@ def search(
     results = collector.results()
     total = len(results)
     hits = [(int(hit["id"]), float(hit.score or 0.0)) for hit in results[start : start + page_size]]
-    snippets = _snippets([mail_id for mail_id, _ in hits], whoosh_query)
+    snippets = _snippets([mail_id for mail_id, _ in hits], And(criteria))
     return SearchResults([Hit(m, s, snippets.get(m, "")) for m, s in hits], total)
