@@ -13,8 +13,9 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TypeVar
 
 from django.conf import settings
 from whoosh import collectors, highlight, index, writing
@@ -50,6 +51,7 @@ SCHEMA = Schema(
 SCHEMA.add("rnotes_*", TEXT(analyzer=FRENCH), glob=True)
 SCHEMA_VERSION = "2"
 _DAY = datetime.timedelta(days=1)
+_T = TypeVar("_T")
 _FRENCH_OPERATORS = [(r"\s+OU\s+", " OR "), (r"\s+ET\s+", " AND "), (r"(^|\s+)SAUF\s+", r"\1NOT ")]
 
 
@@ -61,7 +63,23 @@ def index_dir() -> Path:
     return Path(settings.BANNETTE_INDEX_DIR)
 
 
+def _reopening(open_: Callable[[], _T], attempts: int = 5) -> _T:
+    """Whoosh lists the newest table of contents, then opens it and its segments; a writer
+    committing in between deletes the older files. Opening again finds the newer ones."""
+    for attempt in range(attempts):
+        try:
+            return open_()
+        except FileNotFoundError:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
 def open_index() -> index.Index:
+    return _reopening(_open_or_create)
+
+
+def _open_or_create() -> index.Index:
     folder = index_dir()
     version = folder / "BANNETTE_SCHEMA"
     if index.exists_in(str(folder)) and version.exists() and version.read_text() == SCHEMA_VERSION:
@@ -191,7 +209,7 @@ def _searcher() -> Searcher:
     # Not Searcher.refresh(): in whoosh 2.7 a reused segment keeps its old deletions.
     if current is not None:
         current.close()
-    _cache.searcher, _cache.perimeters = open_index().searcher(), {}
+    _cache.searcher, _cache.perimeters = _reopening(open_index().searcher), {}
     _cache.key = _layout_stamp(folder)  # after open_index(), which may have rewritten it
     return _cache.searcher
 

@@ -78,3 +78,27 @@ def test_a_writer_killed_mid_write_leaves_a_usable_index(settings, tmp_path):
     dying.join(10)
     whoosh_backend.write([doc(2)])  # the lock died with its holder
     assert count() == 2  # the uncommitted documents never appear; nothing is corrupted
+
+
+def test_a_search_opening_the_index_during_a_commit_finds_the_newer_files(
+    settings, tmp_path, monkeypatch
+):
+    """Whoosh lists the newest table of contents, then opens it; a commit in between deletes
+    it. That interleaving cannot be forced between real processes, so the listing is made to
+    return the generation the commit just removed, once."""
+    from whoosh.index import TOC
+
+    settings.BANNETTE_INDEX_DIR = tmp_path / "index"
+    whoosh_backend.clear()
+    whoosh_backend.write([doc(1)])
+    latest = TOC._latest_generation
+    calls = []
+
+    def listed_before_the_commit(storage, indexname):
+        calls.append(indexname)
+        newest = latest(storage, indexname)
+        return newest - 1 if len(calls) == 1 else newest
+
+    monkeypatch.setattr(TOC, "_latest_generation", listed_before_the_commit)
+    assert whoosh_backend._searcher().doc_count() == 1
+    assert len(calls) > 1  # the stale listing was really served, then read again
