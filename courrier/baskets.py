@@ -12,12 +12,14 @@ from django.utils import timezone
 
 from courrier.models import (
     Basket,
+    BasketDelegation,
     Category,
     DiffusionListEntry,
     Mail,
     MailStatus,
     User,
 )
+from courrier.models.circulation import DiffusionRole
 from courrier.selectors import descendant_ids, user_entity_ids, visible_mails
 from visa.models import VisaStep, VisaStepRole, VisaStepState
 
@@ -141,3 +143,31 @@ def baskets_for(user: User) -> QuerySet[Basket]:
 def basket_mails(basket: Basket, user: User) -> QuerySet[Mail]:
     criteria = BasketCriteria.from_json(basket.criteria)
     return visible_mails(user).filter(criteria_q(criteria, user))
+
+
+def active_delegations(substitute: User) -> QuerySet[BasketDelegation]:
+    """Baskets colleagues handed to this user for an absence going on now."""
+    now = timezone.now()
+    return BasketDelegation.objects.filter(
+        substitute=substitute,
+        absence__start__lte=now,
+        absence__end__gt=now,
+        absence__cancelled=False,
+        basket__active=True,
+    ).select_related("basket", "absence__user")
+
+
+def stands_in_for(*, substitute: User, absent: User, mail: Mail) -> bool:
+    """Whether the mail is in a basket the absent user delegated to the substitute, now."""
+    for delegation in active_delegations(substitute).filter(absence__user=absent):
+        if basket_mails(delegation.basket, absent).filter(pk=mail.pk).exists():
+            return True
+    return False
+
+
+def unread_copy_q(user: User) -> Q:
+    """Mail with a copy line for the user or one of their entities that nobody marked read."""
+    entries = DiffusionListEntry.objects.filter(
+        mail=OuterRef("pk"), role=DiffusionRole.COPY, read_at__isnull=True
+    ).filter(Q(user=user) | Q(entity_id__in=user_entity_ids(user)))
+    return Q(Exists(entries))

@@ -274,8 +274,9 @@ def _circulate(mails: list[Mail], users: dict[str, User], entities: dict[str, En
         mail_services.qualify_mail(
             actor=clerk,
             mail=mail,
-            document_type=mail.document_type,
-            destination_entity=entities[entity],
+            qualification=mail_services.Qualification(
+                document_type=mail.document_type, destination_entity=entities[entity]
+            ),
         )
     mail_services.assign_mail(actor=users["a.durand"], mail=eclairage, assignee=users["a.durand"])
     circulation.add_diffusion_entry(

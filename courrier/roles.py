@@ -21,6 +21,7 @@ _ADMIN_MODELS = [
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CLERK: [
         "qualify_mail",
+        "process_mail",
         "redirect_mail",
         "view_contact",
         "add_contact",
@@ -30,6 +31,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "capture.add_captureinput",
     ],
     Role.AGENT: [
+        "process_mail",
         "redirect_mail",
         "close_mail",
         "view_contact",
@@ -38,6 +40,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "capture.add_captureinput",
     ],
     Role.MANAGER: [
+        "process_mail",
         "redirect_mail",
         "close_mail",
         "visa_mail",

@@ -1,6 +1,6 @@
 """Domain models of the mail core."""
 
-from courrier.models.baskets import Basket
+from courrier.models.baskets import Basket, RedirectScope
 from courrier.models.circulation import (
     Attachment,
     AttachmentKind,
@@ -32,13 +32,24 @@ from courrier.models.mail import (
     Priority,
 )
 from courrier.models.organisation import Entity, EntityType, Role, User
+from courrier.models.processing import (
+    Absence,
+    BasketDelegation,
+    DiffusionTemplate,
+    DiffusionTemplateEntry,
+    Folder,
+    MailLock,
+    NoteTemplate,
+)
 
 __all__ = [
     "OPEN_STATUSES",
+    "Absence",
     "Attachment",
     "AttachmentKind",
     "AttachmentVersion",
     "Basket",
+    "BasketDelegation",
     "Category",
     "Channel",
     "ChronoCounter",
@@ -52,20 +63,26 @@ __all__ = [
     "DelayUnit",
     "DiffusionListEntry",
     "DiffusionRole",
+    "DiffusionTemplate",
+    "DiffusionTemplateEntry",
     "DocumentType",
     "Entity",
     "EntityType",
     "FinalDisposition",
+    "Folder",
     "JournalEvent",
     "JournalHead",
     "JournalTampering",
     "Keyword",
     "Mail",
     "MailContact",
+    "MailLock",
     "MailStatus",
     "Note",
+    "NoteTemplate",
     "Priority",
     "ProcessingMode",
+    "RedirectScope",
     "Role",
     "User",
 ]

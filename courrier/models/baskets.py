@@ -8,6 +8,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class RedirectScope(models.TextChoices):
+    BELOW = "below", _("My entities and those below")
+    SAME_LEVEL = "same_level", _("Also entities at the same level as mine")
+    ALL = "all", _("Any entity")
+
+
 class Basket(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     label = models.CharField(_("label"), max_length=100)
@@ -16,6 +22,15 @@ class Basket(models.Model):
     criteria = models.JSONField(_("criteria"), default=dict)
     position = models.PositiveIntegerField(_("position"), default=100)
     active = models.BooleanField(_("active"), default=True)
+    actions = models.JSONField(
+        _("actions"),
+        default=list,
+        blank=True,
+        help_text=_("Action codes offered in this basket; empty offers every allowed action."),
+    )
+    redirect_scope = models.CharField(
+        _("redirect to"), max_length=16, choices=RedirectScope.choices, default=RedirectScope.ALL
+    )
 
     class Meta:
         verbose_name = _("basket")

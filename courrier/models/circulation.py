@@ -83,6 +83,11 @@ class AttachmentKind(models.Model):
         help_text=_("The mail's chrono number followed by a suffix, e.g. -T1."),
     )
     chrono_suffix = models.CharField(_("chrono suffix letter"), max_length=4, blank=True)
+    expects_return = models.BooleanField(
+        _("expects a return"),
+        default=False,
+        help_text=_("Transmissions: a recipient contact and an expected return date are asked."),
+    )
 
     class Meta:
         verbose_name = _("attachment kind")
@@ -100,6 +105,16 @@ class Attachment(models.Model):
     chrono_number = models.CharField(
         _("chrono number"), max_length=80, unique=True, null=True, blank=True
     )
+    recipient = models.ForeignKey(
+        "courrier.Contact",
+        verbose_name=_("recipient"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    expected_return_date = models.DateField(_("expected return"), null=True, blank=True)
+    returned_on = models.DateField(_("returned on"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -112,6 +127,14 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_late(self) -> bool:
+        return (
+            self.expected_return_date is not None
+            and self.returned_on is None
+            and self.expected_return_date < timezone.localdate()
+        )
 
     def current_version(self) -> AttachmentVersion | None:
         return self.versions.order_by("-number").first()

@@ -163,6 +163,7 @@ class Mail(models.Model):
         permissions = [
             ("qualify_mail", _("Can qualify mail in the mail room")),
             ("view_all_mail", _("Can see all non-confidential mail")),
+            ("process_mail", _("Can process mail (assign, hold, copies, folders)")),
             ("redirect_mail", _("Can redirect mail")),
             ("close_mail", _("Can close mail")),
             ("visa_mail", _("Can visa reply drafts")),

@@ -2,32 +2,46 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from courrier.models import (
     Attachment,
     AttachmentKind,
     AttachmentVersion,
+    Contact,
     DiffusionListEntry,
     DiffusionRole,
+    DiffusionTemplate,
+    DocumentType,
     Entity,
     Mail,
     Note,
+    NoteTemplate,
     User,
 )
+from courrier.selectors import user_entity_ids
 from courrier.services.journal import record_event
 from courrier.services.mail import IncomingFile, check_mail_access
 
 
 @transaction.atomic
 def add_diffusion_entry(
-    *, actor: User, mail: Mail, role: str, entity: Entity | None = None, user: User | None = None
+    *,
+    actor: User,
+    mail: Mail,
+    role: str,
+    entity: Entity | None = None,
+    user: User | None = None,
+    on_behalf_of: User | None = None,
 ) -> DiffusionListEntry:
-    check_mail_access(actor, mail)
+    check_mail_access(actor, mail, on_behalf_of=on_behalf_of)
     if (entity is None) == (user is None):
         raise ValidationError("A diffusion entry names either an entity or a user.")
     if role == DiffusionRole.RECIPIENT:
@@ -36,6 +50,7 @@ def add_diffusion_entry(
     record_event(
         action="diffusion.added",
         actor=actor,
+        on_behalf_of=on_behalf_of,
         target=entry,
         mail=mail,
         details={
@@ -47,9 +62,58 @@ def add_diffusion_entry(
     return entry
 
 
+def diffusion_templates_for(
+    *, entity: Entity | None, document_type: DocumentType | None
+) -> QuerySet[DiffusionTemplate]:
+    """Templates for this destination and type; the most specific first."""
+    matching = DiffusionTemplate.objects.filter(
+        Q(entity=entity) | Q(entity__isnull=True),
+        Q(document_type=document_type) | Q(document_type__isnull=True),
+    ).exclude(entity__isnull=True, document_type__isnull=True)
+    return matching.prefetch_related("entries__entity", "entries__user").order_by(
+        F("entity").desc(nulls_last=True), F("document_type").desc(nulls_last=True), "label"
+    )
+
+
 @transaction.atomic
-def add_note(*, actor: User, mail: Mail, text: str, restricted_to: Sequence[Entity] = ()) -> Note:
-    check_mail_access(actor, mail)
+def apply_diffusion_template(
+    *, actor: User, mail: Mail, template: DiffusionTemplate, on_behalf_of: User | None = None
+) -> int:
+    """Add the template's copies that the mail's list lacks; the recipient is left alone."""
+    check_mail_access(actor, mail, "process_mail", on_behalf_of=on_behalf_of)
+    added = []
+    for line in template.entries.filter(role=DiffusionRole.COPY):
+        if not mail.diffusion_entries.filter(entity=line.entity, user=line.user).exists():
+            DiffusionListEntry.objects.create(
+                mail=mail, role=DiffusionRole.COPY, entity=line.entity, user=line.user
+            )
+            added.append(str(line.entity.code if line.entity else line.user))
+    record_event(
+        action="diffusion.template_applied",
+        actor=actor,
+        on_behalf_of=on_behalf_of,
+        target=mail,
+        details={"template": template.label, "added": added},
+    )
+    return len(added)
+
+
+def note_templates_for(user: User) -> QuerySet[NoteTemplate]:
+    return NoteTemplate.objects.filter(
+        Q(entity__isnull=True) | Q(entity_id__in=user_entity_ids(user))
+    )
+
+
+@transaction.atomic
+def add_note(
+    *,
+    actor: User,
+    mail: Mail,
+    text: str,
+    restricted_to: Sequence[Entity] = (),
+    on_behalf_of: User | None = None,
+) -> Note:
+    check_mail_access(actor, mail, on_behalf_of=on_behalf_of)
     if not text.strip():
         raise ValidationError("A note cannot be empty.")
     note = Note.objects.create(mail=mail, author=actor, text=text.strip())
@@ -57,6 +121,7 @@ def add_note(*, actor: User, mail: Mail, text: str, restricted_to: Sequence[Enti
     record_event(
         action="note.added",
         actor=actor,
+        on_behalf_of=on_behalf_of,
         target=note,
         mail=mail,
         details={"restricted_to": sorted(e.code for e in restricted_to)},
@@ -75,9 +140,20 @@ def _attachment_chrono(mail: Mail, kind: AttachmentKind) -> str | None:
 
 @transaction.atomic
 def add_attachment(
-    *, actor: User | None, mail: Mail, kind: AttachmentKind, title: str, file: IncomingFile
+    *,
+    actor: User | None,
+    mail: Mail,
+    kind: AttachmentKind,
+    title: str,
+    file: IncomingFile,
+    recipient: Contact | None = None,
+    expected_return_date: datetime.date | None = None,
+    on_behalf_of: User | None = None,
 ) -> Attachment:
-    check_mail_access(actor, mail)
+    """Attach a file; a transmission also names its recipient and when it should come back."""
+    check_mail_access(actor, mail, on_behalf_of=on_behalf_of)
+    if kind.expects_return and (recipient is None or expected_return_date is None):
+        raise ValidationError(_("A transmission needs a recipient and an expected return date."))
     Mail.objects.select_for_update().filter(pk=mail.pk).get()  # serialises attachment chronos
     attachment = Attachment.objects.create(
         mail=mail,
@@ -85,14 +161,23 @@ def add_attachment(
         title=title,
         created_by=actor,
         chrono_number=_attachment_chrono(mail, kind),
+        recipient=recipient,
+        expected_return_date=expected_return_date,
     )
     _store_version(actor=actor, attachment=attachment, file=file, number=1)
     record_event(
         action="attachment.added",
         actor=actor,
+        on_behalf_of=on_behalf_of,
         target=attachment,
         mail=mail,
-        details={"kind": kind.code, "title": title, "chrono_number": attachment.chrono_number},
+        details={
+            "kind": kind.code,
+            "title": title,
+            "chrono_number": attachment.chrono_number,
+            "recipient": recipient.pk if recipient else None,
+            "expected_return_date": expected_return_date,
+        },
     )
     return attachment
 
@@ -115,9 +200,9 @@ def _store_version(
 
 @transaction.atomic
 def add_attachment_version(
-    *, actor: User, attachment: Attachment, file: IncomingFile
+    *, actor: User, attachment: Attachment, file: IncomingFile, on_behalf_of: User | None = None
 ) -> AttachmentVersion:
-    check_mail_access(actor, attachment.mail)
+    check_mail_access(actor, attachment.mail, on_behalf_of=on_behalf_of)
     locked = Attachment.objects.select_for_update().get(pk=attachment.pk)
     if locked.created_by_id != actor.pk and not actor.has_perm("courrier.redirect_mail"):
         raise PermissionDenied("You cannot add a version to this attachment.")
@@ -126,8 +211,34 @@ def add_attachment_version(
     record_event(
         action="attachment.version_added",
         actor=actor,
+        on_behalf_of=on_behalf_of,
         target=locked,
         mail=attachment.mail,
         details={"version": number, "sha256": version.sha256},
     )
     return version
+
+
+@transaction.atomic
+def mark_returned(
+    *,
+    actor: User,
+    attachment: Attachment,
+    returned_on: datetime.date,
+    on_behalf_of: User | None = None,
+) -> Attachment:
+    """Record that a transmission came back; it is no longer late."""
+    check_mail_access(actor, attachment.mail, "process_mail", on_behalf_of=on_behalf_of)
+    if attachment.expected_return_date is None:
+        raise ValidationError(_("This attachment does not expect a return."))
+    attachment.returned_on = returned_on
+    attachment.save(update_fields=["returned_on"])
+    record_event(
+        action="attachment.returned",
+        actor=actor,
+        on_behalf_of=on_behalf_of,
+        target=attachment,
+        mail=attachment.mail,
+        details={"returned_on": returned_on, "chrono_number": attachment.chrono_number},
+    )
+    return attachment

@@ -5,21 +5,26 @@ from __future__ import annotations
 import datetime
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
+from courrier.baskets import stands_in_for
 from courrier.custom_fields import clean_custom_fields
 from courrier.deadlines import due_date_for
 from courrier.models import (
     Category,
     Channel,
     Contact,
+    ContactAddress,
     ContactRole,
     DiffusionListEntry,
     DiffusionRole,
@@ -28,7 +33,9 @@ from courrier.models import (
     Keyword,
     Mail,
     MailContact,
+    MailLock,
     MailStatus,
+    Note,
     Priority,
     User,
 )
@@ -50,14 +57,43 @@ class IncomingFile:
         return hashlib.sha256(self.content).hexdigest()
 
 
-def check_mail_access(actor: User | None, mail: Mail, permission: str | None = None) -> None:
-    """Refuse users outside the mail's perimeter; None is the system itself (capture, tasks)."""
+def check_mail_access(
+    actor: User | None,
+    mail: Mail,
+    permission: str | None = None,
+    *,
+    on_behalf_of: User | None = None,
+) -> None:
+    """Refuse users outside the mail's perimeter; None is the system itself (capture, tasks).
+
+    A substitute acting for an absent colleague is checked with the colleague's perimeter and
+    role, and only on mail of a basket the colleague delegated to them.
+    """
     if actor is None:
         return
-    if not can_see_mail(actor, mail):
+    principal = actor
+    if on_behalf_of is not None and on_behalf_of.pk != actor.pk:
+        if not stands_in_for(substitute=actor, absent=on_behalf_of, mail=mail):
+            raise PermissionDenied("You are not standing in for this user on this mail.")
+        principal = on_behalf_of
+    if not can_see_mail(principal, mail):
         raise PermissionDenied("This mail is outside your perimeter.")
-    if permission and not actor.has_perm(f"courrier.{permission}"):
+    if permission and not principal.has_perm(f"courrier.{permission}"):
         raise PermissionDenied("Your role does not allow this action.")
+
+
+def check_not_locked(actor: User, mail: Mail) -> None:
+    """Workflow moves wait while a colleague holds the mail's processing lock."""
+    lock = MailLock.objects.filter(mail=mail, expires_at__gt=timezone.now()).first()
+    if lock is not None and lock.user_id != actor.pk:
+        raise PermissionDenied(
+            _("%(user)s is processing this mail since %(time)s.")
+            % {"user": lock.user, "time": date_format(timezone.localtime(lock.acquired_at), "H:i")}
+        )
+
+
+def release_lock(mail: Mail) -> None:
+    MailLock.objects.filter(mail=mail).delete()
 
 
 @transaction.atomic
@@ -124,72 +160,178 @@ def register_mail(
     return mail
 
 
+@dataclass
+class Qualification:
+    """What the mail room decides about a captured mail."""
+
+    document_type: DocumentType
+    destination_entity: Entity
+    subject: str = ""
+    recipient_user: User | None = None
+    due_date: datetime.date | None = None
+    document_date: datetime.date | None = None
+    priority: str | None = None  # None keeps what capture set
+    confidential: bool | None = None
+    senders: Sequence[tuple[Contact, ContactAddress | None]] | None = None  # None: keep
+    copies: Sequence[Entity | User] = ()
+    keywords: Sequence[str] | None = None
+    custom_fields: dict[str, Any] = field(default_factory=dict)
+    links: Sequence[Mail] = ()
+
+
+def _set_senders(mail: Mail, senders: Sequence[tuple[Contact, ContactAddress | None]]) -> None:
+    MailContact.objects.filter(mail=mail, role=ContactRole.SENDER).delete()
+    for contact, address in senders:
+        MailContact.objects.create(
+            mail=mail, contact=contact, address=address, role=ContactRole.SENDER
+        )
+
+
+def _set_diffusion(
+    mail: Mail, recipient: Entity | User, copies: Sequence[Entity | User]
+) -> list[str]:
+    mail.diffusion_entries.all().delete()
+    lines = [(DiffusionRole.RECIPIENT, recipient)] + [(DiffusionRole.COPY, c) for c in copies]
+    for role, who in lines:
+        DiffusionListEntry.objects.create(
+            mail=mail,
+            role=role,
+            entity=who if isinstance(who, Entity) else None,
+            user=who if isinstance(who, User) else None,
+        )
+    return [f"{role}:{who}" for role, who in lines]
+
+
 @transaction.atomic
 def qualify_mail(
     *,
     actor: User,
     mail: Mail,
-    document_type: DocumentType,
-    destination_entity: Entity,
-    subject: str | None = None,
-    due_date: datetime.date | None = None,
+    qualification: Qualification,
+    on_behalf_of: User | None = None,
 ) -> Mail:
-    """Give a captured mail its type and destination; it leaves the mail room's basket."""
-    check_mail_access(actor, mail, "qualify_mail")
+    """Give a captured mail its type, sender and diffusion; it leaves the mail room's basket."""
+    check_mail_access(actor, mail, "qualify_mail", on_behalf_of=on_behalf_of)
+    check_not_locked(actor, mail)
+    q = qualification
     if mail.status != MailStatus.TO_QUALIFY:
         raise PermissionDenied("Only mail waiting for qualification can be qualified.")
-    computed_due, reminder = due_date_for(document_type, mail.arrival_date)
-    mail.document_type, mail.destination_entity = document_type, destination_entity
-    mail.subject = subject or mail.subject
-    mail.due_date, mail.reminder_date = due_date or computed_due, reminder
+    computed_due, reminder = due_date_for(q.document_type, mail.arrival_date)
+    mail.document_type, mail.destination_entity = q.document_type, q.destination_entity
+    mail.subject = q.subject.strip() or mail.subject
+    mail.due_date, mail.reminder_date = q.due_date or computed_due, reminder
+    mail.document_date = q.document_date or mail.document_date
+    mail.priority = q.priority or mail.priority
+    mail.confidential = mail.confidential if q.confidential is None else q.confidential
+    mail.assignee = q.recipient_user
+    mail.custom_fields = clean_custom_fields(dict(q.custom_fields), q.document_type)
     mail.status = MailStatus.IN_PROGRESS
     mail.save()
-    DiffusionListEntry.objects.filter(mail=mail, role=DiffusionRole.RECIPIENT).delete()
-    DiffusionListEntry.objects.create(
-        mail=mail, role=DiffusionRole.RECIPIENT, entity=destination_entity
-    )
+    if q.senders is not None:
+        _set_senders(mail, q.senders)
+    diffusion = _set_diffusion(mail, q.recipient_user or q.destination_entity, q.copies)
+    if q.keywords is not None:
+        labels = {k.strip() for k in q.keywords if k.strip()}
+        mail.keywords.set([Keyword.objects.get_or_create(label=k)[0] for k in sorted(labels)])
+    for other in q.links:
+        check_mail_access(actor, other, on_behalf_of=on_behalf_of)
+        mail.linked_mails.add(other)
+    release_lock(mail)
     record_event(
         action="mail.qualified",
         actor=actor,
+        on_behalf_of=on_behalf_of,
         target=mail,
         details={
-            "document_type": document_type.code,
-            "destination_entity": destination_entity.code,
+            "document_type": q.document_type.code,
+            "destination_entity": q.destination_entity.code,
             "due_date": mail.due_date,
+            "priority": mail.priority,
+            "senders": [c.pk for c, _a in q.senders or ()],
+            "diffusion": diffusion,
+            "links": [o.chrono_number for o in q.links],
         },
     )
     return mail
 
 
 @transaction.atomic
-def assign_mail(*, actor: User, mail: Mail, assignee: User) -> Mail:
-    check_mail_access(actor, mail)
+def assign_mail(
+    *, actor: User, mail: Mail, assignee: User, on_behalf_of: User | None = None
+) -> Mail:
+    check_mail_access(actor, mail, on_behalf_of=on_behalf_of)
     mail.assignee = assignee
     mail.save(update_fields=["assignee", "updated_at"])
     record_event(
-        action="mail.assigned", actor=actor, target=mail, details={"assignee": assignee.username}
+        action="mail.assigned",
+        actor=actor,
+        on_behalf_of=on_behalf_of,
+        target=mail,
+        details={"assignee": assignee.username},
+    )
+    return mail
+
+
+def note_for_action(
+    *, actor: User, mail: Mail, text: str, restricted_to: Sequence[Entity] = ()
+) -> Note | None:
+    """A note written with an action; journaled by the action's own event, not separately."""
+    if not text.strip():
+        return None
+    note = Note.objects.create(mail=mail, author=actor, text=text.strip())
+    note.restricted_to.set(restricted_to)
+    return note
+
+
+def note_details(note: Note | None) -> dict[str, Any]:
+    if note is None:
+        return {}
+    return {"note": note.pk, "note_restricted_to": sorted(e.code for e in note.restricted_to.all())}
+
+
+@transaction.atomic
+def close_mail(
+    *,
+    actor: User,
+    mail: Mail,
+    comment: str = "",
+    restricted_to: Sequence[Entity] = (),
+    on_behalf_of: User | None = None,
+) -> Mail:
+    """Close a mail; the closing comment becomes a note when given (required if so configured)."""
+    check_mail_access(actor, mail, "close_mail", on_behalf_of=on_behalf_of)
+    check_not_locked(actor, mail)
+    if mail.status == MailStatus.CLOSED:
+        raise PermissionDenied("This mail is already closed.")
+    if settings.BANNETTE_CLOSE_REQUIRES_NOTE and not comment.strip():
+        raise ValidationError(_("A closing note is required."))
+    note = note_for_action(actor=actor, mail=mail, text=comment, restricted_to=restricted_to)
+    mail.status, mail.closing_date = MailStatus.CLOSED, timezone.now()
+    mail.save(update_fields=["status", "closing_date", "updated_at"])
+    release_lock(mail)
+    record_event(
+        action="mail.closed",
+        actor=actor,
+        on_behalf_of=on_behalf_of,
+        target=mail,
+        details={"comment": comment.strip(), **note_details(note)},
     )
     return mail
 
 
 @transaction.atomic
-def close_mail(*, actor: User, mail: Mail, comment: str = "") -> Mail:
-    check_mail_access(actor, mail, "close_mail")
-    if mail.status == MailStatus.CLOSED:
-        raise PermissionDenied("This mail is already closed.")
-    mail.status, mail.closing_date = MailStatus.CLOSED, timezone.now()
-    mail.save(update_fields=["status", "closing_date", "updated_at"])
-    record_event(action="mail.closed", actor=actor, target=mail, details={"comment": comment})
-    return mail
-
-
-@transaction.atomic
-def link_mails(*, actor: User, mail: Mail, other: Mail) -> None:
-    check_mail_access(actor, mail)
-    check_mail_access(actor, other)
+def link_mails(*, actor: User, mail: Mail, other: Mail, on_behalf_of: User | None = None) -> None:
+    check_mail_access(actor, mail, on_behalf_of=on_behalf_of)
+    check_mail_access(actor, other, on_behalf_of=on_behalf_of)
+    if other.pk == mail.pk:
+        raise ValidationError(_("A mail cannot be linked to itself."))
     mail.linked_mails.add(other)
     record_event(
-        action="mail.linked", actor=actor, target=mail, details={"linked": other.chrono_number}
+        action="mail.linked",
+        actor=actor,
+        on_behalf_of=on_behalf_of,
+        target=mail,
+        details={"linked": other.chrono_number},
     )
 
 

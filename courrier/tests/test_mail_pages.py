@@ -6,7 +6,7 @@ from django.urls import reverse
 from courrier.letters import letter_pdf
 from courrier.models import AttachmentKind, MailStatus
 from courrier.services.circulation import add_attachment, add_note
-from courrier.services.mail import IncomingFile, qualify_mail
+from courrier.services.mail import IncomingFile, Qualification, qualify_mail
 from courrier.tests.factories import DocumentTypeFactory, make_mail
 
 pytestmark = pytest.mark.django_db
@@ -23,8 +23,10 @@ def letter(org, clerk):
     return qualify_mail(
         actor=clerk,
         mail=mail,
-        destination_entity=org.voirie,
-        document_type=DocumentTypeFactory.create(code="signalement"),
+        qualification=Qualification(
+            destination_entity=org.voirie,
+            document_type=DocumentTypeFactory.create(code="signalement"),
+        ),
     )
 
 

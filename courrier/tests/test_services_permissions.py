@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 
 from courrier.models import AttachmentKind, DiffusionRole, JournalEvent, MailStatus
 from courrier.services.circulation import add_attachment, add_attachment_version
-from courrier.services.mail import IncomingFile, close_mail, qualify_mail
+from courrier.services.mail import IncomingFile, Qualification, close_mail, qualify_mail
 from courrier.tests.factories import DocumentTypeFactory, make_mail
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +15,11 @@ def test_qualifying_sends_mail_to_the_destination_and_journals_once(clerk, org):
     mail = make_mail(actor=clerk)
     doctype = DocumentTypeFactory.create(code="signalement", delay_days=10)
     before = JournalEvent.objects.count()
-    qualify_mail(actor=clerk, mail=mail, document_type=doctype, destination_entity=org.voirie)
+    qualify_mail(
+        actor=clerk,
+        mail=mail,
+        qualification=Qualification(document_type=doctype, destination_entity=org.voirie),
+    )
     mail.refresh_from_db()
     assert (mail.status, mail.destination_entity) == (MailStatus.IN_PROGRESS, org.voirie)
     assert mail.due_date is not None
@@ -30,8 +34,9 @@ def test_an_agent_cannot_qualify_and_an_outsider_cannot_close(agent, outsider, c
         qualify_mail(
             actor=agent,
             mail=mail,
-            document_type=DocumentTypeFactory.create(),
-            destination_entity=org.voirie,
+            qualification=Qualification(
+                document_type=DocumentTypeFactory.create(), destination_entity=org.voirie
+            ),
         )
     with pytest.raises(PermissionDenied):
         close_mail(actor=outsider, mail=mail)

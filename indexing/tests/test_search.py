@@ -141,7 +141,7 @@ def test_results_sort_by_date_and_paginate(manager, letters):
 
 @pytest.mark.django_db(transaction=True)
 def test_changes_reach_the_index_after_commit(org, clerk, agent):
-    from courrier.services.mail import qualify_mail, register_mail
+    from courrier.services.mail import Qualification, qualify_mail, register_mail
 
     mail = register_mail(actor=clerk, subject="Arbre tombé", text="Un platane bloque la rue.")
     assert found(clerk, text="platane") == [mail.pk]
@@ -149,8 +149,10 @@ def test_changes_reach_the_index_after_commit(org, clerk, agent):
     qualify_mail(
         actor=clerk,
         mail=mail,
-        document_type=DocumentTypeFactory.create(code="signalement"),
-        destination_entity=org.voirie,
+        qualification=Qualification(
+            document_type=DocumentTypeFactory.create(code="signalement"),
+            destination_entity=org.voirie,
+        ),
     )
     assert found(agent, text="platane", entity="VOIR") == [mail.pk]
     mail.delete()  # the index follows without being asked

@@ -1,0 +1,180 @@
+"""The actions catalogue: what can be done to a mail, offered per basket and role, in batch too.
+
+Each action is one service (its own permission check and one journal event); this module only
+says which actions apply to which mail, and runs a batch mail by mail so one refusal does not
+stop the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from courrier.models import Basket, Entity, Folder, Mail, MailStatus, User
+from courrier.services import mail as mail_services
+from courrier.services import processing
+
+_OPEN = frozenset({MailStatus.IN_PROGRESS, MailStatus.ON_HOLD})
+_ANY = frozenset(MailStatus.values)
+
+
+@dataclass(frozen=True)
+class Acting:
+    """Who clicks, and for whom when standing in for an absent colleague."""
+
+    actor: User
+    on_behalf_of: User | None = None
+
+    @property
+    def principal(self) -> User:
+        return self.on_behalf_of or self.actor
+
+
+@dataclass
+class ActionInput:
+    """What the action form asked for; each action reads the fields it needs."""
+
+    entity: Entity | None = None
+    user: User | None = None
+    note: str = ""
+    restricted_to: Sequence[Entity] = ()
+    folder: Folder | None = None
+    other: Mail | None = None
+
+
+@dataclass(frozen=True)
+class Action:
+    code: str
+    label: str | Promise
+    permission: str | None
+    statuses: frozenset[str]
+    asks: tuple[str, ...]
+    run: Callable[[Acting, Mail, ActionInput], Any]
+    confirm: bool = False
+
+
+def _redirect(acting: Acting, mail: Mail, given: ActionInput) -> Any:
+    return processing.redirect_mail(
+        actor=acting.actor, mail=mail, entity=given.entity, user=given.user, note=given.note,
+        restricted_to=given.restricted_to, on_behalf_of=acting.on_behalf_of,
+    )  # fmt: skip
+
+
+def _close(acting: Acting, mail: Mail, given: ActionInput) -> Any:
+    return mail_services.close_mail(
+        actor=acting.actor, mail=mail, comment=given.note, restricted_to=given.restricted_to,
+        on_behalf_of=acting.on_behalf_of,
+    )  # fmt: skip
+
+
+def _assign_to_me(acting: Acting, mail: Mail, given: ActionInput) -> Any:
+    if mail.assignee_id == acting.actor.pk:
+        raise ValidationError(_("This mail is already yours."))
+    return mail_services.assign_mail(
+        actor=acting.actor, mail=mail, assignee=acting.actor, on_behalf_of=acting.on_behalf_of
+    )
+
+
+def _link(acting: Acting, mail: Mail, given: ActionInput) -> Any:
+    if given.other is None:
+        raise ValidationError(_("Give the chrono number of the mail to link."))
+    return mail_services.link_mails(
+        actor=acting.actor, mail=mail, other=given.other, on_behalf_of=acting.on_behalf_of
+    )
+
+
+def _folder(acting: Acting, mail: Mail, given: ActionInput) -> Any:
+    if given.folder is None:
+        raise ValidationError(_("Choose a folder."))
+    return processing.add_to_folder(
+        actor=acting.actor, mail=mail, folder=given.folder, on_behalf_of=acting.on_behalf_of
+    )
+
+
+def _copy(acting: Acting, mail: Mail, given: ActionInput) -> Any:
+    return processing.send_copy(
+        actor=acting.actor, mail=mail, entity=None if given.user else given.entity,
+        user=given.user, on_behalf_of=acting.on_behalf_of,
+    )  # fmt: skip
+
+
+def _simple(service: Callable[..., Any]) -> Callable[[Acting, Mail, ActionInput], Any]:
+    def run(acting: Acting, mail: Mail, given: ActionInput) -> Any:
+        return service(actor=acting.actor, mail=mail, on_behalf_of=acting.on_behalf_of)
+
+    return run
+
+
+CATALOGUE: dict[str, Action] = {
+    a.code: a
+    for a in [
+        Action("redirect", _("Redirect"), "redirect_mail", _OPEN, ("entity", "user", "note"), _redirect),
+        Action("assign_to_me", _("Assign to me"), "process_mail", _OPEN, (), _assign_to_me),
+        Action("hold", _("Put on hold"), "process_mail", frozenset({MailStatus.IN_PROGRESS}), (), _simple(processing.put_on_hold)),
+        Action("resume", _("Resume"), "process_mail", frozenset({MailStatus.ON_HOLD}), (), _simple(processing.resume_mail)),
+        Action("close", _("Close"), "close_mail", _OPEN | {MailStatus.TO_SEND}, ("note",), _close, confirm=True),
+        Action("reopen", _("Reopen"), "close_mail", frozenset({MailStatus.CLOSED}), (), _simple(processing.reopen_mail)),
+        Action("mark_read", _("Mark as read"), None, _ANY, (), _simple(processing.mark_read)),
+        Action("add_to_folder", _("Add to a folder"), "process_mail", _ANY, ("folder",), _folder),
+        Action("link", _("Link to a mail"), None, _ANY, ("other",), _link),
+        Action("send_copy", _("Send a copy"), "process_mail", _ANY - {MailStatus.CLOSED}, ("entity", "user"), _copy),
+    ]
+}  # fmt: skip
+
+
+def basket_actions(basket: Basket | None, principal: User) -> list[Action]:
+    """Actions of the basket (all when it lists none) that the principal's role allows."""
+    codes = basket.actions if basket is not None and basket.actions else list(CATALOGUE)
+    return [
+        CATALOGUE[code]
+        for code in codes
+        if code in CATALOGUE
+        and (CATALOGUE[code].permission is None
+             or principal.has_perm(f"courrier.{CATALOGUE[code].permission}"))
+    ]  # fmt: skip
+
+
+def mail_actions(mail: Mail, principal: User, basket: Basket | None = None) -> list[Action]:
+    """Actions that make sense for this mail now (its status; unread copies for mark_read)."""
+    offered = [a for a in basket_actions(basket, principal) if mail.status in a.statuses]
+    if not processing.unread_copies(principal, mail).exists():
+        offered = [a for a in offered if a.code != "mark_read"]
+    return offered
+
+
+def perform(acting: Acting, code: str, mail: Mail, given: ActionInput) -> None:
+    action = CATALOGUE.get(code)
+    if action is None:
+        raise ValidationError(_("Unknown action."))
+    if mail.status not in action.statuses:
+        raise PermissionDenied(
+            _("Not possible while the mail is %(status)s.") % {"status": mail.get_status_display()}
+        )
+    action.run(acting, mail, given)
+
+
+@dataclass
+class BatchReport:
+    done: list[Mail] = field(default_factory=list)
+    refused: list[tuple[Mail, str]] = field(default_factory=list)
+
+
+def perform_batch(
+    acting: Acting, code: str, mails: Iterable[Mail], given: ActionInput
+) -> BatchReport:
+    """Run the action on each mail in its own transaction; refusals are reported, not fatal."""
+    report = BatchReport()
+    for mail in mails:
+        try:
+            perform(acting, code, mail, given)
+        except (PermissionDenied, ValidationError) as exc:
+            reason = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+            report.refused.append((mail, reason))
+        else:
+            report.done.append(mail)
+    return report

@@ -1,0 +1,47 @@
+"""Soft locks: who is processing a mail of a shared basket, shown to the others."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from courrier.models import Mail, MailLock, User
+
+
+def current_lock(mail: Mail) -> MailLock | None:
+    return (
+        MailLock.objects.filter(mail=mail, expires_at__gt=timezone.now())
+        .select_related("user")
+        .first()
+    )
+
+
+def take_lock(*, user: User, mail: Mail) -> MailLock:
+    """Hold the mail for `user` (or renew their hold); a colleague's unexpired lock wins."""
+    now = timezone.now()
+    expires = now + datetime.timedelta(minutes=settings.BANNETTE_LOCK_MINUTES)
+    with transaction.atomic():
+        lock = MailLock.objects.select_for_update().filter(mail=mail).first()
+        if lock is None:
+            try:
+                with transaction.atomic():
+                    return MailLock.objects.create(
+                        mail=mail, user=user, acquired_at=now, expires_at=expires
+                    )
+            except IntegrityError:  # a colleague took it between our read and our insert
+                lock = MailLock.objects.select_for_update().get(mail=mail)
+        if lock.user_id == user.pk:
+            lock.expires_at = expires
+            lock.save(update_fields=["expires_at"])
+        elif lock.expires_at <= now:
+            lock.user, lock.acquired_at, lock.expires_at = user, now, expires
+            lock.save(update_fields=["user", "acquired_at", "expires_at"])
+        return lock
+
+
+def release_lock_of(*, user: User, mail: Mail) -> bool:
+    """Give the mail back when its holder leaves it; others' locks are left alone."""
+    return MailLock.objects.filter(mail=mail, user=user).delete()[0] > 0
