@@ -18,7 +18,7 @@ from capture.services import receive_input, retry_input
 from capture.sheets import separator_sheets
 from capture.tasks import process_capture_input
 from courrier.models import Channel
-from courrier.views import _user
+from courrier.views.common import _user
 
 
 @login_required

@@ -3,18 +3,47 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from courrier import views
+from courrier.views import absences, actions, mail, qualify
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", views.home, name="home"),
-    path("baskets/<slug:code>/", views.basket_list, name="basket"),
-    path("mails/<int:pk>/", views.mail_detail, name="mail_detail"),
-    path("mails/<int:pk>/file/<slug:kind>/", views.mail_file, name="mail_file"),
+    path("", mail.home, name="home"),
+    path("baskets/<slug:code>/", mail.basket_list, name="basket"),
+    path("baskets/<slug:code>/batch/", actions.basket_batch, name="basket_batch"),
+    path("mails/<int:pk>/", mail.mail_detail, name="mail_detail"),
+    path("mails/<int:pk>/file/<slug:kind>/", mail.mail_file, name="mail_file"),
+    path("mails/<int:pk>/qualify/", qualify.qualify, name="qualify"),
+    path("mails/<int:pk>/qualify/defaults/", qualify.qualify_defaults, name="qualify_defaults"),
+    path("mails/<int:pk>/actions/<slug:code>/", actions.mail_action, name="mail_action"),
+    path("mails/<int:pk>/release/", actions.release_lock, name="release_lock"),
+    path("mails/<int:pk>/notes/", actions.add_note, name="add_note"),
     path(
-        "attachments/<int:pk>/versions/<int:number>/",
-        views.attachment_file,
-        name="attachment_file",
+        "mails/<int:pk>/diffusion/template/",
+        actions.apply_diffusion_template,
+        name="apply_diffusion_template",
     ),
+    path(
+        "mails/<int:pk>/diffusion/<int:entry>/remove/",
+        actions.remove_diffusion,
+        name="remove_diffusion",
+    ),
+    path("mails/<int:pk>/attachments/", actions.add_attachment, name="add_attachment"),
+    path(
+        "mails/<int:pk>/attachments/<int:attachment>/versions/",
+        actions.add_attachment_version,
+        name="add_attachment_version",
+    ),
+    path(
+        "mails/<int:pk>/attachments/<int:attachment>/returned/",
+        actions.attachment_returned,
+        name="attachment_returned",
+    ),
+    path(
+        "attachments/<int:pk>/versions/<int:number>/", mail.attachment_file, name="attachment_file"
+    ),
+    path("contacts/options/", qualify.contact_options, name="contact_options"),
+    path("contacts/duplicates/", qualify.contact_duplicates, name="contact_duplicates"),
+    path("absences/", absences.absences, name="absences"),
+    path("absences/<int:pk>/cancel/", absences.absence_cancel, name="absence_cancel"),
 ]

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from courrier.models import Mail
 from courrier.selectors import visible_mails
-from courrier.views import _user
+from courrier.views.common import _user
 from indexing.forms import SearchForm
 from indexing.models import SavedSearch
 from indexing.query import SearchQuery

@@ -36,7 +36,7 @@ def urls_of(mail, attachment):
         detail,
         *[
             f"{detail}?tab={tab}"
-            for tab in ("info", "diffusion", "notes", "attachments", "history")
+            for tab in ("info", "diffusion", "notes", "attachments", "links", "history")
         ],
         reverse("mail_file", args=[mail.pk, "pdf"]),
         reverse("mail_file", args=[mail.pk, "original"]),

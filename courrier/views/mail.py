@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -9,16 +11,23 @@ from django.db.models import Q
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django_htmx.middleware import HtmxDetails
 
-from courrier.baskets import basket_mails, baskets_for
-from courrier.models import AttachmentVersion, Category, MailStatus, User
-from courrier.selectors import (
-    get_visible_mail_or_404,
-    mail_history,
-    visible_mails,
-    visible_notes,
+from courrier.baskets import active_delegations, basket_mails, baskets_for, unread_copy_q
+from courrier.models import (
+    AttachmentKind,
+    AttachmentVersion,
+    Basket,
+    Category,
+    Mail,
+    MailStatus,
+    User,
 )
+from courrier.selectors import mail_history, visible_mails, visible_notes
+from courrier.services.actions import Acting, basket_actions, mail_actions
+from courrier.services.circulation import diffusion_templates_for, note_templates_for
+from courrier.services.locks import current_lock, take_lock
+from courrier.services.processing import folders_for, redirect_targets
+from courrier.views.common import BannetteRequest, _user, acting_on_mail, standing_in_for
 
 SORTS = {
     "arrival": ("arrival_date", "id"),
@@ -28,37 +37,52 @@ SORTS = {
     "chrono": ("chrono_number",),
     "-chrono": ("-chrono_number",),
 }
-TABS = ("document", "info", "diffusion", "notes", "attachments", "history")
+TABS = ("document", "info", "diffusion", "notes", "attachments", "links", "history")
 WORKFLOW_ACTIONS = (
     "mail.registered",
     "mail.qualified",
+    "mail.redirected",
     "mail.assigned",
+    "mail.put_on_hold",
+    "mail.resumed",
     "mail.closed",
+    "mail.reopened",
     "visa.circuit_started",
 )
-
-
-class BannetteRequest(HttpRequest):
-    htmx: HtmxDetails
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     baskets = [(b, basket_mails(b, user).count()) for b in baskets_for(user)]
-    return render(request, "courrier/home.html", {"baskets": baskets})
+    delegated = [
+        (d, basket_mails(d.basket, d.absence.user).count()) for d in active_delegations(user)
+    ]
+    return render(request, "courrier/home.html", {"baskets": baskets, "delegated": delegated})
+
+
+def _basket_owner(request: HttpRequest, code: str) -> tuple[Basket, User, User | None]:
+    """The basket, whose mail it lists, and the absent colleague when standing in (else None)."""
+    user = _user(request)
+    absent_name = standing_in_for(request)
+    if absent_name and absent_name != user.username:
+        delegation = (
+            active_delegations(user)
+            .filter(absence__user__username=absent_name, basket__code=code)
+            .first()
+        )
+        if delegation is None:
+            raise Http404("No such basket")
+        return delegation.basket, delegation.absence.user, delegation.absence.user
+    return get_object_or_404(baskets_for(user), code=code), user, None
 
 
 @login_required
 def basket_list(request: BannetteRequest, code: str) -> HttpResponse:
-    user = _user(request)
-    basket = get_object_or_404(baskets_for(user), code=code)
-    mails = basket_mails(basket, user).select_related("document_type", "destination_entity")
+    basket, owner, absent = _basket_owner(request, code)
+    mails = basket_mails(basket, owner).select_related(
+        "document_type", "destination_entity", "lock__user"
+    )
     query = request.GET.get("q", "").strip()
     if query:
         mails = mails.filter(Q(subject__icontains=query) | Q(chrono_number__icontains=query))
@@ -67,22 +91,40 @@ def basket_list(request: BannetteRequest, code: str) -> HttpResponse:
     sort = request.GET.get("sort", "-arrival")
     mails = mails.order_by(*SORTS.get(sort, SORTS["-arrival"]))
     page = Paginator(mails, settings.BANNETTE_PAGE_SIZE).get_page(request.GET.get("page"))
+    on_page = Mail.objects.filter(unread_copy_q(owner), pk__in=[m.pk for m in page])
+    unread = set(on_page.values_list("pk", flat=True))
     context = {
         "basket": basket,
+        "absent": absent,
         "page": page,
+        "unread": unread,
         "query": query,
         "sort": sort,
         "category": request.GET.get("category", ""),
         "categories": Category.choices,
+        "batch_actions": [a for a in basket_actions(basket, owner) if a.code != "link"],
+        "targets": redirect_targets(owner),
+        "folders": folders_for(owner),
+        "qualify": basket.code == "to_qualify",
     }
     template = "courrier/_basket_rows.html" if request.htmx else "courrier/basket.html"
     return render(request, template, context)
 
 
+def _lock_for(acting: Acting, mail: Mail) -> tuple[Any, bool]:
+    """Take the processing lock when the user can work on the mail; say who holds it."""
+    workable = mail.status != MailStatus.CLOSED and acting.principal.has_perm(
+        "courrier.process_mail"
+    )
+    lock = take_lock(user=acting.actor, mail=mail) if workable else current_lock(mail)
+    held_by_other = lock is not None and lock.active and lock.user_id != acting.actor.pk
+    return lock, held_by_other
+
+
 @login_required
 def mail_detail(request: BannetteRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    mail = get_visible_mail_or_404(user, pk)
+    acting, mail = acting_on_mail(request, pk)
+    principal = acting.principal
     tab = request.GET.get("tab", "document")
     if tab not in TABS:
         tab = "document"
@@ -90,17 +132,35 @@ def mail_detail(request: BannetteRequest, pk: int) -> HttpResponse:
     full_history = request.GET.get("full") == "1"
     if not full_history:
         events = events.filter(action__in=WORKFLOW_ACTIONS)
+    lock, locked_by_other = _lock_for(acting, mail) if not request.htmx else (None, False)
     context = {
         "mail": mail,
+        "acting": acting,
+        "for_user": acting.on_behalf_of.username if acting.on_behalf_of else "",
         "tab": tab,
         "tabs": TABS,
+        "lock": lock,
+        "locked_by_other": locked_by_other,
+        "actions": mail_actions(mail, principal),
+        "targets": redirect_targets(principal),
+        "users": User.objects.filter(is_active=True)
+        .select_related("primary_entity")
+        .order_by("last_name"),
+        "folders": folders_for(principal),
         "contacts": mail.mail_contacts.select_related("contact", "address"),
         "diffusion": mail.diffusion_entries.select_related("entity", "user"),
-        "notes": visible_notes(user, mail),
-        "attachments": mail.attachments.select_related("kind").prefetch_related("versions"),
+        "diffusion_templates": diffusion_templates_for(
+            entity=mail.destination_entity, document_type=mail.document_type
+        ),
+        "notes": visible_notes(principal, mail),
+        "note_templates": note_templates_for(principal),
+        "attachments": mail.attachments.select_related("kind", "recipient").prefetch_related(
+            "versions"
+        ),
+        "attachment_kinds": AttachmentKind.objects.all(),
         "events": events,
         "full_history": full_history,
-        "linked": visible_mails(user).filter(pk__in=mail.linked_mails.values("pk")),
+        "linked": visible_mails(principal).filter(pk__in=mail.linked_mails.values("pk")),
         "is_closed": mail.status == MailStatus.CLOSED,
     }
     template = f"courrier/tabs/{tab}.html" if request.htmx else "courrier/mail_detail.html"
@@ -120,7 +180,7 @@ def _download(field: FieldFile, name: str, *, inline_pdf: bool = False) -> FileR
 
 @login_required
 def mail_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
-    mail = get_visible_mail_or_404(_user(request), pk)
+    _acting, mail = acting_on_mail(request, pk)
     if kind == "pdf":
         field = mail.searchable_pdf or mail.original
         return _download(field, f"{mail.chrono_number or mail.pk}.pdf", inline_pdf=True)
@@ -139,5 +199,5 @@ def attachment_file(request: HttpRequest, pk: int, number: int) -> FileResponse:
     version = get_object_or_404(
         AttachmentVersion.objects.select_related("attachment"), attachment_id=pk, number=number
     )
-    get_visible_mail_or_404(_user(request), version.attachment.mail_id)
+    acting_on_mail(request, version.attachment.mail_id)
     return _download(version.file, version.file_name, inline_pdf=True)

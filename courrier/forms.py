@@ -1,0 +1,187 @@
+"""Forms of the processing screens: qualification and the new-contact fieldset."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from courrier.models import (
+    Contact,
+    ContactAddress,
+    ContactKind,
+    CustomField,
+    CustomFieldType,
+    DocumentType,
+    Entity,
+    Mail,
+    Priority,
+    User,
+)
+from courrier.selectors import user_entity_ids, visible_mails
+from courrier.services.contacts import find_duplicates
+
+CONTACT_TOKEN = re.compile(r"\[#(\d+)(?:\.(\d+))?\]\s*$")
+
+
+def contact_token(contact: Contact, address: ContactAddress | None = None) -> str:
+    """How a contact (or one of its points of contact) reads in the sender field."""
+    parts = [contact.display_name]
+    if address is not None:
+        parts.append(str(address))
+    place = (address.city if address else "") or contact.city
+    if place:
+        parts.append(place)
+    suffix = f"{contact.pk}.{address.pk}" if address else str(contact.pk)
+    return f"{' — '.join(parts)} [#{suffix}]"
+
+
+def search_contacts(text: str, limit: int = 15) -> list[str]:
+    """Contacts and points of contact whose name, organisation, e-mail or city match."""
+    words = text.split()
+    if not words:
+        return []
+    contacts: QuerySet[Contact] = Contact.objects.filter(active=True)
+    for word in words:
+        contacts = contacts.filter(
+            Q(last_name__icontains=word) | Q(first_name__icontains=word)
+            | Q(organisation_name__icontains=word) | Q(email__icontains=word)
+            | Q(city__icontains=word) | Q(addresses__label__icontains=word)
+            | Q(addresses__last_name__icontains=word)
+        )  # fmt: skip
+    tokens: list[str] = []
+    for contact in contacts.distinct().prefetch_related("addresses")[:limit]:
+        tokens.append(contact_token(contact))
+        tokens.extend(contact_token(contact, a) for a in contact.addresses.all()[:5])
+    return tokens[:limit]
+
+
+class NewContactFields(forms.Form):
+    """Creating a sender inline; duplicates are shown before anything is saved."""
+
+    new_kind = forms.ChoiceField(label=_("Kind"), choices=ContactKind.choices, required=False)
+    new_first_name = forms.CharField(label=_("First name"), required=False, max_length=100)
+    new_last_name = forms.CharField(label=_("Last name"), required=False, max_length=100)
+    new_organisation = forms.CharField(label=_("Organisation"), required=False, max_length=200)
+    new_email = forms.EmailField(label=_("E-mail"), required=False)
+    new_address = forms.CharField(label=_("Address"), required=False, max_length=200)
+    new_postcode = forms.CharField(label=_("Postcode"), required=False, max_length=16)
+    new_city = forms.CharField(label=_("City"), required=False, max_length=100)
+    create_anyway = forms.BooleanField(label=_("Create it anyway"), required=False)
+
+    def candidate(self) -> Contact | None:
+        data = self.cleaned_data
+        if not (data.get("new_last_name") or data.get("new_organisation")):
+            return None
+        kind = data.get("new_kind") or ContactKind.PERSON
+        if kind == ContactKind.PERSON and not data.get("new_last_name"):
+            kind = ContactKind.ORGANISATION
+        return Contact(
+            kind=kind, first_name=data.get("new_first_name", ""),
+            last_name=data.get("new_last_name", ""), organisation_name=data.get("new_organisation", ""),
+            email=data.get("new_email", ""), address_line1=data.get("new_address", ""),
+            postcode=data.get("new_postcode", ""), city=data.get("new_city", ""),
+        )  # fmt: skip
+
+
+class QualificationForm(NewContactFields):
+    document_type = forms.ModelChoiceField(
+        label=_("Document type"), queryset=DocumentType.objects.filter(active=True)
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=500)
+    sender = forms.CharField(
+        label=_("Sender"), required=False, help_text=_("Type a name, organisation, e-mail or city.")
+    )
+    destination_entity = forms.ModelChoiceField(
+        label=_("Destination entity"), queryset=Entity.objects.filter(active=True)
+    )
+    recipient_user = forms.ModelChoiceField(
+        label=_("Recipient user (optional)"),
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+    )
+    copy_entities = forms.ModelMultipleChoiceField(
+        label=_("Copies: entities"), queryset=Entity.objects.filter(active=True), required=False
+    )
+    copy_users = forms.ModelMultipleChoiceField(
+        label=_("Copies: users"), queryset=User.objects.filter(is_active=True), required=False
+    )
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+    due_date = forms.DateField(label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    document_date = forms.DateField(label=_("Document date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    confidential = forms.BooleanField(label=_("Confidential"), required=False)
+    keywords = forms.CharField(label=_("Keywords"), required=False, help_text=_("Separated by commas."))  # fmt: skip
+    links = forms.CharField(label=_("Linked mail"), required=False, help_text=_("Chrono numbers, separated by spaces or commas."))  # fmt: skip
+
+    def __init__(self, *args: Any, user: User, mail: Mail, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user, self.mail = user, mail
+        self.sender_choice: tuple[Contact, ContactAddress | None] | None = None
+        self.duplicates: list[Contact] = []
+        for field in CustomField.objects.order_by("label"):
+            self.fields[f"cf_{field.code}"] = _custom_form_field(field)
+
+    def custom_field_names(self) -> list[str]:
+        return [name for name in self.fields if name.startswith("cf_")]
+
+    def clean_sender(self) -> str:
+        text = self.cleaned_data["sender"].strip()
+        if not text:
+            return ""
+        match = CONTACT_TOKEN.search(text)
+        contact = Contact.objects.filter(pk=match.group(1), active=True).first() if match else None
+        if contact is None:
+            raise forms.ValidationError(_("Choose a contact from the list, or create a new one below."))  # fmt: skip
+        address = contact.addresses.filter(pk=match.group(2)).first() if match and match.group(2) else None  # fmt: skip
+        self.sender_choice = (contact, address)
+        return text
+
+    def clean_links(self) -> list[Mail]:
+        numbers = [n for n in re.split(r"[\s,;]+", self.cleaned_data["links"]) if n]
+        found = list(visible_mails(self.user).filter(chrono_number__in=numbers))
+        unknown = set(numbers) - {m.chrono_number for m in found}
+        if unknown:
+            raise forms.ValidationError(_("Unknown mail: %(numbers)s") % {"numbers": ", ".join(sorted(unknown))})  # fmt: skip
+        return found
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        user, entity = data.get("recipient_user"), data.get("destination_entity")
+        if user is not None and entity is not None and entity.pk not in user_entity_ids(user):
+            self.add_error("recipient_user", _("%(user)s is not a member of %(entity)s.") % {"user": user, "entity": entity})  # fmt: skip
+        candidate = self.candidate()
+        if candidate is not None and self.sender_choice is None:
+            self.duplicates = list(find_duplicates(candidate)[:5])
+            if self.duplicates and not data.get("create_anyway"):
+                self.add_error(None, _("This contact may already exist: choose it, or tick “Create it anyway”."))  # fmt: skip
+        return data
+
+    def custom_values(self) -> dict[str, Any]:
+        values = {}
+        for name in self.custom_field_names():
+            value = self.cleaned_data.get(name)
+            if isinstance(value, datetime.date):
+                value = value.isoformat()
+            if value is not None and value != "":
+                values[name[3:]] = value
+        return values
+
+
+def _custom_form_field(field: CustomField) -> forms.Field:
+    common: dict[str, Any] = {"label": field.label, "required": False}
+    kind = field.field_type
+    if kind == CustomFieldType.INTEGER:
+        return forms.IntegerField(**common)
+    if kind == CustomFieldType.DECIMAL:
+        return forms.DecimalField(**common)
+    if kind == CustomFieldType.DATE:
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+    if kind == CustomFieldType.BOOLEAN:
+        return forms.BooleanField(**common)
+    if kind == CustomFieldType.CHOICE:
+        return forms.ChoiceField(choices=[("", "—")] + [(c, c) for c in field.choices], **common)
+    return forms.CharField(max_length=500, **common)

@@ -1,0 +1,1 @@
+"""Web views of the mail core, one module per screen family."""

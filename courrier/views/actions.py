@@ -1,0 +1,242 @@
+"""Acting on mail from its page or a basket: catalogue actions, notes, diffusion, attachments."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from courrier.forms import CONTACT_TOKEN
+from courrier.models import (
+    Attachment,
+    AttachmentKind,
+    Contact,
+    DiffusionListEntry,
+    DiffusionTemplate,
+    Entity,
+    Folder,
+    Mail,
+    User,
+)
+from courrier.selectors import can_see_mail, visible_mails
+from courrier.services import circulation
+from courrier.services.actions import (
+    CATALOGUE,
+    Acting,
+    ActionInput,
+    basket_actions,
+    perform,
+    perform_batch,
+)
+from courrier.services.locks import release_lock_of
+from courrier.services.mail import IncomingFile
+from courrier.services.processing import remove_diffusion_entry
+from courrier.views.common import _user, acting_on_mail
+from courrier.views.mail import _basket_owner
+
+ERRORS = (PermissionDenied, ValidationError)
+
+
+def _error_text(exc: Exception) -> str:
+    return exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+
+
+def _pk(request: HttpRequest, name: str) -> int | None:
+    value = request.POST.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def action_input(request: HttpRequest, principal: User) -> ActionInput:
+    """The action form's fields as objects; unknown ids are simply absent."""
+    entity_pk, user_pk, folder_pk = (
+        _pk(request, "entity"),
+        _pk(request, "user"),
+        _pk(request, "folder"),
+    )
+    chrono = request.POST.get("other", "").strip()
+    restricted = [int(v) for v in request.POST.getlist("restricted_to") if v.isdigit()]
+    return ActionInput(
+        entity=Entity.objects.filter(pk=entity_pk).first() if entity_pk else None,
+        user=User.objects.filter(pk=user_pk, is_active=True).first() if user_pk else None,
+        note=request.POST.get("note", ""),
+        restricted_to=list(Entity.objects.filter(pk__in=restricted)),
+        folder=Folder.objects.filter(pk=folder_pk).first() if folder_pk else None,
+        other=visible_mails(principal).filter(chrono_number__iexact=chrono).first() if chrono else None,
+    )  # fmt: skip
+
+
+def _back_to_mail(request: HttpRequest, acting: Acting, mail: Mail, tab: str = "") -> HttpResponse:
+    """Back to the mail's page, or to `next` (a basket) when the mail left the user's sight."""
+    query = {k: v for k, v in {"for": request.POST.get("for", ""), "tab": tab}.items() if v}
+    target = reverse("mail_detail", args=[mail.pk]) + (f"?{urlencode(query)}" if query else "")
+    still_visible = can_see_mail(acting.principal, mail)
+    nxt = request.POST.get("next", "")
+    if not still_visible or request.POST.get("leave") == "1":
+        safe = url_has_allowed_host_and_scheme(nxt, {request.get_host()}, request.is_secure())
+        target = nxt if nxt and safe else reverse("home")
+    return HttpResponseRedirect(target)
+
+
+def _run(request: HttpRequest, pk: int, tab: str, work: Callable[[Acting, Mail], Any], done: str) -> HttpResponse:  # fmt: skip
+    acting, mail = acting_on_mail(request, pk)
+    try:
+        work(acting, mail)
+    except ERRORS as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, done)
+    mail.refresh_from_db()
+    return _back_to_mail(request, acting, mail, tab)
+
+
+@login_required
+@require_POST
+def mail_action(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    action = CATALOGUE.get(code)
+    if action is None:
+        raise PermissionDenied("Unknown action")
+    return _run(
+        request, pk, "",
+        lambda acting, mail: perform(acting, code, mail, action_input(request, acting.principal)),
+        _("%(action)s: done.") % {"action": action.label},
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def basket_batch(request: HttpRequest, code: str) -> HttpResponse:
+    """Run one action on the selected mails of a basket; each is checked and journaled."""
+    basket, owner, absent = _basket_owner(request, code)
+    offered = {a.code: a for a in basket_actions(basket, owner)}
+    action = offered.get(request.POST.get("action", ""))
+    back = reverse("basket", args=[code]) + (f"?for={absent.username}" if absent else "")
+    ids = [int(v) for v in request.POST.getlist("mails") if v.isdigit()]
+    if action is None or not ids:
+        messages.error(request, _("Select mail and an action."))
+        return HttpResponseRedirect(back)
+    mails = visible_mails(owner).filter(pk__in=ids).order_by("pk")
+    acting = Acting(_user(request), absent)
+    report = perform_batch(acting, action.code, mails, action_input(request, owner))
+    if report.done:
+        messages.success(request, _("%(action)s: %(count)d mail(s) done.") % {"action": action.label, "count": len(report.done)})  # fmt: skip
+    for mail, reason in report.refused:
+        messages.error(request, f"{mail.chrono_number}: {reason}")
+    missing = len(ids) - len(report.done) - len(report.refused)
+    if missing:
+        messages.error(request, _("%(count)d mail(s) are no longer in this basket.") % {"count": missing})  # fmt: skip
+    return HttpResponseRedirect(back)
+
+
+@login_required
+@require_POST
+def release_lock(request: HttpRequest, pk: int) -> HttpResponse:
+    """Called by the page when the user leaves it (sendBeacon)."""
+    mail = get_object_or_404(Mail, pk=pk)
+    release_lock_of(user=_user(request), mail=mail)
+    return HttpResponse(status=204)
+
+
+@login_required
+@require_POST
+def add_note(request: HttpRequest, pk: int) -> HttpResponse:
+    def work(acting: Acting, mail: Mail) -> None:
+        given = action_input(request, acting.principal)
+        circulation.add_note(
+            actor=acting.actor, mail=mail, text=given.note, restricted_to=given.restricted_to,
+            on_behalf_of=acting.on_behalf_of,
+        )  # fmt: skip
+
+    return _run(request, pk, "notes", work, _("Note added."))
+
+
+@login_required
+@require_POST
+def remove_diffusion(request: HttpRequest, pk: int, entry: int) -> HttpResponse:
+    def work(acting: Acting, mail: Mail) -> None:
+        line = get_object_or_404(DiffusionListEntry, pk=entry, mail=mail)
+        remove_diffusion_entry(actor=acting.actor, entry=line, on_behalf_of=acting.on_behalf_of)
+
+    return _run(request, pk, "diffusion", work, _("Removed from the diffusion list."))
+
+
+@login_required
+@require_POST
+def apply_diffusion_template(request: HttpRequest, pk: int) -> HttpResponse:
+    def work(acting: Acting, mail: Mail) -> None:
+        template = get_object_or_404(DiffusionTemplate, pk=_pk(request, "template") or 0)
+        circulation.apply_diffusion_template(
+            actor=acting.actor, mail=mail, template=template, on_behalf_of=acting.on_behalf_of
+        )
+
+    return _run(request, pk, "diffusion", work, _("Diffusion list template applied."))
+
+
+def _date(value: str) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(value) if value else None
+    except ValueError as exc:
+        raise ValidationError(_("Invalid date: %(value)s") % {"value": value}) from exc
+
+
+@login_required
+@require_POST
+def add_attachment(request: HttpRequest, pk: int) -> HttpResponse:
+    def work(acting: Acting, mail: Mail) -> None:
+        upload = request.FILES.get("file")
+        kind = AttachmentKind.objects.filter(pk=_pk(request, "kind") or 0).first()
+        if upload is None or kind is None:
+            raise ValidationError(_("Choose a kind and a file."))
+        token = CONTACT_TOKEN.search(request.POST.get("recipient", ""))
+        circulation.add_attachment(
+            actor=acting.actor, mail=mail, kind=kind,
+            title=request.POST.get("title", "").strip() or upload.name or "",
+            file=IncomingFile(upload.name or "file", upload.read(), upload.content_type or ""),
+            recipient=Contact.objects.filter(pk=token.group(1)).first() if token else None,
+            expected_return_date=_date(request.POST.get("expected_return_date", "")),
+            on_behalf_of=acting.on_behalf_of,
+        )  # fmt: skip
+
+    return _run(request, pk, "attachments", work, _("Attachment added."))
+
+
+@login_required
+@require_POST
+def add_attachment_version(request: HttpRequest, pk: int, attachment: int) -> HttpResponse:
+    def work(acting: Acting, mail: Mail) -> None:
+        target = get_object_or_404(Attachment, pk=attachment, mail=mail)
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError(_("Choose a file."))
+        circulation.add_attachment_version(
+            actor=acting.actor, attachment=target,
+            file=IncomingFile(upload.name or "file", upload.read(), upload.content_type or ""),
+            on_behalf_of=acting.on_behalf_of,
+        )  # fmt: skip
+
+    return _run(request, pk, "attachments", work, _("New version added."))
+
+
+@login_required
+@require_POST
+def attachment_returned(request: HttpRequest, pk: int, attachment: int) -> HttpResponse:
+    def work(acting: Acting, mail: Mail) -> None:
+        target = get_object_or_404(Attachment, pk=attachment, mail=mail)
+        returned = _date(request.POST.get("returned_on", "")) or timezone.localdate()
+        circulation.mark_returned(
+            actor=acting.actor, attachment=target, returned_on=returned,
+            on_behalf_of=acting.on_behalf_of,
+        )  # fmt: skip
+
+    return _run(request, pk, "attachments", work, _("Return recorded."))

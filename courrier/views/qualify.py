@@ -1,0 +1,193 @@
+"""The mail room's qualification screen: document on the left, form on the right."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from courrier.baskets import basket_mails
+from courrier.deadlines import due_date_for
+from courrier.forms import NewContactFields, QualificationForm, contact_token, search_contacts
+from courrier.models import (
+    Basket,
+    ContactRole,
+    DiffusionRole,
+    DocumentType,
+    Entity,
+    Mail,
+    MailLock,
+    MailStatus,
+    User,
+)
+from courrier.services.circulation import diffusion_templates_for
+from courrier.services.contacts import find_duplicates, save_contact
+from courrier.services.locks import take_lock
+from courrier.services.mail import Qualification, qualify_mail
+from courrier.views.common import _user, acting_on_mail
+
+
+def _suggested(mail: Mail, field: str) -> str | None:
+    captured = mail.capture if hasattr(mail, "capture") else None  # not every mail was captured
+    suggestion = captured.suggestions.get(field) if captured else None
+    return suggestion.get("code") if isinstance(suggestion, dict) else None
+
+
+def _copies_for(entity: Entity | None, document_type: DocumentType | None) -> tuple[list[int], list[int]]:  # fmt: skip
+    """Copies of the most specific diffusion template for this destination and type."""
+    template = diffusion_templates_for(entity=entity, document_type=document_type).first()
+    if template is None:
+        return [], []
+    copies = [line for line in template.entries.all() if line.role == DiffusionRole.COPY]
+    return (
+        [line.entity_id for line in copies if line.entity_id],
+        [line.user_id for line in copies if line.user_id],
+    )
+
+
+def initial_values(mail: Mail) -> dict[str, Any]:
+    """The form as capture left it: suggestions, the type's default entity, computed due date."""
+    doctype = mail.document_type or DocumentType.objects.filter(code=_suggested(mail, "document_type")).first()  # fmt: skip
+    entity = (
+        mail.destination_entity
+        or Entity.objects.filter(code=_suggested(mail, "entity")).first()
+        or (doctype.default_entity if doctype else None)
+    )
+    sender = mail.mail_contacts.filter(role=ContactRole.SENDER).select_related("contact", "address").first()  # fmt: skip
+    copy_entities, copy_users = _copies_for(entity, doctype)
+    return {
+        "document_type": doctype,
+        "subject": mail.subject,
+        "destination_entity": entity,
+        "sender": contact_token(sender.contact, sender.address) if sender else "",
+        "priority": mail.priority,
+        "confidential": mail.confidential,
+        "document_date": mail.document_date,
+        "due_date": due_date_for(doctype, mail.arrival_date)[0] if doctype else None,
+        "copy_entities": copy_entities,
+        "copy_users": copy_users,
+        "keywords": ", ".join(mail.keywords.values_list("label", flat=True)),
+        **{f"cf_{code}": value for code, value in mail.custom_fields.items()},
+    }
+
+
+def _queue(user: User) -> QuerySet[Mail]:
+    basket = Basket.objects.filter(code="to_qualify", active=True).first()
+    if basket is None:
+        return Mail.objects.none()
+    return basket_mails(basket, user).order_by("arrival_date", "id")
+
+
+def next_to_qualify(user: User, after: Mail) -> Mail | None:
+    """The next mail of the queue that no colleague is qualifying right now."""
+    busy = MailLock.objects.filter(expires_at__gt=datetime.datetime.now(datetime.UTC)).exclude(user=user)  # fmt: skip
+    return _queue(user).exclude(pk=after.pk).exclude(pk__in=busy.values("mail_id")).first()
+
+
+def _qualification(form: QualificationForm, sender: Any) -> Qualification:
+    data = form.cleaned_data
+    return Qualification(
+        document_type=data["document_type"], destination_entity=data["destination_entity"],
+        subject=data["subject"], recipient_user=data["recipient_user"], due_date=data["due_date"],
+        document_date=data["document_date"], priority=data["priority"],
+        confidential=data["confidential"], senders=[sender] if sender else [],
+        copies=[*data["copy_entities"], *data["copy_users"]],
+        keywords=data["keywords"].split(","), custom_fields=form.custom_values(),
+        links=data["links"],
+    )  # fmt: skip
+
+
+def _save(request: HttpRequest, form: QualificationForm, mail: Mail) -> None:
+    user = _user(request)
+    with transaction.atomic():  # a new sender and the qualification land together
+        sender = form.sender_choice
+        candidate = form.candidate()
+        if sender is None and candidate is not None:
+            sender = (save_contact(actor=user, contact=candidate), None)
+        qualify_mail(actor=user, mail=mail, qualification=_qualification(form, sender))
+
+
+@login_required
+@permission_required("courrier.qualify_mail", raise_exception=True)
+def qualify(request: HttpRequest, pk: int) -> HttpResponse:
+    acting, mail = acting_on_mail(request, pk)
+    user = acting.actor
+    if mail.status != MailStatus.TO_QUALIFY:
+        messages.info(
+            request, _("%(chrono)s is already qualified.") % {"chrono": mail.chrono_number}
+        )
+        return HttpResponseRedirect(reverse("mail_detail", args=[mail.pk]))
+    lock = take_lock(user=user, mail=mail)
+    form = QualificationForm(request.POST or None, user=user, mail=mail, initial=initial_values(mail))  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        try:
+            _save(request, form, mail)
+        except (PermissionDenied, ValidationError) as exc:
+            form.add_error(None, exc.messages[0] if isinstance(exc, ValidationError) else str(exc))
+        else:
+            messages.success(request, _("%(chrono)s qualified for %(entity)s.") % {"chrono": mail.chrono_number, "entity": form.cleaned_data["destination_entity"]})  # fmt: skip
+            following = next_to_qualify(user, mail) if "next" in request.POST else None
+            if following is not None:
+                return HttpResponseRedirect(reverse("qualify", args=[following.pk]))
+            return HttpResponseRedirect(reverse("basket", args=["to_qualify"]))
+    context = {
+        "mail": mail,
+        "form": form,
+        "lock": lock,
+        "locked_by_other": lock.user_id != user.pk,
+        "queue_size": _queue(user).count(),
+        "suggestions": mail.capture.suggestions if hasattr(mail, "capture") else {},
+    }
+    return render(request, "courrier/qualify.html", context)
+
+
+@login_required
+@permission_required("courrier.qualify_mail", raise_exception=True)
+def qualify_defaults(request: HttpRequest, pk: int) -> HttpResponse:
+    """Due date and copies recomputed when the clerk changes the type or the destination."""
+    acting, mail = acting_on_mail(request, pk)
+    doctype = DocumentType.objects.filter(pk=_int(request.GET.get("document_type"))).first()
+    entity = Entity.objects.filter(pk=_int(request.GET.get("destination_entity"))).first()
+    copy_entities, copy_users = _copies_for(entity, doctype)
+    initial = {
+        "due_date": due_date_for(doctype, mail.arrival_date)[0] if doctype else None,
+        "copy_entities": copy_entities,
+        "copy_users": copy_users,
+    }
+    form = QualificationForm(user=acting.actor, mail=mail, initial=initial)
+    return render(request, "courrier/_qualify_defaults.html", {"form": form})
+
+
+def _int(value: str | None) -> int:
+    return int(value) if value and value.isdigit() else 0
+
+
+@login_required
+@permission_required("courrier.view_contact", raise_exception=True)
+def contact_options(request: HttpRequest) -> HttpResponse:
+    """Datalist options for the sender field (keyboard-friendly native autocomplete)."""
+    params = request.GET
+    tokens = search_contacts(params.get("sender") or params.get("recipient") or params.get("q", ""))
+    return render(request, "courrier/_contact_options.html", {"tokens": tokens})
+
+
+@login_required
+@permission_required("courrier.view_contact", raise_exception=True)
+def contact_duplicates(request: HttpRequest) -> HttpResponse:
+    """Warn while typing a new contact that it may exist already."""
+    fields = NewContactFields(request.POST)
+    if not fields.is_valid():
+        raise Http404("Invalid contact")
+    candidate = fields.candidate()
+    duplicates = list(find_duplicates(candidate)[:5]) if candidate else []
+    tokens = [contact_token(c) for c in duplicates]
+    return render(request, "courrier/_contact_duplicates.html", {"tokens": tokens})
