@@ -111,8 +111,8 @@ class QualificationForm(NewContactFields):
         label=_("Copies: users"), queryset=User.objects.filter(is_active=True), required=False
     )
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
-    due_date = forms.DateField(label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
-    document_date = forms.DateField(label=_("Document date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    due_date = forms.DateField(label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))  # fmt: skip
+    document_date = forms.DateField(label=_("Document date"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))  # fmt: skip
     confidential = forms.BooleanField(label=_("Confidential"), required=False)
     keywords = forms.CharField(label=_("Keywords"), required=False, help_text=_("Separated by commas."))  # fmt: skip
     links = forms.CharField(label=_("Linked mail"), required=False, help_text=_("Chrono numbers, separated by spaces or commas."))  # fmt: skip
@@ -179,7 +179,9 @@ def _custom_form_field(field: CustomField) -> forms.Field:
     if kind == CustomFieldType.DECIMAL:
         return forms.DecimalField(**common)
     if kind == CustomFieldType.DATE:
-        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+        return forms.DateField(
+            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), **common
+        )
     if kind == CustomFieldType.BOOLEAN:
         return forms.BooleanField(**common)
     if kind == CustomFieldType.CHOICE:

@@ -68,8 +68,11 @@ def test_an_absence_delegates_only_ones_own_baskets(agent, colleague):
     now = timezone.now()
     with pytest.raises(ValidationError):
         declare_absence(
-            actor=agent, user=agent, start=now, end=now + datetime.timedelta(days=1),
+            actor=agent,
+            user=agent,
+            start=now,
+            end=now + datetime.timedelta(days=1),
             delegations=[(Basket.objects.get(code="to_qualify"), colleague)],
-        )  # fmt: skip
+        )
     with pytest.raises(ValidationError):
         declare_absence(actor=agent, user=agent, start=now, end=now, delegations=[])

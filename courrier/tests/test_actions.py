@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -104,7 +105,12 @@ def test_redirecting_to_a_user_needs_a_member_of_the_entity(
 def test_hold_resume_close_reopen_walk_the_statuses(agent, voirie_mail_of):
     mail = voirie_mail_of()
     acting = Acting(agent)
-    for code, status in [("hold", "on_hold"), ("resume", "in_progress"), ("close", "closed"), ("reopen", "in_progress")]:  # fmt: skip
+    for code, status in [
+        ("hold", "on_hold"),
+        ("resume", "in_progress"),
+        ("close", "closed"),
+        ("reopen", "in_progress"),
+    ]:
         perform(acting, code, mail, ActionInput(note="Traité" if code == "close" else ""))
         mail.refresh_from_db()
         assert mail.status == status
@@ -160,7 +166,7 @@ def test_a_colleagues_lock_holds_workflow_moves_until_it_expires(
     mail = voirie_mail_of()
     take_lock(user=manager, mail=mail)
     assert take_lock(user=agent, mail=mail).user == manager  # the holder keeps it
-    with pytest.raises(PermissionDenied, match="processing this mail"):
+    with pytest.raises(PermissionDenied, match=re.escape(str(manager))):
         perform(Acting(agent), "hold", mail, ActionInput())
     mail.lock.expires_at = timezone.now() - datetime.timedelta(seconds=1)
     mail.lock.save()
