@@ -1,0 +1,106 @@
+"""Issue scenario in a real browser: a clerk qualifies a captured letter into Voirie, a Voirie
+agent redirects it to Urbanisme with a restricted note, an Urbanisme agent closes it, and an
+outsider cannot open it by its URL. Every action leaves exactly one journal event."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from capture.services import receive_input, run_pipeline
+from courrier.letters import letter_pdf
+from courrier.models import JournalEvent, Mail, MailStatus
+from courrier.selectors import visible_notes
+from courrier.tests.factories import ContactFactory, DocumentTypeFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def captured_letter(org, clerk) -> Mail:
+    DocumentTypeFactory.create(code="signalement", label="Signalement", delay_days=15)
+    ContactFactory.create(last_name="Martin", first_name="Lucie", city="Villedieu")
+    pdf = letter_pdf(["Objet : arbre tombé rue des Lilas", "Un arbre bloque le trottoir."])
+    source = receive_input(source_kind="upload", name="lettre.pdf", content=pdf, actor=clerk)
+    (mail,) = run_pipeline(source)
+    assert mail.status == MailStatus.TO_QUALIFY
+    return mail
+
+
+def journal(mail: Mail, after: int) -> list[tuple[str, str, str]]:
+    events = JournalEvent.objects.filter(mail=mail, seq__gt=after).order_by("seq")
+    return [(e.action, e.actor_name, e.on_behalf_of_name) for e in events]
+
+
+def test_a_letter_goes_from_the_mail_room_to_voirie_then_urbanisme_then_closed(
+    open_as, live_server, captured_letter, org, clerk, agent, urbanisme_agent, outsider, archivist
+):
+    mail = captured_letter
+    start = JournalEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
+
+    # The clerk qualifies it, by keyboard only, from the "to qualify" basket.
+    page = open_as("clerk")
+    page.click("a[data-basket=to_qualify]")
+    page.click(f"tr[data-chrono='{mail.chrono_number}'] td:nth-child(2) a")
+    expect(page.locator("#id_document_type")).to_be_focused()
+    page.keyboard.type("Signal")
+    page.keyboard.press("Tab")  # subject
+    page.keyboard.press("Tab")  # sender
+    page.keyboard.type("Martin")
+    sender_option = page.locator("#sender-options option").first
+    expect(sender_option).to_have_attribute("value", re.compile(r"Martin.*\[#\d+\]"))
+    page.fill("#id_sender", sender_option.get_attribute("value") or "")
+    page.focus("#id_destination_entity")
+    page.keyboard.type("Voirie")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator(".messages")).to_contain_text("qualifié pour Voirie")
+    mail.refresh_from_db()
+    assert (mail.status, mail.destination_entity, mail.document_type.code) == (
+        MailStatus.IN_PROGRESS, org.voirie, "signalement",
+    )  # fmt: skip
+    assert [c.last_name for c in mail.contacts.all()] == ["Martin"]
+
+    # The Voirie agent finds it in the entity basket and redirects it with a restricted note.
+    page = open_as("agent")
+    page.click("a[data-basket=entity_mail]")
+    page.click(f"tr[data-chrono='{mail.chrono_number}'] td:nth-child(2) a")
+    redirect = page.locator("details[data-action=redirect]")
+    redirect.locator("select[name=entity]").select_option(label="Urbanisme")
+    redirect.locator("textarea[name=note]").fill(
+        "Permis de construire en cours sur cette parcelle."
+    )
+    redirect.locator("select[name=restricted_to]").select_option(label="Urbanisme")
+    redirect.locator("button[data-action=redirect]").click()
+    expect(page.locator(".messages")).to_contain_text("Rediriger : fait.")
+    mail.refresh_from_db()
+    assert mail.destination_entity == org.urbanisme
+    assert [n.text for n in visible_notes(archivist, mail)] == []  # restricted: not for the DGS
+
+    # The Urbanisme agent reads the note and closes the mail.
+    page = open_as("urba")
+    page.click("a[data-basket=entity_mail]")
+    page.click(f"tr[data-chrono='{mail.chrono_number}'] td:nth-child(2) a")
+    page.click("a[data-tab=notes]")
+    expect(page.locator("#tab")).to_contain_text("Permis de construire en cours")
+    page.on("dialog", lambda dialog: dialog.accept())
+    close = page.locator("details[data-action=close]")
+    close.locator("summary").click()
+    close.locator("textarea[name=note]").fill("Transmis au service instructeur.")
+    close.locator("button[data-action=close]").click()
+    expect(page.locator(".messages")).to_contain_text("Clôturer : fait.")
+    expect(page.locator("[data-status]")).to_have_attribute("data-status", "closed")
+
+    # An outsider gets a 404 on the mail's URL, and its files.
+    page = open_as("outsider")
+    response = page.goto(f"{live_server.url}/mails/{mail.pk}/")
+    assert response is not None and response.status == 404
+    response = page.goto(f"{live_server.url}/mails/{mail.pk}/file/pdf/")
+    assert response is not None and response.status == 404
+
+    assert journal(mail, start) == [
+        ("mail.qualified", "clerk", ""),
+        ("mail.redirected", "agent", ""),
+        ("mail.closed", "urba", ""),
+    ]
