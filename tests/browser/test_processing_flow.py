@@ -9,6 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from capture.models import SourceKind
 from capture.services import receive_input, run_pipeline
 from courrier.letters import letter_pdf
 from courrier.models import JournalEvent, Mail, MailStatus
@@ -23,7 +24,7 @@ def captured_letter(org, clerk) -> Mail:
     DocumentTypeFactory.create(code="signalement", label="Signalement", delay_days=15)
     ContactFactory.create(last_name="Martin", first_name="Lucie", city="Villedieu")
     pdf = letter_pdf(["Objet : arbre tombé rue des Lilas", "Un arbre bloque le trottoir."])
-    source = receive_input(source_kind="upload", name="lettre.pdf", content=pdf, actor=clerk)
+    source = receive_input(source_kind=SourceKind.UPLOAD, name="lettre.pdf", content=pdf, actor=clerk)
     (mail,) = run_pipeline(source)
     assert mail.status == MailStatus.TO_QUALIFY
     return mail
@@ -38,7 +39,7 @@ def test_a_letter_goes_from_the_mail_room_to_voirie_then_urbanisme_then_closed(
     open_as, live_server, captured_letter, org, clerk, agent, urbanisme_agent, outsider, archivist
 ):
     mail = captured_letter
-    start = JournalEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
+    start = JournalEvent.objects.order_by("-seq").values_list("seq", flat=True)[0]
 
     # The clerk qualifies it, by keyboard only, from the "to qualify" basket.
     page = open_as("clerk")
