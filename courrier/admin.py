@@ -66,13 +66,13 @@ class ContactAdmin(admin.ModelAdmin):
 
 @admin.register(models.Basket)
 class BasketAdmin(admin.ModelAdmin):
-    list_display = ("code", "label", "position", "active")
+    list_display = ("code", "label", "position", "redirect_scope", "active")
     filter_horizontal = ("roles",)
 
 
 @admin.register(models.AttachmentKind)
 class AttachmentKindAdmin(admin.ModelAdmin):
-    list_display = ("code", "label", "has_chrono_number", "chrono_suffix")
+    list_display = ("code", "label", "has_chrono_number", "chrono_suffix", "expects_return")
 
 
 @admin.register(models.Keyword)
@@ -99,3 +99,46 @@ class JournalEventAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[models.JournalEvent]:
         return super().get_queryset(request).order_by("-seq")
+
+
+class DiffusionTemplateEntryInline(admin.TabularInline):
+    model = models.DiffusionTemplateEntry
+    autocomplete_fields = ("entity", "user")
+    extra = 1
+
+
+@admin.register(models.DiffusionTemplate)
+class DiffusionTemplateAdmin(admin.ModelAdmin):
+    list_display = ("label", "entity", "document_type")
+    list_filter = ("entity", "document_type")
+    autocomplete_fields = ("entity", "document_type")
+    inlines = [DiffusionTemplateEntryInline]
+
+
+@admin.register(models.NoteTemplate)
+class NoteTemplateAdmin(admin.ModelAdmin):
+    list_display = ("label", "entity")
+    list_filter = ("entity",)
+    search_fields = ("label", "text")
+
+
+@admin.register(models.Folder)
+class FolderAdmin(admin.ModelAdmin):
+    list_display = ("label", "entity", "created_at")
+    list_filter = ("entity",)
+    search_fields = ("label",)
+    exclude = ("mails",)  # mail is filed from its page, where the perimeter is checked
+
+
+class BasketDelegationInline(admin.TabularInline):
+    model = models.BasketDelegation
+    autocomplete_fields = ("substitute",)
+    extra = 1
+
+
+@admin.register(models.Absence)
+class AbsenceAdmin(admin.ModelAdmin):
+    list_display = ("user", "start", "end", "reason", "cancelled")
+    list_filter = ("cancelled",)
+    autocomplete_fields = ("user",)
+    inlines = [BasketDelegationInline]

@@ -21,10 +21,14 @@ from courrier.models import (
     ContactKind,
     DelayUnit,
     DiffusionRole,
+    DiffusionTemplate,
+    DiffusionTemplateEntry,
     DocumentType,
     Entity,
     EntityType,
+    Folder,
     Mail,
+    NoteTemplate,
     Priority,
     ProcessingMode,
     Role,
@@ -344,6 +348,35 @@ def _capture_setup(entities: dict[str, Entity], types: dict[str, DocumentType]) 
     )
 
 
+NOTE_TEMPLATES = [
+    ("Pour avis", "Merci de me faire part de votre avis avant le ", None),
+    ("Réponse envoyée", "Réponse envoyée au demandeur ; dossier clos.", None),
+    ("Intervention programmée", "Intervention des équipes programmée le ", "VOIR"),
+]
+
+
+def _processing_setup(entities: dict[str, Entity], types: dict[str, DocumentType]) -> None:
+    """Templates and folders that make the processing screens useful from the first login."""
+    for label, text, entity in NOTE_TEMPLATES:
+        NoteTemplate.objects.get_or_create(
+            label=label, defaults={"text": text, "entity": entities[entity] if entity else None}
+        )
+    template, created = DiffusionTemplate.objects.get_or_create(
+        label="Signalements : copie aux Services techniques",
+        defaults={"document_type": types["signalement"]},
+    )
+    if created:
+        DiffusionTemplateEntry.objects.create(
+            template=template, role=DiffusionRole.COPY, entity=entities["ST"]
+        )
+    for label, entity in [
+        ("Rue des Lilas", "VOIR"),
+        ("PLU 2027", "URBA"),
+        ("Fête de la musique", "VASSO"),
+    ]:
+        Folder.objects.get_or_create(label=label, entity=entities[entity])
+
+
 @transaction.atomic
 def load_demo() -> bool:
     """Load the demo organisation; False when it is already there (users are reset)."""
@@ -353,12 +386,18 @@ def load_demo() -> bool:
     AttachmentKind.objects.get_or_create(code="simple", defaults={"label": "Pièce jointe"})
     AttachmentKind.objects.get_or_create(
         code="transmission",
-        defaults={"label": "Transmission", "has_chrono_number": True, "chrono_suffix": "T"},
+        defaults={
+            "label": "Transmission",
+            "has_chrono_number": True,
+            "chrono_suffix": "T",
+            "expects_return": True,
+        },
     )
     AttachmentKind.objects.get_or_create(
         code="reply_draft", defaults={"label": "Projet de réponse"}
     )
     _capture_setup(entities, types)
+    _processing_setup(entities, types)
     if Mail.objects.exists():
         return False
     people = _contacts(users["c.martin"])

@@ -24,7 +24,9 @@ def captured_letter(org, clerk) -> Mail:
     DocumentTypeFactory.create(code="signalement", label="Signalement", delay_days=15)
     ContactFactory.create(last_name="Martin", first_name="Lucie", city="Villedieu")
     pdf = letter_pdf(["Objet : arbre tombé rue des Lilas", "Un arbre bloque le trottoir."])
-    source = receive_input(source_kind=SourceKind.UPLOAD, name="lettre.pdf", content=pdf, actor=clerk)
+    source = receive_input(
+        source_kind=SourceKind.UPLOAD, name="lettre.pdf", content=pdf, actor=clerk
+    )
     (mail,) = run_pipeline(source)
     assert mail.status == MailStatus.TO_QUALIFY
     return mail
