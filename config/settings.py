@@ -207,6 +207,7 @@ BANNETTE_PAGE_SIZE = env_int("BANNETTE_PAGE_SIZE", 25, minimum=5)
 BANNETTE_DUE_SOON_DAYS = env_int("BANNETTE_DUE_SOON_DAYS", 3, minimum=0)
 BANNETTE_CLOSE_REQUIRES_NOTE = env_bool("BANNETTE_CLOSE_REQUIRES_NOTE", False)
 BANNETTE_LOCK_MINUTES = env_int("BANNETTE_LOCK_MINUTES", 30, minimum=1)
+BANNETTE_LOCK_POLL_SECONDS = env_int("BANNETTE_LOCK_POLL_SECONDS", 10, minimum=1)
 
 # Capture and OCR.
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # tesseract's own threads fight over the cores

@@ -17,6 +17,7 @@ urlpatterns = [
     path("mails/<int:pk>/qualify/defaults/", qualify.qualify_defaults, name="qualify_defaults"),
     path("mails/<int:pk>/actions/<slug:code>/", actions.mail_action, name="mail_action"),
     path("mails/<int:pk>/release/", actions.release_lock, name="release_lock"),
+    path("mails/<int:pk>/lock/", mail.lock_status, name="lock_status"),
     path("mails/<int:pk>/notes/", actions.add_note, name="add_note"),
     path(
         "mails/<int:pk>/diffusion/template/",

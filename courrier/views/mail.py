@@ -141,6 +141,7 @@ def mail_detail(request: BannetteRequest, pk: int) -> HttpResponse:
         "tabs": TABS,
         "lock": lock,
         "locked_by_other": locked_by_other,
+        "lock_poll_seconds": settings.BANNETTE_LOCK_POLL_SECONDS,
         "actions": mail_actions(mail, principal),
         "targets": redirect_targets(principal),
         "users": User.objects.filter(is_active=True)
@@ -201,3 +202,18 @@ def attachment_file(request: HttpRequest, pk: int, number: int) -> FileResponse:
     )
     acting_on_mail(request, version.attachment.mail_id)
     return _download(version.file, version.file_name, inline_pdf=True)
+
+
+@login_required
+def lock_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The lock banner, polled while a colleague holds the mail; empty once they leave it."""
+    acting, mail = acting_on_mail(request, pk)
+    lock = current_lock(mail)
+    context = {
+        "mail": mail,
+        "lock": lock,
+        "locked_by_other": lock is not None and lock.user_id != acting.actor.pk,
+        "for_user": acting.on_behalf_of.username if acting.on_behalf_of else "",
+        "lock_poll_seconds": settings.BANNETTE_LOCK_POLL_SECONDS,
+    }
+    return render(request, "courrier/_lock_banner.html", context)

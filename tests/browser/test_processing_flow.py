@@ -12,9 +12,9 @@ from playwright.sync_api import expect
 from capture.models import SourceKind
 from capture.services import receive_input, run_pipeline
 from courrier.letters import letter_pdf
-from courrier.models import JournalEvent, Mail, MailStatus
+from courrier.models import JournalEvent, Mail, MailLock, MailStatus, Role
 from courrier.selectors import visible_notes
-from courrier.tests.factories import ContactFactory, DocumentTypeFactory
+from courrier.tests.factories import ContactFactory, DocumentTypeFactory, UserFactory, make_mail
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -107,3 +107,24 @@ def test_a_letter_goes_from_the_mail_room_to_voirie_then_urbanisme_then_closed(
         ("mail.redirected", "agent", ""),
         ("mail.closed", "urba", ""),
     ]
+
+
+def test_a_colleague_sees_who_holds_the_mail_until_they_leave_it(open_as, org, agent, settings):
+    settings.BANNETTE_LOCK_POLL_SECONDS = 1
+    UserFactory.create(username="agent2", primary_entity=org.voirie, roles=[Role.AGENT])
+    mail = make_mail(destination_entity=org.voirie, override={"status": MailStatus.IN_PROGRESS})
+    holder = open_as("agent")
+    holder.goto(f"{holder.url}mails/{mail.pk}/")
+    assert MailLock.objects.get(mail=mail).user == agent
+
+    colleague = open_as("agent2")
+    colleague.click("a[data-basket=entity_mail]")
+    row = colleague.locator(f"tr[data-chrono='{mail.chrono_number}']")
+    expect(row.locator(".tag.lock")).to_contain_text(str(agent))
+    colleague.click(f"tr[data-chrono='{mail.chrono_number}'] td:nth-child(2) a")
+    expect(colleague.locator(".notice.lock")).to_contain_text("est en train de traiter ce courrier")
+
+    # Leaving the page releases the lock; the colleague's banner, polled, goes with it.
+    holder.click("a.brand")
+    expect(colleague.locator(".notice.lock")).to_have_count(0)
+    assert not MailLock.objects.filter(mail=mail).exists()
