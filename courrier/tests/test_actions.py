@@ -18,12 +18,14 @@ from courrier.models import (
     Mail,
     MailStatus,
     RedirectScope,
+    Role,
 )
 from courrier.selectors import can_see_mail, visible_notes
+from courrier.services.absences import declare_absence
 from courrier.services.actions import CATALOGUE, Acting, ActionInput, perform, perform_batch
 from courrier.services.locks import current_lock, release_lock_of, take_lock
 from courrier.services.processing import redirect_mail, redirect_targets
-from courrier.tests.factories import make_mail
+from courrier.tests.factories import UserFactory, make_mail
 
 pytestmark = pytest.mark.django_db
 
@@ -183,14 +185,37 @@ def test_leaving_releases_only_ones_own_lock(agent, manager, voirie_mail_of):
     assert release_lock_of(user=manager, mail=mail) is True
 
 
-@pytest.mark.parametrize("code", sorted(CATALOGUE))
-def test_every_action_leaves_exactly_one_event_with_its_actor(code, agent, org, voirie_mail_of):
+STANDING_IN = [(code, False) for code in sorted(CATALOGUE)] + [
+    (code, True)
+    for code in sorted(CATALOGUE)
+    if code != "reopen"  # closed mail is in no basket
+]
+
+
+@pytest.mark.parametrize(("code", "standing_in"), STANDING_IN)
+def test_every_action_leaves_exactly_one_event_with_actor_and_on_behalf_of(
+    code, standing_in, agent, org, voirie_mail_of
+):
     mail = voirie_mail_of(status=MailStatus.CLOSED if code == "reopen" else MailStatus.IN_PROGRESS)
     if code == "resume":
-        mail.status = MailStatus.ON_HOLD
         Mail.objects.filter(pk=mail.pk).update(status=MailStatus.ON_HOLD)
+        mail.refresh_from_db()
     if code == "mark_read":
         DiffusionListEntry.objects.create(mail=mail, role="copy", entity=org.voirie)
+    acting = Acting(agent)
+    if standing_in:
+        colleague = UserFactory.create(
+            username="colleague", primary_entity=org.vasso, roles=[Role.AGENT]
+        )
+        now = timezone.now()
+        declare_absence(
+            actor=agent,
+            user=agent,
+            start=now,
+            end=now + datetime.timedelta(hours=1),
+            delegations=[(Basket.objects.get(code="entity_mail"), colleague)],
+        )
+        acting = Acting(colleague, agent)
     given = ActionInput(
         entity=org.urbanisme,
         folder=Folder.objects.create(label="Dossier", entity=org.voirie),
@@ -198,7 +223,12 @@ def test_every_action_leaves_exactly_one_event_with_its_actor(code, agent, org, 
         note="Fait",
     )
     before = JournalEvent.objects.count()
-    perform(Acting(agent), code, mail, given)
+    perform(acting, code, mail, given)
     events = list(JournalEvent.objects.filter(seq__gt=before))
     assert len(events) == 1
-    assert (events[0].actor, events[0].mail_id, events[0].on_behalf_of) == (agent, mail.pk, None)
+    event = events[0]
+    assert (event.actor, event.mail_id, event.on_behalf_of) == (
+        acting.actor,
+        mail.pk,
+        acting.on_behalf_of,
+    )
