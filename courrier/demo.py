@@ -34,7 +34,7 @@ from courrier.models import (
     Role,
     User,
 )
-from courrier.services import circulation, contacts
+from courrier.services import circulation, contacts, processing
 from courrier.services import mail as mail_services
 from visa.models import VisaStepRole
 from visa.services import start_visa_circuit
@@ -283,9 +283,7 @@ def _circulate(mails: list[Mail], users: dict[str, User], entities: dict[str, En
             ),
         )
     mail_services.assign_mail(actor=users["a.durand"], mail=eclairage, assignee=users["a.durand"])
-    circulation.add_diffusion_entry(
-        actor=clerk, mail=eclairage, role=DiffusionRole.COPY, entity=entities["URBA"]
-    )
+    processing.send_copy(actor=users["a.durand"], mail=eclairage, entity=entities["URBA"])
     circulation.add_note(
         actor=users["a.durand"],
         mail=eclairage,

@@ -133,6 +133,19 @@ def can_see_mail(user: User, mail: Mail) -> bool:
     return visible_mails(user).filter(pk=mail.pk).exists()
 
 
+def can_process_mail(user: User, mail: Mail) -> bool:
+    """Whether the mail is the user's to work on, not merely to read (a copy, a wide view).
+
+    Its assignee, the members of its destination entity and of the entities above it, the mail
+    room while it waits for qualification, and administrators.
+    """
+    if user.is_superuser or (mail.assignee_id is not None and mail.assignee_id == user.pk):
+        return True
+    if mail.status == MailStatus.TO_QUALIFY:
+        return user.has_perm("courrier.qualify_mail")
+    return mail.destination_entity_id in perimeter_of(user).scope_entities
+
+
 def visible_notes(user: User, mail: Mail) -> QuerySet[Note]:
     """Unrestricted notes, plus restricted ones for members of the chosen entities and authors."""
     restricted_ok = Q(restricted_to__in=user_entity_ids(user)) | Q(author=user)

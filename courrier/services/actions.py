@@ -16,6 +16,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from courrier.models import Basket, Entity, Folder, Mail, MailStatus, User
+from courrier.selectors import can_process_mail
 from courrier.services import mail as mail_services
 from courrier.services import processing
 
@@ -56,6 +57,7 @@ class Action:
     asks: tuple[str, ...]
     run: Callable[[Acting, Mail, ActionInput], Any]
     confirm: bool = False
+    for_processors: bool = True  # False: also for readers (a copy, a wide view)
 
 
 def _redirect(acting: Acting, mail: Mail, given: ActionInput) -> Any:
@@ -119,9 +121,9 @@ CATALOGUE: dict[str, Action] = {
         Action("resume", _("Resume"), "process_mail", frozenset({MailStatus.ON_HOLD}), (), _simple(processing.resume_mail)),
         Action("close", _("Close"), "close_mail", _OPEN | {MailStatus.TO_SEND}, ("note",), _close, confirm=True),
         Action("reopen", _("Reopen"), "close_mail", frozenset({MailStatus.CLOSED}), (), _simple(processing.reopen_mail)),
-        Action("mark_read", _("Mark as read"), None, _ANY, (), _simple(processing.mark_read)),
-        Action("add_to_folder", _("Add to a folder"), "process_mail", _ANY, ("folder",), _folder),
-        Action("link", _("Link to a mail"), None, _ANY, ("other",), _link),
+        Action("mark_read", _("Mark as read"), None, _ANY, (), _simple(processing.mark_read), for_processors=False),
+        Action("add_to_folder", _("Add to a folder"), "process_mail", _ANY, ("folder",), _folder, for_processors=False),
+        Action("link", _("Link to a mail"), None, _ANY, ("other",), _link, for_processors=False),
         Action("send_copy", _("Send a copy"), "process_mail", _ANY - {MailStatus.CLOSED}, ("entity", "user"), _copy),
     ]
 }  # fmt: skip
@@ -142,6 +144,8 @@ def basket_actions(basket: Basket | None, principal: User) -> list[Action]:
 def mail_actions(mail: Mail, principal: User, basket: Basket | None = None) -> list[Action]:
     """Actions that make sense for this mail now (its status; unread copies for mark_read)."""
     offered = [a for a in basket_actions(basket, principal) if mail.status in a.statuses]
+    if not can_process_mail(principal, mail):
+        offered = [a for a in offered if not a.for_processors]
     if not processing.unread_copies(principal, mail).exists():
         offered = [a for a in offered if a.code != "mark_read"]
     return offered

@@ -41,7 +41,7 @@ def add_diffusion_entry(
     user: User | None = None,
     on_behalf_of: User | None = None,
 ) -> DiffusionListEntry:
-    check_mail_access(actor, mail, on_behalf_of=on_behalf_of)
+    check_mail_access(actor, mail, on_behalf_of=on_behalf_of, processing=True)
     if (entity is None) == (user is None):
         raise ValidationError("A diffusion entry names either an entity or a user.")
     if role == DiffusionRole.RECIPIENT:
@@ -80,7 +80,7 @@ def apply_diffusion_template(
     *, actor: User, mail: Mail, template: DiffusionTemplate, on_behalf_of: User | None = None
 ) -> int:
     """Add the template's copies that the mail's list lacks; the recipient is left alone."""
-    check_mail_access(actor, mail, "process_mail", on_behalf_of=on_behalf_of)
+    check_mail_access(actor, mail, "process_mail", on_behalf_of=on_behalf_of, processing=True)
     added = []
     for line in template.entries.filter(role=DiffusionRole.COPY):
         if not mail.diffusion_entries.filter(entity=line.entity, user=line.user).exists():
@@ -228,7 +228,9 @@ def mark_returned(
     on_behalf_of: User | None = None,
 ) -> Attachment:
     """Record that a transmission came back; it is no longer late."""
-    check_mail_access(actor, attachment.mail, "process_mail", on_behalf_of=on_behalf_of)
+    check_mail_access(
+        actor, attachment.mail, "process_mail", on_behalf_of=on_behalf_of, processing=True
+    )
     if attachment.expected_return_date is None:
         raise ValidationError(_("This attachment does not expect a return."))
     attachment.returned_on = returned_on

@@ -39,7 +39,7 @@ from courrier.models import (
     Priority,
     User,
 )
-from courrier.selectors import can_see_mail
+from courrier.selectors import can_process_mail, can_see_mail
 from courrier.services.chrono import allocate_chrono_number
 from courrier.services.journal import record_event
 
@@ -63,11 +63,13 @@ def check_mail_access(
     permission: str | None = None,
     *,
     on_behalf_of: User | None = None,
+    processing: bool = False,
 ) -> None:
     """Refuse users outside the mail's perimeter; None is the system itself (capture, tasks).
 
     A substitute acting for an absent colleague is checked with the colleague's perimeter and
-    role, and only on mail of a basket the colleague delegated to them.
+    role, and only on mail of a basket the colleague delegated to them. `processing` actions
+    (moving the mail on) are for those whose mail it is, not for readers of a copy.
     """
     if actor is None:
         return
@@ -80,6 +82,8 @@ def check_mail_access(
         raise PermissionDenied("This mail is outside your perimeter.")
     if permission and not principal.has_perm(f"courrier.{permission}"):
         raise PermissionDenied("Your role does not allow this action.")
+    if processing and not can_process_mail(principal, mail):
+        raise PermissionDenied(_("This mail is processed by %(entity)s; you received it for information.") % {"entity": mail.destination_entity})  # fmt: skip
 
 
 def check_not_locked(actor: User, mail: Mail) -> None:
@@ -211,7 +215,7 @@ def qualify_mail(
     on_behalf_of: User | None = None,
 ) -> Mail:
     """Give a captured mail its type, sender and diffusion; it leaves the mail room's basket."""
-    check_mail_access(actor, mail, "qualify_mail", on_behalf_of=on_behalf_of)
+    check_mail_access(actor, mail, "qualify_mail", on_behalf_of=on_behalf_of, processing=True)
     check_not_locked(actor, mail)
     q = qualification
     if mail.status != MailStatus.TO_QUALIFY:
@@ -259,7 +263,7 @@ def qualify_mail(
 def assign_mail(
     *, actor: User, mail: Mail, assignee: User, on_behalf_of: User | None = None
 ) -> Mail:
-    check_mail_access(actor, mail, on_behalf_of=on_behalf_of)
+    check_mail_access(actor, mail, on_behalf_of=on_behalf_of, processing=True)
     mail.assignee = assignee
     mail.save(update_fields=["assignee", "updated_at"])
     record_event(
@@ -299,7 +303,7 @@ def close_mail(
     on_behalf_of: User | None = None,
 ) -> Mail:
     """Close a mail; the closing comment becomes a note when given (required if so configured)."""
-    check_mail_access(actor, mail, "close_mail", on_behalf_of=on_behalf_of)
+    check_mail_access(actor, mail, "close_mail", on_behalf_of=on_behalf_of, processing=True)
     check_not_locked(actor, mail)
     if mail.status == MailStatus.CLOSED:
         raise PermissionDenied("This mail is already closed.")

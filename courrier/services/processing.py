@@ -87,7 +87,7 @@ def redirect_mail(
     on_behalf_of: User | None = None,
 ) -> Mail:
     """Send a mail to another entity (or one of its users); it leaves the current basket."""
-    check_mail_access(actor, mail, "redirect_mail", on_behalf_of=on_behalf_of)
+    check_mail_access(actor, mail, "redirect_mail", on_behalf_of=on_behalf_of, processing=True)
     check_not_locked(actor, mail)
     if mail.status not in WORKING:
         raise PermissionDenied(_("Only mail being processed can be redirected."))
@@ -130,7 +130,7 @@ def _set_status(
     on_behalf_of: User | None,
     permission: str = "process_mail",
 ) -> Mail:
-    check_mail_access(actor, mail, permission, on_behalf_of=on_behalf_of)
+    check_mail_access(actor, mail, permission, on_behalf_of=on_behalf_of, processing=True)
     check_not_locked(actor, mail)
     if mail.status not in allowed_from:
         raise PermissionDenied(
@@ -211,7 +211,7 @@ def send_copy(
     on_behalf_of: User | None = None,
 ) -> DiffusionListEntry:
     """Add an entity or a user in copy of the mail."""
-    check_mail_access(actor, mail, "process_mail", on_behalf_of=on_behalf_of)
+    check_mail_access(actor, mail, "process_mail", on_behalf_of=on_behalf_of, processing=True)
     if (entity is None) == (user is None):
         raise ValidationError(_("Choose one entity or one user to send a copy to."))
     duplicate = DiffusionListEntry.objects.filter(mail=mail, entity=entity, user=user)
@@ -241,7 +241,7 @@ def remove_diffusion_entry(
 ) -> None:
     """Take a copy line off the diffusion list (the recipient changes by redirecting)."""
     mail = entry.mail
-    check_mail_access(actor, mail, "process_mail", on_behalf_of=on_behalf_of)
+    check_mail_access(actor, mail, "process_mail", on_behalf_of=on_behalf_of, processing=True)
     if entry.role == DiffusionRole.RECIPIENT:
         raise ValidationError(_("The recipient changes by redirecting the mail."))
     who = entry.entity.code if entry.entity else entry.user.username if entry.user else None

@@ -22,7 +22,14 @@ from courrier.models import (
 )
 from courrier.selectors import can_see_mail, visible_notes
 from courrier.services.absences import declare_absence
-from courrier.services.actions import CATALOGUE, Acting, ActionInput, perform, perform_batch
+from courrier.services.actions import (
+    CATALOGUE,
+    Acting,
+    ActionInput,
+    mail_actions,
+    perform,
+    perform_batch,
+)
 from courrier.services.locks import current_lock, release_lock_of, take_lock
 from courrier.services.processing import redirect_mail, redirect_targets
 from courrier.tests.factories import UserFactory, make_mail
@@ -232,3 +239,23 @@ def test_every_action_leaves_exactly_one_event_with_actor_and_on_behalf_of(
         mail.pk,
         acting.on_behalf_of,
     )
+
+
+def test_a_copy_is_for_reading_not_for_moving_the_mail(agent, urbanisme_agent, org, voirie_mail_of):
+    mail = voirie_mail_of()
+    perform(Acting(agent), "send_copy", mail, ActionInput(entity=org.urbanisme))
+    offered = {a.code for a in mail_actions(mail, urbanisme_agent)}
+    assert offered == {"mark_read", "add_to_folder", "link"}
+    for code in ("close", "redirect", "hold", "assign_to_me"):
+        with pytest.raises(PermissionDenied):
+            perform(Acting(urbanisme_agent), code, mail, ActionInput(entity=org.urbanisme))
+    perform(Acting(urbanisme_agent), "mark_read", mail, ActionInput())
+    mail.refresh_from_db()
+    assert (mail.status, mail.destination_entity) == (MailStatus.IN_PROGRESS, org.voirie)
+
+
+def test_a_manager_works_the_mail_of_the_services_below(manager, voirie_mail_of):
+    mail = voirie_mail_of()
+    perform(Acting(manager), "hold", mail, ActionInput())
+    mail.refresh_from_db()
+    assert mail.status == MailStatus.ON_HOLD

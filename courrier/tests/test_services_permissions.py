@@ -39,6 +39,10 @@ def test_an_agent_cannot_qualify_and_an_outsider_cannot_close(agent, outsider, c
             ),
         )
     with pytest.raises(PermissionDenied):
+        close_mail(actor=agent, mail=mail)  # still the mail room's until qualified
+    mail.status = MailStatus.IN_PROGRESS
+    mail.save()
+    with pytest.raises(PermissionDenied):
         close_mail(actor=outsider, mail=mail)
     close_mail(actor=agent, mail=mail)
     assert JournalEvent.objects.filter(mail=mail, action="mail.closed", actor=agent).count() == 1

@@ -22,7 +22,7 @@ from courrier.models import (
     MailStatus,
     User,
 )
-from courrier.selectors import mail_history, visible_mails, visible_notes
+from courrier.selectors import can_process_mail, mail_history, visible_mails, visible_notes
 from courrier.services.actions import Acting, basket_actions, mail_actions
 from courrier.services.circulation import diffusion_templates_for, note_templates_for
 from courrier.services.locks import current_lock, take_lock
@@ -112,9 +112,12 @@ def basket_list(request: BannetteRequest, code: str) -> HttpResponse:
 
 
 def _lock_for(acting: Acting, mail: Mail) -> tuple[Any, bool]:
-    """Take the processing lock when the user can work on the mail; say who holds it."""
-    workable = mail.status != MailStatus.CLOSED and acting.principal.has_perm(
-        "courrier.process_mail"
+    """Take the processing lock when the mail is the user's to work on; say who holds it."""
+    principal = acting.principal
+    workable = (
+        mail.status != MailStatus.CLOSED
+        and principal.has_perm("courrier.process_mail")
+        and can_process_mail(principal, mail)
     )
     lock = take_lock(user=acting.actor, mail=mail) if workable else current_lock(mail)
     held_by_other = lock is not None and lock.active and lock.user_id != acting.actor.pk
