@@ -166,7 +166,7 @@ def test_diffusion_templates_prefill_copies_for_the_type(client, clerk, captured
 
 def test_only_the_mail_room_qualifies(client, agent, captured):
     client.force_login(agent)
-    assert client.get(reverse("qualify", args=[captured.pk])).status_code == 403
+    assert client.get(reverse("qualify", args=[captured.pk])).status_code == 404  # not even seen
 
 
 def test_an_action_posted_by_an_outsider_is_404_and_changes_nothing(client, outsider, agent, org):
@@ -295,3 +295,21 @@ def test_no_one_stands_in_without_a_delegation(client, agent, outsider, org):
     client.force_login(outsider)
     assert client.get(reverse("mail_detail", args=[mail.pk]) + "?for=agent").status_code == 404
     assert client.get(reverse("basket", args=["entity_mail"]) + "?for=agent").status_code == 404
+
+
+def test_a_colleague_qualifies_for_an_absent_clerk(client, clerk, agent, captured, doctype, org):
+    now = timezone.now()
+    declare_absence(
+        actor=clerk,
+        user=clerk,
+        start=now,
+        end=now + datetime.timedelta(days=1),
+        delegations=[(Basket.objects.get(code="to_qualify"), agent)],
+    )
+    client.force_login(agent)
+    url = reverse("qualify", args=[captured.pk])
+    assert client.get(url).status_code == 404  # on their own, an agent does not see it
+    response = client.post(f"{url}?for=clerk", _qualify_data(doctype, org, stay="1"))
+    assert response.url == reverse("basket", args=["to_qualify"]) + "?for=clerk"
+    event = JournalEvent.objects.get(action="mail.qualified")
+    assert (event.actor, event.on_behalf_of) == (agent, clerk)

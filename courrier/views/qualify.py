@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -29,11 +29,12 @@ from courrier.models import (
     MailStatus,
     User,
 )
+from courrier.services.actions import Acting
 from courrier.services.circulation import diffusion_templates_for
 from courrier.services.contacts import find_duplicates, save_contact
 from courrier.services.locks import take_lock
 from courrier.services.mail import Qualification, qualify_mail
-from courrier.views.common import _user, acting_on_mail
+from courrier.views.common import acting_on_mail
 
 
 def _suggested(mail: Mail, field: str) -> str | None:
@@ -106,20 +107,33 @@ def _qualification(form: QualificationForm, sender: Any) -> Qualification:
     )  # fmt: skip
 
 
-def _save(request: HttpRequest, form: QualificationForm, mail: Mail) -> None:
-    user = _user(request)
+def _save(acting: Acting, form: QualificationForm, mail: Mail) -> None:
     with transaction.atomic():  # a new sender and the qualification land together
         sender = form.sender_choice
         candidate = form.candidate()
         if sender is None and candidate is not None:
-            sender = (save_contact(actor=user, contact=candidate), None)
-        qualify_mail(actor=user, mail=mail, qualification=_qualification(form, sender))
+            sender = (save_contact(actor=acting.actor, contact=candidate), None)
+        qualify_mail(
+            actor=acting.actor, mail=mail, qualification=_qualification(form, sender),
+            on_behalf_of=acting.on_behalf_of,
+        )  # fmt: skip
+
+
+def _qualifier(request: HttpRequest, pk: int) -> tuple[Acting, Mail]:
+    """The mail and who qualifies it: a clerk, or a colleague standing in for one."""
+    acting, mail = acting_on_mail(request, pk)
+    if not acting.principal.has_perm("courrier.qualify_mail"):
+        raise PermissionDenied("Only the mail room qualifies mail.")
+    return acting, mail
+
+
+def _with_for(url: str, acting: Acting) -> str:
+    return f"{url}?for={acting.on_behalf_of.username}" if acting.on_behalf_of else url
 
 
 @login_required
-@permission_required("courrier.qualify_mail", raise_exception=True)
 def qualify(request: HttpRequest, pk: int) -> HttpResponse:
-    acting, mail = acting_on_mail(request, pk)
+    acting, mail = _qualifier(request, pk)
     user = acting.actor
     if mail.status != MailStatus.TO_QUALIFY:
         messages.info(
@@ -127,34 +141,36 @@ def qualify(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return HttpResponseRedirect(reverse("mail_detail", args=[mail.pk]))
     lock = take_lock(user=user, mail=mail)
-    form = QualificationForm(request.POST or None, user=user, mail=mail, initial=initial_values(mail))  # fmt: skip
+    form = QualificationForm(request.POST or None, user=acting.principal, mail=mail, initial=initial_values(mail))  # fmt: skip
     if request.method == "POST" and form.is_valid():
         try:
-            _save(request, form, mail)
+            _save(acting, form, mail)
         except (PermissionDenied, ValidationError) as exc:
             form.add_error(None, exc.messages[0] if isinstance(exc, ValidationError) else str(exc))
         else:
             messages.success(request, _("%(chrono)s qualified for %(entity)s.") % {"chrono": mail.chrono_number, "entity": form.cleaned_data["destination_entity"]})  # fmt: skip
-            following = next_to_qualify(user, mail) if "next" in request.POST else None
+            following = next_to_qualify(acting.principal, mail) if "next" in request.POST else None
             if following is not None:
-                return HttpResponseRedirect(reverse("qualify", args=[following.pk]))
-            return HttpResponseRedirect(reverse("basket", args=["to_qualify"]))
+                return HttpResponseRedirect(
+                    _with_for(reverse("qualify", args=[following.pk]), acting)
+                )
+            return HttpResponseRedirect(_with_for(reverse("basket", args=["to_qualify"]), acting))
     context = {
         "mail": mail,
         "form": form,
         "lock": lock,
         "locked_by_other": lock.user_id != user.pk,
-        "queue_size": _queue(user).count(),
+        "queue_size": _queue(acting.principal).count(),
+        "for_user": acting.on_behalf_of.username if acting.on_behalf_of else "",
         "suggestions": mail.capture.suggestions if hasattr(mail, "capture") else {},
     }
     return render(request, "courrier/qualify.html", context)
 
 
 @login_required
-@permission_required("courrier.qualify_mail", raise_exception=True)
 def qualify_defaults(request: HttpRequest, pk: int) -> HttpResponse:
     """Due date and copies recomputed when the clerk changes the type or the destination."""
-    acting, mail = acting_on_mail(request, pk)
+    acting, mail = _qualifier(request, pk)
     doctype = DocumentType.objects.filter(pk=_int(request.GET.get("document_type"))).first()
     entity = Entity.objects.filter(pk=_int(request.GET.get("destination_entity"))).first()
     copy_entities, copy_users = _copies_for(entity, doctype)
@@ -185,9 +201,7 @@ def contact_options(request: HttpRequest) -> HttpResponse:
 def contact_duplicates(request: HttpRequest) -> HttpResponse:
     """Warn while typing a new contact that it may exist already."""
     fields = NewContactFields(request.POST)
-    if not fields.is_valid():
-        raise Http404("Invalid contact")
-    candidate = fields.candidate()
+    candidate = fields.candidate() if fields.is_valid() else None  # half-typed: no warning yet
     duplicates = list(find_duplicates(candidate)[:5]) if candidate else []
     tokens = [contact_token(c) for c in duplicates]
     return render(request, "courrier/_contact_duplicates.html", {"tokens": tokens})
