@@ -16,6 +16,7 @@ from courrier.models import (
     Contact,
     DiffusionTemplate,
     DiffusionTemplateEntry,
+    Folder,
     JournalEvent,
     MailStatus,
     Role,
@@ -313,3 +314,16 @@ def test_a_colleague_qualifies_for_an_absent_clerk(client, clerk, agent, capture
     assert response.url == reverse("basket", args=["to_qualify"]) + "?for=clerk"
     event = JournalEvent.objects.get(action="mail.qualified")
     assert (event.actor, event.on_behalf_of) == (agent, clerk)
+
+
+def test_a_folder_lists_only_the_mail_the_user_may_see(client, agent, outsider, org):
+    folder = Folder.objects.create(label="Rue des Lilas", entity=org.voirie)
+    mine = make_mail(subject="Trottoir", destination_entity=org.voirie)
+    secret = make_mail(subject="Dossier RH", destination_entity=org.vasso)
+    folder.mails.add(mine, secret)
+    client.force_login(agent)
+    assert "Rue des Lilas" in client.get(reverse("folders")).content.decode()
+    page = client.get(reverse("folder", args=[folder.pk])).content.decode()
+    assert "Trottoir" in page and "Dossier RH" not in page
+    client.force_login(outsider)
+    assert client.get(reverse("folder", args=[folder.pk])).status_code == 404
