@@ -26,7 +26,13 @@ def browser(django_db_setup) -> Iterator[Browser]:
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM,
+                headless=True,
+                # Without these, chromium keeps calling home and floods the closed network.
+                args=["--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                      "--disable-sync", "--no-first-run"],
+            )  # fmt: skip
             yield browser
             browser.close()
     finally:
