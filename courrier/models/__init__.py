@@ -8,6 +8,7 @@ from courrier.models.circulation import (
     DiffusionListEntry,
     DiffusionRole,
     Note,
+    PdfStatus,
 )
 from courrier.models.contacts import Civility, Contact, ContactAddress, ContactKind
 from courrier.models.doctypes import (
@@ -79,6 +80,7 @@ __all__ = [
     "MailLock",
     "MailStatus",
     "Note",
+    "PdfStatus",
     "NoteTemplate",
     "Priority",
     "ProcessingMode",

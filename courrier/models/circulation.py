@@ -145,6 +145,13 @@ def attachment_file_path(instance: AttachmentVersion, filename: str) -> str:
     return f"attachments/{today:%Y/%m}/{filename}"
 
 
+class PdfStatus(models.TextChoices):
+    NONE = "", _("No PDF needed")
+    PENDING = "pending", _("PDF being made")
+    DONE = "done", _("PDF ready")
+    FAILED = "failed", _("PDF conversion failed")
+
+
 class AttachmentVersion(models.Model):
     attachment = models.ForeignKey(Attachment, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
@@ -152,6 +159,10 @@ class AttachmentVersion(models.Model):
     file_name = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64)
     size = models.PositiveBigIntegerField()
+    pdf = models.FileField(upload_to=attachment_file_path, blank=True)
+    pdf_status = models.CharField(max_length=8, choices=PdfStatus.choices, blank=True, default="")
+    pdf_error = models.TextField(blank=True)
+    signed = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

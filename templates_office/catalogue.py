@@ -1,0 +1,139 @@
+"""The merge fields a template may use: built from a mail, or from sample data for previews.
+
+Templates write them in Jinja syntax, e.g. ``{{ mail.chrono }}``, ``{{ recipient.address }}``,
+``{% for line in recipient.address_lines %}{{ line }}{% endfor %}``. ``{{ signature }}`` marks
+where the signature stamp goes.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import override
+
+from courrier.models import Contact, ContactAddress, ContactKind, Entity, Mail, User
+
+SIGNATURE_MARKER = "[signature]"
+
+
+def french_date(day: datetime.date | None) -> str:
+    if day is None:
+        return ""
+    with override("fr"):
+        return date_format(day, "j F Y")
+
+
+def contact_fields(
+    contact: Contact | None, address: ContactAddress | None = None
+) -> dict[str, Any]:
+    if contact is None:
+        return {key: "" for key in ("civility", "first_name", "last_name", "name", "organisation", "service", "email", "address")} | {"address_lines": []}  # fmt: skip
+    place = address if address is not None and address.address_line1 else contact
+    person = address if address is not None and address.last_name else contact
+    name = " ".join(p for p in (person.first_name, person.last_name) if p)
+    lines: list[str] = []
+    if contact.kind == ContactKind.ORGANISATION:
+        lines.append(contact.organisation_name)
+    if address is not None and address.label:
+        lines.append(address.label)
+    if name:
+        lines.append(" ".join(p for p in (person.civility, name) if p))
+    lines += place.address_block()
+    return {
+        "civility": person.civility,
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "name": name or contact.display_name,
+        "organisation": contact.organisation_name,
+        "service": address.label if address else "",
+        "email": (address.email if address and address.email else contact.email),
+        "address_lines": lines,
+        "address": "\n".join(lines),
+    }
+
+
+def user_fields(user: User | None) -> dict[str, Any]:
+    if user is None:
+        return {"name": "", "email": "", "entity": ""}
+    return {"name": user.get_full_name() or user.username, "email": user.email, "entity": str(user.primary_entity or "")}  # fmt: skip
+
+
+def entity_fields(entity: Entity | None) -> dict[str, Any]:
+    if entity is None:
+        return {"label": "", "address": "", "phone": "", "email": ""}
+    return {"label": entity.label, "address": entity.address, "phone": entity.phone, "email": entity.email}  # fmt: skip
+
+
+def mail_context(
+    mail: Mail,
+    *,
+    drafter: User | None,
+    signatory: User | None = None,
+    recipient: tuple[Contact, ContactAddress | None] | None = None,
+) -> dict[str, Any]:
+    """Everything a template may merge for this mail; the recipient defaults to the sender."""
+    sender_link = mail.mail_contacts.filter(role="sender").select_related("contact", "address").first()  # fmt: skip
+    sender = (sender_link.contact, sender_link.address) if sender_link else None
+    to = recipient or sender
+    return {
+        "mail": {
+            "chrono": mail.chrono_number or "",
+            "subject": mail.subject,
+            "arrival_date": french_date(mail.arrival_date),
+            "document_date": french_date(mail.document_date),
+            "due_date": french_date(mail.due_date),
+            "document_type": mail.document_type.label if mail.document_type else "",
+        },
+        "sender": contact_fields(*sender) if sender else contact_fields(None),
+        "recipient": contact_fields(*to) if to else contact_fields(None),
+        "drafter": user_fields(drafter),
+        "signatory": user_fields(signatory),
+        "entity": entity_fields(mail.destination_entity),
+        "today": french_date(timezone.localdate()),
+        "custom": dict(mail.custom_fields),
+        "signature": SIGNATURE_MARKER,
+    }
+
+
+def sample_context() -> dict[str, Any]:
+    """Plausible values for every field: previews, and checking templates at upload."""
+    person = Contact(kind="person", civility="Mme", first_name="Lucie", last_name="Martin",
+                     address_line1="12 rue des Lilas", postcode="00100", city="Villedieu",
+                     email="lucie.martin@example.org")  # fmt: skip
+    entity = Entity(label="Service Voirie", address="Hôtel de ville\n1 place de la Mairie\n00100 Villedieu", phone="01 23 45 67 89", email="voirie@villedieu.example")  # fmt: skip
+    agent = {"name": "Antoine Durand", "email": "a.durand@villedieu.example", "entity": "Voirie"}
+    return {
+        "mail": {
+            "chrono": "VDL/2026/A/000042",
+            "subject": "Nid-de-poule rue des Lilas",
+            "arrival_date": french_date(datetime.date(2026, 3, 2)),
+            "document_date": french_date(datetime.date(2026, 2, 27)),
+            "due_date": french_date(datetime.date(2026, 3, 16)),
+            "document_type": "Signalement",
+        },
+        "sender": contact_fields(person),
+        "recipient": contact_fields(person),
+        "drafter": agent,
+        "signatory": {
+            "name": "Marc Bernard",
+            "email": "m.bernard@villedieu.example",
+            "entity": "Services techniques",
+        },
+        "entity": entity_fields(entity),
+        "today": french_date(timezone.localdate()),
+        "custom": _SampleCustom(),
+        "signature": SIGNATURE_MARKER,
+    }
+
+
+class _SampleCustom(dict[str, str]):
+    """Custom fields vary by document type: any name is accepted in previews."""
+
+    def __missing__(self, key: str) -> str:
+        return f"({key})"
+
+    def __getattr__(self, key: str) -> str:
+        return self[key]

@@ -1,0 +1,170 @@
+"""PAdES signatures with pyHanko: a visible stamp where the template put its placeholder.
+
+B-B without a timestamp authority, B-T when `BANNETTE_TSA_URL` is set. Keys come from a user's
+PKCS#12 (its password is asked at signing and never kept) or from the organisation's seal.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from asn1crypto import pem
+from asn1crypto import x509 as asn1_x509
+from django.conf import settings
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.text import TextBoxStyle
+from pyhanko.sign import fields, signers, timestamps
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.stamp import TextStampStyle
+from pyhanko_certvalidator import ValidationContext
+
+from templates_office.catalogue import SIGNATURE_MARKER
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+STAMP_SIZE = (190.0, 62.0)  # points
+
+
+class SigningFailed(ValueError):
+    """The signature could not be made (wrong password, unusable key, timestamp authority down)."""
+
+
+@dataclass(frozen=True)
+class StampPlace:
+    page: int  # 0-based
+    box: tuple[float, float, float, float]  # PDF points, origin bottom-left
+
+
+def _pages(pdf: bytes) -> list[tuple[float, float, str]]:
+    """(width, height, bbox xml) per page, from poppler's pdftotext."""
+    with tempfile.TemporaryDirectory() as work:
+        source = Path(work) / "in.pdf"
+        source.write_bytes(pdf)
+        xml = subprocess.run(  # noqa: S603 - poppler on our own temp file
+            ["pdftotext", "-bbox", str(source), "-"],  # noqa: S607
+            capture_output=True,
+            check=True,
+            timeout=60,
+        ).stdout.decode("utf-8", "replace")
+    found = []
+    for match in re.finditer(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', xml, re.S):
+        found.append((float(match.group(1)), float(match.group(2)), match.group(3)))
+    return found
+
+
+def stamp_place(pdf: bytes) -> StampPlace:
+    """Where the template's signature placeholder is; else the bottom right of the last page."""
+    pages = _pages(pdf)
+    width, height = STAMP_SIZE
+    marker = re.escape(SIGNATURE_MARKER)
+    for number, (_w, page_height, words) in enumerate(pages):
+        hit = re.search(rf'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">{marker}</word>', words)  # fmt: skip
+        if hit:
+            x, top = float(hit.group(1)), float(hit.group(2))
+            y = page_height - top  # pdftotext measures from the top
+            return StampPlace(number, (x, y - height, x + width, y))
+    page_width = pages[-1][0] if pages else 595.0
+    return StampPlace(
+        max(len(pages) - 1, 0), (page_width - width - 50, 60, page_width - 50, 60 + height)
+    )
+
+
+def _timestamper() -> timestamps.TimeStamper | None:
+    url = settings.BANNETTE_TSA_URL
+    return timestamps.HTTPTimeStamper(url, timeout=settings.BANNETTE_TSA_TIMEOUT) if url else None
+
+
+def load_signer(pkcs12: bytes, password: str) -> signers.SimpleSigner:
+    try:
+        signer = signers.SimpleSigner.load_pkcs12_data(pkcs12, other_certs=[], passphrase=password.encode())  # fmt: skip
+    except (ValueError, TypeError) as exc:
+        raise SigningFailed("Wrong password, or not a PKCS#12 key file.") from exc
+    if signer is None:
+        raise SigningFailed("Wrong password, or not a PKCS#12 key file.")
+    return signer
+
+
+def sign_pdf(
+    pdf: bytes,
+    *,
+    signer: signers.SimpleSigner,
+    name: str,
+    role: str,
+    place: StampPlace | None = None,
+    reason: str = "",
+) -> bytes:
+    """Sign with a PAdES signature and a visible stamp (name, role, date)."""
+    place = place or stamp_place(pdf)
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    field_name = f"Signature{len(PdfFileReader(io.BytesIO(pdf)).embedded_signatures) + 1}"
+    fields.append_signature_field(writer, fields.SigFieldSpec(field_name, on_page=place.page, box=place.box))  # fmt: skip
+    style = TextStampStyle(
+        stamp_text=f"{name}\n{role}\n" + "Signé le %(ts)s",
+        timestamp_format="%d/%m/%Y %H:%M",
+        text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(FONT), font_size=8),
+        border_width=1,
+        background_opacity=1,
+    )
+    meta = signers.PdfSignatureMetadata(
+        field_name=field_name, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
+        reason=reason or None, name=name,
+    )  # fmt: skip
+    pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=_timestamper(), stamp_style=style)  # fmt: skip
+    try:
+        return pdf_signer.sign_pdf(writer).getvalue()
+    except Exception as exc:  # pyHanko wraps network and key errors in many types
+        raise SigningFailed(f"The signature could not be made: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    field: str
+    intact: bool
+    valid: bool
+    trusted: bool
+    signer: str
+    signed_at: datetime.datetime | None
+    timestamped: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.intact and self.valid and self.trusted
+
+
+def trust_roots() -> list[asn1_x509.Certificate]:
+    """The organisation's trusted CA certificates (PEM bundle in BANNETTE_TRUST_ROOTS_FILE)."""
+    path = settings.BANNETTE_TRUST_ROOTS_FILE
+    if not path:
+        return []
+    text = Path(path).read_bytes()
+    return [asn1_x509.Certificate.load(der) for _t, _h, der in pem.unarmor(text, multiple=True)]
+
+
+def check_signatures(
+    pdf: bytes, roots: list[asn1_x509.Certificate] | None = None
+) -> list[SignatureCheck]:
+    """Validate every signature of the PDF against the trusted roots."""
+    reader = PdfFileReader(io.BytesIO(pdf))
+    context = ValidationContext(trust_roots=roots if roots is not None else trust_roots())
+    checks = []
+    for embedded in reader.embedded_signatures:
+        status = validate_pdf_signature(embedded, context)
+        checks.append(
+            SignatureCheck(
+                field=embedded.field_name,
+                intact=status.intact,
+                valid=status.valid,
+                trusted=status.trusted,
+                signer=status.signing_cert.subject.human_friendly,
+                signed_at=status.timestamp_validity.timestamp if status.timestamp_validity else status.signer_reported_dt,
+                timestamped=status.timestamp_validity is not None,
+            )
+        )  # fmt: skip
+    return checks

@@ -1,0 +1,74 @@
+"""PAdES signatures with a throw-away CA and an in-process timestamp authority (no mock)."""
+
+from __future__ import annotations
+
+import io
+
+import docx
+import pytest
+
+from templates_office.catalogue import sample_context
+from templates_office.convert import to_pdf
+from templates_office.merge import merge
+from visa.signing import SigningFailed, check_signatures, load_signer, sign_pdf, stamp_place
+from visa.tests.pki import TimestampAuthority, make_pki
+
+
+@pytest.fixture(scope="module")
+def pki():
+    return make_pki()
+
+
+@pytest.fixture(scope="module")
+def reply_pdf() -> bytes:
+    """A reply merged from a .docx template and converted by LibreOffice, placeholder included."""
+    document = docx.Document()
+    for text in ("{{ recipient.address }}", "Objet : {{ mail.subject }}", "Madame,", "Bien à vous.", "{{ signature }}"):  # fmt: skip
+        document.add_paragraph(text)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return to_pdf(merge(buffer.getvalue(), sample_context()), ".docx")
+
+
+def test_the_stamp_goes_where_the_template_put_its_placeholder(reply_pdf):
+    place = stamp_place(reply_pdf)
+    assert place.page == 0
+    x1, _y1, _x2, y2 = place.box
+    assert 50 < x1 < 120 and 300 < y2 < 800  # left margin, below the body text
+
+
+def test_a_b_b_signature_validates_and_one_altered_byte_breaks_it(pki, reply_pdf, settings):
+    settings.BANNETTE_TSA_URL = ""
+    signed = sign_pdf(reply_pdf, signer=load_signer(pki.signer_p12, pki.password), name="Marc Bernard", role="Directeur des services techniques")  # fmt: skip
+    (check,) = check_signatures(signed, [pki.ca])
+    assert (check.intact, check.valid, check.trusted, check.timestamped) == (
+        True,
+        True,
+        True,
+        False,
+    )
+    assert "Marc Bernard" in check.signer
+    altered = bytearray(signed)
+    altered[12] ^= 0x01  # inside the signed byte range (the header's binary comment)
+    (broken,) = check_signatures(bytes(altered), [pki.ca])
+    assert broken.intact is False and broken.ok is False
+
+
+def test_a_b_t_signature_carries_the_timestamp_of_the_authority(pki, reply_pdf, settings):
+    with TimestampAuthority(pki) as tsa:
+        settings.BANNETTE_TSA_URL = tsa.url
+        signed = sign_pdf(reply_pdf, signer=load_signer(pki.signer_p12, pki.password), name="Marc Bernard", role="DST")  # fmt: skip
+    (check,) = check_signatures(signed, [pki.ca])
+    assert check.ok and check.timestamped
+
+
+def test_an_unknown_ca_is_not_trusted(pki, reply_pdf, settings):
+    settings.BANNETTE_TSA_URL = ""
+    signed = sign_pdf(reply_pdf, signer=load_signer(pki.signer_p12, pki.password), name="M", role="R")  # fmt: skip
+    (check,) = check_signatures(signed, [make_pki().ca])
+    assert check.intact and not check.trusted
+
+
+def test_a_wrong_password_is_refused_clearly(pki):
+    with pytest.raises(SigningFailed, match="password"):
+        load_signer(pki.signer_p12, "wrong")
