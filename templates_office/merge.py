@@ -8,9 +8,10 @@ from typing import Any
 
 import jinja2
 from django.utils.translation import gettext as _
+from docx.shared import RGBColor
 from docxtpl import DocxTemplate
 
-from templates_office.catalogue import sample_context
+from templates_office.catalogue import SIGNATURE_MARKER, sample_context
 
 
 class TemplateProblem(ValueError):
@@ -38,6 +39,7 @@ def merge(template: bytes, context: dict[str, Any]) -> bytes:
         ) from exc
     except (KeyError, ValueError, OSError) as exc:  # not a .docx (zip without word/document.xml…)
         raise TemplateProblem(_("This file is not a readable .docx document.")) from exc
+    _hide_signature_marker(document.docx)
     output = io.BytesIO()
     document.save(output)
     return output.getvalue()
@@ -48,3 +50,16 @@ def check_template(template: bytes) -> None:
     if not zipfile.is_zipfile(io.BytesIO(template)):
         raise TemplateProblem(_("This file is not a readable .docx document."))
     merge(template, sample_context())
+
+
+def _hide_signature_marker(document: Any) -> None:
+    """The placeholder stays in the text (signing finds it there) but prints white."""
+    paragraphs = list(document.paragraphs)
+    for table in document.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                paragraphs.extend(cell.paragraphs)
+    for paragraph in paragraphs:
+        for run in paragraph.runs:
+            if SIGNATURE_MARKER in run.text:
+                run.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)

@@ -17,7 +17,6 @@ from pathlib import Path
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
 from django.conf import settings
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.text import TextBoxStyle
@@ -28,7 +27,6 @@ from pyhanko_certvalidator import ValidationContext
 
 from templates_office.catalogue import SIGNATURE_MARKER
 
-FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 STAMP_SIZE = (190.0, 62.0)  # points
 
 
@@ -108,9 +106,8 @@ def sign_pdf(
     style = TextStampStyle(
         stamp_text=f"{name}\n{role}\n" + "Signé le %(ts)s",
         timestamp_format="%d/%m/%Y %H:%M",
-        text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(FONT), font_size=8),
+        text_box_style=TextBoxStyle(font_size=8),
         border_width=1,
-        background_opacity=1,
     )
     meta = signers.PdfSignatureMetadata(
         field_name=field_name, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
