@@ -5,10 +5,14 @@ Tree:  MAIRIE > DGS > {COUR, ST > VOIR, URBA, VASSO}
 
 from __future__ import annotations
 
+import email
 import os
+import socket
 from dataclasses import dataclass
+from email import policy
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from courrier.models import Entity, Role, User
 from courrier.tests.factories import EntityFactory, UserFactory
@@ -75,6 +79,31 @@ def archivist(org) -> User:
 @pytest.fixture
 def outsider(org) -> User:
     return UserFactory.create(username="outsider", primary_entity=org.vasso, roles=[Role.AGENT])
+
+
+class Inbox:
+    """What the test SMTP server (aiosmtpd, on a loopback port) received."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(settings):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    yield inbox
+    controller.stop()
 
 
 @pytest.fixture

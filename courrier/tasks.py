@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import smtplib
 from typing import Any
 
 from celery import shared_task
 
 from courrier.services.journal import verify_journal
+from courrier.services.outgoing import deliver
 
 logger = logging.getLogger(__name__)
 
@@ -19,3 +21,12 @@ def verify_journal_task() -> dict[str, Any]:
     if not report.intact:
         logger.error("journal tampering detected: %s", "; ".join(report.problems))
     return {"checked": report.checked, "problems": report.problems}
+
+
+@shared_task(
+    bind=True, acks_late=True, autoretry_for=(OSError, smtplib.SMTPException),
+    retry_backoff=60, retry_backoff_max=3600, max_retries=48,
+)  # fmt: skip
+def deliver_email(self: Any, email_id: int) -> bool:
+    """Send one outgoing e-mail; retried with backoff while the server refuses it."""
+    return deliver(email_id)

@@ -31,6 +31,15 @@ class VisaStep(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     comment = models.TextField(_("comment"), blank=True)
+    draft = models.ForeignKey(
+        "courrier.Attachment",
+        verbose_name=_("reply draft"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="visa_steps",
+    )
+    decided_version = models.PositiveIntegerField(_("version decided on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("visa step")
@@ -42,3 +51,44 @@ class VisaStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mail_id} #{self.position} {self.role} {self.user}"
+
+
+class CircuitTemplate(models.Model):
+    """A saved circuit: visa-ers in order, then the signatory; offered to an entity's members."""
+
+    label = models.CharField(_("label"), max_length=200)
+    entity = models.ForeignKey(
+        "courrier.Entity",
+        verbose_name=_("entity"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    steps = models.JSONField(
+        _("steps"), default=list, help_text=_('[[username, "visa" or "signature"], ...]')
+    )
+
+    class Meta:
+        verbose_name = _("visa circuit template")
+        verbose_name_plural = _("visa circuit templates")
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class SigningKey(models.Model):
+    """A user's PKCS#12 file, kept as uploaded (encrypted by its own password, never stored)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signing_key")  # fmt: skip
+    pkcs12 = models.BinaryField()
+    subject = models.CharField(_("certificate"), max_length=300)
+    role = models.CharField(_("role shown on the stamp"), max_length=120, blank=True)
+    uploaded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("signing key")
+
+    def __str__(self) -> str:
+        return self.subject

@@ -1,46 +1,222 @@
-"""Visa circuit services."""
+"""Visa circuits on a reply draft: visa-ers in order, then the signatory who signs the PDF."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from pyhanko.sign.signers import SimpleSigner
 
-from courrier.models import Mail, MailStatus, User
+from courrier.models import Attachment, AttachmentVersion, Mail, MailStatus, PdfStatus, User
+from courrier.services.circulation import store_version
 from courrier.services.journal import record_event
-from courrier.services.mail import check_mail_access
-from visa.models import VisaStep, VisaStepRole, VisaStepState
+from courrier.services.mail import IncomingFile, check_mail_access, note_details, note_for_action
+from visa.models import SigningKey, VisaStep, VisaStepRole, VisaStepState
+from visa.signing import SigningFailed, load_signer, sign_pdf
+
+OPEN_STEP_STATES = (VisaStepState.PENDING, VisaStepState.CURRENT)
+
+
+def _status_for(step: VisaStep | None) -> str:
+    if step is None:
+        return MailStatus.TO_SEND
+    return MailStatus.TO_SIGN if step.role == VisaStepRole.SIGNATURE else MailStatus.TO_VISA
+
+
+def _ready_version(draft: Attachment) -> AttachmentVersion:
+    version = draft.versions.order_by("-number").first()
+    if version is None or (version.pdf_status != PdfStatus.DONE and not version.file_name.lower().endswith(".pdf")):  # fmt: skip
+        raise ValidationError(_("The draft's PDF is not ready yet."))
+    return version
 
 
 @transaction.atomic
 def start_visa_circuit(
-    *, actor: User, mail: Mail, steps: Sequence[tuple[User, str]]
+    *,
+    actor: User,
+    mail: Mail,
+    steps: Sequence[tuple[User, str]],
+    draft: Attachment | None = None,
+    on_behalf_of: User | None = None,
 ) -> list[VisaStep]:
     """Replace the mail's circuit with these (user, role) steps; the first one becomes current."""
-    check_mail_access(actor, mail)
+    check_mail_access(actor, mail, on_behalf_of=on_behalf_of)
     if not steps:
-        raise ValidationError("A visa circuit needs at least one step.")
+        raise ValidationError(_("A visa circuit needs at least one step."))
+    if [role for _u, role in steps].count(VisaStepRole.SIGNATURE) > 1 or any(
+        role == VisaStepRole.SIGNATURE for _u, role in steps[:-1]
+    ):
+        raise ValidationError(_("Only the last step may be the signature."))
     if mail.status == MailStatus.CLOSED:
-        raise PermissionDenied("A closed mail cannot enter a visa circuit.")
+        raise PermissionDenied(_("A closed mail cannot enter a visa circuit."))
+    version = _ready_version(draft) if draft is not None else None
     VisaStep.objects.filter(mail=mail).delete()
     created = [
         VisaStep.objects.create(
-            mail=mail,
-            position=position,
-            user=user,
-            role=role,
+            mail=mail, position=position, user=user, role=role, draft=draft,
             state=VisaStepState.CURRENT if position == 1 else VisaStepState.PENDING,
         )
         for position, (user, role) in enumerate(steps, start=1)
-    ]
-    first_role = created[0].role
-    mail.status = MailStatus.TO_SIGN if first_role == VisaStepRole.SIGNATURE else MailStatus.TO_VISA
+    ]  # fmt: skip
+    mail.status = _status_for(created[0])
     mail.save(update_fields=["status", "updated_at"])
     record_event(
-        action="visa.circuit_started",
-        actor=actor,
-        target=mail,
-        details={"steps": [[u.username, role] for u, role in steps]},
-    )
+        action="visa.circuit_started", actor=actor, on_behalf_of=on_behalf_of, target=mail,
+        details={"steps": [[u.username, role] for u, role in steps], "version": version.number if version else None},
+    )  # fmt: skip
     return created
+
+
+def current_step(mail: Mail) -> VisaStep | None:
+    return VisaStep.objects.filter(mail=mail, state=VisaStepState.CURRENT).select_related("user", "draft").first()  # fmt: skip
+
+
+def _my_step(actor: User, mail: Mail, role: str) -> VisaStep:
+    step = current_step(mail)
+    if step is None or step.user_id != actor.pk or step.role != role:
+        raise PermissionDenied(_("This mail is not waiting for your decision."))
+    return step
+
+
+def _advance(mail: Mail, step: VisaStep) -> VisaStep | None:
+    following = VisaStep.objects.filter(mail=mail, position__gt=step.position).order_by("position").first()  # fmt: skip
+    if following is not None:
+        following.state = VisaStepState.CURRENT
+        following.save(update_fields=["state"])
+    mail.status = _status_for(following)
+    mail.save(update_fields=["status", "updated_at"])
+    return following
+
+
+@transaction.atomic
+def approve(*, actor: User, mail: Mail, comment: str = "") -> VisaStep | None:
+    """Give my visa on the current draft PDF; the next step (or sending) comes next."""
+    check_mail_access(actor, mail, "visa_mail")
+    step = _my_step(actor, mail, VisaStepRole.VISA)
+    version = _ready_version(step.draft) if step.draft else None
+    step.state, step.decided_at, step.comment = (
+        VisaStepState.APPROVED,
+        timezone.now(),
+        comment.strip(),
+    )
+    step.decided_version = version.number if version else None
+    step.save(update_fields=["state", "decided_at", "comment", "decided_version"])
+    following = _advance(mail, step)
+    record_event(
+        action="visa.approved", actor=actor, target=mail,
+        details={"step": step.position, "version": step.decided_version, "comment": step.comment,
+                 "next": following.user.username if following else None},
+    )  # fmt: skip
+    return following
+
+
+@transaction.atomic
+def reject(*, actor: User, mail: Mail, note: str, to_previous: bool = False) -> None:
+    """Send the draft back, with a note: to the previous visa-er, or to the drafter."""
+    check_mail_access(actor, mail)
+    step = current_step(mail)
+    if step is None or step.user_id != actor.pk:
+        raise PermissionDenied(_("This mail is not waiting for your decision."))
+    if not note.strip():
+        raise ValidationError(_("Say why the draft goes back."))
+    written = note_for_action(actor=actor, mail=mail, text=note)
+    step.state, step.decided_at, step.comment = VisaStepState.REJECTED, timezone.now(), note.strip()
+    step.save(update_fields=["state", "decided_at", "comment"])
+    previous = VisaStep.objects.filter(mail=mail, position__lt=step.position).order_by("-position").first()  # fmt: skip
+    if to_previous and previous is not None:
+        previous.state, previous.decided_at = VisaStepState.CURRENT, None
+        previous.save(update_fields=["state", "decided_at"])
+        mail.status = _status_for(previous)
+    else:
+        VisaStep.objects.filter(mail=mail, state=VisaStepState.PENDING).update(
+            state=VisaStepState.PENDING
+        )
+        mail.status = MailStatus.IN_PROGRESS  # back to the drafter
+    mail.save(update_fields=["status", "updated_at"])
+    record_event(
+        action="visa.rejected", actor=actor, target=mail,
+        details={"step": step.position, "to": "previous" if to_previous and previous else "drafter", **note_details(written)},
+    )  # fmt: skip
+
+
+def restart_circuit(draft: Attachment) -> bool:
+    """A new version of the draft under a circuit: every decision is void, the first step again."""
+    steps = list(VisaStep.objects.filter(draft=draft).order_by("position"))
+    if not steps or draft.mail.status not in (MailStatus.TO_VISA, MailStatus.TO_SIGN, MailStatus.IN_PROGRESS):  # fmt: skip
+        return False
+    if all(s.state == VisaStepState.APPROVED for s in steps):
+        return False  # a signed reply's circuit is over
+    for position, step in enumerate(steps):
+        step.state = VisaStepState.CURRENT if position == 0 else VisaStepState.PENDING
+        step.decided_at, step.decided_version = None, None
+        step.save(update_fields=["state", "decided_at", "decided_version"])
+    draft.mail.status = _status_for(steps[0])
+    draft.mail.save(update_fields=["status", "updated_at"])
+    return True
+
+
+@transaction.atomic
+def register_signing_key(*, user: User, pkcs12: bytes, password: str, role: str = "") -> SigningKey:
+    """Keep a user's PKCS#12 after checking its password opens it; the password is not kept."""
+    signer = load_signer(pkcs12, password)
+    if signer.signing_cert is None:
+        raise ValidationError(_("This file holds no certificate."))
+    subject = signer.signing_cert.subject.human_friendly
+    key, _created = SigningKey.objects.update_or_create(user=user, defaults={"pkcs12": pkcs12, "subject": subject[:300], "role": role})  # fmt: skip
+    record_event(action="visa.key_registered", actor=user, target=key, details={"subject": subject})
+    return key
+
+
+def _signer_for(actor: User, password: str, use_seal: bool) -> tuple[SimpleSigner, str]:
+    if use_seal:
+        if not settings.BANNETTE_SEAL_PKCS12_FILE:
+            raise ValidationError(_("No organisation seal is configured."))
+        with open(settings.BANNETTE_SEAL_PKCS12_FILE, "rb") as handle:
+            return load_signer(handle.read(), settings.BANNETTE_SEAL_PASSWORD), settings.BANNETTE_ORGANISATION_NAME  # fmt: skip
+    key = SigningKey.objects.filter(user=actor).first()
+    if key is None:
+        raise ValidationError(_("You have no signing key yet: add your certificate first."))
+    return load_signer(bytes(key.pkcs12), password), key.role
+
+
+@transaction.atomic
+def sign(
+    *, actor: User, mail: Mail, password: str = "", use_seal: bool = False
+) -> AttachmentVersion:
+    """Sign the draft's PDF (PAdES); the signed PDF becomes the draft's new version."""
+    check_mail_access(actor, mail, "sign_mail")
+    step = _my_step(actor, mail, VisaStepRole.SIGNATURE)
+    if step.draft is None:
+        raise ValidationError(_("There is no reply draft to sign."))
+    version = _ready_version(step.draft)
+    source = version.pdf if version.pdf else version.file
+    with source.open("rb") as handle:
+        pdf = handle.read()
+    try:
+        signer, role = _signer_for(actor, password, use_seal)
+        signed = sign_pdf(pdf, signer=signer, name=actor.get_full_name() or actor.username, role=role or "", reason=mail.chrono_number or "")  # fmt: skip
+    except SigningFailed as exc:
+        raise ValidationError(str(exc)) from exc
+    stem = (mail.chrono_number or str(mail.pk)).replace("/", "-")
+    number = version.number + 1
+    new = store_version(actor=actor, attachment=step.draft, file=IncomingFile(f"reponse-{stem}-signee.pdf", signed), number=number)  # fmt: skip
+    new.pdf.save(new.file_name, ContentFile(signed), save=False)
+    new.pdf_status, new.signed = PdfStatus.DONE, True
+    new.save(update_fields=["pdf", "pdf_status", "signed"])
+    step.state, step.decided_at, step.decided_version = (
+        VisaStepState.APPROVED,
+        timezone.now(),
+        number,
+    )
+    step.save(update_fields=["state", "decided_at", "decided_version"])
+    _advance(mail, step)
+    record_event(
+        action="visa.signed", actor=actor, target=mail,
+        details={"version": number, "sha256": new.sha256, "seal": use_seal},
+    )  # fmt: skip
+    return new

@@ -102,7 +102,7 @@ def sign_pdf(
     place = place or stamp_place(pdf)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     field_name = f"Signature{len(PdfFileReader(io.BytesIO(pdf)).embedded_signatures) + 1}"
-    fields.append_signature_field(writer, fields.SigFieldSpec(field_name, on_page=place.page, box=place.box))  # fmt: skip
+    fields.append_signature_field(writer, fields.SigFieldSpec(field_name, on_page=place.page, box=_whole(place.box)))  # fmt: skip
     style = TextStampStyle(
         stamp_text=f"{name}\n{role}\n" + "Signé le %(ts)s",
         timestamp_format="%d/%m/%Y %H:%M",
@@ -118,6 +118,11 @@ def sign_pdf(
         return pdf_signer.sign_pdf(writer).getvalue()
     except Exception as exc:  # pyHanko wraps network and key errors in many types
         raise SigningFailed(f"The signature could not be made: {exc}") from exc
+
+
+def _whole(box: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
+    x1, y1, x2, y2 = (round(v) for v in box)
+    return x1, y1, x2, y2
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from courrier.models.mail import (
     Priority,
 )
 from courrier.models.organisation import Entity, EntityType, Role, User
+from courrier.models.outgoing import OutgoingEmail
 from courrier.models.processing import (
     Absence,
     BasketDelegation,
@@ -80,8 +81,9 @@ __all__ = [
     "MailLock",
     "MailStatus",
     "Note",
-    "PdfStatus",
     "NoteTemplate",
+    "OutgoingEmail",
+    "PdfStatus",
     "Priority",
     "ProcessingMode",
     "RedirectScope",

@@ -164,7 +164,9 @@ def add_attachment(
         recipient=recipient,
         expected_return_date=expected_return_date,
     )
-    _store_version(actor=actor, attachment=attachment, file=file, number=1)
+    from templates_office.services import schedule_conversion
+
+    schedule_conversion(store_version(actor=actor, attachment=attachment, file=file, number=1))
     record_event(
         action="attachment.added",
         actor=actor,
@@ -182,7 +184,7 @@ def add_attachment(
     return attachment
 
 
-def _store_version(
+def store_version(
     *, actor: User | None, attachment: Attachment, file: IncomingFile, number: int
 ) -> AttachmentVersion:
     version = AttachmentVersion(
@@ -207,14 +209,20 @@ def add_attachment_version(
     if locked.created_by_id != actor.pk and not actor.has_perm("courrier.redirect_mail"):
         raise PermissionDenied("You cannot add a version to this attachment.")
     number = (locked.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
-    version = _store_version(actor=actor, attachment=locked, file=file, number=number)
+    version = store_version(actor=actor, attachment=locked, file=file, number=number)
+    # Lazy imports: office conversion and visa circuits are built on top of the mail core.
+    from templates_office.services import schedule_conversion
+    from visa.services import restart_circuit
+
+    schedule_conversion(version)
+    restarted = restart_circuit(locked)
     record_event(
         action="attachment.version_added",
         actor=actor,
         on_behalf_of=on_behalf_of,
         target=locked,
         mail=attachment.mail,
-        details={"version": number, "sha256": version.sha256},
+        details={"version": number, "sha256": version.sha256, "circuit_restarted": restarted},
     )
     return version
 

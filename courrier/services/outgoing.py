@@ -1,0 +1,139 @@
+"""Sending a signed reply: it becomes an outgoing mail with its own chrono number, linked to the
+incoming one, and leaves by e-mail through SMTP once committed (retried until the server takes it)."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from courrier.models import (
+    Attachment,
+    AttachmentVersion,
+    Category,
+    Channel,
+    ContactRole,
+    Mail,
+    MailContact,
+    MailStatus,
+    OutgoingEmail,
+    User,
+)
+from courrier.services.journal import record_event
+from courrier.services.mail import IncomingFile, check_mail_access, register_mail
+
+logger = logging.getLogger(__name__)
+
+
+def signed_version(draft: Attachment) -> AttachmentVersion:
+    version = draft.versions.filter(signed=True).order_by("-number").first()
+    if version is None:
+        raise ValidationError(_("Only a signed reply can be sent."))
+    return version
+
+
+def _recipient(mail: Mail, draft: Attachment) -> MailContact | None:
+    if draft.recipient_id:
+        return MailContact(contact=draft.recipient, role=ContactRole.RECIPIENT)
+    return mail.mail_contacts.filter(role=ContactRole.SENDER).select_related("contact", "address").first()  # fmt: skip
+
+
+def _from_address(actor: User, mail: Mail, from_entity: bool) -> str:
+    entity = mail.destination_entity
+    if from_entity and entity is not None and entity.email:
+        return entity.email
+    return actor.email or (entity.email if entity else "") or settings.DEFAULT_FROM_EMAIL
+
+
+@transaction.atomic
+def send_reply_by_email(
+    *,
+    actor: User,
+    mail: Mail,
+    draft: Attachment,
+    to: str = "",
+    attachments: Sequence[Attachment] = (),
+    from_entity: bool = True,
+    close_incoming: bool = True,
+) -> Mail:
+    """Register the outgoing reply and queue its e-mail; the incoming mail may close with it."""
+    check_mail_access(actor, mail, "process_mail", processing=True)
+    if mail.status != MailStatus.TO_SEND:
+        raise ValidationError(_("The reply must be signed before it is sent."))
+    version = signed_version(draft)
+    link = _recipient(mail, draft)
+    address = to.strip() or (link.contact.email if link else "")
+    if not address:
+        raise ValidationError(_("The recipient has no e-mail address: give one, or send by post."))
+    with version.file.open("rb") as handle:
+        signed = handle.read()
+    outgoing = register_mail(
+        actor=actor, subject=(_("Reply: %(subject)s") % {"subject": mail.subject})[:500],
+        category=Category.OUTGOING, channel=Channel.EMAIL, destination_entity=mail.destination_entity,
+        original=IncomingFile(version.file_name, signed, "application/pdf"), status=MailStatus.TO_SEND,
+    )  # fmt: skip
+    if link is not None:
+        MailContact.objects.create(mail=outgoing, contact=link.contact, address=link.address, role=ContactRole.RECIPIENT)  # fmt: skip
+    outgoing.linked_mails.add(mail)
+    context = {"mail": mail, "outgoing": outgoing, "entity": mail.destination_entity, "organisation": settings.BANNETTE_ORGANISATION_NAME}  # fmt: skip
+    email = OutgoingEmail.objects.create(
+        mail=outgoing, from_address=_from_address(actor, mail, from_entity), to_address=address,
+        subject=f"{outgoing.subject} ({mail.chrono_number})"[:500],
+        body=render_to_string("courrier/email/reply.txt", context),
+    )  # fmt: skip
+    extra = [v for v in (a.current_version() for a in attachments) if v is not None]
+    email.versions.set([version, *extra])
+    if close_incoming:
+        mail.status, mail.closing_date = MailStatus.CLOSED, timezone.now()
+    else:
+        mail.status = MailStatus.IN_PROGRESS
+    mail.save(update_fields=["status", "closing_date", "updated_at"])
+    record_event(
+        action="reply.sent", actor=actor, target=mail,
+        details={"outgoing": outgoing.chrono_number, "to": address, "channel": "email", "closed": close_incoming},
+    )  # fmt: skip
+    from courrier.tasks import deliver_email
+
+    transaction.on_commit(lambda: deliver_email.delay(email.pk))
+    return outgoing
+
+
+def deliver(email_id: int) -> bool:
+    """Hand the e-mail to the SMTP server; failures are recorded and the task retries."""
+    email = OutgoingEmail.objects.select_related("mail").get(pk=email_id)
+    if email.sent_at is not None:
+        return True
+    message = EmailMultiAlternatives(
+        email.subject, email.body, email.from_address, [email.to_address]
+    )
+    message.attach_alternative(
+        render_to_string("courrier/email/reply.html", {"body": email.body}), "text/html"
+    )
+    for version in email.versions.all():
+        with version.file.open("rb") as handle:
+            message.attach(version.file_name, handle.read(), "application/pdf" if version.file_name.lower().endswith(".pdf") else "application/octet-stream")  # fmt: skip
+    try:
+        message.send()
+    except (smtplib.SMTPException, OSError) as exc:
+        OutgoingEmail.objects.filter(pk=email.pk).update(
+            attempts=email.attempts + 1, error=str(exc)[:1000]
+        )
+        logger.warning("e-mail %s not sent: %s", email.pk, exc)
+        raise
+    with transaction.atomic():
+        email.sent_at, email.error, email.attempts = timezone.now(), "", email.attempts + 1
+        email.save(update_fields=["sent_at", "error", "attempts"])
+        email.mail.status, email.mail.closing_date = MailStatus.CLOSED, email.sent_at
+        email.mail.save(update_fields=["status", "closing_date", "updated_at"])
+        record_event(
+            action="mail.sent", actor=None, target=email.mail, details={"to": email.to_address}
+        )
+    return True

@@ -1,0 +1,134 @@
+"""Issue scenario (services, real parts): an agent drafts a reply to a captured letter from a
+.docx template with the sender's address merged, LibreOffice makes its PDF, a manager visas it,
+the signatory signs it (PAdES, validated with the throw-away CA) and it is e-mailed to the
+sender through a real SMTP server (aiosmtpd); a refusal goes back to the drafter with its note."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+
+from courrier.models import Category, JournalEvent, MailStatus, PdfStatus, Role
+from courrier.services.circulation import add_attachment_version
+from courrier.services.mail import IncomingFile, Qualification, qualify_mail
+from courrier.services.outgoing import send_reply_by_email
+from courrier.tests.factories import ContactFactory, DocumentTypeFactory, UserFactory, make_mail
+from templates_office.models import OfficeTemplate
+from templates_office.services import draft_reply
+from templates_office.tests.docs import REPLY_LINES, docx_bytes
+from visa import services as visa
+from visa.models import VisaStepRole
+from visa.signing import check_signatures
+from visa.tests.pki import make_pki
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def letter(org, clerk):
+    sender = ContactFactory.create(civility="Mme", first_name="Lucie", last_name="Martin", address_line1="12 rue des Lilas", postcode="00100", city="Villedieu", email="lucie.martin@example.org")  # fmt: skip
+    mail = make_mail(subject="Arbre tombé rue des Lilas", senders=[sender])
+    doctype = DocumentTypeFactory.create(code="signalement", delay_days=15)
+    return qualify_mail(actor=clerk, mail=mail, qualification=Qualification(document_type=doctype, destination_entity=org.voirie))  # fmt: skip
+
+
+@pytest.fixture
+def template(org):
+    reply = OfficeTemplate(label="Réponse standard", entity=org.voirie)
+    reply.file.save("reponse.docx", ContentFile(docx_bytes(REPLY_LINES)), save=True)
+    return reply
+
+
+@pytest.fixture
+def signatory(org):
+    return UserFactory.create(username="maire", first_name="Jeanne", last_name="Maire", primary_entity=org.dgs, roles=[Role.MANAGER])  # fmt: skip
+
+
+def pdf_text(field) -> str:
+    with field.open("rb") as handle:
+        return subprocess.run(["pdftotext", "-", "-"], input=handle.read(), capture_output=True, check=True).stdout.decode()  # fmt: skip
+
+
+def drafted(agent, letter, template, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        draft = draft_reply(actor=agent, mail=letter, template=template)
+    version = draft.current_version()
+    assert version.pdf_status == PdfStatus.DONE, version.pdf_error
+    return draft, version
+
+
+def test_a_reply_is_drafted_visaed_signed_and_emailed(
+    agent, manager, signatory, letter, template, smtp, settings, django_capture_on_commit_callbacks
+):
+    settings.BANNETTE_TSA_URL = ""
+    draft, version = drafted(agent, letter, template, django_capture_on_commit_callbacks)
+    text = pdf_text(version.pdf)
+    assert "Mme Lucie Martin\n12 rue des Lilas\n00100 Villedieu" in text
+    assert f"réf. {letter.chrono_number}" in text
+
+    visa.start_visa_circuit(actor=agent, mail=letter, draft=draft, steps=[(manager, VisaStepRole.VISA), (signatory, VisaStepRole.SIGNATURE)])  # fmt: skip
+    letter.refresh_from_db()
+    assert letter.status == MailStatus.TO_VISA
+    visa.approve(actor=manager, mail=letter)
+    letter.refresh_from_db()
+    assert letter.status == MailStatus.TO_SIGN
+
+    pki = make_pki(signer_name="Jeanne Maire")
+    visa.register_signing_key(user=signatory, pkcs12=pki.signer_p12, password=pki.password, role="Maire de Villedieu")  # fmt: skip
+    signed = visa.sign(actor=signatory, mail=letter, password=pki.password)
+    with signed.file.open("rb") as handle:
+        (check,) = check_signatures(handle.read(), [pki.ca])
+    assert check.ok and "Jeanne Maire" in check.signer
+    letter.refresh_from_db()
+    assert letter.status == MailStatus.TO_SEND
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outgoing = send_reply_by_email(actor=agent, mail=letter, draft=draft)
+    (message,) = smtp.messages
+    assert message["To"] == "lucie.martin@example.org"
+    assert letter.chrono_number in message["Subject"]
+    assert "Veuillez trouver ci-joint" in message.get_body(("plain",)).get_content()
+    assert "Veuillez trouver ci-joint" in message.get_body(("html",)).get_content()
+    (attached,) = list(message.iter_attachments())
+    (emailed_check,) = check_signatures(attached.get_content(), [pki.ca])
+    assert emailed_check.ok
+    outgoing.refresh_from_db()
+    letter.refresh_from_db()
+    assert (outgoing.category, outgoing.status, outgoing.chrono_number.split("/")[2]) == (Category.OUTGOING, MailStatus.CLOSED, "D")  # fmt: skip
+    assert list(outgoing.linked_mails.all()) == [letter]
+    assert letter.status == MailStatus.CLOSED
+    actions = list(JournalEvent.objects.filter(mail=letter).values_list("action", flat=True))
+    assert actions[-5:] == ["reply.drafted", "visa.circuit_started", "visa.approved", "visa.signed", "reply.sent"]  # fmt: skip
+
+
+def test_a_refused_draft_goes_back_to_the_drafter_and_a_new_version_restarts_the_circuit(
+    agent, manager, signatory, letter, template, django_capture_on_commit_callbacks
+):
+    draft, _version = drafted(agent, letter, template, django_capture_on_commit_callbacks)
+    visa.start_visa_circuit(actor=agent, mail=letter, draft=draft, steps=[(manager, VisaStepRole.VISA), (signatory, VisaStepRole.SIGNATURE)])  # fmt: skip
+    visa.reject(actor=manager, mail=letter, note="Citer l'arrêté municipal.")
+    letter.refresh_from_db()
+    assert letter.status == MailStatus.IN_PROGRESS
+    assert letter.notes.get().text == "Citer l'arrêté municipal."
+    with django_capture_on_commit_callbacks(execute=True):
+        add_attachment_version(actor=agent, attachment=draft, file=IncomingFile("reponse-v2.docx", docx_bytes([*REPLY_LINES, "Arrêté n° 2026-12."])))  # fmt: skip
+    letter.refresh_from_db()
+    assert letter.status == MailStatus.TO_VISA
+    assert visa.current_step(letter).user == manager
+    assert draft.current_version().pdf_status == PdfStatus.DONE
+    with pytest.raises(PermissionDenied):  # the circuit starts again at the visa
+        visa.sign(actor=signatory, mail=letter, password="x")
+
+
+def test_a_conversion_failure_is_reported_on_the_version(
+    agent, letter, template, django_capture_on_commit_callbacks
+):
+    draft, _version = drafted(agent, letter, template, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        version = add_attachment_version(actor=agent, attachment=draft, file=IncomingFile("casse.docx", b"PK\x03\x04 not really a document"))  # fmt: skip
+    version.refresh_from_db()
+    assert version.pdf_status == PdfStatus.FAILED and "LibreOffice" in version.pdf_error
+    assert JournalEvent.objects.filter(action="attachment.conversion_failed", mail=letter).exists()
