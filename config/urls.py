@@ -10,6 +10,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("capture/", include("capture.urls")),
     path("search/", include("indexing.urls")),
+    path("templates/", include("templates_office.urls")),
     path("demarches/", include("capture.sources.webform.urls")),
     path("", include("courrier.urls")),
 ]
