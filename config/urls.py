@@ -11,6 +11,7 @@ urlpatterns = [
     path("capture/", include("capture.urls")),
     path("search/", include("indexing.urls")),
     path("templates/", include("templates_office.urls")),
+    path("visa/", include("visa.urls")),
     path("demarches/", include("capture.sources.webform.urls")),
     path("", include("courrier.urls")),
 ]

@@ -37,7 +37,7 @@ SORTS = {
     "chrono": ("chrono_number",),
     "-chrono": ("-chrono_number",),
 }
-TABS = ("document", "info", "diffusion", "notes", "attachments", "links", "history")
+TABS = ("document", "info", "diffusion", "notes", "attachments", "reply", "links", "history")
 WORKFLOW_ACTIONS = (
     "mail.registered",
     "mail.qualified",
@@ -47,7 +47,12 @@ WORKFLOW_ACTIONS = (
     "mail.resumed",
     "mail.closed",
     "mail.reopened",
+    "reply.drafted",
     "visa.circuit_started",
+    "visa.approved",
+    "visa.rejected",
+    "visa.signed",
+    "reply.sent",
 )
 
 
@@ -167,6 +172,10 @@ def mail_detail(request: BannetteRequest, pk: int) -> HttpResponse:
         "linked": visible_mails(principal).filter(pk__in=mail.linked_mails.values("pk")),
         "is_closed": mail.status == MailStatus.CLOSED,
     }
+    if tab == "reply":
+        from visa.views import reply_context  # the reply tab is the visa app's
+
+        context.update(reply_context(acting, mail))
     template = f"courrier/tabs/{tab}.html" if request.htmx else "courrier/mail_detail.html"
     return render(request, template, context)
 

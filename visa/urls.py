@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from visa import views
+
+urlpatterns = [
+    path("mails/<int:pk>/reply/draft/", views.new_draft, name="reply_draft"),
+    path("mails/<int:pk>/reply/convert/", views.retry_conversion, name="reply_convert"),
+    path("mails/<int:pk>/reply/circuit/", views.start_circuit, name="reply_circuit"),
+    path("mails/<int:pk>/reply/<slug:decision>/", views.decide, name="reply_decide"),
+    path("mails/<int:pk>/reply-send/", views.send, name="reply_send"),
+    path("signing-key/", views.signing_key, name="signing_key"),
+]

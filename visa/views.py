@@ -1,0 +1,196 @@
+"""The reply tab of a mail: draft from a template, circuit, visa, signature, sending."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from courrier.models import Attachment, ContactRole, Mail, PdfStatus, User
+from courrier.selectors import can_process_mail, user_entity_ids
+from courrier.services.actions import Acting
+from courrier.services.outgoing import send_reply_by_email
+from courrier.views.common import _user, acting_on_mail
+from templates_office.models import OfficeTemplate
+from templates_office.services import REPLY_KIND, draft_reply, schedule_conversion, templates_for
+from visa import services
+from visa.models import CircuitTemplate, SigningKey, VisaStep, VisaStepRole
+from visa.signing import check_signatures
+
+ERRORS = (PermissionDenied, ValidationError)
+
+
+def _message(exc: Exception) -> str:
+    return exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+
+
+def _signature_panel(draft: Attachment) -> list[Any]:
+    version = draft.versions.filter(signed=True).order_by("-number").first()
+    if version is None:
+        return []
+    with version.file.open("rb") as handle:
+        return check_signatures(handle.read())
+
+
+def reply_context(acting: Acting, mail: Mail) -> dict[str, Any]:
+    """What the reply tab shows to this user."""
+    principal = acting.principal
+    drafts = list(mail.attachments.filter(kind__code=REPLY_KIND).prefetch_related("versions").order_by("-created_at"))  # fmt: skip
+    step = services.current_step(mail)
+    deciders = User.objects.filter(is_active=True).filter(Q(groups__permissions__codename__in=["visa_mail", "sign_mail"]) | Q(is_superuser=True)).distinct().order_by("last_name")  # fmt: skip
+    return {
+        "can_process": can_process_mail(principal, mail),
+        "office_templates": templates_for(principal, mail),
+        "drafts": drafts,
+        "steps": VisaStep.objects.filter(mail=mail).select_related("user").order_by("position"),
+        "current_step": step,
+        "my_step": step if step is not None and step.user_id == acting.actor.pk else None,
+        "circuit_templates": CircuitTemplate.objects.filter(
+            Q(entity__isnull=True) | Q(entity_id__in=user_entity_ids(principal))
+        ),
+        "deciders": deciders,
+        "has_key": SigningKey.objects.filter(user=acting.actor).exists(),
+        "signatures": _signature_panel(drafts[0]) if drafts else [],
+        "send_to": _send_to(mail, drafts[0]) if drafts else "",
+    }
+
+
+def _send_to(mail: Mail, draft: Attachment) -> str:
+    if draft.recipient is not None:
+        return draft.recipient.email
+    sender = mail.mail_contacts.filter(role=ContactRole.SENDER).select_related("contact").first()
+    return sender.contact.email if sender else ""
+
+
+def _back(request: HttpRequest, mail: Mail, acting: Acting) -> HttpResponse:
+    url = reverse("mail_detail", args=[mail.pk]) + "?tab=reply"
+    if acting.on_behalf_of:
+        url += f"&for={acting.on_behalf_of.username}"
+    return HttpResponseRedirect(url)
+
+
+def _run(request: HttpRequest, pk: int, work: Any, done: str) -> HttpResponse:
+    acting, mail = acting_on_mail(request, pk)
+    try:
+        work(acting, mail)
+    except ERRORS as exc:
+        messages.error(request, _message(exc))
+    else:
+        messages.success(request, done)
+    return _back(request, mail, acting)
+
+
+def _int(request: HttpRequest, name: str) -> int:
+    value = request.POST.get(name, "")
+    return int(value) if value.isdigit() else 0
+
+
+def _draft(mail: Mail, request: HttpRequest) -> Attachment:
+    return get_object_or_404(
+        Attachment, pk=_int(request, "draft"), mail=mail, kind__code=REPLY_KIND
+    )
+
+
+@login_required
+@require_POST
+def new_draft(request: HttpRequest, pk: int) -> HttpResponse:
+    def work(acting: Acting, mail: Mail) -> None:
+        template = get_object_or_404(OfficeTemplate, pk=_int(request, "template"))
+        draft_reply(actor=acting.actor, mail=mail, template=template, on_behalf_of=acting.on_behalf_of)  # fmt: skip
+
+    return _run(request, pk, work, _("Reply draft created; its PDF is being made."))
+
+
+@login_required
+@require_POST
+def retry_conversion(request: HttpRequest, pk: int) -> HttpResponse:
+    def work(acting: Acting, mail: Mail) -> None:
+        if not can_process_mail(acting.principal, mail):
+            raise PermissionDenied(_("This mail is not yours to process."))
+        version = _draft(mail, request).current_version()
+        if version is not None and version.pdf_status == PdfStatus.FAILED:
+            schedule_conversion(version)
+
+    return _run(request, pk, work, _("The PDF is being made again."))
+
+
+def _circuit_steps(request: HttpRequest) -> list[tuple[User, str]]:
+    template = CircuitTemplate.objects.filter(pk=_int(request, "circuit_template")).first()
+    if template is not None:
+        users = {u.username: u for u in User.objects.filter(username__in=[s[0] for s in template.steps], is_active=True)}  # fmt: skip
+        return [(users[name], role) for name, role in template.steps if name in users]
+    visa_ids = [int(v) for v in request.POST.getlist("visa") if v.isdigit()]
+    by_id = User.objects.in_bulk([*visa_ids, _int(request, "signatory")])
+    steps: list[tuple[User, str]] = [(by_id[i], VisaStepRole.VISA) for i in visa_ids if i in by_id]
+    if _int(request, "signatory") in by_id:
+        steps.append((by_id[_int(request, "signatory")], VisaStepRole.SIGNATURE))
+    return steps
+
+
+@login_required
+@require_POST
+def start_circuit(request: HttpRequest, pk: int) -> HttpResponse:
+    def work(acting: Acting, mail: Mail) -> None:
+        steps = _circuit_steps(request)
+        services.start_visa_circuit(actor=acting.actor, mail=mail, steps=steps, draft=_draft(mail, request), on_behalf_of=acting.on_behalf_of)  # fmt: skip
+        label = request.POST.get("save_as", "").strip()
+        if label and steps:
+            CircuitTemplate.objects.create(label=label[:200], entity=mail.destination_entity, steps=[[u.username, r] for u, r in steps])  # fmt: skip
+
+    return _run(request, pk, work, _("The draft is on its way for visa."))
+
+
+@login_required
+@require_POST
+def decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+    def work(acting: Acting, mail: Mail) -> None:
+        if decision == "approve":
+            services.approve(actor=acting.actor, mail=mail, comment=request.POST.get("note", ""))
+        elif decision == "reject":
+            services.reject(actor=acting.actor, mail=mail, note=request.POST.get("note", ""), to_previous=request.POST.get("to") == "previous")  # fmt: skip
+        elif decision == "sign":
+            services.sign(actor=acting.actor, mail=mail, password=request.POST.get("password", ""), use_seal=request.POST.get("seal") == "1")  # fmt: skip
+        else:
+            raise PermissionDenied("Unknown decision")
+
+    done = {"approve": _("Visa given."), "reject": _("Draft sent back."), "sign": _("Reply signed.")}.get(decision, "")  # fmt: skip
+    return _run(request, pk, work, done)
+
+
+@login_required
+@require_POST
+def send(request: HttpRequest, pk: int) -> HttpResponse:
+    def work(acting: Acting, mail: Mail) -> None:
+        send_reply_by_email(
+            actor=acting.actor, mail=mail, draft=_draft(mail, request), to=request.POST.get("to", ""),
+            from_entity=request.POST.get("from") != "me", close_incoming=request.POST.get("close") == "1",
+        )  # fmt: skip
+
+    return _run(request, pk, work, _("Reply sent by e-mail."))
+
+
+@login_required
+def signing_key(request: HttpRequest) -> HttpResponse:
+    """Upload one's PKCS#12 (.p12/.pfx); its password is checked, then forgotten."""
+    user = _user(request)
+    if request.method == "POST":
+        upload = request.FILES.get("pkcs12")
+        try:
+            if upload is None:
+                raise ValidationError(_("Choose your .p12 or .pfx file."))
+            services.register_signing_key(user=user, pkcs12=upload.read(), password=request.POST.get("password", ""), role=request.POST.get("role", ""))  # fmt: skip
+        except ERRORS as exc:
+            messages.error(request, _message(exc))
+        else:
+            messages.success(request, _("Your signing key is saved. Its password is not kept: you give it at each signature."))  # fmt: skip
+            return HttpResponseRedirect(reverse("signing_key"))
+    key = SigningKey.objects.filter(user=user).first()
+    return render(request, "visa/signing_key.html", {"key": key})
