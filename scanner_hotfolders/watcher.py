@@ -40,6 +40,29 @@ def _unique(folder: Path, name: str) -> Path:
     return target
 
 
+def claim_into(root: Path, path: Path) -> Path | None:
+    """Take a dropped file or folder by renaming it into root/processing/ (atomic on one file
+    system: when several watchers race, only one wins); None when someone else took it."""
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S-%f")
+    target = _unique(root / PROCESSING, f"{stamp}__{path.name}")
+    try:
+        os.replace(path, target)
+    except OSError:
+        return None
+    return target
+
+
+def file_out(path: Path, subfolder: str, reason: str = "") -> Path:
+    """Move a processed entry to done/ or error/ beside processing/, with the reason if any."""
+    target = _unique(path.parent.parent / subfolder, path.name.split("__", 1)[-1])
+    os.replace(path, target)
+    if reason:
+        target.with_name(target.name + ".reason.txt").write_text(
+            f"{timezone.now():%Y-%m-%d %H:%M:%S %Z}\n{reason}\n", encoding="utf-8"
+        )
+    return target
+
+
 def _move(capture_input: CaptureInput, subfolder: str) -> Path | None:
     if not capture_input.source_ref:
         return None
@@ -123,13 +146,9 @@ class FolderWatch:
         return now - previous[2] >= self.stable_seconds
 
     def claim(self, path: Path) -> Path | None:
-        stamp = timezone.now().strftime("%Y%m%d-%H%M%S-%f")
-        target = _unique(self.root / PROCESSING, f"{stamp}__{path.name}")
-        try:
-            os.replace(path, target)  # atomic on one file system: only one watcher wins
-        except OSError:
-            return None
-        self.seen.pop(path, None)
+        target = claim_into(self.root, path)
+        if target is not None:
+            self.seen.pop(path, None)
         return target
 
     def resume(self) -> list[CaptureInput]:

@@ -92,3 +92,34 @@ class SigningKey(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class ParapheurStatus(models.TextChoices):
+    SENT = "sent", _("Sent to the parapheur")
+    SIGNED = "signed", _("Signed")
+    REFUSED = "refused", _("Refused")
+
+
+class ParapheurRequest(models.Model):
+    """A reply draft handed to the external parapheur through the drop folders."""
+
+    request_id = models.UUIDField(unique=True)
+    mail = models.ForeignKey("courrier.Mail", on_delete=models.CASCADE, related_name="parapheur_requests")  # fmt: skip
+    draft = models.ForeignKey("courrier.Attachment", on_delete=models.CASCADE, related_name="+")
+    version = models.PositiveIntegerField()
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")  # fmt: skip
+    circuit_type = models.CharField(_("circuit type"), max_length=100, blank=True)
+    circuit_subtype = models.CharField(_("circuit subtype"), max_length=100, blank=True)
+    signatory = models.CharField(_("signatory"), max_length=200, blank=True)
+    status = models.CharField(max_length=8, choices=ParapheurStatus.choices, default=ParapheurStatus.SENT)  # fmt: skip
+    sent_at = models.DateTimeField(auto_now_add=True)
+    returned_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.CharField(max_length=200, blank=True)
+    annotation = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("parapheur request")
+        verbose_name_plural = _("parapheur requests")
+
+    def __str__(self) -> str:
+        return str(self.request_id)

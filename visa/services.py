@@ -28,7 +28,7 @@ def _status_for(step: VisaStep | None) -> str:
     return MailStatus.TO_SIGN if step.role == VisaStepRole.SIGNATURE else MailStatus.TO_VISA
 
 
-def _ready_version(draft: Attachment) -> AttachmentVersion:
+def ready_version(draft: Attachment) -> AttachmentVersion:
     version = draft.versions.order_by("-number").first()
     if version is None or (version.pdf_status != PdfStatus.DONE and not version.file_name.lower().endswith(".pdf")):  # fmt: skip
         raise ValidationError(_("The draft's PDF is not ready yet."))
@@ -54,7 +54,7 @@ def start_visa_circuit(
         raise ValidationError(_("Only the last step may be the signature."))
     if mail.status == MailStatus.CLOSED:
         raise PermissionDenied(_("A closed mail cannot enter a visa circuit."))
-    version = _ready_version(draft) if draft is not None else None
+    version = ready_version(draft) if draft is not None else None
     VisaStep.objects.filter(mail=mail).delete()
     created = [
         VisaStep.objects.create(
@@ -98,7 +98,7 @@ def approve(*, actor: User, mail: Mail, comment: str = "") -> VisaStep | None:
     """Give my visa on the current draft PDF; the next step (or sending) comes next."""
     check_mail_access(actor, mail, "visa_mail")
     step = _my_step(actor, mail, VisaStepRole.VISA)
-    version = _ready_version(step.draft) if step.draft else None
+    version = ready_version(step.draft) if step.draft else None
     step.state, step.decided_at, step.comment = (
         VisaStepState.APPROVED,
         timezone.now(),
@@ -193,7 +193,7 @@ def sign(
     step = _my_step(actor, mail, VisaStepRole.SIGNATURE)
     if step.draft is None:
         raise ValidationError(_("There is no reply draft to sign."))
-    version = _ready_version(step.draft)
+    version = ready_version(step.draft)
     source = version.pdf if version.pdf else version.file
     with source.open("rb") as handle:
         pdf = handle.read()
