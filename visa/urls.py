@@ -10,5 +10,6 @@ urlpatterns = [
     path("mails/<int:pk>/reply/circuit/", views.start_circuit, name="reply_circuit"),
     path("mails/<int:pk>/reply/<slug:decision>/", views.decide, name="reply_decide"),
     path("mails/<int:pk>/reply-send/", views.send, name="reply_send"),
+    path("mails/<int:pk>/reply-parapheur/", views.to_parapheur, name="reply_parapheur"),
     path("signing-key/", views.signing_key, name="signing_key"),
 ]

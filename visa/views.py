@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,6 +24,7 @@ from templates_office.models import OfficeTemplate
 from templates_office.services import REPLY_KIND, draft_reply, schedule_conversion, templates_for
 from visa import services
 from visa.models import CircuitTemplate, SigningKey, VisaStep, VisaStepRole
+from visa.parapheur import send_to_parapheur
 from visa.signing import check_signatures
 
 ERRORS = (PermissionDenied, ValidationError)
@@ -60,6 +62,8 @@ def reply_context(acting: Acting, mail: Mail) -> dict[str, Any]:
         "has_key": SigningKey.objects.filter(user=acting.actor).exists(),
         "signatures": _signature_panel(drafts[0]) if drafts else [],
         "send_to": _send_to(mail, drafts[0]) if drafts else "",
+        "parapheur": bool(settings.BANNETTE_PARAPHEUR_OUTBOX and settings.BANNETTE_PARAPHEUR_INBOX),
+        "parapheur_requests": mail.parapheur_requests.order_by("-sent_at"),
     }
 
 
@@ -163,6 +167,19 @@ def decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
 
     done = {"approve": _("Visa given."), "reject": _("Draft sent back."), "sign": _("Reply signed.")}.get(decision, "")  # fmt: skip
     return _run(request, pk, work, done)
+
+
+@login_required
+@require_POST
+def to_parapheur(request: HttpRequest, pk: int) -> HttpResponse:
+    def work(acting: Acting, mail: Mail) -> None:
+        post = request.POST
+        send_to_parapheur(
+            actor=acting.actor, mail=mail, draft=_draft(mail, request), circuit_type=post.get("circuit_type", "")[:100],
+            circuit_subtype=post.get("circuit_subtype", "")[:100], signatory=post.get("signatory_name", "")[:200],
+        )  # fmt: skip
+
+    return _run(request, pk, work, _("The draft is in the parapheur's folder."))
 
 
 @login_required
