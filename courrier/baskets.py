@@ -21,12 +21,12 @@ from courrier.models import (
 )
 from courrier.models.circulation import DiffusionRole
 from courrier.selectors import descendant_ids, user_entity_ids, visible_mails
-from visa.models import VisaStep, VisaStepRole, VisaStepState
+from visa.models import AskState, OpinionAsk, VisaStep, VisaStepRole, VisaStepState
 
 ENTITY_SCOPES = ("mine", "mine_and_below", "primary", "all")
 DIFFUSION_ROLES = ("recipient", "copy")
 DEADLINE_STATES = ("late", "due_soon", "on_time", "no_due_date")
-AWAITING = ("visa", "signature")
+AWAITING = ("visa", "signature", "opinion")
 
 
 class InvalidCriteria(ValueError):
@@ -123,7 +123,13 @@ def criteria_q(criteria: BasketCriteria, user: User) -> Q:
         q &= Q(assignee__isnull=True)
     if criteria.deadline_state:
         q &= _deadline_q(criteria.deadline_state, timezone.localdate())
-    if criteria.awaiting_my:
+    if criteria.awaiting_my == "opinion":
+        asks = OpinionAsk.objects.filter(
+            Q(user=user) | Q(entity_id__in=user_entity_ids(user)),
+            request__mail=OuterRef("pk"), state=AskState.WAITING, request__recalled_at__isnull=True,
+        )  # fmt: skip
+        q &= Q(Exists(asks))
+    elif criteria.awaiting_my:
         role = VisaStepRole.VISA if criteria.awaiting_my == "visa" else VisaStepRole.SIGNATURE
         steps = VisaStep.objects.filter(
             mail=OuterRef("pk"), user=user, role=role, state=VisaStepState.CURRENT

@@ -82,6 +82,8 @@ DEFAULT_BASKETS: list[tuple[str, str, str, list[str], int, dict[str, Any]]] = [
     ("copies", gettext_noop("Copies"), gettext_noop("Mail sent to me or my entities in copy."),
      [Role.AGENT, Role.MANAGER, Role.CLERK], 40,
      {"statuses": _NOT_CLOSED, "diffusion_role": "copy", "entity_scope": "mine"}),
+    ("opinions", gettext_noop("Opinions to give"), gettext_noop("Mail on which my opinion or my entity's is asked."),
+     [Role.AGENT, Role.MANAGER], 45, {"awaiting_my": "opinion"}),
     ("late", gettext_noop("Late mail"), gettext_noop("Open mail past its due date in my entities and below."),
      [Role.AGENT, Role.MANAGER], 50,
      {"statuses": _NOT_CLOSED, "entity_scope": "mine_and_below", "deadline_state": "late"}),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -123,3 +124,60 @@ class ParapheurRequest(models.Model):
 
     def __str__(self) -> str:
         return str(self.request_id)
+
+
+class OpinionRequest(models.Model):
+    """Asking entities or users for their opinion on a mail, in parallel or one after another."""
+
+    mail = models.ForeignKey("courrier.Mail", on_delete=models.CASCADE, related_name="opinion_requests")  # fmt: skip
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")  # fmt: skip
+    reason = models.TextField(_("reason"))
+    deadline = models.DateField(_("answer by"))
+    sequential = models.BooleanField(_("one after another"), default=False)
+    recalled_at = models.DateTimeField(_("recalled at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("opinion request")
+        verbose_name_plural = _("opinion requests")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.mail_id}: {self.reason[:40]}"
+
+
+class AskState(models.TextChoices):
+    QUEUED = "queued", _("Not asked yet")
+    WAITING = "waiting", _("Waiting for the answer")
+    ANSWERED = "answered", _("Answered")
+    RECALLED = "recalled", _("Recalled")
+
+
+class OpinionAsk(models.Model):
+    """One entity or user asked within an opinion request."""
+
+    request = models.ForeignKey(OpinionRequest, on_delete=models.CASCADE, related_name="asks")
+    position = models.PositiveIntegerField()
+    entity = models.ForeignKey("courrier.Entity", null=True, blank=True, on_delete=models.PROTECT, related_name="+")  # fmt: skip
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")  # fmt: skip
+    state = models.CharField(max_length=10, choices=AskState.choices, default=AskState.QUEUED)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")  # fmt: skip
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answer = models.ForeignKey("courrier.Note", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")  # fmt: skip
+    attachment = models.ForeignKey("courrier.Attachment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")  # fmt: skip
+
+    class Meta:
+        ordering = ["request", "position"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(entity__isnull=False, user__isnull=True) | models.Q(entity__isnull=True, user__isnull=False),
+                name="opinion_ask_entity_xor_user",
+            )
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return str(self.entity or self.user)
+
+    @property
+    def is_late(self) -> bool:
+        return self.state == AskState.WAITING and self.request.deadline < timezone.localdate()

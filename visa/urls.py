@@ -11,5 +11,8 @@ urlpatterns = [
     path("mails/<int:pk>/reply/<slug:decision>/", views.decide, name="reply_decide"),
     path("mails/<int:pk>/reply-send/", views.send, name="reply_send"),
     path("mails/<int:pk>/reply-parapheur/", views.to_parapheur, name="reply_parapheur"),
+    path("mails/<int:pk>/opinions/ask/", views.ask_opinion, name="ask_opinion"),
+    path("mails/<int:pk>/opinions/give/", views.give_opinion, name="give_opinion"),
+    path("mails/<int:pk>/opinions/<int:request_id>/recall/", views.recall, name="recall_opinion"),
     path("signing-key/", views.signing_key, name="signing_key"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.conf import settings
@@ -15,15 +16,17 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from courrier.models import Attachment, ContactRole, Mail, PdfStatus, User
+from courrier.models import Attachment, ContactRole, Entity, Mail, PdfStatus, User
 from courrier.selectors import can_process_mail, user_entity_ids
 from courrier.services.actions import Acting
+from courrier.services.mail import IncomingFile
 from courrier.services.outgoing import send_reply_by_email
 from courrier.views.common import _user, acting_on_mail
 from templates_office.models import OfficeTemplate
 from templates_office.services import REPLY_KIND, draft_reply, schedule_conversion, templates_for
 from visa import services
-from visa.models import CircuitTemplate, SigningKey, VisaStep, VisaStepRole
+from visa.models import CircuitTemplate, OpinionRequest, SigningKey, VisaStep, VisaStepRole
+from visa.opinions import answer_opinion, my_ask, opinion_requests, recall_opinion, request_opinion
 from visa.parapheur import send_to_parapheur
 from visa.signing import check_signatures
 
@@ -211,3 +214,72 @@ def signing_key(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(reverse("signing_key"))
     key = SigningKey.objects.filter(user=user).first()
     return render(request, "visa/signing_key.html", {"key": key})
+
+
+def opinions_context(acting: Acting, mail: Mail) -> dict[str, Any]:
+    return {
+        "can_process": can_process_mail(acting.principal, mail),
+        "opinion_requests": opinion_requests(mail),
+        "my_ask": my_ask(acting.actor, mail),
+        "askable_entities": Entity.objects.filter(active=True).order_by("label"),
+        "askable_users": User.objects.filter(is_active=True)
+        .exclude(pk=acting.actor.pk)
+        .select_related("primary_entity")
+        .order_by("last_name"),
+    }
+
+
+def _back_to_opinions(mail: Mail, acting: Acting) -> HttpResponse:
+    url = reverse("mail_detail", args=[mail.pk]) + "?tab=opinions"
+    return HttpResponseRedirect(url + (f"&for={acting.on_behalf_of.username}" if acting.on_behalf_of else ""))  # fmt: skip
+
+
+def _opinion_run(request: HttpRequest, pk: int, work: Any, done: str) -> HttpResponse:
+    acting, mail = acting_on_mail(request, pk)
+    try:
+        work(acting, mail)
+    except ERRORS as exc:
+        messages.error(request, _message(exc))
+    else:
+        messages.success(request, done)
+    return _back_to_opinions(mail, acting)
+
+
+@login_required
+@require_POST
+def ask_opinion(request: HttpRequest, pk: int) -> HttpResponse:
+    def work(acting: Acting, mail: Mail) -> None:
+        post = request.POST
+        entities = list(Entity.objects.filter(pk__in=[int(v) for v in post.getlist("entities") if v.isdigit()]))  # fmt: skip
+        users = list(User.objects.filter(pk__in=[int(v) for v in post.getlist("users") if v.isdigit()], is_active=True))  # fmt: skip
+        try:
+            deadline = datetime.date.fromisoformat(post.get("deadline", ""))
+        except ValueError as exc:
+            raise ValidationError(_("Give the date by which the opinion is expected.")) from exc
+        request_opinion(actor=acting.actor, mail=mail, asked=[*entities, *users], reason=post.get("reason", ""), deadline=deadline, sequential=post.get("mode") == "sequence")  # fmt: skip
+
+    return _opinion_run(request, pk, work, _("Opinion requested."))
+
+
+@login_required
+@require_POST
+def give_opinion(request: HttpRequest, pk: int) -> HttpResponse:
+    def work(acting: Acting, mail: Mail) -> None:
+        upload = request.FILES.get("file")
+        file = (
+            IncomingFile(upload.name or "avis", upload.read(), upload.content_type or "")
+            if upload
+            else None
+        )
+        answer_opinion(actor=acting.actor, mail=mail, text=request.POST.get("text", ""), file=file)
+
+    return _opinion_run(request, pk, work, _("Opinion given."))
+
+
+@login_required
+@require_POST
+def recall(request: HttpRequest, pk: int, request_id: int) -> HttpResponse:
+    def work(acting: Acting, mail: Mail) -> None:
+        recall_opinion(actor=acting.actor, request=get_object_or_404(OpinionRequest, pk=request_id, mail=mail))  # fmt: skip
+
+    return _opinion_run(request, pk, work, _("Request recalled; you can resume processing."))

@@ -37,7 +37,9 @@ SORTS = {
     "chrono": ("chrono_number",),
     "-chrono": ("-chrono_number",),
 }
-TABS = ("document", "info", "diffusion", "notes", "attachments", "reply", "links", "history")
+TABS = (
+    "document", "info", "diffusion", "notes", "attachments", "opinions", "reply", "links", "history",
+)  # fmt: skip
 WORKFLOW_ACTIONS = (
     "mail.registered",
     "mail.qualified",
@@ -48,6 +50,9 @@ WORKFLOW_ACTIONS = (
     "mail.closed",
     "mail.reopened",
     "reply.drafted",
+    "opinion.requested",
+    "opinion.given",
+    "opinion.recalled",
     "visa.circuit_started",
     "visa.approved",
     "visa.rejected",
@@ -172,10 +177,11 @@ def mail_detail(request: BannetteRequest, pk: int) -> HttpResponse:
         "linked": visible_mails(principal).filter(pk__in=mail.linked_mails.values("pk")),
         "is_closed": mail.status == MailStatus.CLOSED,
     }
-    if tab == "reply":
-        from visa.views import reply_context  # the reply tab is the visa app's
+    if tab in ("reply", "opinions"):
+        from visa import views as visa_views  # these tabs are the visa app's
 
-        context.update(reply_context(acting, mail))
+        builder = visa_views.reply_context if tab == "reply" else visa_views.opinions_context
+        context.update(builder(acting, mail))
     template = f"courrier/tabs/{tab}.html" if request.htmx else "courrier/mail_detail.html"
     return render(request, template, context)
 
