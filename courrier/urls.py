@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from courrier.views import absences, actions, folders, mail, qualify
+from courrier.views import absences, actions, folders, mail, outgoing, qualify
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -45,6 +45,7 @@ urlpatterns = [
     ),
     path("contacts/options/", qualify.contact_options, name="contact_options"),
     path("contacts/duplicates/", qualify.contact_duplicates, name="contact_duplicates"),
+    path("outgoing/post/", outgoing.post_register, name="post_register"),
     path("folders/", folders.folder_list, name="folders"),
     path("folders/<int:pk>/", folders.folder_detail, name="folder"),
     path("absences/", absences.absences, name="absences"),

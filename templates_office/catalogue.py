@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import override
 
-from courrier.models import Contact, ContactAddress, ContactKind, Entity, Mail, User
+from courrier.models import Contact, ContactAddress, Entity, Mail, User
+from courrier.services.contacts import postal_lines
 
 SIGNATURE_MARKER = "[signature]"
 
@@ -31,17 +32,9 @@ def contact_fields(
 ) -> dict[str, Any]:
     if contact is None:
         return {key: "" for key in ("civility", "first_name", "last_name", "name", "organisation", "service", "email", "address")} | {"address_lines": []}  # fmt: skip
-    place = address if address is not None and address.address_line1 else contact
     person = address if address is not None and address.last_name else contact
     name = " ".join(p for p in (person.first_name, person.last_name) if p)
-    lines: list[str] = []
-    if contact.kind == ContactKind.ORGANISATION:
-        lines.append(contact.organisation_name)
-    if address is not None and address.label:
-        lines.append(address.label)
-    if name:
-        lines.append(" ".join(p for p in (person.civility, name) if p))
-    lines += place.address_block()
+    lines = postal_lines(contact, address)
     return {
         "civility": person.civility,
         "first_name": person.first_name,

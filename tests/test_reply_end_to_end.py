@@ -5,16 +5,18 @@ sender through a real SMTP server (aiosmtpd); a refusal goes back to the drafter
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
+from django.urls import reverse
 
 from courrier.models import Category, JournalEvent, MailStatus, PdfStatus, Role
 from courrier.services.circulation import add_attachment_version
 from courrier.services.mail import IncomingFile, Qualification, qualify_mail
-from courrier.services.outgoing import send_reply_by_email
+from courrier.services.outgoing import default_channel, send_reply_by_email, send_reply_by_post
 from courrier.tests.factories import ContactFactory, DocumentTypeFactory, UserFactory, make_mail
 from templates_office.models import OfficeTemplate
 from templates_office.services import draft_reply
@@ -132,3 +134,36 @@ def test_a_conversion_failure_is_reported_on_the_version(
     version.refresh_from_db()
     assert version.pdf_status == PdfStatus.FAILED and "LibreOffice" in version.pdf_error
     assert JournalEvent.objects.filter(action="attachment.conversion_failed", mail=letter).exists()
+
+
+def test_a_reply_by_post_gets_a_window_envelope_sheet_and_enters_the_register(
+    client, agent, signatory, letter, template, settings, django_capture_on_commit_callbacks
+):
+    settings.BANNETTE_TSA_URL = ""
+    draft, _version = drafted(agent, letter, template, django_capture_on_commit_callbacks)
+    visa.start_visa_circuit(actor=agent, mail=letter, draft=draft, steps=[(signatory, VisaStepRole.SIGNATURE)])  # fmt: skip
+    pki = make_pki(signer_name="Jeanne Maire")
+    visa.register_signing_key(user=signatory, pkcs12=pki.signer_p12, password=pki.password)
+    visa.sign(actor=signatory, mail=letter, password=pki.password)
+    assert default_channel(letter) == "post"  # it came on paper
+    outgoing = send_reply_by_post(actor=agent, mail=letter, draft=draft)
+    assert (outgoing.channel, outgoing.status) == ("paper", MailStatus.CLOSED)
+    with outgoing.original.open("rb") as handle:
+        printable = handle.read()
+    # The window of a DL envelope: 110 mm from the left, 50 mm from the top, 90 x 40 mm.
+    window = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", "-x", "312", "-y", "142", "-W", "255", "-H", "113", "-", "-"],
+        input=printable, capture_output=True, check=True,
+    ).stdout.decode()  # fmt: skip
+    assert (
+        "Mme Lucie Martin" in window
+        and "12 rue des Lilas" in window
+        and "00100 VILLEDIEU" in window
+    )
+    info = subprocess.run(["pdfinfo", "-"], input=printable, capture_output=True, check=True).stdout.decode()  # fmt: skip
+    assert re.search(r"^Pages:\s+2$", info, re.M)  # the sheet, then the one-page letter
+    client.force_login(agent)
+    register = client.get(reverse("post_register")).content.decode()
+    assert outgoing.chrono_number in register and "12 rue des Lilas" in register
+    csv_text = client.get(reverse("post_register") + "?format=csv").content.decode()
+    assert outgoing.chrono_number in csv_text

@@ -20,7 +20,7 @@ from courrier.models import Attachment, ContactRole, Entity, Mail, PdfStatus, Us
 from courrier.selectors import can_process_mail, user_entity_ids
 from courrier.services.actions import Acting
 from courrier.services.mail import IncomingFile
-from courrier.services.outgoing import send_reply_by_email
+from courrier.services.outgoing import default_channel, send_reply_by_email, send_reply_by_post
 from courrier.views.common import _user, acting_on_mail
 from templates_office.models import OfficeTemplate
 from templates_office.services import REPLY_KIND, draft_reply, schedule_conversion, templates_for
@@ -65,6 +65,7 @@ def reply_context(acting: Acting, mail: Mail) -> dict[str, Any]:
         "has_key": SigningKey.objects.filter(user=acting.actor).exists(),
         "signatures": _signature_panel(drafts[0]) if drafts else [],
         "send_to": _send_to(mail, drafts[0]) if drafts else "",
+        "default_channel": default_channel(mail),
         "parapheur": bool(settings.BANNETTE_PARAPHEUR_OUTBOX and settings.BANNETTE_PARAPHEUR_INBOX),
         "parapheur_requests": mail.parapheur_requests.order_by("-sent_at"),
     }
@@ -189,12 +190,16 @@ def to_parapheur(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def send(request: HttpRequest, pk: int) -> HttpResponse:
     def work(acting: Acting, mail: Mail) -> None:
+        if request.POST.get("channel") == "post":
+            send_reply_by_post(actor=acting.actor, mail=mail, draft=_draft(mail, request), close_incoming=request.POST.get("close") == "1")  # fmt: skip
+            return
         send_reply_by_email(
             actor=acting.actor, mail=mail, draft=_draft(mail, request), to=request.POST.get("to", ""),
             from_entity=request.POST.get("from") != "me", close_incoming=request.POST.get("close") == "1",
         )  # fmt: skip
 
-    return _run(request, pk, work, _("Reply sent by e-mail."))
+    done = _("Reply registered for the post: print it from the outgoing mail.") if request.POST.get("channel") == "post" else _("Reply sent by e-mail.")  # fmt: skip
+    return _run(request, pk, work, done)
 
 
 @login_required

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from courrier.models import Contact, ContactKind, MailContact, User
+from courrier.models import Contact, ContactAddress, ContactKind, MailContact, User
 from courrier.services.journal import record_event
 
 _LEGAL_FORMS = {"sa", "sas", "sarl", "eurl", "sasu", "sci", "scop", "ste", "societe"}
@@ -132,3 +132,18 @@ def merge_contacts(*, actor: User, target: Contact, duplicates: Sequence[Contact
         details={"merged": [d.pk for d in duplicates]},
     )
     return target
+
+
+def postal_lines(contact: Contact, address: ContactAddress | None = None) -> list[str]:
+    """The address block of a letter: organisation, service, person, then the postal lines."""
+    place = address if address is not None and address.address_line1 else contact
+    person = address if address is not None and address.last_name else contact
+    name = " ".join(p for p in (person.first_name, person.last_name) if p)
+    lines: list[str] = []
+    if contact.kind == ContactKind.ORGANISATION:
+        lines.append(contact.organisation_name)
+    if address is not None and address.label:
+        lines.append(address.label)
+    if name:
+        lines.append(" ".join(p for p in (person.civility, name) if p))
+    return lines + place.address_block()

@@ -27,6 +27,8 @@ from courrier.models import (
     OutgoingEmail,
     User,
 )
+from courrier.postal import address_sheet, print_ready
+from courrier.services.contacts import postal_lines
 from courrier.services.journal import record_event
 from courrier.services.mail import IncomingFile, check_mail_access, register_mail
 
@@ -137,3 +139,50 @@ def deliver(email_id: int) -> bool:
             action="mail.sent", actor=None, target=email.mail, details={"to": email.to_address}
         )
     return True
+
+
+@transaction.atomic
+def send_reply_by_post(
+    *, actor: User, mail: Mail, draft: Attachment, close_incoming: bool = True
+) -> Mail:
+    """Register the outgoing reply on paper, with a print-ready PDF for a windowed envelope."""
+    check_mail_access(actor, mail, "process_mail", processing=True)
+    if mail.status != MailStatus.TO_SEND:
+        raise ValidationError(_("The reply must be signed before it is sent."))
+    version = signed_version(draft)
+    link = _recipient(mail, draft)
+    if link is None:
+        raise ValidationError(_("The reply has no recipient with a postal address."))
+    block = postal_lines(link.contact, link.address)
+    if len(block) < 2:
+        raise ValidationError(_("The recipient's postal address is incomplete."))
+    entity = mail.destination_entity
+    sender_lines = [settings.BANNETTE_ORGANISATION_NAME, *(entity.address.splitlines() if entity and entity.address else [])]  # fmt: skip
+    with version.file.open("rb") as handle:
+        letter = handle.read()
+    printable = print_ready(address_sheet(block, sender_lines=sender_lines, reference=mail.chrono_number or ""), letter)  # fmt: skip
+    outgoing = register_mail(
+        actor=actor, subject=(_("Reply: %(subject)s") % {"subject": mail.subject})[:500],
+        category=Category.OUTGOING, channel=Channel.PAPER, destination_entity=entity,
+        original=IncomingFile(f"a-imprimer-{version.file_name}", printable, "application/pdf"),
+        status=MailStatus.CLOSED,
+    )  # fmt: skip
+    outgoing.closing_date = timezone.now()
+    outgoing.save(update_fields=["closing_date"])
+    MailContact.objects.create(mail=outgoing, contact=link.contact, address=link.address, role=ContactRole.RECIPIENT)  # fmt: skip
+    outgoing.linked_mails.add(mail)
+    if close_incoming:
+        mail.status, mail.closing_date = MailStatus.CLOSED, timezone.now()
+    else:
+        mail.status = MailStatus.IN_PROGRESS
+    mail.save(update_fields=["status", "closing_date", "updated_at"])
+    record_event(
+        action="reply.sent", actor=actor, target=mail,
+        details={"outgoing": outgoing.chrono_number, "channel": "post", "address": block, "closed": close_incoming},
+    )  # fmt: skip
+    return outgoing
+
+
+def default_channel(mail: Mail) -> str:
+    """Same channel: what came by e-mail or web form is answered by e-mail, the rest by post."""
+    return "email" if mail.channel in (Channel.EMAIL, Channel.WEB_FORM) else "post"

@@ -79,6 +79,8 @@ def test_a_reply_is_drafted_visaed_signed_and_emailed_from_the_browser(
     page = open_as("agent")
     page.goto(page.url + reply_tab)
     expect(page.locator("#send-to")).to_have_value("lucie.martin@example.org")
+    expect(page.locator("input[name=channel][value=post]")).to_be_checked()  # a paper letter
+    page.check("input[name=channel][value=email]")
     page.click("button[data-action=send]")
     expect(page.locator(".messages")).to_contain_text("envoyée par e-mail")
 
