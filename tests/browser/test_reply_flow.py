@@ -4,7 +4,10 @@ validation shown), and the agent e-mails it to the sender through a real SMTP se
 
 from __future__ import annotations
 
+import hashlib
+import json
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
@@ -15,7 +18,9 @@ from courrier.services.mail import Qualification, qualify_mail
 from courrier.tests.factories import ContactFactory, DocumentTypeFactory, UserFactory, make_mail
 from templates_office.models import OfficeTemplate
 from templates_office.tests.docs import REPLY_LINES, docx_bytes
-from visa.signing import check_signatures
+from visa.parapheur import poll_inbox
+from visa.signing import check_signatures, load_signer, sign_pdf
+from visa.tests.parapheur_side import parapheur_returns
 from visa.tests.pki import make_pki
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -95,3 +100,54 @@ def test_a_reply_is_drafted_visaed_signed_and_emailed_from_the_browser(
     assert letter.status == MailStatus.CLOSED
     outgoing = letter.linked_mails.get()
     assert outgoing.category == "outgoing" and outgoing.status == MailStatus.CLOSED
+
+
+def test_the_reply_goes_through_the_external_parapheur_signed_then_refused(
+    open_as, letter, agent, settings, tmp_path
+):
+    settings.BANNETTE_TSA_URL = ""
+    settings.BANNETTE_PARAPHEUR_OUTBOX = str(tmp_path / "out")
+    settings.BANNETTE_PARAPHEUR_INBOX = str(tmp_path / "in")
+    pki = make_pki(signer_name="Jeanne Maire")
+    roots = tmp_path / "roots.pem"
+    roots.write_bytes(pki.ca_pem)
+    settings.BANNETTE_TRUST_ROOTS_FILE = str(roots)
+    outbox, inbox = (
+        Path(settings.BANNETTE_PARAPHEUR_OUTBOX),
+        Path(settings.BANNETTE_PARAPHEUR_INBOX),
+    )
+
+    page = open_as("agent")
+    page.goto(page.url + f"mails/{letter.pk}/?tab=reply")
+    page.select_option("#reply-template", label="Réponse Voirie")
+    page.click("#new-draft button")
+
+    def hand_over() -> tuple[dict, bytes]:
+        before = set(outbox.iterdir()) if outbox.exists() else set()
+        page.click("#parapheur-form summary")
+        page.fill("#p-type", "Courrier")
+        page.fill("#p-signatory", "Jeanne Maire")
+        page.click("#parapheur-form button")
+        expect(page.locator(".messages")).to_contain_text("dossier du parapheur")
+        (folder,) = set(outbox.iterdir()) - before
+        return json.loads((folder / "manifest.json").read_text()), (
+            folder / "document.pdf"
+        ).read_bytes()
+
+    manifest, pdf = hand_over()  # first time: the parapheur refuses
+    parapheur_returns(inbox, "refus", {"request_id": manifest["request_id"], "status": "refused", "by": "Jeanne Maire", "annotation": "Préciser la date d'intervention."}, {})  # fmt: skip
+    assert poll_inbox() == ["done"]
+    page.goto(page.url.split("?")[0] + "?tab=notes")
+    expect(page.locator("#tab")).to_contain_text("Préciser la date d'intervention.")
+
+    page.goto(page.url.split("?")[0] + "?tab=reply")
+    manifest, pdf = hand_over()  # second time: signed
+    with ThreadPoolExecutor(1) as worker:  # pyHanko runs its own event loop
+        signed = worker.submit(lambda: sign_pdf(pdf, signer=load_signer(pki.signer_p12, pki.password), name="Jeanne Maire", role="Maire")).result()  # fmt: skip
+    parapheur_returns(inbox, "signe", {"request_id": manifest["request_id"], "status": "signed", "by": "Jeanne Maire", "files": [{"name": "signe.pdf", "sha256": hashlib.sha256(signed).hexdigest()}]}, {"signe.pdf": signed})  # fmt: skip
+    assert poll_inbox() == ["done"]
+    page.reload()
+    expect(page.locator("[data-signature-ok]")).to_have_attribute("data-signature-ok", "1")
+    expect(page.locator("#send-form")).to_be_visible()
+    letter.refresh_from_db()
+    assert letter.status == MailStatus.TO_SEND

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from templates_office.tests.docs import REPLY_LINES, docx_bytes
 from visa.models import ParapheurRequest
 from visa.parapheur import poll_inbox, send_to_parapheur
 from visa.signing import check_signatures, load_signer, sign_pdf
+from visa.tests.parapheur_side import parapheur_returns
 from visa.tests.pki import make_pki
 
 pytestmark = pytest.mark.django_db
@@ -57,16 +57,6 @@ def parapheur_takes(outbox: Path, request) -> tuple[dict, bytes]:
         {"name": "document.pdf", "sha256": hashlib.sha256(pdf).hexdigest()}
     ]
     return manifest, pdf
-
-
-def parapheur_returns(inbox: Path, name: str, result: dict, files: dict[str, bytes]) -> None:
-    """Write the return under a hidden name, then rename it into place, as the protocol asks."""
-    building = inbox / f".{name}"
-    building.mkdir(parents=True)
-    for file_name, content in files.items():
-        (building / file_name).write_bytes(content)
-    (building / "result.json").write_text(json.dumps(result))
-    os.replace(building, inbox / name)
 
 
 def test_a_signed_return_is_attached_and_the_reply_is_ready_to_send(sent, folders):
