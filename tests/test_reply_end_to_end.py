@@ -5,16 +5,18 @@ sender through a real SMTP server (aiosmtpd); a refusal goes back to the drafter
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 
+import docx
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from courrier.models import Category, JournalEvent, MailStatus, PdfStatus, Role
-from courrier.services.circulation import add_attachment_version
+from courrier.models import AttachmentKind, Category, JournalEvent, MailStatus, PdfStatus, Role
+from courrier.services.circulation import add_attachment, add_attachment_version
 from courrier.services.mail import IncomingFile, Qualification, qualify_mail
 from courrier.services.outgoing import default_channel, send_reply_by_email, send_reply_by_post
 from courrier.tests.factories import ContactFactory, DocumentTypeFactory, UserFactory, make_mail
@@ -87,14 +89,16 @@ def test_a_reply_is_drafted_visaed_signed_and_emailed(
     letter.refresh_from_db()
     assert letter.status == MailStatus.TO_SEND
 
+    plan = add_attachment(actor=agent, mail=letter, kind=AttachmentKind.objects.create(code="simple", label="PJ"), title="Plan", file=IncomingFile("plan.pdf", b"%PDF-1.4 plan"))  # fmt: skip
     with django_capture_on_commit_callbacks(execute=True):
-        outgoing = send_reply_by_email(actor=agent, mail=letter, draft=draft)
+        outgoing = send_reply_by_email(actor=agent, mail=letter, draft=draft, attachments=[plan])
     (message,) = smtp.messages
     assert message["To"] == "lucie.martin@example.org"
     assert letter.chrono_number in message["Subject"]
     assert "Veuillez trouver ci-joint" in message.get_body(("plain",)).get_content()
     assert "Veuillez trouver ci-joint" in message.get_body(("html",)).get_content()
-    (attached,) = list(message.iter_attachments())
+    attached, extra = list(message.iter_attachments())
+    assert extra.get_filename() == "plan.pdf"
     (emailed_check,) = check_signatures(attached.get_content(), [pki.ca])
     assert emailed_check.ok
     outgoing.refresh_from_db()
@@ -102,7 +106,8 @@ def test_a_reply_is_drafted_visaed_signed_and_emailed(
     assert (outgoing.category, outgoing.status, outgoing.chrono_number.split("/")[2]) == (Category.OUTGOING, MailStatus.CLOSED, "D")  # fmt: skip
     assert list(outgoing.linked_mails.all()) == [letter]
     assert letter.status == MailStatus.CLOSED
-    actions = list(JournalEvent.objects.filter(mail=letter).values_list("action", flat=True))
+    events = JournalEvent.objects.filter(mail=letter, action__regex=r"^(reply|visa)\.")
+    actions = list(events.values_list("action", flat=True))
     assert actions[-5:] == ["reply.drafted", "visa.circuit_started", "visa.approved", "visa.signed", "reply.sent"]  # fmt: skip
 
 
@@ -167,3 +172,14 @@ def test_a_reply_by_post_gets_a_window_envelope_sheet_and_enters_the_register(
     assert outgoing.chrono_number in register and "12 rue des Lilas" in register
     csv_text = client.get(reverse("post_register") + "?format=csv").content.decode()
     assert outgoing.chrono_number in csv_text
+
+
+def test_a_draft_may_be_addressed_to_another_contact(client, agent, letter, template):
+    other = ContactFactory.create(kind="organisation", organisation_name="SDIS", last_name="", address_line1="1 avenue des Pompiers", postcode="00100", city="Villedieu")  # fmt: skip
+    client.force_login(agent)
+    client.post(reverse("reply_draft", args=[letter.pk]), {"template": template.pk, "recipient": f"SDIS [#{other.pk}]"})  # fmt: skip
+    draft = letter.attachments.get(kind__code="reply_draft")
+    assert draft.recipient == other
+    with draft.current_version().file.open("rb") as handle:
+        merged = docx.Document(io.BytesIO(handle.read()))
+    assert "1 avenue des Pompiers" in "\n".join(p.text for p in merged.paragraphs)

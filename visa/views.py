@@ -16,7 +16,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from courrier.models import Attachment, ContactRole, Entity, Mail, PdfStatus, User
+from courrier.forms import CONTACT_TOKEN
+from courrier.models import Attachment, Contact, ContactRole, Entity, Mail, PdfStatus, User
 from courrier.selectors import can_process_mail, user_entity_ids
 from courrier.services.actions import Acting
 from courrier.services.mail import IncomingFile
@@ -112,7 +113,11 @@ def _draft(mail: Mail, request: HttpRequest) -> Attachment:
 def new_draft(request: HttpRequest, pk: int) -> HttpResponse:
     def work(acting: Acting, mail: Mail) -> None:
         template = get_object_or_404(OfficeTemplate, pk=_int(request, "template"))
-        draft_reply(actor=acting.actor, mail=mail, template=template, on_behalf_of=acting.on_behalf_of)  # fmt: skip
+        token = CONTACT_TOKEN.search(request.POST.get("recipient", ""))
+        contact = Contact.objects.filter(pk=token.group(1), active=True).first() if token else None
+        address = contact.addresses.filter(pk=token.group(2)).first() if contact and token and token.group(2) else None  # fmt: skip
+        recipient = (contact, address) if contact else None
+        draft_reply(actor=acting.actor, mail=mail, template=template, recipient=recipient, on_behalf_of=acting.on_behalf_of)  # fmt: skip
 
     return _run(request, pk, work, _("Reply draft created; its PDF is being made."))
 
@@ -196,6 +201,7 @@ def send(request: HttpRequest, pk: int) -> HttpResponse:
         send_reply_by_email(
             actor=acting.actor, mail=mail, draft=_draft(mail, request), to=request.POST.get("to", ""),
             from_entity=request.POST.get("from") != "me", close_incoming=request.POST.get("close") == "1",
+            attachments=list(mail.attachments.filter(pk__in=[int(v) for v in request.POST.getlist("attach") if v.isdigit()])),
         )  # fmt: skip
 
     done = _("Reply registered for the post: print it from the outgoing mail.") if request.POST.get("channel") == "post" else _("Reply sent by e-mail.")  # fmt: skip

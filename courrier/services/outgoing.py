@@ -119,7 +119,9 @@ def deliver(email_id: int) -> bool:
     message.attach_alternative(
         render_to_string("courrier/email/reply.html", {"body": email.body}), "text/html"
     )
-    for version in email.versions.all():
+    for version in sorted(
+        email.versions.all(), key=lambda v: (not v.signed, v.pk)
+    ):  # the reply first
         with version.file.open("rb") as handle:
             message.attach(version.file_name, handle.read(), "application/pdf" if version.file_name.lower().endswith(".pdf") else "application/octet-stream")  # fmt: skip
     try:
