@@ -7,8 +7,10 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+import docx
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -37,6 +39,7 @@ from courrier.models import (
 from courrier.services import circulation, contacts, processing
 from courrier.services import mail as mail_services
 from visa.models import VisaStepRole
+from visa.opinions import request_opinion
 from visa.services import start_visa_circuit
 
 DEMO_PASSWORD = "bannette-demo"
@@ -295,6 +298,11 @@ def _circulate(mails: list[Mail], users: dict[str, User], entities: dict[str, En
         text="Réservé à la Voirie : litige en cours avec le prestataire.",
         restricted_to=[entities["VOIR"]],
     )
+    request_opinion(
+        actor=users["a.durand"], mail=eclairage, asked=[entities["URBA"]],
+        reason="Des travaux sont-ils prévus avenue du Stade ? Faut-il attendre pour réparer ?",
+        deadline=timezone.localdate() + datetime.timedelta(days=7),
+    )  # fmt: skip
     start_visa_circuit(
         actor=users["a.durand"], mail=eclairage, steps=[(users["m.bernard"], VisaStepRole.VISA)]
     )
@@ -375,6 +383,41 @@ def _processing_setup(entities: dict[str, Entity], types: dict[str, DocumentType
         Folder.objects.get_or_create(label=label, entity=entities[entity])
 
 
+REPLY_TEMPLATE = [
+    "{{ entity.label }}", "{{ entity.address }}", "",
+    "{{ recipient.address }}", "",
+    "Villedieu, le {{ today }}", "",
+    "Objet : {{ mail.subject }}", "Réf. : {{ mail.chrono }}", "",
+    "{{ recipient.civility or 'Madame, Monsieur' }},", "",
+    "Nous avons bien reçu votre courrier du {{ mail.arrival_date }} et vous en remercions.",
+    "Nos services étudient votre demande ; nous reviendrons vers vous au plus tard le {{ mail.due_date }}.", "",
+    "Veuillez agréer l'expression de nos salutations distinguées.", "",
+    "{{ signatory.name }}", "{{ signature }}",
+]  # fmt: skip
+
+
+def _reply_setup(entities: dict[str, Entity], users: dict[str, User]) -> None:
+    """A reply template and a circuit template, so that a reply can be tried at once."""
+    from templates_office.models import OfficeTemplate
+    from visa.models import CircuitTemplate
+
+    if not OfficeTemplate.objects.filter(label="Réponse standard").exists():
+        document = docx.Document()
+        for line in REPLY_TEMPLATE:
+            document.add_paragraph(line)
+        buffer = io.BytesIO()
+        document.save(buffer)
+        template = OfficeTemplate(label="Réponse standard")
+        template.file.save("reponse-standard.docx", ContentFile(buffer.getvalue()), save=True)
+    CircuitTemplate.objects.get_or_create(
+        label="Services techniques : visa DST puis signature du Maire",
+        defaults={
+            "entity": entities["ST"],
+            "steps": [["m.bernard", "visa"], ["admin", "signature"]],
+        },
+    )
+
+
 @transaction.atomic
 def load_demo() -> bool:
     """Load the demo organisation; False when it is already there (users are reset)."""
@@ -396,6 +439,7 @@ def load_demo() -> bool:
     )
     _capture_setup(entities, types)
     _processing_setup(entities, types)
+    _reply_setup(entities, users)
     if Mail.objects.exists():
         return False
     people = _contacts(users["c.martin"])
