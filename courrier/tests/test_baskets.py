@@ -57,8 +57,10 @@ def test_each_role_is_offered_its_default_baskets(clerk, agent, manager, archivi
         return [b.code for b in baskets_for(user)]
 
     assert codes(clerk) == ["to_qualify", "copies"]
-    assert codes(agent) == ["my_mail", "entity_mail", "copies", "late"]
-    assert codes(manager) == ["my_mail", "entity_mail", "copies", "late", "to_visa", "to_sign"]
+    assert codes(agent) == ["my_mail", "entity_mail", "copies", "opinions", "late"]
+    assert codes(manager) == [
+        "my_mail", "entity_mail", "copies", "opinions", "late", "to_visa", "to_sign",
+    ]  # fmt: skip
     assert codes(archivist) == ["closed"]
 
 
