@@ -86,6 +86,9 @@ class SigningKey(models.Model):
     pkcs12 = models.BinaryField()
     subject = models.CharField(_("certificate"), max_length=300)
     role = models.CharField(_("role shown on the stamp"), max_length=120, blank=True)
+    signature_image = models.BinaryField(
+        _("handwritten signature (image)"), blank=True, default=b""
+    )
     uploaded_at = models.DateTimeField(auto_now=True)
 
     class Meta:

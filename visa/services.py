@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image
 from pyhanko.sign.signers import SimpleSigner
 
 from courrier.models import Attachment, AttachmentVersion, Mail, MailStatus, PdfStatus, User
@@ -161,27 +163,47 @@ def restart_circuit(draft: Attachment) -> bool:
 
 
 @transaction.atomic
-def register_signing_key(*, user: User, pkcs12: bytes, password: str, role: str = "") -> SigningKey:
+def register_signing_key(
+    *, user: User, pkcs12: bytes, password: str, role: str = "", signature_image: bytes = b""
+) -> SigningKey:
     """Keep a user's PKCS#12 after checking its password opens it; the password is not kept."""
+    if signature_image:
+        check_signature_image(signature_image)
     signer = load_signer(pkcs12, password)
     if signer.signing_cert is None:
         raise ValidationError(_("This file holds no certificate."))
     subject = signer.signing_cert.subject.human_friendly
-    key, _created = SigningKey.objects.update_or_create(user=user, defaults={"pkcs12": pkcs12, "subject": subject[:300], "role": role})  # fmt: skip
+    defaults: dict[str, object] = {"pkcs12": pkcs12, "subject": subject[:300], "role": role}
+    if signature_image:
+        defaults["signature_image"] = signature_image
+    key, _created = SigningKey.objects.update_or_create(user=user, defaults=defaults)
     record_event(action="visa.key_registered", actor=user, target=key, details={"subject": subject})
     return key
 
 
-def _signer_for(actor: User, password: str, use_seal: bool) -> tuple[SimpleSigner, str]:
+def check_signature_image(content: bytes) -> None:
+    """A small PNG or JPEG; anything else is refused before it reaches a PDF."""
+    if len(content) > 1024 * 1024:
+        raise ValidationError(_("The signature image must be under 1 MB."))
+    try:
+        with Image.open(io.BytesIO(content)) as picture:
+            if picture.format not in ("PNG", "JPEG"):
+                raise ValidationError(_("The signature image must be a PNG or JPEG file."))
+            picture.verify()
+    except (OSError, SyntaxError) as exc:
+        raise ValidationError(_("The signature image must be a PNG or JPEG file.")) from exc
+
+
+def _signer_for(actor: User, password: str, use_seal: bool) -> tuple[SimpleSigner, str, bytes]:
     if use_seal:
         if not settings.BANNETTE_SEAL_PKCS12_FILE:
             raise ValidationError(_("No organisation seal is configured."))
         with open(settings.BANNETTE_SEAL_PKCS12_FILE, "rb") as handle:
-            return load_signer(handle.read(), settings.BANNETTE_SEAL_PASSWORD), settings.BANNETTE_ORGANISATION_NAME  # fmt: skip
+            return load_signer(handle.read(), settings.BANNETTE_SEAL_PASSWORD), settings.BANNETTE_ORGANISATION_NAME, b""  # fmt: skip
     key = SigningKey.objects.filter(user=actor).first()
     if key is None:
         raise ValidationError(_("You have no signing key yet: add your certificate first."))
-    return load_signer(bytes(key.pkcs12), password), key.role
+    return load_signer(bytes(key.pkcs12), password), key.role, bytes(key.signature_image or b"")
 
 
 @transaction.atomic
@@ -198,8 +220,8 @@ def sign(
     with source.open("rb") as handle:
         pdf = handle.read()
     try:
-        signer, role = _signer_for(actor, password, use_seal)
-        signed = sign_pdf(pdf, signer=signer, name=actor.get_full_name() or actor.username, role=role or "", reason=mail.chrono_number or "")  # fmt: skip
+        signer, role, image = _signer_for(actor, password, use_seal)
+        signed = sign_pdf(pdf, signer=signer, name=actor.get_full_name() or actor.username, role=role or "", reason=mail.chrono_number or "", image=image)  # fmt: skip
     except SigningFailed as exc:
         raise ValidationError(str(exc)) from exc
     stem = (mail.chrono_number or str(mail.pk)).replace("/", "-")

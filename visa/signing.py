@@ -13,11 +13,15 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
 from django.conf import settings
+from PIL import Image
+from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.layout import AxisAlignment, InnerScaling, Margins, SimpleBoxLayoutRule
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers, timestamps
@@ -97,6 +101,7 @@ def sign_pdf(
     role: str,
     place: StampPlace | None = None,
     reason: str = "",
+    image: bytes = b"",
 ) -> bytes:
     """Sign with a PAdES signature and a visible stamp (name, role, date)."""
     place = place or stamp_place(pdf)
@@ -108,6 +113,7 @@ def sign_pdf(
         timestamp_format="%d/%m/%Y %H:%M",
         text_box_style=TextBoxStyle(font_size=8),
         border_width=1,
+        **_handwritten(image),
     )
     meta = signers.PdfSignatureMetadata(
         field_name=field_name, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
@@ -118,6 +124,19 @@ def sign_pdf(
         return pdf_signer.sign_pdf(writer).getvalue()
     except Exception as exc:  # pyHanko wraps network and key errors in many types
         raise SigningFailed(f"The signature could not be made: {exc}") from exc
+
+
+def _handwritten(image: bytes) -> dict[str, Any]:
+    """The signatory's handwritten signature behind the stamp's text, when they gave one."""
+    if not image:
+        return {}
+    picture = Image.open(io.BytesIO(image))
+    picture.load()
+    layout = SimpleBoxLayoutRule(
+        x_align=AxisAlignment.ALIGN_MAX, y_align=AxisAlignment.ALIGN_MID,
+        margins=Margins(2, 2, 2, 2), inner_content_scaling=InnerScaling.SHRINK_TO_FIT,
+    )  # fmt: skip
+    return {"background": PdfImage(picture), "background_layout": layout, "background_opacity": 0.9}
 
 
 def _whole(box: tuple[float, float, float, float]) -> tuple[int, int, int, int]:

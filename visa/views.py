@@ -217,7 +217,11 @@ def signing_key(request: HttpRequest) -> HttpResponse:
         try:
             if upload is None:
                 raise ValidationError(_("Choose your .p12 or .pfx file."))
-            services.register_signing_key(user=user, pkcs12=upload.read(), password=request.POST.get("password", ""), role=request.POST.get("role", ""))  # fmt: skip
+            image = request.FILES.get("signature_image")
+            services.register_signing_key(
+                user=user, pkcs12=upload.read(), password=request.POST.get("password", ""),
+                role=request.POST.get("role", ""), signature_image=image.read() if image else b"",
+            )  # fmt: skip
         except ERRORS as exc:
             messages.error(request, _message(exc))
         else:

@@ -6,10 +6,13 @@ import io
 
 import docx
 import pytest
+from django.core.exceptions import ValidationError
+from PIL import Image, ImageDraw
 
 from templates_office.catalogue import sample_context
 from templates_office.convert import to_pdf
 from templates_office.merge import merge
+from visa.services import register_signing_key
 from visa.signing import SigningFailed, check_signatures, load_signer, sign_pdf, stamp_place
 from visa.tests.pki import TimestampAuthority, make_pki
 
@@ -72,3 +75,30 @@ def test_an_unknown_ca_is_not_trusted(pki, reply_pdf, settings):
 def test_a_wrong_password_is_refused_clearly(pki):
     with pytest.raises(SigningFailed, match="password"):
         load_signer(pki.signer_p12, "wrong")
+
+
+def handwriting() -> bytes:
+    picture = Image.new("RGBA", (300, 100), (255, 255, 255, 0))
+    ImageDraw.Draw(picture).line([(10, 80), (80, 20), (150, 85), (290, 15)], fill=(20, 40, 160, 255), width=6)  # fmt: skip
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_a_handwritten_signature_image_goes_into_the_stamp(pki, reply_pdf, settings):
+    settings.BANNETTE_TSA_URL = ""
+    signer = load_signer(pki.signer_p12, pki.password)
+    plain = sign_pdf(reply_pdf, signer=signer, name="M", role="R")
+    pictured = sign_pdf(reply_pdf, signer=signer, name="M", role="R", image=handwriting())
+    added = pictured[len(reply_pdf) :]
+    assert b"/Image" in added and b"/Image" not in plain[len(reply_pdf) :]
+    (check,) = check_signatures(pictured, [pki.ca])
+    assert check.ok
+
+
+@pytest.mark.django_db
+def test_only_small_png_or_jpeg_images_are_kept(pki, manager):
+    with pytest.raises(ValidationError):
+        register_signing_key(user=manager, pkcs12=pki.signer_p12, password=pki.password, signature_image=b"<svg onload=alert(1)>")  # fmt: skip
+    key = register_signing_key(user=manager, pkcs12=pki.signer_p12, password=pki.password, signature_image=handwriting())  # fmt: skip
+    assert bytes(key.signature_image).startswith(b"\x89PNG")
