@@ -11,7 +11,7 @@ import subprocess
 
 import docx
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
@@ -90,6 +90,8 @@ def test_a_reply_is_drafted_visaed_signed_and_emailed(
     assert letter.status == MailStatus.TO_SEND
 
     plan = add_attachment(actor=agent, mail=letter, kind=AttachmentKind.objects.create(code="simple", label="PJ"), title="Plan", file=IncomingFile("plan.pdf", b"%PDF-1.4 plan"))  # fmt: skip
+    with pytest.raises(ValidationError):
+        send_reply_by_email(actor=agent, mail=letter, draft=draft, to="pas une adresse")
     with django_capture_on_commit_callbacks(execute=True):
         outgoing = send_reply_by_email(actor=agent, mail=letter, draft=draft, attachments=[plan])
     (message,) = smtp.messages

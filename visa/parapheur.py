@@ -49,8 +49,8 @@ def _folders() -> tuple[Path, Path]:
     return Path(settings.BANNETTE_PARAPHEUR_OUTBOX), Path(settings.BANNETTE_PARAPHEUR_INBOX)
 
 
-def _write_request(outbox: Path, request: ParapheurRequest, pdf: bytes) -> Path:
-    """Build the folder under a hidden name, then rename it: the parapheur never sees half of it."""
+def _build_request(outbox: Path, request: ParapheurRequest, pdf: bytes) -> Path:
+    """Write the request under a hidden name (the parapheur ignores it until it is renamed)."""
     outbox.mkdir(parents=True, exist_ok=True)
     building = outbox / f".building-{request.request_id}"
     building.mkdir()
@@ -63,9 +63,7 @@ def _write_request(outbox: Path, request: ParapheurRequest, pdf: bytes) -> Path:
         "files": [{"name": "document.pdf", "sha256": _sha256(pdf)}],
     }  # fmt: skip
     (building / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")  # fmt: skip
-    final = outbox / str(request.request_id)
-    os.replace(building, final)
-    return final
+    return building
 
 
 @transaction.atomic
@@ -96,7 +94,10 @@ def send_to_parapheur(
         action="parapheur.sent", actor=actor, target=mail,
         details={"request_id": str(request.request_id), "version": version.number, "circuit": [circuit_type, circuit_subtype]},
     )  # fmt: skip
-    transaction.on_commit(lambda: _write_request(outbox, request, pdf))
+    # Written now, so that a full disk fails the action; published (renamed) only once the
+    # request is committed, so that an answer can never come back for an unknown request.
+    building = _build_request(outbox, request, pdf)
+    transaction.on_commit(lambda: os.replace(building, outbox / str(request.request_id)))
     return request
 
 

@@ -47,7 +47,7 @@ def start_visa_circuit(
     on_behalf_of: User | None = None,
 ) -> list[VisaStep]:
     """Replace the mail's circuit with these (user, role) steps; the first one becomes current."""
-    check_mail_access(actor, mail, on_behalf_of=on_behalf_of)
+    check_mail_access(actor, mail, on_behalf_of=on_behalf_of, processing=True)
     if not steps:
         raise ValidationError(_("A visa circuit needs at least one step."))
     if [role for _u, role in steps].count(VisaStepRole.SIGNATURE) > 1 or any(

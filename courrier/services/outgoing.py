@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
+from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -75,6 +76,7 @@ def send_reply_by_email(
     address = to.strip() or (link.contact.email if link else "")
     if not address:
         raise ValidationError(_("The recipient has no e-mail address: give one, or send by post."))
+    validate_email(address)
     with version.file.open("rb") as handle:
         signed = handle.read()
     outgoing = register_mail(

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
+from django.db import transaction
 
 from courrier.models import JournalEvent, MailStatus
 from courrier.services.mail import Qualification, qualify_mail
@@ -34,14 +35,19 @@ def folders(tmp_path, settings):
 
 
 @pytest.fixture
-def sent(org, clerk, agent, folders, django_capture_on_commit_callbacks):
+def draft(org, clerk, agent, folders, django_capture_on_commit_callbacks):
     sender = ContactFactory.create(last_name="Martin", address_line1="12 rue des Lilas", postcode="00100", city="Villedieu")  # fmt: skip
     mail = make_mail(subject="Arbre tombé", senders=[sender])
     qualify_mail(actor=clerk, mail=mail, qualification=Qualification(document_type=DocumentTypeFactory.create(), destination_entity=org.voirie))  # fmt: skip
     template = OfficeTemplate(label="Réponse", entity=org.voirie)
     template.file.save("r.docx", ContentFile(docx_bytes(REPLY_LINES)), save=True)
     with django_capture_on_commit_callbacks(execute=True):
-        draft = draft_reply(actor=agent, mail=mail, template=template)
+        return draft_reply(actor=agent, mail=mail, template=template)
+
+
+@pytest.fixture
+def sent(draft, agent, django_capture_on_commit_callbacks):
+    mail = draft.mail
     with django_capture_on_commit_callbacks(execute=True):
         request = send_to_parapheur(actor=agent, mail=mail, draft=draft, circuit_type="Courrier", circuit_subtype="Réponse maire", signatory="Jeanne Maire")  # fmt: skip
     return request
@@ -123,3 +129,12 @@ def test_a_return_without_result_json_is_refused_and_the_watch_command_runs(sent
     call_command("watch_parapheur", "--once")
     assert "result.json is missing" in (inbox / "error" / "vide.reason.txt").read_text()
     assert ParapheurRequest.objects.get().status == "sent"
+
+
+def test_a_request_is_published_only_once_committed(draft, agent, folders):
+    outbox, _inbox = folders
+    with pytest.raises(RuntimeError), transaction.atomic():
+        send_to_parapheur(actor=agent, mail=draft.mail, draft=draft)
+        raise RuntimeError("the transaction fails after the folder was written")
+    assert [p.name for p in outbox.iterdir() if not p.name.startswith(".")] == []
+    assert not ParapheurRequest.objects.exists()
