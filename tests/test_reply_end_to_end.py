@@ -5,6 +5,7 @@ sender through a real SMTP server (aiosmtpd); a refusal goes back to the drafter
 
 from __future__ import annotations
 
+import datetime
 import io
 import re
 import subprocess
@@ -14,8 +15,18 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.urls import reverse
+from django.utils import timezone
 
-from courrier.models import AttachmentKind, Category, JournalEvent, MailStatus, PdfStatus, Role
+from courrier.models import (
+    AttachmentKind,
+    Basket,
+    Category,
+    JournalEvent,
+    MailStatus,
+    PdfStatus,
+    Role,
+)
+from courrier.services.absences import declare_absence
 from courrier.services.circulation import add_attachment, add_attachment_version
 from courrier.services.mail import IncomingFile, Qualification, qualify_mail
 from courrier.services.outgoing import default_channel, send_reply_by_email, send_reply_by_post
@@ -185,3 +196,24 @@ def test_a_draft_may_be_addressed_to_another_contact(client, agent, letter, temp
     with draft.current_version().file.open("rb") as handle:
         merged = docx.Document(io.BytesIO(handle.read()))
     assert "1 avenue des Pompiers" in "\n".join(p.text for p in merged.paragraphs)
+
+
+def test_a_colleague_visas_for_an_absent_manager_but_nobody_signs_for_another(
+    client, agent, manager, signatory, letter, template, org, django_capture_on_commit_callbacks
+):
+    draft, _version = drafted(agent, letter, template, django_capture_on_commit_callbacks)
+    visa.start_visa_circuit(actor=agent, mail=letter, draft=draft, steps=[(manager, VisaStepRole.VISA), (signatory, VisaStepRole.SIGNATURE)])  # fmt: skip
+    deputy = UserFactory.create(username="adjoint", primary_entity=org.st, roles=[Role.MANAGER])
+    now = timezone.now()
+    for absent, basket in ((manager, "to_visa"), (signatory, "to_sign")):
+        declare_absence(actor=absent, user=absent, start=now, end=now + datetime.timedelta(days=2), delegations=[(Basket.objects.get(code=basket), deputy)])  # fmt: skip
+    client.force_login(deputy)
+    client.post(reverse("reply_decide", args=[letter.pk, "approve"]), {"for": "manager"})
+    event = JournalEvent.objects.get(action="visa.approved")
+    assert (event.actor, event.on_behalf_of) == (deputy, manager)
+    client.post(
+        reverse("reply_decide", args=[letter.pk, "sign"]), {"for": "maire", "password": "x"}
+    )
+    letter.refresh_from_db()
+    assert letter.status == MailStatus.TO_SIGN  # still waiting for the signatory in person
+    assert not JournalEvent.objects.filter(action="visa.signed").exists()

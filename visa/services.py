@@ -96,10 +96,12 @@ def _advance(mail: Mail, step: VisaStep) -> VisaStep | None:
 
 
 @transaction.atomic
-def approve(*, actor: User, mail: Mail, comment: str = "") -> VisaStep | None:
-    """Give my visa on the current draft PDF; the next step (or sending) comes next."""
-    check_mail_access(actor, mail, "visa_mail")
-    step = _my_step(actor, mail, VisaStepRole.VISA)
+def approve(
+    *, actor: User, mail: Mail, comment: str = "", on_behalf_of: User | None = None
+) -> VisaStep | None:
+    """Give my visa (or an absent colleague's) on the current draft PDF; the next step follows."""
+    check_mail_access(actor, mail, "visa_mail", on_behalf_of=on_behalf_of)
+    step = _my_step(on_behalf_of or actor, mail, VisaStepRole.VISA)
     version = ready_version(step.draft) if step.draft else None
     step.state, step.decided_at, step.comment = (
         VisaStepState.APPROVED,
@@ -110,7 +112,7 @@ def approve(*, actor: User, mail: Mail, comment: str = "") -> VisaStep | None:
     step.save(update_fields=["state", "decided_at", "comment", "decided_version"])
     following = _advance(mail, step)
     record_event(
-        action="visa.approved", actor=actor, target=mail,
+        action="visa.approved", actor=actor, on_behalf_of=on_behalf_of, target=mail,
         details={"step": step.position, "version": step.decided_version, "comment": step.comment,
                  "next": following.user.username if following else None},
     )  # fmt: skip
@@ -118,11 +120,18 @@ def approve(*, actor: User, mail: Mail, comment: str = "") -> VisaStep | None:
 
 
 @transaction.atomic
-def reject(*, actor: User, mail: Mail, note: str, to_previous: bool = False) -> None:
+def reject(
+    *,
+    actor: User,
+    mail: Mail,
+    note: str,
+    to_previous: bool = False,
+    on_behalf_of: User | None = None,
+) -> None:
     """Send the draft back, with a note: to the previous visa-er, or to the drafter."""
-    check_mail_access(actor, mail)
+    check_mail_access(actor, mail, on_behalf_of=on_behalf_of)
     step = current_step(mail)
-    if step is None or step.user_id != actor.pk:
+    if step is None or step.user_id != (on_behalf_of or actor).pk:
         raise PermissionDenied(_("This mail is not waiting for your decision."))
     if not note.strip():
         raise ValidationError(_("Say why the draft goes back."))
@@ -141,7 +150,7 @@ def reject(*, actor: User, mail: Mail, note: str, to_previous: bool = False) -> 
         mail.status = MailStatus.IN_PROGRESS  # back to the drafter
     mail.save(update_fields=["status", "updated_at"])
     record_event(
-        action="visa.rejected", actor=actor, target=mail,
+        action="visa.rejected", actor=actor, on_behalf_of=on_behalf_of, target=mail,
         details={"step": step.position, "to": "previous" if to_previous and previous else "drafter", **note_details(written)},
     )  # fmt: skip
 

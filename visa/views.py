@@ -58,7 +58,7 @@ def reply_context(acting: Acting, mail: Mail) -> dict[str, Any]:
         "drafts": drafts,
         "steps": VisaStep.objects.filter(mail=mail).select_related("user").order_by("position"),
         "current_step": step,
-        "my_step": step if step is not None and step.user_id == acting.actor.pk else None,
+        "my_step": step if step is not None and step.user_id == principal.pk else None,
         "circuit_templates": CircuitTemplate.objects.filter(
             Q(entity__isnull=True) | Q(entity_id__in=user_entity_ids(principal))
         ),
@@ -166,10 +166,12 @@ def start_circuit(request: HttpRequest, pk: int) -> HttpResponse:
 def decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     def work(acting: Acting, mail: Mail) -> None:
         if decision == "approve":
-            services.approve(actor=acting.actor, mail=mail, comment=request.POST.get("note", ""))
+            services.approve(actor=acting.actor, mail=mail, comment=request.POST.get("note", ""), on_behalf_of=acting.on_behalf_of)  # fmt: skip
         elif decision == "reject":
-            services.reject(actor=acting.actor, mail=mail, note=request.POST.get("note", ""), to_previous=request.POST.get("to") == "previous")  # fmt: skip
+            services.reject(actor=acting.actor, mail=mail, note=request.POST.get("note", ""), to_previous=request.POST.get("to") == "previous", on_behalf_of=acting.on_behalf_of)  # fmt: skip
         elif decision == "sign":
+            if acting.on_behalf_of is not None:
+                raise PermissionDenied(_("A signature is personal: it cannot be given on someone's behalf."))  # fmt: skip
             services.sign(actor=acting.actor, mail=mail, password=request.POST.get("password", ""), use_seal=request.POST.get("seal") == "1")  # fmt: skip
         else:
             raise PermissionDenied("Unknown decision")
