@@ -57,9 +57,12 @@ def test_each_role_is_offered_its_default_baskets(clerk, agent, manager, archivi
         return [b.code for b in baskets_for(user)]
 
     assert codes(clerk) == ["to_qualify", "copies"]
-    assert codes(agent) == ["my_mail", "entity_mail", "copies", "opinions", "late"]
+    assert codes(agent) == [
+        "my_mail", "entity_mail", "copies", "opinions", "in_circuit", "to_send", "late",
+    ]  # fmt: skip
     assert codes(manager) == [
-        "my_mail", "entity_mail", "copies", "opinions", "late", "to_visa", "to_sign",
+        "my_mail", "entity_mail", "copies", "opinions", "in_circuit", "to_send", "late",
+        "to_visa", "to_sign",
     ]  # fmt: skip
     assert codes(archivist) == ["closed"]
 

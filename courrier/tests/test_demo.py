@@ -12,14 +12,40 @@ pytestmark = pytest.mark.django_db
 
 EXPECTED_BASKETS = {
     "c.martin": {"to_qualify": 1, "copies": 0},
-    "a.durand": {"my_mail": 0, "entity_mail": 0, "copies": 0, "opinions": 0, "late": 1},  # in visa
-    "e.roux": {"my_mail": 1, "entity_mail": 1, "copies": 0, "opinions": 0, "late": 0},
-    "l.leroy": {"my_mail": 0, "entity_mail": 1, "copies": 1, "opinions": 1, "late": 0},
+    "a.durand": {
+        "my_mail": 0,
+        "entity_mail": 0,
+        "copies": 0,
+        "opinions": 0,
+        "in_circuit": 1,
+        "to_send": 0,
+        "late": 1,
+    },
+    "e.roux": {
+        "my_mail": 1,
+        "entity_mail": 1,
+        "copies": 0,
+        "opinions": 0,
+        "in_circuit": 0,
+        "to_send": 0,
+        "late": 0,
+    },
+    "l.leroy": {
+        "my_mail": 0,
+        "entity_mail": 1,
+        "copies": 1,
+        "opinions": 1,
+        "in_circuit": 0,
+        "to_send": 0,
+        "late": 0,
+    },
     "m.bernard": {
         "my_mail": 0,
         "entity_mail": 0,
         "copies": 0,
         "opinions": 0,
+        "in_circuit": 0,
+        "to_send": 0,
         "late": 1,
         "to_visa": 1,
         "to_sign": 0,

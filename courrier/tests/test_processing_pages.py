@@ -327,3 +327,16 @@ def test_a_folder_lists_only_the_mail_the_user_may_see(client, agent, outsider, 
     assert "Trottoir" in page and "Dossier RH" not in page
     client.force_login(outsider)
     assert client.get(reverse("folder", args=[folder.pk])).status_code == 404
+
+
+def test_waiting_work_opens_on_its_tab(client, agent, manager, org):
+    from visa.models import VisaStepRole
+    from visa.services import start_visa_circuit
+
+    mail = make_mail(destination_entity=org.voirie, override={"status": MailStatus.IN_PROGRESS})
+    start_visa_circuit(actor=agent, mail=mail, steps=[(manager, VisaStepRole.VISA)])
+    client.force_login(manager)
+    page = client.get(reverse("basket", args=["to_visa"])).content.decode()
+    assert f'href="/mails/{mail.pk}/?tab=reply"' in page
+    client.force_login(agent)
+    assert mail.chrono_number in client.get(reverse("basket", args=["in_circuit"])).content.decode()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -40,6 +41,8 @@ SORTS = {
 TABS = (
     "document", "info", "diffusion", "notes", "attachments", "opinions", "reply", "links", "history",
 )  # fmt: skip
+# Baskets whose mail is opened on the tab where the waiting work is.
+OPEN_TAB = {"to_visa": "reply", "to_sign": "reply", "in_circuit": "reply", "to_send": "reply", "opinions": "opinions"}  # fmt: skip
 WORKFLOW_ACTIONS = (
     "mail.registered",
     "mail.qualified",
@@ -103,9 +106,13 @@ def basket_list(request: BannetteRequest, code: str) -> HttpResponse:
     page = Paginator(mails, settings.BANNETTE_PAGE_SIZE).get_page(request.GET.get("page"))
     on_page = Mail.objects.filter(unread_copy_q(owner), pk__in=[m.pk for m in page])
     unread = set(on_page.values_list("pk", flat=True))
+    link = {"tab": OPEN_TAB.get(basket.code, ""), "for": absent.username if absent else ""}
     context = {
         "basket": basket,
         "absent": absent,
+        "link_query": "?" + urlencode({k: v for k, v in link.items() if v})
+        if any(link.values())
+        else "",
         "page": page,
         "unread": unread,
         "query": query,
