@@ -42,16 +42,24 @@ def reply_kind() -> AttachmentKind:
     return kind
 
 
-def templates_for(
-    user: User, mail: Mail, kind: str = TemplateKind.REPLY
-) -> QuerySet[OfficeTemplate]:
-    """Active templates of this kind for the user's entities (or all) and the mail's type (or all)."""
-    return OfficeTemplate.objects.filter(
+def templates_for(user: User, mail: Mail, kind: str | None = None) -> QuerySet[OfficeTemplate]:
+    """Active templates (of a kind) for the user's entities (or all) and the mail's type (or all)."""
+    offered = OfficeTemplate.objects.filter(
         Q(entity__isnull=True) | Q(entity_id__in=user_entity_ids(user)),
         Q(document_type__isnull=True) | Q(document_type=mail.document_type_id),
         active=True,
-        kind=kind,
     )
+    return offered.filter(kind=kind) if kind else offered
+
+
+def kind_for(template: OfficeTemplate) -> AttachmentKind:
+    """Replies become reply drafts (visa, signature); other kinds, attachments of their kind."""
+    if template.kind == TemplateKind.REPLY:
+        return reply_kind()
+    kind, _created = AttachmentKind.objects.get_or_create(
+        code=f"office-{template.kind}", defaults={"label": str(template.get_kind_display())}
+    )
+    return kind
 
 
 def schedule_conversion(version: AttachmentVersion) -> None:
@@ -75,7 +83,8 @@ def draft_reply(
     recipient: tuple[Contact, ContactAddress | None] | None = None,
     on_behalf_of: User | None = None,
 ) -> Attachment:
-    """Merge the template for this mail (to its sender by default) into a new reply draft."""
+    """Merge the template for this mail (to its sender by default) into a new draft: a reply
+    draft for reply templates, an attachment of the template's kind for the others."""
     check_mail_access(actor, mail, "process_mail", on_behalf_of=on_behalf_of, processing=True)
     if not templates_for(on_behalf_of or actor, mail).filter(pk=template.pk).exists():
         raise ValidationError(_("This template is not offered for this mail."))
@@ -88,14 +97,17 @@ def draft_reply(
     finally:
         template.file.close()
     stem = (mail.chrono_number or str(mail.pk)).replace("/", "-")
+    is_reply = template.kind == TemplateKind.REPLY
+    title = _("Reply: %(subject)s") % {"subject": mail.subject} if is_reply else f"{template.label} — {mail.subject}"  # fmt: skip
     attachment = Attachment.objects.create(
-        mail=mail, kind=reply_kind(), title=(_("Reply: %(subject)s") % {"subject": mail.subject})[:300],
+        mail=mail, kind=kind_for(template), title=title[:300],
         created_by=actor, recipient=recipient[0] if recipient else None,
     )  # fmt: skip
-    version = store_version(actor=actor, attachment=attachment, file=IncomingFile(f"reponse-{stem}.docx", content), number=1)  # fmt: skip
+    name = f"{'reponse' if is_reply else template.kind}-{stem}.docx"
+    version = store_version(actor=actor, attachment=attachment, file=IncomingFile(name, content), number=1)  # fmt: skip
     schedule_conversion(version)
     record_event(
-        action="reply.drafted", actor=actor, on_behalf_of=on_behalf_of, target=attachment, mail=mail,
+        action="reply.drafted" if is_reply else "document.drafted", actor=actor, on_behalf_of=on_behalf_of, target=attachment, mail=mail,
         details={"template": template.label, "recipient": recipient[0].pk if recipient else None},
     )  # fmt: skip
     return attachment

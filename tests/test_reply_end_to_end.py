@@ -217,3 +217,17 @@ def test_a_colleague_visas_for_an_absent_manager_but_nobody_signs_for_another(
     letter.refresh_from_db()
     assert letter.status == MailStatus.TO_SIGN  # still waiting for the signatory in person
     assert not JournalEvent.objects.filter(action="visa.signed").exists()
+
+
+def test_other_template_kinds_make_attachments_of_their_kind(agent, letter, org, django_capture_on_commit_callbacks):  # fmt: skip
+    acknowledgment = OfficeTemplate(label="Accusé de réception", kind="acknowledgment", entity=org.voirie)  # fmt: skip
+    acknowledgment.file.save("ar.docx", ContentFile(docx_bytes(["Nous accusons réception de votre courrier {{ mail.chrono }}."])), save=True)  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        document = draft_reply(actor=agent, mail=letter, template=acknowledgment)
+    assert (document.kind.code, document.kind.label) == (
+        "office-acknowledgment",
+        "Accusé de réception",
+    )
+    assert f"votre courrier {letter.chrono_number}" in pdf_text(document.current_version().pdf)
+    assert JournalEvent.objects.filter(mail=letter, action="document.drafted").count() == 1
+    assert not letter.attachments.filter(kind__code="reply_draft").exists()

@@ -54,7 +54,7 @@ def reply_context(acting: Acting, mail: Mail) -> dict[str, Any]:
     deciders = User.objects.filter(is_active=True).filter(Q(groups__permissions__codename__in=["visa_mail", "sign_mail"]) | Q(is_superuser=True)).distinct().order_by("last_name")  # fmt: skip
     return {
         "can_process": can_process_mail(principal, mail),
-        "office_templates": templates_for(principal, mail),
+        "office_templates": templates_for(principal, mail).order_by("kind", "label"),
         "drafts": drafts,
         "steps": VisaStep.objects.filter(mail=mail).select_related("user").order_by("position"),
         "current_step": step,
@@ -119,7 +119,7 @@ def new_draft(request: HttpRequest, pk: int) -> HttpResponse:
         recipient = (contact, address) if contact else None
         draft_reply(actor=acting.actor, mail=mail, template=template, recipient=recipient, on_behalf_of=acting.on_behalf_of)  # fmt: skip
 
-    return _run(request, pk, work, _("Reply draft created; its PDF is being made."))
+    return _run(request, pk, work, _("Document created from the template; its PDF is being made."))
 
 
 @login_required

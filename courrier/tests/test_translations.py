@@ -21,7 +21,9 @@ def catalogue() -> dict[str, str]:
 def test_no_translation_is_a_repeated_copy_of_itself():
     for source, text in catalogue().items():
         for times in range(2, 12):
-            assert not (len(text) % times == 0 and text == text[: len(text) // times] * times), source
+            assert not (len(text) % times == 0 and text == text[: len(text) // times] * times), (
+                source
+            )
 
 
 def test_translations_keep_the_placeholders_of_their_source():

@@ -53,6 +53,7 @@ WORKFLOW_ACTIONS = (
     "mail.closed",
     "mail.reopened",
     "reply.drafted",
+    "document.drafted",
     "opinion.requested",
     "opinion.given",
     "opinion.recalled",
