@@ -231,3 +231,13 @@ def test_other_template_kinds_make_attachments_of_their_kind(agent, letter, org,
     assert f"votre courrier {letter.chrono_number}" in pdf_text(document.current_version().pdf)
     assert JournalEvent.objects.filter(mail=letter, action="document.drafted").count() == 1
     assert not letter.attachments.filter(kind__code="reply_draft").exists()
+
+
+def test_a_circuit_only_takes_people_who_may_visa_and_sign(agent, urbanisme_agent, manager, letter, template, django_capture_on_commit_callbacks):  # fmt: skip
+    draft, _version = drafted(agent, letter, template, django_capture_on_commit_callbacks)
+    with pytest.raises(ValidationError):
+        visa.start_visa_circuit(actor=agent, mail=letter, draft=draft, steps=[(urbanisme_agent, VisaStepRole.VISA), (manager, VisaStepRole.SIGNATURE)])  # fmt: skip
+    with pytest.raises(ValidationError):
+        visa.start_visa_circuit(actor=agent, mail=letter, draft=draft, steps=[(manager, VisaStepRole.SIGNATURE), (manager, VisaStepRole.VISA)])  # fmt: skip
+    letter.refresh_from_db()
+    assert letter.status == MailStatus.IN_PROGRESS

@@ -21,8 +21,6 @@ from courrier.services.mail import IncomingFile, check_mail_access, note_details
 from visa.models import SigningKey, VisaStep, VisaStepRole, VisaStepState
 from visa.signing import SigningFailed, load_signer, sign_pdf
 
-OPEN_STEP_STATES = (VisaStepState.PENDING, VisaStepState.CURRENT)
-
 
 def _status_for(step: VisaStep | None) -> str:
     if step is None:
@@ -56,6 +54,11 @@ def start_visa_circuit(
         raise ValidationError(_("Only the last step may be the signature."))
     if mail.status == MailStatus.CLOSED:
         raise PermissionDenied(_("A closed mail cannot enter a visa circuit."))
+    for user, role in steps:
+        needed = "courrier.sign_mail" if role == VisaStepRole.SIGNATURE else "courrier.visa_mail"
+        if not user.is_active or not user.has_perm(needed):
+            message = _("%(user)s cannot sign replies.") if role == VisaStepRole.SIGNATURE else _("%(user)s cannot visa replies.")  # fmt: skip
+            raise ValidationError(message % {"user": user})
     version = ready_version(draft) if draft is not None else None
     VisaStep.objects.filter(mail=mail).delete()
     created = [
