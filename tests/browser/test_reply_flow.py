@@ -59,8 +59,8 @@ def test_a_reply_is_drafted_visaed_signed_and_emailed_from_the_browser(
 
     page = open_as("manager")
     page.click("a[data-basket=to_visa]")
-    page.click(f"text={letter.chrono_number}")
-    page.click("a[data-tab=reply]")
+    page.click(f"text={letter.chrono_number}")  # opens on the Réponse tab
+    expect(page.locator("a[data-tab=reply]")).to_have_class("active")
     page.click("button[data-decision=approve]")
     expect(page.locator(".messages")).to_contain_text("Visa donné")
 
@@ -74,7 +74,7 @@ def test_a_reply_is_drafted_visaed_signed_and_emailed_from_the_browser(
     page.click("a.brand")
     page.click("a[data-basket=to_sign]")
     page.click(f"text={letter.chrono_number}")
-    page.click("a[data-tab=reply]")
+    expect(page.locator("a[data-tab=reply]")).to_have_class("active")
     page.fill("#sign-password", pki.password)
     page.click("button[data-decision=sign]")
     expect(page.locator(".messages")).to_contain_text("Réponse signée")
