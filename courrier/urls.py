@@ -18,6 +18,7 @@ urlpatterns = [
     path("mails/<int:pk>/actions/<slug:code>/", actions.mail_action, name="mail_action"),
     path("mails/<int:pk>/release/", actions.release_lock, name="release_lock"),
     path("mails/<int:pk>/lock/", mail.lock_status, name="lock_status"),
+    path("mails/<int:pk>/lock/take/", actions.take_over_lock, name="take_over_lock"),
     path("mails/<int:pk>/notes/", actions.add_note, name="add_note"),
     path(
         "mails/<int:pk>/diffusion/template/",

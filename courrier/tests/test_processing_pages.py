@@ -18,6 +18,7 @@ from courrier.models import (
     DiffusionTemplateEntry,
     Folder,
     JournalEvent,
+    MailLock,
     MailStatus,
     Role,
 )
@@ -340,3 +341,22 @@ def test_waiting_work_opens_on_its_tab(client, agent, manager, org):
     assert f'href="/mails/{mail.pk}/?tab=reply"' in page
     client.force_login(agent)
     assert mail.chrono_number in client.get(reverse("basket", args=["in_circuit"])).content.decode()
+
+
+def test_a_colleague_can_take_over_a_mail_left_open(client, agent, manager, urbanisme_agent, org):
+    mail = make_mail(destination_entity=org.voirie, override={"status": MailStatus.IN_PROGRESS})
+    take_lock(user=manager, mail=mail)
+    client.force_login(urbanisme_agent)  # not theirs to process
+    assert client.post(reverse("take_over_lock", args=[mail.pk])).status_code == 404
+    client.force_login(agent)
+    assert "/lock/take/" in client.get(reverse("mail_detail", args=[mail.pk])).content.decode()
+    client.post(reverse("take_over_lock", args=[mail.pk]))
+    assert MailLock.objects.get(mail=mail).user == agent
+    client.post(reverse("mail_action", args=[mail.pk, "hold"]))
+    mail.refresh_from_db()
+    assert mail.status == MailStatus.ON_HOLD
+
+
+def test_releasing_says_nothing_about_mail_that_does_not_exist(client, outsider):
+    client.force_login(outsider)
+    assert client.post(reverse("release_lock", args=[999999])).status_code == 204

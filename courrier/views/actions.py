@@ -30,7 +30,7 @@ from courrier.models import (
     Mail,
     User,
 )
-from courrier.selectors import can_see_mail, visible_mails
+from courrier.selectors import can_process_mail, can_see_mail, visible_mails
 from courrier.services import circulation
 from courrier.services.actions import (
     CATALOGUE,
@@ -40,7 +40,7 @@ from courrier.services.actions import (
     perform,
     perform_batch,
 )
-from courrier.services.locks import release_lock_of
+from courrier.services.locks import release_lock_of, take_over
 from courrier.services.mail import IncomingFile
 from courrier.services.processing import remove_diffusion_entry
 from courrier.views.common import _user, acting_on_mail
@@ -142,10 +142,23 @@ def basket_batch(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def release_lock(request: HttpRequest, pk: int) -> HttpResponse:
-    """Called by the page when the user leaves it (sendBeacon)."""
-    mail = get_object_or_404(Mail, pk=pk)
-    release_lock_of(user=_user(request), mail=mail)
+    """Called by the page when the user leaves it; the same answer whether or not the mail exists."""
+    mail = Mail.objects.filter(pk=pk).first()
+    if mail is not None:
+        release_lock_of(user=_user(request), mail=mail)
     return HttpResponse(status=204)
+
+
+@login_required
+@require_POST
+def take_over_lock(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take a mail a colleague left open (the banner's "Prendre la main")."""
+    acting, mail = acting_on_mail(request, pk)
+    if not can_process_mail(acting.principal, mail):
+        raise PermissionDenied("This mail is not yours to process.")
+    take_over(user=acting.actor, mail=mail)
+    messages.success(request, _("You now hold this mail."))
+    return _back_to_mail(request, acting, mail)
 
 
 @login_required
