@@ -19,10 +19,10 @@ from django.views.decorators.http import require_POST
 from courrier.forms import CONTACT_TOKEN
 from courrier.models import Attachment, Contact, ContactRole, Entity, Mail, PdfStatus, User
 from courrier.selectors import can_process_mail, user_entity_ids
-from courrier.services.actions import Acting
+from courrier.services.actions import Acting, refusal_text
 from courrier.services.mail import IncomingFile
 from courrier.services.outgoing import default_channel, send_reply_by_email, send_reply_by_post
-from courrier.views.common import _user, acting_on_mail
+from courrier.views.common import _user, act_on_mail, as_id, posted_ids
 from templates_office.models import OfficeTemplate
 from templates_office.services import REPLY_KIND, draft_reply, schedule_conversion, templates_for
 from visa import services
@@ -30,12 +30,6 @@ from visa.models import CircuitTemplate, OpinionRequest, SigningKey, VisaStep, V
 from visa.opinions import answer_opinion, my_ask, opinion_requests, recall_opinion, request_opinion
 from visa.parapheur import send_to_parapheur
 from visa.signing import check_signatures
-
-ERRORS = (PermissionDenied, ValidationError)
-
-
-def _message(exc: Exception) -> str:
-    return exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
 
 
 def _signature_panel(draft: Attachment) -> list[Any]:
@@ -79,32 +73,9 @@ def _send_to(mail: Mail, draft: Attachment) -> str:
     return sender.contact.email if sender else ""
 
 
-def _back(request: HttpRequest, mail: Mail, acting: Acting) -> HttpResponse:
-    url = reverse("mail_detail", args=[mail.pk]) + "?tab=reply"
-    if acting.on_behalf_of:
-        url += f"&for={acting.on_behalf_of.username}"
-    return HttpResponseRedirect(url)
-
-
-def _run(request: HttpRequest, pk: int, work: Any, done: str) -> HttpResponse:
-    acting, mail = acting_on_mail(request, pk)
-    try:
-        work(acting, mail)
-    except ERRORS as exc:
-        messages.error(request, _message(exc))
-    else:
-        messages.success(request, done)
-    return _back(request, mail, acting)
-
-
-def _int(request: HttpRequest, name: str) -> int:
-    value = request.POST.get(name, "")
-    return int(value) if value.isdigit() else 0
-
-
 def _draft(mail: Mail, request: HttpRequest) -> Attachment:
     return get_object_or_404(
-        Attachment, pk=_int(request, "draft"), mail=mail, kind__code=REPLY_KIND
+        Attachment, pk=as_id(request.POST.get("draft")), mail=mail, kind__code=REPLY_KIND
     )
 
 
@@ -112,14 +83,16 @@ def _draft(mail: Mail, request: HttpRequest) -> Attachment:
 @require_POST
 def new_draft(request: HttpRequest, pk: int) -> HttpResponse:
     def work(acting: Acting, mail: Mail) -> None:
-        template = get_object_or_404(OfficeTemplate, pk=_int(request, "template"))
+        template = get_object_or_404(OfficeTemplate, pk=as_id(request.POST.get("template")))
         token = CONTACT_TOKEN.search(request.POST.get("recipient", ""))
         contact = Contact.objects.filter(pk=token.group(1), active=True).first() if token else None
         address = contact.addresses.filter(pk=token.group(2)).first() if contact and token and token.group(2) else None  # fmt: skip
         recipient = (contact, address) if contact else None
         draft_reply(actor=acting.actor, mail=mail, template=template, recipient=recipient, on_behalf_of=acting.on_behalf_of)  # fmt: skip
 
-    return _run(request, pk, work, _("Document created from the template; its PDF is being made."))
+    return act_on_mail(
+        request, pk, "reply", work, _("Document created from the template; its PDF is being made.")
+    )
 
 
 @login_required
@@ -132,19 +105,22 @@ def retry_conversion(request: HttpRequest, pk: int) -> HttpResponse:
         if version is not None and version.pdf_status == PdfStatus.FAILED:
             schedule_conversion(version)
 
-    return _run(request, pk, work, _("The PDF is being made again."))
+    return act_on_mail(request, pk, "reply", work, _("The PDF is being made again."))
 
 
 def _circuit_steps(request: HttpRequest) -> list[tuple[User, str]]:
-    template = CircuitTemplate.objects.filter(pk=_int(request, "circuit_template")).first()
+    template = CircuitTemplate.objects.filter(
+        pk=as_id(request.POST.get("circuit_template"))
+    ).first()
     if template is not None:
         users = {u.username: u for u in User.objects.filter(username__in=[s[0] for s in template.steps], is_active=True)}  # fmt: skip
         return [(users[name], role) for name, role in template.steps if name in users]
-    visa_ids = [int(v) for v in request.POST.getlist("visa") if v.isdigit()]
-    by_id = User.objects.in_bulk([*visa_ids, _int(request, "signatory")])
+    visa_ids = posted_ids(request, "visa")
+    signatory = as_id(request.POST.get("signatory"))
+    by_id = User.objects.in_bulk([*visa_ids, signatory] if signatory else visa_ids)
     steps: list[tuple[User, str]] = [(by_id[i], VisaStepRole.VISA) for i in visa_ids if i in by_id]
-    if _int(request, "signatory") in by_id:
-        steps.append((by_id[_int(request, "signatory")], VisaStepRole.SIGNATURE))
+    if signatory in by_id:
+        steps.append((by_id[signatory], VisaStepRole.SIGNATURE))
     return steps
 
 
@@ -158,7 +134,7 @@ def start_circuit(request: HttpRequest, pk: int) -> HttpResponse:
         if label and steps:
             CircuitTemplate.objects.create(label=label[:200], entity=mail.destination_entity, steps=[[u.username, r] for u, r in steps])  # fmt: skip
 
-    return _run(request, pk, work, _("The draft is on its way for visa."))
+    return act_on_mail(request, pk, "reply", work, _("The draft is on its way for visa."))
 
 
 @login_required
@@ -177,7 +153,7 @@ def decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
             raise PermissionDenied("Unknown decision")
 
     done = {"approve": _("Visa given."), "reject": _("Draft sent back."), "sign": _("Reply signed.")}.get(decision, "")  # fmt: skip
-    return _run(request, pk, work, done)
+    return act_on_mail(request, pk, "reply", work, done)
 
 
 @login_required
@@ -190,7 +166,7 @@ def to_parapheur(request: HttpRequest, pk: int) -> HttpResponse:
             circuit_subtype=post.get("circuit_subtype", "")[:100], signatory=post.get("signatory_name", "")[:200],
         )  # fmt: skip
 
-    return _run(request, pk, work, _("The draft is in the parapheur's folder."))
+    return act_on_mail(request, pk, "reply", work, _("The draft is in the parapheur's folder."))
 
 
 @login_required
@@ -203,11 +179,11 @@ def send(request: HttpRequest, pk: int) -> HttpResponse:
         send_reply_by_email(
             actor=acting.actor, mail=mail, draft=_draft(mail, request), to=request.POST.get("to", ""),
             from_entity=request.POST.get("from") != "me", close_incoming=request.POST.get("close") == "1",
-            attachments=list(mail.attachments.filter(pk__in=[int(v) for v in request.POST.getlist("attach") if v.isdigit()])),
+            attachments=list(mail.attachments.filter(pk__in=posted_ids(request, "attach"))),
         )  # fmt: skip
 
     done = _("Reply registered for the post: print it from the outgoing mail.") if request.POST.get("channel") == "post" else _("Reply sent by e-mail.")  # fmt: skip
-    return _run(request, pk, work, done)
+    return act_on_mail(request, pk, "reply", work, done)
 
 
 @login_required
@@ -224,8 +200,8 @@ def signing_key(request: HttpRequest) -> HttpResponse:
                 user=user, pkcs12=upload.read(), password=request.POST.get("password", ""),
                 role=request.POST.get("role", ""), signature_image=image.read() if image else b"",
             )  # fmt: skip
-        except ERRORS as exc:
-            messages.error(request, _message(exc))
+        except (PermissionDenied, ValidationError) as exc:
+            messages.error(request, refusal_text(exc))
         else:
             messages.success(request, _("Your signing key is saved. Its password is not kept: you give it at each signature."))  # fmt: skip
             return HttpResponseRedirect(reverse("signing_key"))
@@ -246,36 +222,20 @@ def opinions_context(acting: Acting, mail: Mail) -> dict[str, Any]:
     }
 
 
-def _back_to_opinions(mail: Mail, acting: Acting) -> HttpResponse:
-    url = reverse("mail_detail", args=[mail.pk]) + "?tab=opinions"
-    return HttpResponseRedirect(url + (f"&for={acting.on_behalf_of.username}" if acting.on_behalf_of else ""))  # fmt: skip
-
-
-def _opinion_run(request: HttpRequest, pk: int, work: Any, done: str) -> HttpResponse:
-    acting, mail = acting_on_mail(request, pk)
-    try:
-        work(acting, mail)
-    except ERRORS as exc:
-        messages.error(request, _message(exc))
-    else:
-        messages.success(request, done)
-    return _back_to_opinions(mail, acting)
-
-
 @login_required
 @require_POST
 def ask_opinion(request: HttpRequest, pk: int) -> HttpResponse:
     def work(acting: Acting, mail: Mail) -> None:
         post = request.POST
-        entities = list(Entity.objects.filter(pk__in=[int(v) for v in post.getlist("entities") if v.isdigit()]))  # fmt: skip
-        users = list(User.objects.filter(pk__in=[int(v) for v in post.getlist("users") if v.isdigit()], is_active=True))  # fmt: skip
+        entities = list(Entity.objects.filter(pk__in=posted_ids(request, "entities")))  # fmt: skip
+        users = list(User.objects.filter(pk__in=posted_ids(request, "users"), is_active=True))  # fmt: skip
         try:
             deadline = datetime.date.fromisoformat(post.get("deadline", ""))
         except ValueError as exc:
             raise ValidationError(_("Give the date by which the opinion is expected.")) from exc
         request_opinion(actor=acting.actor, mail=mail, asked=[*entities, *users], reason=post.get("reason", ""), deadline=deadline, sequential=post.get("mode") == "sequence")  # fmt: skip
 
-    return _opinion_run(request, pk, work, _("Opinion requested."))
+    return act_on_mail(request, pk, "opinions", work, _("Opinion requested."))
 
 
 @login_required
@@ -290,7 +250,7 @@ def give_opinion(request: HttpRequest, pk: int) -> HttpResponse:
         )
         answer_opinion(actor=acting.actor, mail=mail, text=request.POST.get("text", ""), file=file)
 
-    return _opinion_run(request, pk, work, _("Opinion given."))
+    return act_on_mail(request, pk, "opinions", work, _("Opinion given."))
 
 
 @login_required
@@ -299,4 +259,6 @@ def recall(request: HttpRequest, pk: int, request_id: int) -> HttpResponse:
     def work(acting: Acting, mail: Mail) -> None:
         recall_opinion(actor=acting.actor, request=get_object_or_404(OpinionRequest, pk=request_id, mail=mail))  # fmt: skip
 
-    return _opinion_run(request, pk, work, _("Request recalled; you can resume processing."))
+    return act_on_mail(
+        request, pk, "opinions", work, _("Request recalled; you can resume processing.")
+    )

@@ -162,6 +162,11 @@ def perform(acting: Acting, code: str, mail: Mail, given: ActionInput) -> None:
     action.run(acting, mail, given)
 
 
+def refusal_text(exc: PermissionDenied | ValidationError) -> str:
+    """What to tell the user when a service refused: its first message."""
+    return exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+
+
 @dataclass
 class BatchReport:
     done: list[Mail] = field(default_factory=list)
@@ -177,8 +182,7 @@ def perform_batch(
         try:
             perform(acting, code, mail, given)
         except (PermissionDenied, ValidationError) as exc:
-            reason = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
-            report.refused.append((mail, reason))
+            report.refused.append((mail, refusal_text(exc)))
         else:
             report.done.append(mail)
     return report

@@ -17,7 +17,8 @@ from django.views.decorators.http import require_POST
 from courrier.baskets import active_delegations, baskets_for
 from courrier.models import Absence, Basket, User
 from courrier.services.absences import cancel_absence, declare_absence
-from courrier.views.common import _user
+from courrier.services.actions import refusal_text
+from courrier.views.common import _user, posted_ids
 
 
 def _moment(value: str, *, end: bool) -> datetime.datetime:
@@ -33,7 +34,7 @@ def _moment(value: str, *, end: bool) -> datetime.datetime:
 def _delegations(request: HttpRequest, baskets: list[Basket]) -> list[tuple[Basket, User]]:
     chosen: list[tuple[Basket, User]] = []
     for basket in baskets:
-        ids = [int(v) for v in request.POST.getlist(f"basket_{basket.pk}") if v.isdigit()]
+        ids = posted_ids(request, f"basket_{basket.pk}")
         chosen += [(basket, u) for u in User.objects.filter(pk__in=ids, is_active=True)]
     return chosen
 
@@ -52,7 +53,7 @@ def absences(request: HttpRequest) -> HttpResponse:
                 reason=request.POST.get("reason", ""),
             )  # fmt: skip
         except (PermissionDenied, ValidationError) as exc:
-            messages.error(request, exc.messages[0] if isinstance(exc, ValidationError) else str(exc))  # fmt: skip
+            messages.error(request, refusal_text(exc))
         else:
             messages.success(request, _("Absence recorded; your colleagues will see your baskets during it."))  # fmt: skip
             return HttpResponseRedirect(reverse("absences"))

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
-from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,7 +11,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -30,7 +26,7 @@ from courrier.models import (
     Mail,
     User,
 )
-from courrier.selectors import can_process_mail, can_see_mail, visible_mails
+from courrier.selectors import can_process_mail, visible_mails
 from courrier.services import circulation
 from courrier.services.actions import (
     CATALOGUE,
@@ -43,30 +39,23 @@ from courrier.services.actions import (
 from courrier.services.locks import release_lock_of, take_over
 from courrier.services.mail import IncomingFile
 from courrier.services.processing import remove_diffusion_entry
-from courrier.views.common import _user, acting_on_mail
-from courrier.views.mail import _basket_owner
-
-ERRORS = (PermissionDenied, ValidationError)
-
-
-def _error_text(exc: Exception) -> str:
-    return exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
-
-
-def _pk(request: HttpRequest, name: str) -> int | None:
-    value = request.POST.get(name, "")
-    return int(value) if value.isdigit() else None
+from courrier.views.common import (
+    _user,
+    act_on_mail,
+    acting_on_mail,
+    as_id,
+    back_to_mail,
+    posted_ids,
+)
+from courrier.views.mail import basket_owner
 
 
 def action_input(request: HttpRequest, principal: User) -> ActionInput:
     """The action form's fields as objects; unknown ids are simply absent."""
-    entity_pk, user_pk, folder_pk = (
-        _pk(request, "entity"),
-        _pk(request, "user"),
-        _pk(request, "folder"),
-    )
-    chrono = request.POST.get("other", "").strip()
-    restricted = [int(v) for v in request.POST.getlist("restricted_to") if v.isdigit()]
+    post = request.POST
+    entity_pk, user_pk, folder_pk = (as_id(post.get(name)) for name in ("entity", "user", "folder"))
+    chrono = post.get("other", "").strip()
+    restricted = posted_ids(request, "restricted_to")
     return ActionInput(
         entity=Entity.objects.filter(pk=entity_pk).first() if entity_pk else None,
         user=User.objects.filter(pk=user_pk, is_active=True).first() if user_pk else None,
@@ -77,37 +66,13 @@ def action_input(request: HttpRequest, principal: User) -> ActionInput:
     )  # fmt: skip
 
 
-def _back_to_mail(request: HttpRequest, acting: Acting, mail: Mail, tab: str = "") -> HttpResponse:
-    """Back to the mail's page, or to `next` (a basket) when the mail left the user's sight."""
-    query = {k: v for k, v in {"for": request.POST.get("for", ""), "tab": tab}.items() if v}
-    target = reverse("mail_detail", args=[mail.pk]) + (f"?{urlencode(query)}" if query else "")
-    still_visible = can_see_mail(acting.principal, mail)
-    nxt = request.POST.get("next", "")
-    if not still_visible or request.POST.get("leave") == "1":
-        safe = url_has_allowed_host_and_scheme(nxt, {request.get_host()}, request.is_secure())
-        target = nxt if nxt and safe else reverse("home")
-    return HttpResponseRedirect(target)
-
-
-def _run(request: HttpRequest, pk: int, tab: str, work: Callable[[Acting, Mail], Any], done: str) -> HttpResponse:  # fmt: skip
-    acting, mail = acting_on_mail(request, pk)
-    try:
-        work(acting, mail)
-    except ERRORS as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, done)
-    mail.refresh_from_db()
-    return _back_to_mail(request, acting, mail, tab)
-
-
 @login_required
 @require_POST
 def mail_action(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     action = CATALOGUE.get(code)
     if action is None:
         raise PermissionDenied("Unknown action")
-    return _run(
+    return act_on_mail(
         request, pk, "",
         lambda acting, mail: perform(acting, code, mail, action_input(request, acting.principal)),
         _("%(action)s: done.") % {"action": action.label},
@@ -118,11 +83,11 @@ def mail_action(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 @require_POST
 def basket_batch(request: HttpRequest, code: str) -> HttpResponse:
     """Run one action on the selected mails of a basket; each is checked and journaled."""
-    basket, owner, absent = _basket_owner(request, code)
+    basket, owner, absent = basket_owner(request, code)
     offered = {a.code: a for a in basket_actions(basket, owner)}
     action = offered.get(request.POST.get("action", ""))
     back = reverse("basket", args=[code]) + (f"?for={absent.username}" if absent else "")
-    ids = [int(v) for v in request.POST.getlist("mails") if v.isdigit()]
+    ids = posted_ids(request, "mails")
     if action is None or not ids:
         messages.error(request, _("Select mail and an action."))
         return HttpResponseRedirect(back)
@@ -158,7 +123,7 @@ def take_over_lock(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("This mail is not yours to process.")
     take_over(user=acting.actor, mail=mail)
     messages.success(request, _("You now hold this mail."))
-    return _back_to_mail(request, acting, mail)
+    return back_to_mail(request, acting, mail)
 
 
 @login_required
@@ -171,7 +136,7 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
             on_behalf_of=acting.on_behalf_of,
         )  # fmt: skip
 
-    return _run(request, pk, "notes", work, _("Note added."))
+    return act_on_mail(request, pk, "notes", work, _("Note added."))
 
 
 @login_required
@@ -181,19 +146,19 @@ def remove_diffusion(request: HttpRequest, pk: int, entry: int) -> HttpResponse:
         line = get_object_or_404(DiffusionListEntry, pk=entry, mail=mail)
         remove_diffusion_entry(actor=acting.actor, entry=line, on_behalf_of=acting.on_behalf_of)
 
-    return _run(request, pk, "diffusion", work, _("Removed from the diffusion list."))
+    return act_on_mail(request, pk, "diffusion", work, _("Removed from the diffusion list."))
 
 
 @login_required
 @require_POST
 def apply_diffusion_template(request: HttpRequest, pk: int) -> HttpResponse:
     def work(acting: Acting, mail: Mail) -> None:
-        template = get_object_or_404(DiffusionTemplate, pk=_pk(request, "template") or 0)
+        template = get_object_or_404(DiffusionTemplate, pk=as_id(request.POST.get("template")))
         circulation.apply_diffusion_template(
             actor=acting.actor, mail=mail, template=template, on_behalf_of=acting.on_behalf_of
         )
 
-    return _run(request, pk, "diffusion", work, _("Diffusion list template applied."))
+    return act_on_mail(request, pk, "diffusion", work, _("Diffusion list template applied."))
 
 
 def _date(value: str) -> datetime.date | None:
@@ -208,7 +173,7 @@ def _date(value: str) -> datetime.date | None:
 def add_attachment(request: HttpRequest, pk: int) -> HttpResponse:
     def work(acting: Acting, mail: Mail) -> None:
         upload = request.FILES.get("file")
-        kind = AttachmentKind.objects.filter(pk=_pk(request, "kind") or 0).first()
+        kind = AttachmentKind.objects.filter(pk=as_id(request.POST.get("kind"))).first()
         if upload is None or kind is None:
             raise ValidationError(_("Choose a kind and a file."))
         token = CONTACT_TOKEN.search(request.POST.get("recipient", ""))
@@ -221,7 +186,7 @@ def add_attachment(request: HttpRequest, pk: int) -> HttpResponse:
             on_behalf_of=acting.on_behalf_of,
         )  # fmt: skip
 
-    return _run(request, pk, "attachments", work, _("Attachment added."))
+    return act_on_mail(request, pk, "attachments", work, _("Attachment added."))
 
 
 @login_required
@@ -238,7 +203,7 @@ def add_attachment_version(request: HttpRequest, pk: int, attachment: int) -> Ht
             on_behalf_of=acting.on_behalf_of,
         )  # fmt: skip
 
-    return _run(request, pk, "attachments", work, _("New version added."))
+    return act_on_mail(request, pk, "attachments", work, _("New version added."))
 
 
 @login_required
@@ -252,4 +217,4 @@ def attachment_returned(request: HttpRequest, pk: int, attachment: int) -> HttpR
             on_behalf_of=acting.on_behalf_of,
         )  # fmt: skip
 
-    return _run(request, pk, "attachments", work, _("Return recorded."))
+    return act_on_mail(request, pk, "attachments", work, _("Return recorded."))

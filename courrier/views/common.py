@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.middleware import HtmxDetails
 
 from courrier.baskets import stands_in_for
 from courrier.models import Mail, User
-from courrier.selectors import get_visible_mail_or_404
-from courrier.services.actions import Acting
+from courrier.selectors import can_see_mail, get_visible_mail_or_404
+from courrier.services.actions import Acting, refusal_text
 
 
 class BannetteRequest(HttpRequest):
@@ -38,3 +46,41 @@ def acting_on_mail(request: HttpRequest, pk: int) -> tuple[Acting, Mail]:
             raise Http404("No such mail")
         return Acting(user, absent), get_visible_mail_or_404(absent, pk)
     return Acting(user), get_visible_mail_or_404(user, pk)
+
+
+def as_id(value: str | None) -> int:
+    """A primary key from a form or query field; 0 (no object has it) when it is not a number."""
+    return int(value) if value and value.isdigit() else 0
+
+
+def posted_ids(request: HttpRequest, name: str) -> list[int]:
+    """The numeric values of a multi-valued form field (checkboxes, multiple selects)."""
+    return [int(v) for v in request.POST.getlist(name) if v.isdigit()]
+
+
+def back_to_mail(request: HttpRequest, acting: Acting, mail: Mail, tab: str = "") -> HttpResponse:
+    """Back to the mail's tab, or to `next` (a basket) when the mail left the user's sight."""
+    query = {"for": acting.on_behalf_of.username if acting.on_behalf_of else "", "tab": tab}
+    query = {k: v for k, v in query.items() if v}
+    target = reverse("mail_detail", args=[mail.pk]) + (f"?{urlencode(query)}" if query else "")
+    nxt = request.POST.get("next", "")
+    if not can_see_mail(acting.principal, mail) or request.POST.get("leave") == "1":
+        safe = url_has_allowed_host_and_scheme(nxt, {request.get_host()}, request.is_secure())
+        target = nxt if nxt and safe else reverse("home")
+    return HttpResponseRedirect(target)
+
+
+def act_on_mail(
+    request: HttpRequest, pk: int, tab: str, work: Callable[[Acting, Mail], Any], done: str
+) -> HttpResponse:
+    """Run one change on a mail for the user (or the colleague they stand in for), say how it
+    went, and go back to the tab it was made from."""
+    acting, mail = acting_on_mail(request, pk)
+    try:
+        work(acting, mail)
+    except (PermissionDenied, ValidationError) as exc:
+        messages.error(request, refusal_text(exc))
+    else:
+        messages.success(request, done)
+    mail.refresh_from_db()
+    return back_to_mail(request, acting, mail, tab)

@@ -75,7 +75,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "courrier/home.html", {"baskets": baskets, "delegated": delegated})
 
 
-def _basket_owner(request: HttpRequest, code: str) -> tuple[Basket, User, User | None]:
+def basket_owner(request: HttpRequest, code: str) -> tuple[Basket, User, User | None]:
     """The basket, whose mail it lists, and the absent colleague when standing in (else None)."""
     user = _user(request)
     absent_name = standing_in_for(request)
@@ -93,7 +93,7 @@ def _basket_owner(request: HttpRequest, code: str) -> tuple[Basket, User, User |
 
 @login_required
 def basket_list(request: BannetteRequest, code: str) -> HttpResponse:
-    basket, owner, absent = _basket_owner(request, code)
+    basket, owner, absent = basket_owner(request, code)
     mails = basket_mails(basket, owner).select_related(
         "document_type", "destination_entity", "lock__user"
     )

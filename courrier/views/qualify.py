@@ -29,12 +29,12 @@ from courrier.models import (
     MailStatus,
     User,
 )
-from courrier.services.actions import Acting
+from courrier.services.actions import Acting, refusal_text
 from courrier.services.circulation import diffusion_templates_for
 from courrier.services.contacts import find_duplicates, save_contact
 from courrier.services.locks import take_lock
 from courrier.services.mail import Qualification, qualify_mail
-from courrier.views.common import acting_on_mail
+from courrier.views.common import acting_on_mail, as_id
 
 
 def _suggested(mail: Mail, field: str) -> str | None:
@@ -146,7 +146,7 @@ def qualify(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             _save(acting, form, mail)
         except (PermissionDenied, ValidationError) as exc:
-            form.add_error(None, exc.messages[0] if isinstance(exc, ValidationError) else str(exc))
+            form.add_error(None, refusal_text(exc))
         else:
             messages.success(request, _("%(chrono)s qualified for %(entity)s.") % {"chrono": mail.chrono_number, "entity": form.cleaned_data["destination_entity"]})  # fmt: skip
             following = next_to_qualify(acting.principal, mail) if "next" in request.POST else None
@@ -171,8 +171,8 @@ def qualify(request: HttpRequest, pk: int) -> HttpResponse:
 def qualify_defaults(request: HttpRequest, pk: int) -> HttpResponse:
     """Due date and copies recomputed when the clerk changes the type or the destination."""
     acting, mail = _qualifier(request, pk)
-    doctype = DocumentType.objects.filter(pk=_int(request.GET.get("document_type"))).first()
-    entity = Entity.objects.filter(pk=_int(request.GET.get("destination_entity"))).first()
+    doctype = DocumentType.objects.filter(pk=as_id(request.GET.get("document_type"))).first()
+    entity = Entity.objects.filter(pk=as_id(request.GET.get("destination_entity"))).first()
     copy_entities, copy_users = _copies_for(entity, doctype)
     initial = {
         "due_date": due_date_for(doctype, mail.arrival_date)[0] if doctype else None,
@@ -181,10 +181,6 @@ def qualify_defaults(request: HttpRequest, pk: int) -> HttpResponse:
     }
     form = QualificationForm(user=acting.actor, mail=mail, initial=initial)
     return render(request, "courrier/_qualify_defaults.html", {"form": form})
-
-
-def _int(value: str | None) -> int:
-    return int(value) if value and value.isdigit() else 0
 
 
 @login_required
