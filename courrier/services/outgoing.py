@@ -56,6 +56,47 @@ def _from_address(actor: User, mail: Mail, from_entity: bool) -> str:
     return actor.email or (entity.email if entity else "") or settings.DEFAULT_FROM_EMAIL
 
 
+def _signed_reply(actor: User, mail: Mail, draft: Attachment) -> tuple[AttachmentVersion, MailContact | None]:  # fmt: skip
+    """What every way of sending starts with: the right to, a signed reply, its recipient."""
+    check_mail_access(actor, mail, "process_mail", processing=True)
+    if mail.status != MailStatus.TO_SEND:
+        raise ValidationError(_("The reply must be signed before it is sent."))
+    return signed_version(draft), _recipient(mail, draft)
+
+
+def _register_reply(
+    actor: User,
+    mail: Mail,
+    link: MailContact | None,
+    *,
+    channel: str,
+    status: str,
+    original: IncomingFile,
+) -> Mail:
+    """The reply as an outgoing mail with its own chrono number, linked to the incoming one."""
+    outgoing = register_mail(
+        actor=actor, subject=(_("Reply: %(subject)s") % {"subject": mail.subject})[:500],
+        category=Category.OUTGOING, channel=channel, destination_entity=mail.destination_entity,
+        original=original, status=status,
+    )  # fmt: skip
+    if link is not None:
+        MailContact.objects.create(mail=outgoing, contact=link.contact, address=link.address, role=ContactRole.RECIPIENT)  # fmt: skip
+    outgoing.linked_mails.add(mail)
+    return outgoing
+
+
+def _settle_incoming(actor: User, mail: Mail, close: bool, details: dict[str, object]) -> None:
+    """The incoming mail closes with its reply, or goes back to processing; one event says so."""
+    if close:
+        mail.status, mail.closing_date = MailStatus.CLOSED, timezone.now()
+    else:
+        mail.status = MailStatus.IN_PROGRESS
+    mail.save(update_fields=["status", "closing_date", "updated_at"])
+    record_event(
+        action="reply.sent", actor=actor, target=mail, details={**details, "closed": close}
+    )
+
+
 @transaction.atomic
 def send_reply_by_email(
     *,
@@ -68,25 +109,17 @@ def send_reply_by_email(
     close_incoming: bool = True,
 ) -> Mail:
     """Register the outgoing reply and queue its e-mail; the incoming mail may close with it."""
-    check_mail_access(actor, mail, "process_mail", processing=True)
-    if mail.status != MailStatus.TO_SEND:
-        raise ValidationError(_("The reply must be signed before it is sent."))
-    version = signed_version(draft)
-    link = _recipient(mail, draft)
+    version, link = _signed_reply(actor, mail, draft)
     address = to.strip() or (link.contact.email if link else "")
     if not address:
         raise ValidationError(_("The recipient has no e-mail address: give one, or send by post."))
     validate_email(address)
     with version.file.open("rb") as handle:
         signed = handle.read()
-    outgoing = register_mail(
-        actor=actor, subject=(_("Reply: %(subject)s") % {"subject": mail.subject})[:500],
-        category=Category.OUTGOING, channel=Channel.EMAIL, destination_entity=mail.destination_entity,
-        original=IncomingFile(version.file_name, signed, "application/pdf"), status=MailStatus.TO_SEND,
+    outgoing = _register_reply(
+        actor, mail, link, channel=Channel.EMAIL, status=MailStatus.TO_SEND,
+        original=IncomingFile(version.file_name, signed, "application/pdf"),
     )  # fmt: skip
-    if link is not None:
-        MailContact.objects.create(mail=outgoing, contact=link.contact, address=link.address, role=ContactRole.RECIPIENT)  # fmt: skip
-    outgoing.linked_mails.add(mail)
     context = {"mail": mail, "outgoing": outgoing, "entity": mail.destination_entity, "organisation": settings.BANNETTE_ORGANISATION_NAME}  # fmt: skip
     email = OutgoingEmail.objects.create(
         mail=outgoing, from_address=_from_address(actor, mail, from_entity), to_address=address,
@@ -95,15 +128,7 @@ def send_reply_by_email(
     )  # fmt: skip
     extra = [v for v in (a.current_version() for a in attachments) if v is not None]
     email.versions.set([version, *extra])
-    if close_incoming:
-        mail.status, mail.closing_date = MailStatus.CLOSED, timezone.now()
-    else:
-        mail.status = MailStatus.IN_PROGRESS
-    mail.save(update_fields=["status", "closing_date", "updated_at"])
-    record_event(
-        action="reply.sent", actor=actor, target=mail,
-        details={"outgoing": outgoing.chrono_number, "to": address, "channel": "email", "closed": close_incoming},
-    )  # fmt: skip
+    _settle_incoming(actor, mail, close_incoming, {"outgoing": outgoing.chrono_number, "to": address, "channel": "email"})  # fmt: skip
     from courrier.tasks import deliver_email
 
     transaction.on_commit(lambda: deliver_email.delay(email.pk))
@@ -150,11 +175,7 @@ def send_reply_by_post(
     *, actor: User, mail: Mail, draft: Attachment, close_incoming: bool = True
 ) -> Mail:
     """Register the outgoing reply on paper, with a print-ready PDF for a windowed envelope."""
-    check_mail_access(actor, mail, "process_mail", processing=True)
-    if mail.status != MailStatus.TO_SEND:
-        raise ValidationError(_("The reply must be signed before it is sent."))
-    version = signed_version(draft)
-    link = _recipient(mail, draft)
+    version, link = _signed_reply(actor, mail, draft)
     if link is None:
         raise ValidationError(_("The reply has no recipient with a postal address."))
     block = postal_lines(link.contact, link.address)
@@ -165,25 +186,13 @@ def send_reply_by_post(
     with version.file.open("rb") as handle:
         letter = handle.read()
     printable = print_ready(address_sheet(block, sender_lines=sender_lines, reference=mail.chrono_number or ""), letter)  # fmt: skip
-    outgoing = register_mail(
-        actor=actor, subject=(_("Reply: %(subject)s") % {"subject": mail.subject})[:500],
-        category=Category.OUTGOING, channel=Channel.PAPER, destination_entity=entity,
+    outgoing = _register_reply(
+        actor, mail, link, channel=Channel.PAPER, status=MailStatus.CLOSED,
         original=IncomingFile(f"a-imprimer-{version.file_name}", printable, "application/pdf"),
-        status=MailStatus.CLOSED,
     )  # fmt: skip
     outgoing.closing_date = timezone.now()
     outgoing.save(update_fields=["closing_date"])
-    MailContact.objects.create(mail=outgoing, contact=link.contact, address=link.address, role=ContactRole.RECIPIENT)  # fmt: skip
-    outgoing.linked_mails.add(mail)
-    if close_incoming:
-        mail.status, mail.closing_date = MailStatus.CLOSED, timezone.now()
-    else:
-        mail.status = MailStatus.IN_PROGRESS
-    mail.save(update_fields=["status", "closing_date", "updated_at"])
-    record_event(
-        action="reply.sent", actor=actor, target=mail,
-        details={"outgoing": outgoing.chrono_number, "channel": "post", "address": block, "closed": close_incoming},
-    )  # fmt: skip
+    _settle_incoming(actor, mail, close_incoming, {"outgoing": outgoing.chrono_number, "channel": "post", "address": block})  # fmt: skip
     return outgoing
 
 
