@@ -18,15 +18,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courrier.models import Attachment, Mail, MailStatus, Note, PdfStatus, User
-from courrier.services.circulation import store_version
+from courrier.models import Attachment, Mail, MailStatus, Note, User
+from courrier.services.circulation import store_signed_version
 from courrier.services.journal import record_event
-from courrier.services.mail import IncomingFile, check_mail_access
+from courrier.services.mail import check_mail_access
 from scanner_hotfolders.watcher import DONE, ERROR, claim_into, file_out, is_ignored
 from visa.models import ParapheurRequest, ParapheurStatus
 from visa.services import ready_version
@@ -152,11 +151,7 @@ def _accept(request: ParapheurRequest, result: dict[str, Any], folder: Path) -> 
     request.returned_at, request.decided_by, request.annotation = timezone.now(), who, annotation
     if result["status"] == "signed":
         name, content = _signed_pdf(folder, result)
-        number = (request.draft.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1  # fmt: skip
-        version = store_version(actor=None, attachment=request.draft, file=IncomingFile(name, content), number=number)  # fmt: skip
-        version.pdf.save(name, ContentFile(content), save=False)
-        version.pdf_status, version.signed = PdfStatus.DONE, True
-        version.save(update_fields=["pdf", "pdf_status", "signed"])
+        store_signed_version(actor=None, attachment=request.draft, name=name, content=content)
         request.status, mail.status = ParapheurStatus.SIGNED, MailStatus.TO_SEND
     else:
         Note.objects.create(mail=mail, author=request.requested_by, text=_("Refused in the parapheur by %(who)s: %(annotation)s") % {"who": who or "?", "annotation": annotation})  # fmt: skip

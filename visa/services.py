@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,9 +14,9 @@ from PIL import Image
 from pyhanko.sign.signers import SimpleSigner
 
 from courrier.models import Attachment, AttachmentVersion, Mail, MailStatus, PdfStatus, User
-from courrier.services.circulation import store_version
+from courrier.services.circulation import store_signed_version
 from courrier.services.journal import record_event
-from courrier.services.mail import IncomingFile, check_mail_access, note_details, note_for_action
+from courrier.services.mail import check_mail_access, note_details, note_for_action
 from visa.models import SigningKey, VisaStep, VisaStepRole, VisaStepState
 from visa.signing import SigningFailed, load_signer, sign_pdf
 
@@ -237,11 +236,8 @@ def sign(
     except SigningFailed as exc:
         raise ValidationError(str(exc)) from exc
     stem = (mail.chrono_number or str(mail.pk)).replace("/", "-")
-    number = version.number + 1
-    new = store_version(actor=actor, attachment=step.draft, file=IncomingFile(f"reponse-{stem}-signee.pdf", signed), number=number)  # fmt: skip
-    new.pdf.save(new.file_name, ContentFile(signed), save=False)
-    new.pdf_status, new.signed = PdfStatus.DONE, True
-    new.save(update_fields=["pdf", "pdf_status", "signed"])
+    new = store_signed_version(actor=actor, attachment=step.draft, name=f"reponse-{stem}-signee.pdf", content=signed)  # fmt: skip
+    number = new.number
     step.state, step.decided_at, step.decided_version = (
         VisaStepState.APPROVED,
         timezone.now(),

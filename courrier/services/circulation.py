@@ -24,6 +24,7 @@ from courrier.models import (
     Mail,
     Note,
     NoteTemplate,
+    PdfStatus,
     User,
 )
 from courrier.selectors import user_entity_ids
@@ -200,6 +201,26 @@ def store_version(
     return version
 
 
+def next_version_number(attachment: Attachment) -> int:
+    return (
+        attachment.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    ) + 1
+
+
+def store_signed_version(
+    *, actor: User | None, attachment: Attachment, name: str, content: bytes
+) -> AttachmentVersion:
+    """A signed PDF as the attachment's next version; the file is its own PDF rendition."""
+    version = store_version(
+        actor=actor, attachment=attachment, file=IncomingFile(name, content),
+        number=next_version_number(attachment),
+    )  # fmt: skip
+    version.pdf.save(name, ContentFile(content), save=False)
+    version.pdf_status, version.signed = PdfStatus.DONE, True
+    version.save(update_fields=["pdf", "pdf_status", "signed"])
+    return version
+
+
 @transaction.atomic
 def add_attachment_version(
     *, actor: User, attachment: Attachment, file: IncomingFile, on_behalf_of: User | None = None
@@ -208,7 +229,7 @@ def add_attachment_version(
     locked = Attachment.objects.select_for_update().get(pk=attachment.pk)
     if locked.created_by_id != actor.pk and not actor.has_perm("courrier.redirect_mail"):
         raise PermissionDenied("You cannot add a version to this attachment.")
-    number = (locked.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    number = next_version_number(locked)
     version = store_version(actor=actor, attachment=locked, file=file, number=number)
     # Lazy imports: office conversion and visa circuits are built on top of the mail core.
     from templates_office.services import schedule_conversion

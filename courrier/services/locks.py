@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from courrier.models import Mail, MailLock, User
 
@@ -17,6 +20,21 @@ def current_lock(mail: Mail) -> MailLock | None:
         .select_related("user")
         .first()
     )
+
+
+def check_not_locked(actor: User, mail: Mail) -> None:
+    """Workflow moves wait while a colleague holds the mail's processing lock."""
+    lock = current_lock(mail)
+    if lock is not None and lock.user_id != actor.pk:
+        raise PermissionDenied(
+            _("%(user)s is processing this mail since %(time)s.")
+            % {"user": lock.user, "time": date_format(timezone.localtime(lock.acquired_at), "H:i")}
+        )
+
+
+def release_lock(mail: Mail) -> None:
+    """The mail changes hands (redirected, qualified, closed): whoever held it lets go."""
+    MailLock.objects.filter(mail=mail).delete()
 
 
 def take_lock(*, user: User, mail: Mail) -> MailLock:

@@ -14,7 +14,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from courrier.baskets import stands_in_for
@@ -33,7 +32,6 @@ from courrier.models import (
     Keyword,
     Mail,
     MailContact,
-    MailLock,
     MailStatus,
     Note,
     Priority,
@@ -42,6 +40,7 @@ from courrier.models import (
 from courrier.selectors import can_process_mail, can_see_mail
 from courrier.services.chrono import allocate_chrono_number
 from courrier.services.journal import record_event
+from courrier.services.locks import check_not_locked, release_lock
 
 
 @dataclass(frozen=True)
@@ -84,20 +83,6 @@ def check_mail_access(
         raise PermissionDenied("Your role does not allow this action.")
     if processing and not can_process_mail(principal, mail):
         raise PermissionDenied(_("This mail is processed by %(entity)s; you received it for information.") % {"entity": mail.destination_entity})  # fmt: skip
-
-
-def check_not_locked(actor: User, mail: Mail) -> None:
-    """Workflow moves wait while a colleague holds the mail's processing lock."""
-    lock = MailLock.objects.filter(mail=mail, expires_at__gt=timezone.now()).first()
-    if lock is not None and lock.user_id != actor.pk:
-        raise PermissionDenied(
-            _("%(user)s is processing this mail since %(time)s.")
-            % {"user": lock.user, "time": date_format(timezone.localtime(lock.acquired_at), "H:i")}
-        )
-
-
-def release_lock(mail: Mail) -> None:
-    MailLock.objects.filter(mail=mail).delete()
 
 
 @transaction.atomic

@@ -23,13 +23,8 @@ from courrier.models import (
 )
 from courrier.selectors import descendant_ids, user_entity_ids
 from courrier.services.journal import record_event
-from courrier.services.mail import (
-    check_mail_access,
-    check_not_locked,
-    note_details,
-    note_for_action,
-    release_lock,
-)
+from courrier.services.locks import check_not_locked, release_lock
+from courrier.services.mail import check_mail_access, note_details, note_for_action
 
 WORKING = (MailStatus.IN_PROGRESS, MailStatus.ON_HOLD)
 _SCOPE_ORDER = [RedirectScope.BELOW, RedirectScope.SAME_LEVEL, RedirectScope.ALL]
