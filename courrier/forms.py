@@ -28,6 +28,16 @@ from courrier.services.contacts import find_duplicates
 CONTACT_TOKEN = re.compile(r"\[#(\d+)(?:\.(\d+))?\]\s*$")
 
 
+def contact_from_token(text: str) -> tuple[Contact, ContactAddress | None] | None:
+    """The active contact (and point of contact) a token picked from the datalist names."""
+    match = CONTACT_TOKEN.search(text)
+    contact = Contact.objects.filter(pk=match.group(1), active=True).first() if match else None
+    if match is None or contact is None:
+        return None
+    address = contact.addresses.filter(pk=match.group(2)).first() if match.group(2) else None
+    return contact, address
+
+
 def contact_token(contact: Contact, address: ContactAddress | None = None) -> str:
     """How a contact (or one of its points of contact) reads in the sender field."""
     parts = [contact.display_name]
@@ -132,12 +142,10 @@ class QualificationForm(NewContactFields):
         text = self.cleaned_data["sender"].strip()
         if not text:
             return ""
-        match = CONTACT_TOKEN.search(text)
-        contact = Contact.objects.filter(pk=match.group(1), active=True).first() if match else None
-        if contact is None:
+        chosen = contact_from_token(text)
+        if chosen is None:
             raise forms.ValidationError(_("Choose a contact from the list, or create a new one below."))  # fmt: skip
-        address = contact.addresses.filter(pk=match.group(2)).first() if match and match.group(2) else None  # fmt: skip
-        self.sender_choice = (contact, address)
+        self.sender_choice = chosen
         return text
 
     def clean_links(self) -> list[Mail]:

@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from courrier.forms import CONTACT_TOKEN
-from courrier.models import Attachment, Contact, ContactRole, Entity, Mail, PdfStatus, User
+from courrier.forms import contact_from_token
+from courrier.models import Attachment, ContactRole, Entity, Mail, PdfStatus, User
 from courrier.selectors import can_process_mail, user_entity_ids
 from courrier.services.actions import Acting, refusal_text
 from courrier.services.mail import IncomingFile
@@ -84,10 +84,7 @@ def _draft(mail: Mail, request: HttpRequest) -> Attachment:
 def new_draft(request: HttpRequest, pk: int) -> HttpResponse:
     def work(acting: Acting, mail: Mail) -> None:
         template = get_object_or_404(OfficeTemplate, pk=as_id(request.POST.get("template")))
-        token = CONTACT_TOKEN.search(request.POST.get("recipient", ""))
-        contact = Contact.objects.filter(pk=token.group(1), active=True).first() if token else None
-        address = contact.addresses.filter(pk=token.group(2)).first() if contact and token and token.group(2) else None  # fmt: skip
-        recipient = (contact, address) if contact else None
+        recipient = contact_from_token(request.POST.get("recipient", ""))
         draft_reply(actor=acting.actor, mail=mail, template=template, recipient=recipient, on_behalf_of=acting.on_behalf_of)  # fmt: skip
 
     return act_on_mail(

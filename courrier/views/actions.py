@@ -14,11 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from courrier.forms import CONTACT_TOKEN
+from courrier.forms import contact_from_token
 from courrier.models import (
     Attachment,
     AttachmentKind,
-    Contact,
     DiffusionListEntry,
     DiffusionTemplate,
     Entity,
@@ -176,12 +175,12 @@ def add_attachment(request: HttpRequest, pk: int) -> HttpResponse:
         kind = AttachmentKind.objects.filter(pk=as_id(request.POST.get("kind"))).first()
         if upload is None or kind is None:
             raise ValidationError(_("Choose a kind and a file."))
-        token = CONTACT_TOKEN.search(request.POST.get("recipient", ""))
+        recipient = contact_from_token(request.POST.get("recipient", ""))
         circulation.add_attachment(
             actor=acting.actor, mail=mail, kind=kind,
             title=request.POST.get("title", "").strip() or upload.name or "",
             file=IncomingFile(upload.name or "file", upload.read(), upload.content_type or ""),
-            recipient=Contact.objects.filter(pk=token.group(1)).first() if token else None,
+            recipient=recipient[0] if recipient else None,
             expected_return_date=_date(request.POST.get("expected_return_date", "")),
             on_behalf_of=acting.on_behalf_of,
         )  # fmt: skip
