@@ -5,7 +5,6 @@ sender through a real SMTP server (aiosmtpd); a refusal goes back to the drafter
 
 from __future__ import annotations
 
-import datetime
 import io
 import re
 import subprocess
@@ -15,22 +14,25 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.urls import reverse
-from django.utils import timezone
 
 from courrier.models import (
     AttachmentKind,
-    Basket,
     Category,
     JournalEvent,
     MailStatus,
     PdfStatus,
     Role,
 )
-from courrier.services.absences import declare_absence
 from courrier.services.circulation import add_attachment, add_attachment_version
 from courrier.services.mail import IncomingFile, Qualification, qualify_mail
 from courrier.services.outgoing import default_channel, send_reply_by_email, send_reply_by_post
-from courrier.tests.factories import ContactFactory, DocumentTypeFactory, UserFactory, make_mail
+from courrier.tests.factories import (
+    ContactFactory,
+    DocumentTypeFactory,
+    UserFactory,
+    absent_now,
+    make_mail,
+)
 from templates_office.models import OfficeTemplate
 from templates_office.services import draft_reply
 from templates_office.tests.docs import REPLY_LINES, docx_bytes
@@ -204,9 +206,8 @@ def test_a_colleague_visas_for_an_absent_manager_but_nobody_signs_for_another(
     draft, _version = drafted(agent, letter, template, django_capture_on_commit_callbacks)
     visa.start_visa_circuit(actor=agent, mail=letter, draft=draft, steps=[(manager, VisaStepRole.VISA), (signatory, VisaStepRole.SIGNATURE)])  # fmt: skip
     deputy = UserFactory.create(username="adjoint", primary_entity=org.st, roles=[Role.MANAGER])
-    now = timezone.now()
-    for absent, basket in ((manager, "to_visa"), (signatory, "to_sign")):
-        declare_absence(actor=absent, user=absent, start=now, end=now + datetime.timedelta(days=2), delegations=[(Basket.objects.get(code=basket), deputy)])  # fmt: skip
+    absent_now(manager, basket="to_visa", substitute=deputy, days=2)
+    absent_now(signatory, basket="to_sign", substitute=deputy, days=2)
     client.force_login(deputy)
     client.post(reverse("reply_decide", args=[letter.pk, "approve"]), {"for": "manager"})
     event = JournalEvent.objects.get(action="visa.approved")

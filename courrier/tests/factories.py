@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import factory
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
-from courrier.models import Contact, ContactKind, DocumentType, Entity, Mail, User
+from courrier.models import Absence, Basket, Contact, ContactKind, DocumentType, Entity, Mail, User
+from courrier.services.absences import declare_absence
 from courrier.services.contacts import refresh_normalized
 from courrier.services.mail import register_mail
 
@@ -74,3 +77,18 @@ def make_mail(*, override: dict[str, Any] | None = None, **kwargs: Any) -> Mail:
         Mail.objects.filter(pk=mail.pk).update(**override)
         mail.refresh_from_db()
     return mail
+
+
+def absent_now(
+    user: User, *, basket: str = "", substitute: User | None = None, days: int = 1
+) -> Absence:
+    """`user` is away from now for `days`, `basket` handed to `substitute` (through the service)."""
+    now = timezone.now()
+    handed = [(Basket.objects.get(code=basket), substitute)] if basket and substitute else []
+    return declare_absence(
+        actor=user,
+        user=user,
+        start=now,
+        end=now + datetime.timedelta(days=days),
+        delegations=handed,
+    )

@@ -21,7 +21,6 @@ from courrier.models import (
     Role,
 )
 from courrier.selectors import can_see_mail, visible_notes
-from courrier.services.absences import declare_absence
 from courrier.services.actions import (
     CATALOGUE,
     Acting,
@@ -32,7 +31,7 @@ from courrier.services.actions import (
 )
 from courrier.services.locks import current_lock, release_lock_of, take_lock
 from courrier.services.processing import redirect_mail, redirect_targets
-from courrier.tests.factories import UserFactory, make_mail
+from courrier.tests.factories import UserFactory, absent_now, make_mail
 
 pytestmark = pytest.mark.django_db
 
@@ -214,14 +213,7 @@ def test_every_action_leaves_exactly_one_event_with_actor_and_on_behalf_of(
         colleague = UserFactory.create(
             username="colleague", primary_entity=org.vasso, roles=[Role.AGENT]
         )
-        now = timezone.now()
-        declare_absence(
-            actor=agent,
-            user=agent,
-            start=now,
-            end=now + datetime.timedelta(hours=1),
-            delegations=[(Basket.objects.get(code="entity_mail"), colleague)],
-        )
+        absent_now(agent, basket="entity_mail", substitute=colleague)
         acting = Acting(colleague, agent)
     given = ActionInput(
         entity=org.urbanisme,

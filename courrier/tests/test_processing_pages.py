@@ -22,9 +22,14 @@ from courrier.models import (
     MailStatus,
     Role,
 )
-from courrier.services.absences import declare_absence
 from courrier.services.locks import take_lock
-from courrier.tests.factories import ContactFactory, DocumentTypeFactory, UserFactory, make_mail
+from courrier.tests.factories import (
+    ContactFactory,
+    DocumentTypeFactory,
+    UserFactory,
+    absent_now,
+    make_mail,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -290,24 +295,14 @@ def test_a_substitute_works_the_absent_colleagues_basket(client, agent, org):
 
 def test_no_one_stands_in_without_a_delegation(client, agent, outsider, org):
     mail = make_mail(destination_entity=org.voirie, override={"status": MailStatus.IN_PROGRESS})
-    now = timezone.now()
-    declare_absence(
-        actor=agent, user=agent, start=now, end=now + datetime.timedelta(days=1), delegations=[]
-    )
+    absent_now(agent)
     client.force_login(outsider)
     assert client.get(reverse("mail_detail", args=[mail.pk]) + "?for=agent").status_code == 404
     assert client.get(reverse("basket", args=["entity_mail"]) + "?for=agent").status_code == 404
 
 
 def test_a_colleague_qualifies_for_an_absent_clerk(client, clerk, agent, captured, doctype, org):
-    now = timezone.now()
-    declare_absence(
-        actor=clerk,
-        user=clerk,
-        start=now,
-        end=now + datetime.timedelta(days=1),
-        delegations=[(Basket.objects.get(code="to_qualify"), agent)],
-    )
+    absent_now(clerk, basket="to_qualify", substitute=agent)
     client.force_login(agent)
     url = reverse("qualify", args=[captured.pk])
     assert client.get(url).status_code == 404  # on their own, an agent does not see it
