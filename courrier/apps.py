@@ -1,8 +1,17 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def _publish_mail_deleted(sender: type, instance: Any, **kwargs: Any) -> None:
+    """Deleting a row bypasses the services (admin, cascades): the event is published here."""
+    from courrier.events import MailDeleted, publish
+
+    publish(MailDeleted(mail_id=instance.pk))
 
 
 class CourrierConfig(AppConfig):
@@ -15,3 +24,6 @@ class CourrierConfig(AppConfig):
         from courrier.roles import sync_roles_and_baskets
 
         post_migrate.connect(sync_roles_and_baskets, sender=self)
+        post_delete.connect(
+            _publish_mail_deleted, sender="courrier.Mail", dispatch_uid="courrier_mail_deleted"
+        )

@@ -6,3 +6,8 @@ from django.apps import AppConfig
 class TemplatesOfficeConfig(AppConfig):
     name = "templates_office"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from templates_office import subscribers
+
+        subscribers.connect()

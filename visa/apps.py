@@ -6,3 +6,8 @@ from django.apps import AppConfig
 class VisaConfig(AppConfig):
     name = "visa"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from visa import subscribers
+
+        subscribers.connect()

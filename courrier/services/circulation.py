@@ -27,6 +27,7 @@ from courrier.models import (
     PdfStatus,
     User,
 )
+from courrier.events import AttachmentVersionAdded, publish
 from courrier.selectors import user_entity_ids
 from courrier.services.journal import record_event
 from courrier.services.mail import IncomingFile, check_mail_access
@@ -165,9 +166,7 @@ def add_attachment(
         recipient=recipient,
         expected_return_date=expected_return_date,
     )
-    from templates_office.services import schedule_conversion
-
-    schedule_conversion(store_version(actor=actor, attachment=attachment, file=file, number=1))
+    version = store_version(actor=actor, attachment=attachment, file=file, number=1)
     record_event(
         action="attachment.added",
         actor=actor,
@@ -182,6 +181,7 @@ def add_attachment(
             "expected_return_date": expected_return_date,
         },
     )
+    _version_added(version, actor)
     return attachment
 
 
@@ -231,21 +231,30 @@ def add_attachment_version(
         raise PermissionDenied("You cannot add a version to this attachment.")
     number = next_version_number(locked)
     version = store_version(actor=actor, attachment=locked, file=file, number=number)
-    # Lazy imports: office conversion and visa circuits are built on top of the mail core.
-    from templates_office.services import schedule_conversion
-    from visa.services import restart_circuit
-
-    schedule_conversion(version)
-    restarted = restart_circuit(locked)
     record_event(
         action="attachment.version_added",
         actor=actor,
         on_behalf_of=on_behalf_of,
         target=locked,
         mail=attachment.mail,
-        details={"version": number, "sha256": version.sha256, "circuit_restarted": restarted},
+        details={"version": number, "sha256": version.sha256},
     )
+    _version_added(version, actor)
     return version
+
+
+def _version_added(version: AttachmentVersion, actor: User) -> None:
+    """Office conversion and visa circuits react to it (they are built on the mail core)."""
+    publish(
+        AttachmentVersionAdded(
+            mail_id=version.attachment.mail_id,
+            attachment_id=version.attachment_id,
+            version_id=version.pk,
+            number=version.number,
+            file_name=version.file_name,
+            actor_id=actor.pk,
+        )
+    )
 
 
 @transaction.atomic

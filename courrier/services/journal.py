@@ -12,6 +12,7 @@ from typing import Any
 from django.db import connection, models
 from django.utils import timezone
 
+from courrier.events import JournalEventRecorded, MailChanged, publish
 from courrier.models import JournalEvent, JournalHead, Mail, User
 
 GENESIS_HASH = "0" * 64
@@ -78,12 +79,29 @@ def record_event(
     event.save()
     head.seq, head.hash = event.seq, event.hash
     head.save(update_fields=["seq", "hash"])
-    if event.mail_id is not None:
-        # Every change to a mail is journaled here: the search index follows it after commit.
-        from indexing.services import schedule_indexing
-
-        schedule_indexing(event.mail_id)
+    _publish(event)
     return event
+
+
+def _publish(event: JournalEvent) -> None:
+    """Every change is journaled here, so this is where the apps above hear of it."""
+    publish(
+        JournalEventRecorded(
+            seq=event.seq,
+            action=event.action,
+            object_type=event.object_type,
+            object_id=event.object_id,
+            mail_id=event.mail_id,
+            actor_id=event.actor_id,
+            on_behalf_of_id=event.on_behalf_of_id,
+        )
+    )
+    if event.mail_id is not None:
+        publish(
+            MailChanged(
+                mail_id=event.mail_id, action=event.action, seq=event.seq, actor_id=event.actor_id
+            )
+        )
 
 
 @dataclass

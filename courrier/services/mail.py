@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from courrier.baskets import stands_in_for
 from courrier.custom_fields import clean_custom_fields
 from courrier.deadlines import due_date_for
+from courrier.events import MailClosed, MailRegistered, publish
 from courrier.models import (
     Category,
     Channel,
@@ -146,6 +147,7 @@ def register_mail(
         target=mail,
         details={"chrono_number": mail.chrono_number, "channel": channel, "status": status},
     )
+    publish(MailRegistered(mail_id=mail.pk, category=category, channel=channel, status=status))
     return mail
 
 
@@ -278,6 +280,12 @@ def note_details(note: Note | None) -> dict[str, Any]:
     return {"note": note.pk, "note_restricted_to": sorted(e.code for e in note.restricted_to.all())}
 
 
+def mark_closed(mail: Mail, *, actor: User | None, at: datetime.datetime | None = None) -> None:
+    """Set the mail closed (the caller saves it) and tell subscribers once committed."""
+    mail.status, mail.closing_date = MailStatus.CLOSED, at or timezone.now()
+    publish(MailClosed(mail_id=mail.pk, actor_id=actor.pk if actor else None))
+
+
 @transaction.atomic
 def close_mail(
     *,
@@ -295,7 +303,7 @@ def close_mail(
     if settings.BANNETTE_CLOSE_REQUIRES_NOTE and not comment.strip():
         raise ValidationError(_("A closing note is required."))
     note = note_for_action(actor=actor, mail=mail, text=comment, restricted_to=restricted_to)
-    mail.status, mail.closing_date = MailStatus.CLOSED, timezone.now()
+    mark_closed(mail, actor=actor)
     mail.save(update_fields=["status", "closing_date", "updated_at"])
     release_lock(mail)
     record_event(

@@ -31,7 +31,7 @@ from courrier.models import (
 from courrier.postal import address_sheet, print_ready
 from courrier.services.contacts import postal_lines
 from courrier.services.journal import record_event
-from courrier.services.mail import IncomingFile, check_mail_access, register_mail
+from courrier.services.mail import IncomingFile, check_mail_access, mark_closed, register_mail
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def _register_reply(
 def _settle_incoming(actor: User, mail: Mail, close: bool, details: dict[str, object]) -> None:
     """The incoming mail closes with its reply, or goes back to processing; one event says so."""
     if close:
-        mail.status, mail.closing_date = MailStatus.CLOSED, timezone.now()
+        mark_closed(mail, actor=actor)
     else:
         mail.status = MailStatus.IN_PROGRESS
     mail.save(update_fields=["status", "closing_date", "updated_at"])
@@ -162,7 +162,7 @@ def deliver(email_id: int) -> bool:
     with transaction.atomic():
         email.sent_at, email.error, email.attempts = timezone.now(), "", email.attempts + 1
         email.save(update_fields=["sent_at", "error", "attempts"])
-        email.mail.status, email.mail.closing_date = MailStatus.CLOSED, email.sent_at
+        mark_closed(email.mail, actor=None, at=email.sent_at)
         email.mail.save(update_fields=["status", "closing_date", "updated_at"])
         record_event(
             action="mail.sent", actor=None, target=email.mail, details={"to": email.to_address}
@@ -190,8 +190,8 @@ def send_reply_by_post(
         actor, mail, link, channel=Channel.PAPER, status=MailStatus.CLOSED,
         original=IncomingFile(f"a-imprimer-{version.file_name}", printable, "application/pdf"),
     )  # fmt: skip
-    outgoing.closing_date = timezone.now()
-    outgoing.save(update_fields=["closing_date"])
+    mark_closed(outgoing, actor=actor)
+    outgoing.save(update_fields=["status", "closing_date"])
     _settle_incoming(actor, mail, close_incoming, {"outgoing": outgoing.chrono_number, "channel": "post", "address": block})  # fmt: skip
     return outgoing
 

@@ -31,6 +31,7 @@ ACTION_LABELS = {
     "attachment.added": _("Attachment added"),
     "attachment.version_added": _("New attachment version"),
     "visa.circuit_started": _("Sent for visa"),
+    "visa.circuit_restarted": _("Visa circuit restarted (new version)"),
     "contact.created": _("Contact created"),
     "contact.changed": _("Contact changed"),
     "contact.merged": _("Contacts merged"),
