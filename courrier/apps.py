@@ -21,8 +21,12 @@ class CourrierConfig(AppConfig):
 
     def ready(self) -> None:
         from courrier import checks  # noqa: F401  (registers system checks)
+        from courrier.extensions import register_mail_tab
         from courrier.roles import sync_roles_and_baskets
+        from courrier.views.mail import CORE_TABS
 
+        for tab in CORE_TABS:
+            register_mail_tab(tab)
         post_migrate.connect(sync_roles_and_baskets, sender=self)
         post_delete.connect(
             _publish_mail_deleted, sender="courrier.Mail", dispatch_uid="courrier_mail_deleted"

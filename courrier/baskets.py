@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from courrier.extensions import awaiting_criteria
 from courrier.models import (
     Basket,
     BasketDelegation,
@@ -21,12 +22,10 @@ from courrier.models import (
 )
 from courrier.models.circulation import DiffusionRole
 from courrier.selectors import descendant_ids, user_entity_ids, visible_mails
-from visa.models import AskState, OpinionAsk, VisaStep, VisaStepRole, VisaStepState
 
 ENTITY_SCOPES = ("mine", "mine_and_below", "primary", "all")
 DIFFUSION_ROLES = ("recipient", "copy")
 DEADLINE_STATES = ("late", "due_soon", "on_time", "no_due_date")
-AWAITING = ("visa", "signature", "opinion")
 
 
 class InvalidCriteria(ValueError):
@@ -74,7 +73,7 @@ class BasketCriteria:
             diffusion_role=_choice(data, "diffusion_role", DIFFUSION_ROLES),
             assigned_to_me=assigned,
             deadline_state=_choice(data, "deadline_state", DEADLINE_STATES),
-            awaiting_my=_choice(data, "awaiting_my", AWAITING),
+            awaiting_my=_choice(data, "awaiting_my", tuple(awaiting_criteria())),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -123,18 +122,8 @@ def criteria_q(criteria: BasketCriteria, user: User) -> Q:
         q &= Q(assignee__isnull=True)
     if criteria.deadline_state:
         q &= _deadline_q(criteria.deadline_state, timezone.localdate())
-    if criteria.awaiting_my == "opinion":
-        asks = OpinionAsk.objects.filter(
-            Q(user=user) | Q(entity_id__in=user_entity_ids(user)),
-            request__mail=OuterRef("pk"), state=AskState.WAITING, request__recalled_at__isnull=True,
-        )  # fmt: skip
-        q &= Q(Exists(asks))
-    elif criteria.awaiting_my:
-        role = VisaStepRole.VISA if criteria.awaiting_my == "visa" else VisaStepRole.SIGNATURE
-        steps = VisaStep.objects.filter(
-            mail=OuterRef("pk"), user=user, role=role, state=VisaStepState.CURRENT
-        )
-        q &= Q(Exists(steps))
+    if criteria.awaiting_my:
+        q &= awaiting_criteria()[criteria.awaiting_my].q(user)
     return q
 
 

@@ -9,6 +9,7 @@ from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.utils.translation import gettext_noop
 
+from courrier.extensions import DefaultBasket, default_baskets
 from courrier.models import Basket, MailStatus, Role
 
 _OPEN_WORK = [MailStatus.IN_PROGRESS.value, MailStatus.ON_HOLD.value]
@@ -71,33 +72,80 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + [f"{verb}_{model}" for model in _ADMIN_MODELS for verb in ("view", "add", "change")],
 }
 
-# (code, label, description, roles, position, criteria)
-DEFAULT_BASKETS: list[tuple[str, str, str, list[str], int, dict[str, Any]]] = [
-    ("to_qualify", gettext_noop("To qualify"), gettext_noop("Captured mail waiting for the mail room."),
-     [Role.CLERK], 10, {"statuses": [MailStatus.TO_QUALIFY.value]}),
-    ("my_mail", gettext_noop("My mail"), gettext_noop("Mail assigned to me."),
-     [Role.AGENT, Role.MANAGER], 20, {"statuses": _OPEN_WORK, "assigned_to_me": True}),
-    ("entity_mail", gettext_noop("My entity's mail"), gettext_noop("Mail addressed to my entities."),
-     [Role.AGENT, Role.MANAGER], 30, {"statuses": _OPEN_WORK, "entity_scope": "mine"}),
-    ("copies", gettext_noop("Copies"), gettext_noop("Mail sent to me or my entities in copy."),
-     [Role.AGENT, Role.MANAGER, Role.CLERK], 40,
-     {"statuses": _NOT_CLOSED, "diffusion_role": "copy", "entity_scope": "mine"}),
-    ("opinions", gettext_noop("Opinions to give"), gettext_noop("Mail on which my opinion or my entity's is asked."),
-     [Role.AGENT, Role.MANAGER], 45, {"awaiting_my": "opinion"}),
-    ("in_circuit", gettext_noop("Replies in visa"), gettext_noop("My entities' replies waiting for a visa or a signature."),
-     [Role.AGENT, Role.MANAGER], 46, {"statuses": [MailStatus.TO_VISA.value, MailStatus.TO_SIGN.value], "entity_scope": "mine"}),
-    ("to_send", gettext_noop("Replies to send"), gettext_noop("Signed replies of my entities, ready to leave."),
-     [Role.AGENT, Role.MANAGER], 47, {"statuses": [MailStatus.TO_SEND.value], "entity_scope": "mine"}),
-    ("late", gettext_noop("Late mail"), gettext_noop("Open mail past its due date in my entities and below."),
-     [Role.AGENT, Role.MANAGER], 50,
-     {"statuses": _NOT_CLOSED, "entity_scope": "mine_and_below", "deadline_state": "late"}),
-    ("to_visa", gettext_noop("To visa"), gettext_noop("Reply drafts waiting for my visa."),
-     [Role.MANAGER], 60, {"awaiting_my": "visa"}),
-    ("to_sign", gettext_noop("To sign"), gettext_noop("Replies waiting for my signature."),
-     [Role.MANAGER], 70, {"awaiting_my": "signature"}),
-    ("closed", gettext_noop("Closed mail"), gettext_noop("Closed mail, for archiving."),
-     [Role.ARCHIVIST], 80, {"statuses": [MailStatus.CLOSED.value]}),
-]  # fmt: skip
+# Apps built on the core add theirs through courrier.extensions.register_default_basket.
+CORE_BASKETS = [
+    DefaultBasket(
+        code="to_qualify",
+        label=gettext_noop("To qualify"),
+        description=gettext_noop("Captured mail waiting for the mail room."),
+        roles=(Role.CLERK,),
+        position=10,
+        criteria={"statuses": [MailStatus.TO_QUALIFY.value]},
+    ),
+    DefaultBasket(
+        code="my_mail",
+        label=gettext_noop("My mail"),
+        description=gettext_noop("Mail assigned to me."),
+        roles=(Role.AGENT, Role.MANAGER),
+        position=20,
+        criteria={"statuses": _OPEN_WORK, "assigned_to_me": True},
+    ),
+    DefaultBasket(
+        code="entity_mail",
+        label=gettext_noop("My entity's mail"),
+        description=gettext_noop("Mail addressed to my entities."),
+        roles=(Role.AGENT, Role.MANAGER),
+        position=30,
+        criteria={"statuses": _OPEN_WORK, "entity_scope": "mine"},
+    ),
+    DefaultBasket(
+        code="copies",
+        label=gettext_noop("Copies"),
+        description=gettext_noop("Mail sent to me or my entities in copy."),
+        roles=(Role.AGENT, Role.MANAGER, Role.CLERK),
+        position=40,
+        criteria={"statuses": _NOT_CLOSED, "diffusion_role": "copy", "entity_scope": "mine"},
+    ),
+    DefaultBasket(
+        code="in_circuit",
+        label=gettext_noop("Replies in visa"),
+        description=gettext_noop("My entities' replies waiting for a visa or a signature."),
+        roles=(Role.AGENT, Role.MANAGER),
+        position=46,
+        criteria={
+            "statuses": [MailStatus.TO_VISA.value, MailStatus.TO_SIGN.value],
+            "entity_scope": "mine",
+        },
+    ),
+    DefaultBasket(
+        code="to_send",
+        label=gettext_noop("Replies to send"),
+        description=gettext_noop("Signed replies of my entities, ready to leave."),
+        roles=(Role.AGENT, Role.MANAGER),
+        position=47,
+        criteria={"statuses": [MailStatus.TO_SEND.value], "entity_scope": "mine"},
+    ),
+    DefaultBasket(
+        code="late",
+        label=gettext_noop("Late mail"),
+        description=gettext_noop("Open mail past its due date in my entities and below."),
+        roles=(Role.AGENT, Role.MANAGER),
+        position=50,
+        criteria={
+            "statuses": _NOT_CLOSED,
+            "entity_scope": "mine_and_below",
+            "deadline_state": "late",
+        },
+    ),
+    DefaultBasket(
+        code="closed",
+        label=gettext_noop("Closed mail"),
+        description=gettext_noop("Closed mail, for archiving."),
+        roles=(Role.ARCHIVIST,),
+        position=80,
+        criteria={"statuses": [MailStatus.CLOSED.value]},
+    ),
+]
 
 
 def sync_roles_and_baskets(**_: Any) -> None:
@@ -114,15 +162,15 @@ def sync_roles_and_baskets(**_: Any) -> None:
                 *Permission.objects.filter(content_type__app_label=app_label, codename=codename)
             )
         groups[role] = group
-    for code, label, description, roles, position, criteria in DEFAULT_BASKETS:
+    for default in [*CORE_BASKETS, *default_baskets()]:
         basket, created = Basket.objects.get_or_create(
-            code=code,
+            code=default.code,
             defaults={
-                "label": label,
-                "description": description,
-                "position": position,
-                "criteria": criteria,
+                "label": default.label,
+                "description": default.description,
+                "position": default.position,
+                "criteria": default.criteria,
             },
         )
         if created:
-            basket.roles.set([groups[r] for r in roles])
+            basket.roles.set([groups[r] for r in default.roles])

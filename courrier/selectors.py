@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from courrier.extensions import perimeter_contributors
 from courrier.models import (
     DiffusionListEntry,
     Entity,
@@ -17,7 +18,6 @@ from courrier.models import (
     Note,
     User,
 )
-from visa.models import VisaStep
 
 
 def descendant_ids(root_ids: Iterable[int]) -> set[int]:
@@ -60,7 +60,8 @@ class Perimeter:
     """What a user may see, as data: the ORM query below and the search backends both use it.
 
     Mail is visible when it is personal to the user (assignee, author, named in the diffusion
-    list or a visa circuit), or addressed (destination or diffusion) to one of `direct_entities`;
+    list, or involved through an app's perimeter contributor such as a visa circuit), or
+    addressed (destination or diffusion) to one of `direct_entities`;
     ordinary mail also to `scope_entities` (those and below), and to clerks while it waits for
     qualification. `sees_all` opens all ordinary mail. Confidential mail: personal or direct only.
     """
@@ -94,12 +95,9 @@ def perimeter_q(user: User) -> Q:
     perimeter = perimeter_of(user)
     if perimeter.nothing:
         return Q(pk__in=[])
-    personal = (
-        Q(assignee=user)
-        | Q(created_by=user)
-        | _in_diffusion(user=user)
-        | Q(Exists(VisaStep.objects.filter(mail=OuterRef("pk"), user=user)))
-    )
+    personal = Q(assignee=user) | Q(created_by=user) | _in_diffusion(user=user)
+    for contributor in perimeter_contributors():
+        personal |= contributor.personal_q(user)
     direct_ids, scope_ids = perimeter.direct_entities, perimeter.scope_entities
     direct = (
         personal | Q(destination_entity_id__in=direct_ids) | _in_diffusion(entity_ids=direct_ids)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 
+from courrier.extensions import perimeter_contributors
 from courrier.models import Mail, MailContact, Note
 
 
@@ -36,7 +37,8 @@ class MailDocument:
     diffusion_users: list[int] = field(default_factory=list)
     assignee: int | None = None
     creator: int | None = None
-    visa_users: list[int] = field(default_factory=list)
+    # Users personally involved through an app (courrier.extensions.PerimeterContributor).
+    involved_users: list[int] = field(default_factory=list)
     # Restricted notes by audience: "e<entity id>" and "u<author id>" -> their text.
     restricted_notes: dict[str, str] = field(default_factory=dict)
 
@@ -51,7 +53,7 @@ def _contacts(mail: Mail) -> str:
     return " ".join(p for p in parts if p)
 
 
-def document_for(mail: Mail) -> MailDocument:
+def document_for(mail: Mail, involved_users: Iterable[int] = ()) -> MailDocument:
     """Build from a mail fetched by `documents()` (relations prefetched)."""
     public_notes = [n.text for n in mail.notes.all() if not n.restricted_to.all()]
     restricted: dict[str, list[str]] = {}
@@ -73,7 +75,7 @@ def document_for(mail: Mail) -> MailDocument:
         diffusion_entities=[e.entity_id for e in mail.diffusion_entries.all() if e.entity_id],
         diffusion_users=[e.user_id for e in mail.diffusion_entries.all() if e.user_id],
         assignee=mail.assignee_id, creator=mail.created_by_id,
-        visa_users=[s.user_id for s in mail.visa_steps.all()],
+        involved_users=sorted(involved_users),
         restricted_notes={key: "\n".join(texts) for key, texts in restricted.items()},
     )  # fmt: skip
 
@@ -84,11 +86,25 @@ def documents(mail_ids: Iterable[int] | None = None, chunk: int = 500) -> Iterat
         .prefetch_related(
             Prefetch("mail_contacts", MailContact.objects.select_related("contact", "address")),
             Prefetch("notes", Note.objects.prefetch_related("restricted_to")),
-            "keywords", "diffusion_entries", "visa_steps",
+            "keywords", "diffusion_entries",
         )
         .order_by("pk")
     )  # fmt: skip
     if mail_ids is not None:
         mails = mails.filter(pk__in=list(mail_ids))
+    batch: list[Mail] = []
     for mail in mails.iterator(chunk_size=chunk):
-        yield document_for(mail)
+        batch.append(mail)
+        if len(batch) == chunk:
+            yield from _documents_of(batch)
+            batch = []
+    yield from _documents_of(batch)
+
+
+def _documents_of(mails: list[Mail]) -> Iterator[MailDocument]:
+    involved: dict[int, set[int]] = {}
+    for contributor in perimeter_contributors():
+        for mail_id, users in contributor.involved_users([m.pk for m in mails]).items():
+            involved.setdefault(mail_id, set()).update(users)
+    for mail in mails:
+        yield document_for(mail, involved.get(mail.pk, ()))

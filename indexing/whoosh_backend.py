@@ -45,11 +45,11 @@ SCHEMA = Schema(
     document_type=ID, entity=ID, status=ID, category=ID, channel=ID,
     arrival=DATETIME(sortable=True), due=DATETIME, closing=DATETIME,
     confidential=ID, dest_entity=ID, diff_entities=KEYWORD, diff_users=KEYWORD,
-    assignee=ID, creator=ID, visa_users=KEYWORD,
+    assignee=ID, creator=ID, involved_users=KEYWORD,
 )  # fmt: skip
 # Restricted notes: one field per audience, searched only by that audience (see search()).
 SCHEMA.add("rnotes_*", TEXT(analyzer=FRENCH), glob=True)
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"  # 3: visa_users became involved_users
 _DAY = datetime.timedelta(days=1)
 _T = TypeVar("_T")
 _FRENCH_OPERATORS = [(r"\s+OU\s+", " OR "), (r"\s+ET\s+", " AND "), (r"(^|\s+)SAUF\s+", r"\1NOT ")]
@@ -112,7 +112,7 @@ def _fields(doc: MailDocument) -> dict[str, object]:
         "confidential": "yes" if doc.confidential else "no",
         "dest_entity": str(doc.destination_entity or ""), "diff_entities": _ids(doc.diffusion_entities),
         "diff_users": _ids(doc.diffusion_users), "assignee": str(doc.assignee or ""),
-        "creator": str(doc.creator or ""), "visa_users": _ids(doc.visa_users),
+        "creator": str(doc.creator or ""), "involved_users": _ids(doc.involved_users),
     }  # fmt: skip
     for name, day in (("arrival", doc.arrival), ("due", doc.due), ("closing", doc.closing)):
         if day:
@@ -244,7 +244,7 @@ def perimeter_query(perimeter: Perimeter) -> Query:
         return Term("id", "-")
     user = str(perimeter.user_id)
     personal = [Term("assignee", user), Term("creator", user), Term("diff_users", user),
-                Term("visa_users", user)]  # fmt: skip
+                Term("involved_users", user)]  # fmt: skip
 
     def addressed(entities: frozenset[int]) -> list[Query]:
         ids = [str(i) for i in sorted(entities)]

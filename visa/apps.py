@@ -8,6 +8,7 @@ class VisaConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from visa import subscribers
+        from visa import extensions, subscribers
 
         subscribers.connect()
+        extensions.register()

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from courrier.events import AttachmentVersionAdded, publish
 from courrier.models import (
     Attachment,
     AttachmentKind,
@@ -27,7 +28,6 @@ from courrier.models import (
     PdfStatus,
     User,
 )
-from courrier.events import AttachmentVersionAdded, publish
 from courrier.selectors import user_entity_ids
 from courrier.services.journal import record_event
 from courrier.services.mail import IncomingFile, check_mail_access

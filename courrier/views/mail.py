@@ -12,8 +12,10 @@ from django.db.models import Q
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext_lazy as _
 
 from courrier.baskets import active_delegations, basket_mails, baskets_for, unread_copy_q
+from courrier.extensions import MailTab, mail_tabs
 from courrier.models import (
     AttachmentKind,
     AttachmentVersion,
@@ -38,11 +40,37 @@ SORTS = {
     "chrono": ("chrono_number",),
     "-chrono": ("-chrono_number",),
 }
-TABS = (
-    "document", "info", "diffusion", "notes", "attachments", "opinions", "reply", "links", "history",
-)  # fmt: skip
-# Baskets whose mail is opened on the tab where the waiting work is.
-OPEN_TAB = {"to_visa": "reply", "to_sign": "reply", "in_circuit": "reply", "to_send": "reply", "opinions": "opinions"}  # fmt: skip
+CORE_TABS = [
+    MailTab(
+        code="document", label=_("Document"), position=10, template="courrier/tabs/document.html"
+    ),
+    MailTab(code="info", label=_("Information"), position=20, template="courrier/tabs/info.html"),
+    MailTab(
+        code="diffusion", label=_("Diffusion"), position=30, template="courrier/tabs/diffusion.html"
+    ),
+    MailTab(
+        code="notes",
+        label=_("Notes"),
+        position=40,
+        template="courrier/tabs/notes.html",
+        count="notes",
+    ),
+    MailTab(
+        code="attachments",
+        label=_("Attachments"),
+        position=50,
+        template="courrier/tabs/attachments.html",
+        count="attachments",
+    ),
+    MailTab(
+        code="links",
+        label=_("Linked mail"),
+        position=80,
+        template="courrier/tabs/links.html",
+        count="linked",
+    ),
+    MailTab(code="history", label=_("History"), position=90, template="courrier/tabs/history.html"),
+]
 WORKFLOW_ACTIONS = (
     "mail.registered",
     "mail.qualified",
@@ -107,7 +135,8 @@ def basket_list(request: BannetteRequest, code: str) -> HttpResponse:
     page = Paginator(mails, settings.BANNETTE_PAGE_SIZE).get_page(request.GET.get("page"))
     on_page = Mail.objects.filter(unread_copy_q(owner), pk__in=[m.pk for m in page])
     unread = set(on_page.values_list("pk", flat=True))
-    link = {"tab": OPEN_TAB.get(basket.code, ""), "for": absent.username if absent else ""}
+    opens_on = next((t.code for t in mail_tabs() if basket.code in t.opened_from_baskets), "")
+    link = {"tab": opens_on, "for": absent.username if absent else ""}
     context = {
         "basket": basket,
         "absent": absent,
@@ -146,9 +175,8 @@ def _lock_for(acting: Acting, mail: Mail) -> tuple[Any, bool]:
 def mail_detail(request: BannetteRequest, pk: int) -> HttpResponse:
     acting, mail = acting_on_mail(request, pk)
     principal = acting.principal
-    tab = request.GET.get("tab", "document")
-    if tab not in TABS:
-        tab = "document"
+    tabs = {t.code: t for t in mail_tabs()}
+    tab = tabs.get(request.GET.get("tab", ""), tabs["document"])
     events = mail_history(mail).select_related("actor")
     full_history = request.GET.get("full") == "1"
     if not full_history:
@@ -158,8 +186,7 @@ def mail_detail(request: BannetteRequest, pk: int) -> HttpResponse:
         "mail": mail,
         "acting": acting,
         "for_user": acting.on_behalf_of.username if acting.on_behalf_of else "",
-        "tab": tab,
-        "tabs": TABS,
+        "tab": tab.code,
         "lock": lock,
         "locked_by_other": locked_by_other,
         "lock_poll_seconds": settings.BANNETTE_LOCK_POLL_SECONDS,
@@ -185,13 +212,11 @@ def mail_detail(request: BannetteRequest, pk: int) -> HttpResponse:
         "linked": visible_mails(principal).filter(pk__in=mail.linked_mails.values("pk")),
         "is_closed": mail.status == MailStatus.CLOSED,
     }
-    if tab in ("reply", "opinions"):
-        from visa import views as visa_views  # these tabs are the visa app's
-
-        builder = visa_views.reply_context if tab == "reply" else visa_views.opinions_context
-        context.update(builder(acting, mail))
-    template = f"courrier/tabs/{tab}.html" if request.htmx else "courrier/mail_detail.html"
-    return render(request, template, context)
+    if tab.context is not None:
+        context.update(tab.context(acting, mail))
+    context["tab_template"] = tab.template
+    context["tabs"] = [(t, len(context[t.count]) if t.count else None) for t in tabs.values()]
+    return render(request, tab.template if request.htmx else "courrier/mail_detail.html", context)
 
 
 def _download(field: FieldFile, name: str, *, inline_pdf: bool = False) -> FileResponse:

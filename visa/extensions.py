@@ -1,0 +1,121 @@
+"""What visa adds to the mail core: who a circuit involves, its baskets and the mail's tabs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+from courrier.extensions import (
+    AwaitingCriterion,
+    DefaultBasket,
+    MailTab,
+    PerimeterContributor,
+    register_awaiting_criterion,
+    register_default_basket,
+    register_mail_tab,
+    register_perimeter_contributor,
+)
+from courrier.models import Role, User
+from courrier.selectors import user_entity_ids
+from visa import views
+from visa.models import AskState, OpinionAsk, VisaStep, VisaStepRole, VisaStepState
+
+
+def _in_a_circuit(user: User) -> Q:
+    """Everyone named in a mail's visa circuit sees that mail, confidential or not."""
+    return Q(Exists(VisaStep.objects.filter(mail=OuterRef("pk"), user=user)))
+
+
+def _circuit_users(mail_ids: Iterable[int]) -> dict[int, set[int]]:
+    involved: dict[int, set[int]] = {}
+    steps = VisaStep.objects.filter(mail_id__in=list(mail_ids)).values_list("mail_id", "user_id")
+    for mail_id, user_id in steps:
+        involved.setdefault(mail_id, set()).add(user_id)
+    return involved
+
+
+def _awaiting_step(role: str) -> AwaitingCriterion:
+    def current_step_is_mine(user: User) -> Q:
+        steps = VisaStep.objects.filter(
+            mail=OuterRef("pk"), user=user, role=role, state=VisaStepState.CURRENT
+        )
+        return Q(Exists(steps))
+
+    return AwaitingCriterion(
+        code="visa" if role == VisaStepRole.VISA else "signature", q=current_step_is_mine
+    )
+
+
+def _opinion_asked_of(user: User) -> Q:
+    asks = OpinionAsk.objects.filter(
+        Q(user=user) | Q(entity_id__in=user_entity_ids(user)),
+        request__mail=OuterRef("pk"),
+        state=AskState.WAITING,
+        request__recalled_at__isnull=True,
+    )
+    return Q(Exists(asks))
+
+
+BASKETS = [
+    DefaultBasket(
+        code="opinions",
+        label=gettext_noop("Opinions to give"),
+        description=gettext_noop("Mail on which my opinion or my entity's is asked."),
+        roles=(Role.AGENT, Role.MANAGER),
+        position=45,
+        criteria={"awaiting_my": "opinion"},
+    ),
+    DefaultBasket(
+        code="to_visa",
+        label=gettext_noop("To visa"),
+        description=gettext_noop("Reply drafts waiting for my visa."),
+        roles=(Role.MANAGER,),
+        position=60,
+        criteria={"awaiting_my": "visa"},
+    ),
+    DefaultBasket(
+        code="to_sign",
+        label=gettext_noop("To sign"),
+        description=gettext_noop("Replies waiting for my signature."),
+        roles=(Role.MANAGER,),
+        position=70,
+        criteria={"awaiting_my": "signature"},
+    ),
+]
+
+TABS = [
+    MailTab(
+        code="opinions",
+        label=_("Opinions"),
+        position=60,
+        template="visa/tabs/opinions.html",
+        context=views.opinions_context,
+        opened_from_baskets=("opinions",),
+    ),
+    MailTab(
+        code="reply",
+        label=_("Reply"),
+        position=70,
+        template="visa/tabs/reply.html",
+        context=views.reply_context,
+        opened_from_baskets=("to_visa", "to_sign", "in_circuit", "to_send"),
+    ),
+]
+
+
+def register() -> None:
+    register_perimeter_contributor(
+        PerimeterContributor(
+            code="visa_circuit", personal_q=_in_a_circuit, involved_users=_circuit_users
+        )
+    )
+    register_awaiting_criterion(_awaiting_step(VisaStepRole.VISA))
+    register_awaiting_criterion(_awaiting_step(VisaStepRole.SIGNATURE))
+    register_awaiting_criterion(AwaitingCriterion(code="opinion", q=_opinion_asked_of))
+    for basket in BASKETS:
+        register_default_basket(basket)
+    for tab in TABS:
+        register_mail_tab(tab)
