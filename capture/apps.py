@@ -13,4 +13,3 @@ class CaptureConfig(AppConfig):
         # Source adapters register how their inputs are acknowledged or set aside.
         from capture.sources.imap import poller  # noqa: F401
         from capture.sources.webform import services  # noqa: F401
-        from scanner_hotfolders import watcher  # noqa: F401

@@ -15,7 +15,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 
 from capture.models import ClassificationRule
-from courrier.models import Contact, Mail, MailStatus
+from courrier.models import Contact, DocumentType, Entity, Mail, MailStatus
 
 MIN_EXAMPLES = 6
 MAX_EXAMPLES = 5000
@@ -116,8 +116,6 @@ def sender_suggestion(text: str) -> dict[str, Any] | None:
 
 
 def _labelled(suggestions: dict[str, Any]) -> dict[str, Any]:
-    from courrier.models import DocumentType, Entity
-
     for field, model in (("document_type", DocumentType), ("entity", Entity)):
         if field in suggestions:
             label = (

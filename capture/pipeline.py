@@ -18,6 +18,7 @@ from PIL import Image
 from capture import sniff
 from capture.models import CaptureInput
 from capture.separators import Separator, detect
+from courrier.models import DocumentType, Entity
 from courrier.services.mail import IncomingFile
 from ocr import pdf as pdftools
 from ocr.engine import PageOcr, ocr_page
@@ -185,8 +186,6 @@ class SplitOnSeparators:
 
 def check_separator(separator: Separator, page: int) -> None:
     """A sheet naming an entity or type Bannette does not know stops the batch, loudly."""
-    from courrier.models import DocumentType, Entity
-
     named = (
         ("entity", Entity, separator.entity_code),
         ("document type", DocumentType, separator.doctype_code),

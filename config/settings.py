@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "visa",
     "templates_office",
     "scanner_hotfolders",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -6,11 +6,11 @@ from django.apps import AppConfig
 from django.db.models.signals import post_delete, post_migrate
 from django.utils.translation import gettext_lazy as _
 
+from courrier.events import MailDeleted, publish
+
 
 def _publish_mail_deleted(sender: type, instance: Any, **kwargs: Any) -> None:
     """Deleting a row bypasses the services (admin, cascades): the event is published here."""
-    from courrier.events import MailDeleted, publish
-
     publish(MailDeleted(mail_id=instance.pk))
 
 

@@ -6,3 +6,8 @@ from django.apps import AppConfig
 class ScannerHotfoldersConfig(AppConfig):
     name = "scanner_hotfolders"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from scanner_hotfolders import watcher
+
+        watcher.register_source_hooks()

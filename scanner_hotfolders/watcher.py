@@ -11,58 +11,25 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from capture import sources
 from capture.models import CaptureInput, InputStatus, SourceKind
 from capture.services import receive_input
 from capture.tasks import process_capture_input
+from courrier.models import DocumentType, Entity
+from dropfolders import (
+    DONE,
+    ERROR,
+    PROCESSING,
+    claim_into,
+    is_ignored,
+    original_name,
+    unique_path,
+    write_reason,
+)
 from scanner_hotfolders.models import HotFolder
 
 logger = logging.getLogger(__name__)
-PROCESSING, DONE, ERROR = "processing", "done", "error"
-_TEMP_SUFFIXES = (".tmp", ".part", ".crdownload", ".filepart", ".partial", ".swp")
-
-
-def is_ignored(path: Path) -> bool:
-    """Hidden, temporary and lock files are never taken."""
-    name = path.name
-    return name.startswith((".", "~", "_")) or name.lower().endswith(_TEMP_SUFFIXES)
-
-
-def _unique(folder: Path, name: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / name
-    counter = 1
-    while target.exists():
-        target = folder / f"{Path(name).stem}-{counter}{Path(name).suffix}"
-        counter += 1
-    return target
-
-
-def claim_into(root: Path, path: Path) -> Path | None:
-    """Take a dropped file or folder by renaming it into root/processing/ (atomic on one file
-    system: when several watchers race, only one wins); None when someone else took it."""
-    stamp = timezone.now().strftime("%Y%m%d-%H%M%S-%f")
-    target = _unique(root / PROCESSING, f"{stamp}__{path.name}")
-    try:
-        os.replace(path, target)
-    except OSError:
-        return None
-    return target
-
-
-def file_out(path: Path, subfolder: str, reason: str = "") -> Path:
-    """Move a processed entry to done/ or error/ beside processing/, with the reason if any."""
-    target = _unique(path.parent.parent / subfolder, path.name.split("__", 1)[-1])
-    os.replace(path, target)
-    if reason:
-        target.with_name(target.name + ".reason.txt").write_text(
-            f"{timezone.now():%Y-%m-%d %H:%M:%S %Z}\n{reason}\n", encoding="utf-8"
-        )
-    return target
-
-
 def _move(capture_input: CaptureInput, subfolder: str) -> Path | None:
     if not capture_input.source_ref:
         return None
@@ -70,7 +37,7 @@ def _move(capture_input: CaptureInput, subfolder: str) -> Path | None:
     if not current.is_file():
         return None
     root = current.parent.parent
-    target = _unique(root / subfolder, current.name)
+    target = unique_path(root / subfolder, current.name)
     os.replace(current, target)
     reason = current.with_name(current.name + ".reason.txt")
     if reason.exists():
@@ -87,14 +54,16 @@ def _on_done(capture_input: CaptureInput) -> None:
 def _on_error(capture_input: CaptureInput) -> None:
     target = _move(capture_input, ERROR)
     if target is not None:
-        target.with_name(target.name + ".reason.txt").write_text(
-            f"{timezone.now():%Y-%m-%d %H:%M:%S %Z}\n{capture_input.error}\n"
-            "Fix the file and drop it again, or retry from Bannette's capture errors screen.\n",
-            encoding="utf-8",
+        write_reason(
+            target,
+            f"{capture_input.error}\n"
+            "Fix the file and drop it again, or retry from Bannette's capture errors screen.",
         )
 
 
-sources.register_hooks(SourceKind.HOTFOLDER, on_done=_on_done, on_error=_on_error)
+def register_source_hooks() -> None:
+    """Capture tells the hot folder when an input's mail is committed, or when it failed."""
+    sources.register_hooks(SourceKind.HOTFOLDER, on_done=_on_done, on_error=_on_error)
 
 
 def options_for(folder: HotFolder) -> dict[str, object]:
@@ -115,7 +84,7 @@ def capture_claimed(folder: HotFolder, claimed: Path) -> CaptureInput:
     )
     capture_input = existing or receive_input(
         source_kind=SourceKind.HOTFOLDER, source_name=folder.name, source_ref=str(claimed),
-        name=claimed.name.split("__", 1)[-1], content=claimed.read_bytes(),
+        name=original_name(claimed), content=claimed.read_bytes(),
         options=options_for(folder),
     )  # fmt: skip
     transaction.on_commit(lambda: process_capture_input.delay(capture_input.pk))
@@ -173,8 +142,6 @@ class FolderWatch:
 
 def sync_folders_from_environment() -> None:
     """BANNETTE_HOTFOLDERS=name=/path[:ENTITY[:doctype]],... creates or updates folders."""
-    from courrier.models import DocumentType, Entity
-
     for spec in settings.BANNETTE_HOTFOLDERS:
         name, _, rest = spec.partition("=")
         path, entity, doctype = [*rest.split(":"), "", ""][:3]

@@ -26,7 +26,7 @@ from courrier.models import Attachment, Mail, MailStatus, Note, User
 from courrier.services.circulation import store_signed_version
 from courrier.services.journal import record_event
 from courrier.services.mail import check_mail_access
-from scanner_hotfolders.watcher import DONE, ERROR, claim_into, file_out, is_ignored
+from dropfolders import DONE, ERROR, PROCESSING, claim_into, file_out, is_ignored
 from visa.models import ParapheurRequest, ParapheurStatus
 from visa.services import ready_version
 
@@ -183,7 +183,7 @@ def poll_inbox() -> list[str]:
     _outbox, inbox = _folders()
     inbox.mkdir(parents=True, exist_ok=True)
     outcomes = []
-    for entry in sorted(p for p in inbox.iterdir() if p.is_dir() and not is_ignored(p) and p.name not in ("processing", DONE, ERROR)):  # fmt: skip
+    for entry in sorted(p for p in inbox.iterdir() if p.is_dir() and not is_ignored(p) and p.name not in (PROCESSING, DONE, ERROR)):  # fmt: skip
         claimed = claim_into(inbox, entry)
         if claimed is not None:
             outcomes.append(handle_return(claimed))

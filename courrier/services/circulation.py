@@ -243,7 +243,7 @@ def add_attachment_version(
     return version
 
 
-def _version_added(version: AttachmentVersion, actor: User) -> None:
+def _version_added(version: AttachmentVersion, actor: User | None) -> None:
     """Office conversion and visa circuits react to it (they are built on the mail core)."""
     publish(
         AttachmentVersionAdded(
@@ -252,7 +252,7 @@ def _version_added(version: AttachmentVersion, actor: User) -> None:
             version_id=version.pk,
             number=version.number,
             file_name=version.file_name,
-            actor_id=actor.pk,
+            actor_id=actor.pk if actor else None,
         )
     )
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sized
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -215,7 +216,9 @@ def mail_detail(request: BannetteRequest, pk: int) -> HttpResponse:
     if tab.context is not None:
         context.update(tab.context(acting, mail))
     context["tab_template"] = tab.template
-    context["tabs"] = [(t, len(context[t.count]) if t.count else None) for t in tabs.values()]
+    context["tabs"] = [
+        (t, len(cast(Sized, context[t.count])) if t.count else None) for t in tabs.values()
+    ]
     return render(request, tab.template if request.htmx else "courrier/mail_detail.html", context)
 
 

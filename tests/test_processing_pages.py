@@ -30,6 +30,8 @@ from courrier.tests.factories import (
     absent_now,
     make_mail,
 )
+from visa.models import VisaStepRole
+from visa.services import start_visa_circuit
 
 pytestmark = pytest.mark.django_db
 
@@ -326,9 +328,6 @@ def test_a_folder_lists_only_the_mail_the_user_may_see(client, agent, outsider, 
 
 
 def test_waiting_work_opens_on_its_tab(client, agent, manager, org):
-    from visa.models import VisaStepRole
-    from visa.services import start_visa_circuit
-
     mail = make_mail(destination_entity=org.voirie, override={"status": MailStatus.IN_PROGRESS})
     start_visa_circuit(actor=agent, mail=mail, steps=[(manager, VisaStepRole.VISA)])
     client.force_login(manager)

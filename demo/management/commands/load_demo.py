@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from courrier.demo import DEMO_PASSWORD, PERSONAS, demo_hotfolder_path, load_demo
+from demo.organisation import DEMO_PASSWORD, PERSONAS, demo_hotfolder_path, load_demo
 
 
 class Command(BaseCommand):

@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from capture.models import ClassificationRule, WebFormTopic
 from courrier.letters import render_letter, thumbnail_png
 from courrier.models import (
     AttachmentKind,
@@ -38,7 +39,9 @@ from courrier.models import (
 )
 from courrier.services import circulation, contacts, processing
 from courrier.services import mail as mail_services
-from visa.models import VisaStepRole
+from scanner_hotfolders.models import HotFolder
+from templates_office.models import OfficeTemplate
+from visa.models import CircuitTemplate, VisaStepRole
 from visa.opinions import request_opinion
 from visa.services import start_visa_circuit
 
@@ -321,9 +324,6 @@ def demo_hotfolder_path() -> Path:
 
 def _capture_setup(entities: dict[str, Entity], types: dict[str, DocumentType]) -> None:
     """Citizens' form topics, the mail room's scanner folder and a classification rule."""
-    from capture.models import ClassificationRule, WebFormTopic
-    from scanner_hotfolders.models import HotFolder
-
     topics = [("Signaler un problème sur la voie publique", "signalement", "VOIR"),
               ("Demander un acte d'état civil", "acte-etat-civil", "ETCIV"),
               ("Demander une subvention pour une association", "subvention", "VASSO"),
@@ -398,9 +398,6 @@ REPLY_TEMPLATE = [
 
 def _reply_setup(entities: dict[str, Entity], users: dict[str, User]) -> None:
     """A reply template and a circuit template, so that a reply can be tried at once."""
-    from templates_office.models import OfficeTemplate
-    from visa.models import CircuitTemplate
-
     if not OfficeTemplate.objects.filter(label="Réponse standard").exists():
         document = docx.Document()
         for line in REPLY_TEMPLATE:

@@ -1,4 +1,4 @@
-"""Capture files now, through the whole pipeline."""
+"""Capture files now, through the whole pipeline, optionally with a hot folder's defaults."""
 
 from __future__ import annotations
 

@@ -1,3 +1,5 @@
+"""Baskets as data: each role's default baskets hold exactly their mail (visa's included)."""
+
 from __future__ import annotations
 
 import datetime

@@ -4,9 +4,11 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from courrier.demo import DEMO_PASSWORD
+from capture.models import WebFormTopic
 from courrier.models import Mail
 from courrier.services.journal import verify_journal
+from demo.organisation import DEMO_PASSWORD
+from scanner_hotfolders.models import HotFolder
 
 pytestmark = pytest.mark.django_db
 
@@ -92,9 +94,6 @@ def test_outsider_persona_cannot_open_voirie_mail(client):
 
 
 def test_the_demo_can_capture_right_away(settings):
-    from capture.models import WebFormTopic
-    from scanner_hotfolders.models import HotFolder
-
     call_command("load_demo")
     folder = HotFolder.objects.get(name="courrier")
     assert folder.entity.code == "COUR" and folder.split_on_separators
