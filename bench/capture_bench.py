@@ -39,7 +39,14 @@ from ocr.pdf import page_count, scan_images
 from scanner_hotfolders.models import HotFolder
 from scanner_hotfolders.watcher import FolderWatch
 
-WORDS = ["stationnement gênant devant l'école", "travaux de voirie", "demande de subvention", "permis de construire", "éclairage public défaillant", "nuisances sonores nocturnes"]  # fmt: skip
+WORDS = [
+    "stationnement gênant devant l'école",
+    "travaux de voirie",
+    "demande de subvention",
+    "permis de construire",
+    "éclairage public défaillant",
+    "nuisances sonores nocturnes",
+]
 
 
 def batch(letters: int, pages_per_letter: int) -> tuple[bytes, int]:
@@ -48,9 +55,18 @@ def batch(letters: int, pages_per_letter: int) -> tuple[bytes, int]:
         pages.append(scans.separator_page("VOIR" if n % 2 else "URBA"))
         for p in range(pages_per_letter):
             topic = WORDS[(n + p) % len(WORDS)]
-            pages.append(scans.skewed(scans.letter_page(
-                [f"Objet : courrier {n + 1}, page {p + 1}", f"Madame, Monsieur, je vous écris au sujet de : {topic}."] * 4
-            ), 0.7))  # fmt: skip
+            pages.append(
+                scans.skewed(
+                    scans.letter_page(
+                        [
+                            f"Objet : courrier {n + 1}, page {p + 1}",
+                            f"Madame, Monsieur, je vous écris au sujet de : {topic}.",
+                        ]
+                        * 4
+                    ),
+                    0.7,
+                )
+            )
     return scans.scanned_pdf(pages), letters * pages_per_letter
 
 
@@ -60,8 +76,11 @@ def raw_tesseract(images: list[Path], out: Path) -> float:
     languages = settings.BANNETTE_OCR_LANGUAGES
 
     def one(image: Path) -> None:
-        subprocess.run(["tesseract", str(image), str(out / image.stem), "-l", languages, "pdf", "txt"],
-                       check=True, capture_output=True)  # fmt: skip
+        subprocess.run(
+            ["tesseract", str(image), str(out / image.stem), "-l", languages, "pdf", "txt"],
+            check=True,
+            capture_output=True,
+        )
 
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -71,8 +90,9 @@ def raw_tesseract(images: list[Path], out: Path) -> float:
 
 def pipeline(content: bytes) -> tuple[float, int]:
     start = time.perf_counter()
-    capture_input = receive_input(source_kind=SourceKind.COMMAND, name="lot.pdf", content=content,
-                                  options={"split": True})  # fmt: skip
+    capture_input = receive_input(
+        source_kind=SourceKind.COMMAND, name="lot.pdf", content=content, options={"split": True}
+    )
     mails = run_pipeline(capture_input)
     elapsed = time.perf_counter() - start
     if capture_input.status != "done":
@@ -127,8 +147,10 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     for code, label in (("URBA", "Urbanisme"), ("VOIR", "Voirie")):
         Entity.objects.get_or_create(code=code, defaults={"label": label})
-    print(f"machine: {os.cpu_count()} cores, OMP_THREAD_LIMIT={os.environ.get('OMP_THREAD_LIMIT')}, "
-          f"languages {settings.BANNETTE_OCR_LANGUAGES}")  # fmt: skip
+    print(
+        f"machine: {os.cpu_count()} cores, OMP_THREAD_LIMIT={os.environ.get('OMP_THREAD_LIMIT')}, "
+        f"languages {settings.BANNETTE_OCR_LANGUAGES}"
+    )
     content, ocr_pages = batch(args.letters, args.pages_per_letter)
     total_pages = ocr_pages + args.letters
     baselines, wholes = [], []
@@ -165,8 +187,10 @@ def main() -> None:
     defaults = (float(settings.BANNETTE_HOTFOLDER_STABLE_SECONDS), 1.0)  # watch_hotfolders defaults
     for stable, poll in ((0.0, 0.1), defaults):
         runs = latency(args.latency_runs, stable, poll)
-        print(f"drop-to-basket, 1-page born-digital PDF, stability window {stable:.0f} s, poll {poll} s: "
-              f"median {statistics.median(runs):.2f} s, max {max(runs):.2f} s (n={len(runs)})   (goal < 3 s)")  # fmt: skip
+        print(
+            f"drop-to-basket, 1-page born-digital PDF, stability window {stable:.0f} s, poll {poll} s: "
+            f"median {statistics.median(runs):.2f} s, max {max(runs):.2f} s (n={len(runs)})   (goal < 3 s)"
+        )
 
 
 if __name__ == "__main__":

@@ -103,9 +103,16 @@ def main() -> None:
 
     baseline_sign = timed(runs, bare_rsa)
     report("baseline: RSA-2048 signature of SHA-256", baseline_sign)
-    report("PAdES B-B with visible stamp (pyHanko)", timed(runs, lambda: sign_pdf(pdf, signer=signer, name="Jeanne Maire", role="Maire")), baseline_sign)  # fmt: skip
+    report(
+        "PAdES B-B with visible stamp (pyHanko)",
+        timed(runs, lambda: sign_pdf(pdf, signer=signer, name="Jeanne Maire", role="Maire")),
+        baseline_sign,
+    )
     signed = sign_pdf(pdf, signer=signer, name="Jeanne Maire", role="Maire")
-    report("validation against the CA (pyHanko)", timed(runs, lambda: check_signatures(signed, [pki.ca])))  # fmt: skip
+    report(
+        "validation against the CA (pyHanko)",
+        timed(runs, lambda: check_signatures(signed, [pki.ca])),
+    )
     print(f"documents: {runs}; PDF {len(pdf) // 1024} KiB, signed {len(signed) // 1024} KiB")
 
 

@@ -111,8 +111,12 @@ def sender_suggestion(text: str) -> dict[str, Any] | None:
     contact = Contact.objects.filter(active=True, normalized_email__in=emails).first()
     if contact is None:
         return None
-    return {"contact": contact.pk, "label": contact.display_name, "confidence": 0.9,
-            "source": "address"}  # fmt: skip
+    return {
+        "contact": contact.pk,
+        "label": contact.display_name,
+        "confidence": 0.9,
+        "source": "address",
+    }
 
 
 def _labelled(suggestions: dict[str, Any]) -> dict[str, Any]:

@@ -22,8 +22,11 @@ def limit_request_size(max_bytes: Callable[[], int]) -> Callable[..., Any]:
                 declared = 0
             if request.method == "POST" and declared > max_bytes():
                 limit = max_bytes() // (1024 * 1024)
-                return HttpResponse(_("The request is too large (limit: %(mb)s MiB).") % {"mb": limit},
-                                    status=413, content_type="text/plain; charset=utf-8")  # fmt: skip
+                return HttpResponse(
+                    _("The request is too large (limit: %(mb)s MiB).") % {"mb": limit},
+                    status=413,
+                    content_type="text/plain; charset=utf-8",
+                )
             return view(request, *args, **kwargs)
 
         return wrapper

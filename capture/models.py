@@ -140,16 +140,32 @@ class ImapAccount(models.Model):
         help_text=_("Name of the environment variable (or NAME_FILE) holding the password."),
     )
     folder = models.CharField(_("folder"), max_length=200, default="INBOX")
-    mode = models.CharField(_("what becomes the mail"), max_length=16, choices=ImapMode.choices,
-                            default=ImapMode.BODY)  # fmt: skip
-    post_action = models.CharField(_("after capture"), max_length=10,
-                                   choices=ImapPostAction.choices, default=ImapPostAction.SEEN)  # fmt: skip
+    mode = models.CharField(
+        _("what becomes the mail"), max_length=16, choices=ImapMode.choices, default=ImapMode.BODY
+    )
+    post_action = models.CharField(
+        _("after capture"),
+        max_length=10,
+        choices=ImapPostAction.choices,
+        default=ImapPostAction.SEEN,
+    )
     move_to = models.CharField(_("move to folder"), max_length=200, blank=True)
-    entity = models.ForeignKey("courrier.Entity", verbose_name=_("default entity"), null=True,
-                               blank=True, on_delete=models.SET_NULL, related_name="+")  # fmt: skip
-    document_type = models.ForeignKey("courrier.DocumentType", verbose_name=_("default document type"),
-                                      null=True, blank=True, on_delete=models.SET_NULL,
-                                      related_name="+")  # fmt: skip
+    entity = models.ForeignKey(
+        "courrier.Entity",
+        verbose_name=_("default entity"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    document_type = models.ForeignKey(
+        "courrier.DocumentType",
+        verbose_name=_("default document type"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     uidvalidity = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
     active = models.BooleanField(_("active"), default=True)
 
@@ -168,10 +184,12 @@ class ImapRule(models.Model):
     account = models.ForeignKey(ImapAccount, on_delete=models.CASCADE, related_name="rules")
     header = models.CharField(_("header"), max_length=10, choices=FIELDS)
     contains = models.CharField(_("contains"), max_length=200)
-    document_type = models.ForeignKey("courrier.DocumentType", null=True, blank=True,
-                                      on_delete=models.CASCADE, related_name="+")  # fmt: skip
-    entity = models.ForeignKey("courrier.Entity", null=True, blank=True, on_delete=models.CASCADE,
-                               related_name="+")  # fmt: skip
+    document_type = models.ForeignKey(
+        "courrier.DocumentType", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    entity = models.ForeignKey(
+        "courrier.Entity", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     position = models.PositiveIntegerField(default=100)
 
     class Meta:
@@ -207,10 +225,20 @@ class WebFormTopic(models.Model):
     """A choice in the citizens' form, mapped to a document type and an entity."""
 
     label = models.CharField(_("label"), max_length=200)
-    document_type = models.ForeignKey("courrier.DocumentType", on_delete=models.PROTECT,
-                                      related_name="+", verbose_name=_("document type"))  # fmt: skip
-    entity = models.ForeignKey("courrier.Entity", null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="+", verbose_name=_("entity"))  # fmt: skip
+    document_type = models.ForeignKey(
+        "courrier.DocumentType",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("document type"),
+    )
+    entity = models.ForeignKey(
+        "courrier.Entity",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("entity"),
+    )
     position = models.PositiveIntegerField(_("position"), default=100)
     active = models.BooleanField(_("active"), default=True)
 
@@ -230,8 +258,9 @@ class WebFormRequest(models.Model):
     input = models.OneToOneField(CaptureInput, on_delete=models.PROTECT, related_name="webform")
     email = models.EmailField()
     topic = models.ForeignKey(WebFormTopic, on_delete=models.PROTECT, related_name="+")
-    mail = models.ForeignKey("courrier.Mail", null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+")  # fmt: skip
+    mail = models.ForeignKey(
+        "courrier.Mail", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

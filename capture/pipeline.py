@@ -93,8 +93,9 @@ def _images_to_pdf(source: Path, dest: Path) -> Path:
     except (OSError, SyntaxError) as exc:
         raise CaptureRejected(f"the image cannot be read ({exc})") from exc
     dpi = frames[0].info.get("dpi", (300, 300))
-    frames[0].save(dest, "PDF", resolution=float(dpi[0]) or 300.0, save_all=True,
-                   append_images=frames[1:])  # fmt: skip
+    frames[0].save(
+        dest, "PDF", resolution=float(dpi[0]) or 300.0, save_all=True, append_images=frames[1:]
+    )
     return dest
 
 

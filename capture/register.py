@@ -71,12 +71,16 @@ def _defaults(ctx: CaptureContext, segment: Segment) -> dict[str, Any]:
     doctype_code = (separator and separator.doctype_code) or options.get("document_type")
     sender = options.get("sender_contact")
     return {
-        "destination_entity": Entity.objects.filter(code=entity_code).first() if entity_code else None,
-        "document_type": DocumentType.objects.filter(code=doctype_code).first() if doctype_code else None,
+        "destination_entity": Entity.objects.filter(code=entity_code).first()
+        if entity_code
+        else None,
+        "document_type": DocumentType.objects.filter(code=doctype_code).first()
+        if doctype_code
+        else None,
         "senders": list(Contact.objects.filter(pk=sender)) if sender else [],
         "channel": options.get("channel", Channel.PAPER),
         "confidential": bool(options.get("confidential", False)),
-    }  # fmt: skip
+    }
 
 
 def _flag_duplicate(mail: Mail, original: IncomingFile, ctx: CaptureContext) -> Mail | None:
@@ -89,8 +93,12 @@ def _flag_duplicate(mail: Mail, original: IncomingFile, ctx: CaptureContext) -> 
     )
     if twin is not None:
         mail.linked_mails.add(twin)
-        record_event(action="mail.duplicate_flagged", actor=None, target=mail,
-                     details={"duplicate_of": twin.chrono_number})  # fmt: skip
+        record_event(
+            action="mail.duplicate_flagged",
+            actor=None,
+            target=mail,
+            details={"duplicate_of": twin.chrono_number},
+        )
     return twin
 
 
@@ -101,9 +109,13 @@ def register_segment(ctx: CaptureContext, segment: Segment) -> Mail:
         return done.mail  # already registered by an earlier attempt
     original = _original(ctx, segment)
     mail = register_mail(
-        actor=ctx.input.created_by, subject=guess_subject(ctx, segment), original=original,
-        text=segment.text, page_count=len(segment.pages), **_defaults(ctx, segment),
-    )  # fmt: skip
+        actor=ctx.input.created_by,
+        subject=guess_subject(ctx, segment),
+        original=original,
+        text=segment.text,
+        page_count=len(segment.pages),
+        **_defaults(ctx, segment),
+    )
     searchable = segment.searchable.read_bytes() if segment.searchable else None
     store_renditions(mail=mail, searchable_pdf=searchable, thumbnail=_thumbnail(ctx, segment))
     kind = AttachmentKind.objects.get_or_create(code="simple", defaults={"label": "Pièce jointe"})[
@@ -113,9 +125,13 @@ def register_segment(ctx: CaptureContext, segment: Segment) -> Mail:
         add_attachment(actor=None, mail=mail, kind=kind, title=extra.name, file=extra)
     twin = _flag_duplicate(mail, original, ctx)
     CapturedMail.objects.create(
-        input=ctx.input, segment=segment.index, mail=mail, pages=segment.pages,
-        duplicate_of=twin, suggestions=segment.suggestions,
-    )  # fmt: skip
+        input=ctx.input,
+        segment=segment.index,
+        mail=mail,
+        pages=segment.pages,
+        duplicate_of=twin,
+        suggestions=segment.suggestions,
+    )
     return mail
 
 

@@ -36,17 +36,28 @@ def receive_input(
 ) -> CaptureInput:
     """Store the original as received (byte for byte) before anything else happens to it."""
     capture_input = CaptureInput(
-        source_kind=source_kind, source_name=source_name, source_ref=source_ref,
-        file_name=Path(name).name[:255] or "document", sha256=hashlib.sha256(content).hexdigest(),
-        size=len(content), options=options or {}, created_by=actor,
-    )  # fmt: skip
+        source_kind=source_kind,
+        source_name=source_name,
+        source_ref=source_ref,
+        file_name=Path(name).name[:255] or "document",
+        sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content),
+        options=options or {},
+        created_by=actor,
+    )
     suffix = Path(name).suffix.lower()[:10]
     capture_input.file.save(f"input{suffix}", ContentFile(content), save=False)
     capture_input.save()
     record_event(
-        action="capture.received", actor=actor, target=capture_input,
-        details={"source": source_kind, "file": capture_input.file_name, "sha256": capture_input.sha256},
-    )  # fmt: skip
+        action="capture.received",
+        actor=actor,
+        target=capture_input,
+        details={
+            "source": source_kind,
+            "file": capture_input.file_name,
+            "sha256": capture_input.sha256,
+        },
+    )
     return capture_input
 
 
@@ -88,8 +99,12 @@ def run_pipeline(capture_input: CaptureInput, steps: list[Step] | None = None) -
 def _failed(capture_input: CaptureInput, reason: str) -> list[Mail]:
     _mark(capture_input, InputStatus.ERROR, reason)
     with transaction.atomic():
-        record_event(action="capture.failed", actor=None, target=capture_input,
-                     details={"reason": reason, "attempt": capture_input.attempts})  # fmt: skip
+        record_event(
+            action="capture.failed",
+            actor=None,
+            target=capture_input,
+            details={"reason": reason, "attempt": capture_input.attempts},
+        )
     sources.set_aside(capture_input)
     return []
 
@@ -110,8 +125,12 @@ def retry_input(*, actor: User, capture_input: CaptureInput) -> None:
     with transaction.atomic():
         capture_input.status = InputStatus.RECEIVED
         capture_input.save(update_fields=["status"])
-        record_event(action="capture.retried", actor=actor, target=capture_input,
-                     details={"previous_error": capture_input.error})  # fmt: skip
+        record_event(
+            action="capture.retried",
+            actor=actor,
+            target=capture_input,
+            details={"previous_error": capture_input.error},
+        )
     from capture.tasks import process_capture_input
 
     transaction.on_commit(lambda: process_capture_input.delay(capture_input.pk))

@@ -29,16 +29,20 @@ def upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         options = {
-            "channel": Channel.UPLOAD, "split": data["split"],
+            "channel": Channel.UPLOAD,
+            "split": data["split"],
             "entity": data["entity"].code if data["entity"] else None,
             "document_type": data["document_type"].code if data["document_type"] else None,
-        }  # fmt: skip
+        }
         ids = []
         for upload_file in data["documents"]:
             capture_input = receive_input(
-                source_kind=SourceKind.UPLOAD, name=upload_file.name, content=upload_file.read(),
-                options=options, actor=_user(request),
-            )  # fmt: skip
+                source_kind=SourceKind.UPLOAD,
+                name=upload_file.name,
+                content=upload_file.read(),
+                options=options,
+                actor=_user(request),
+            )
             process_capture_input.delay(capture_input.pk)
             ids.append(capture_input.pk)
         return redirect(f"{request.path}?done={','.join(map(str, ids))}")
@@ -71,8 +75,9 @@ def retry(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def input_original(request: HttpRequest, pk: int) -> FileResponse:
     capture_input = get_object_or_404(failed_inputs(_user(request)), pk=pk)
-    response = FileResponse(capture_input.file.open("rb"), as_attachment=True,
-                            filename=capture_input.file_name)  # fmt: skip
+    response = FileResponse(
+        capture_input.file.open("rb"), as_attachment=True, filename=capture_input.file_name
+    )
     response["Content-Type"] = "application/octet-stream"
     return response
 
@@ -82,9 +87,10 @@ def separator_sheet(request: HttpRequest) -> HttpResponse:
     form = SeparatorForm(request.GET if "copies" in request.GET else None)
     if form.is_valid():
         pdf = separator_sheets(
-            entity=form.cleaned_data["entity"], document_type=form.cleaned_data["document_type"],
+            entity=form.cleaned_data["entity"],
+            document_type=form.cleaned_data["document_type"],
             copies=form.cleaned_data["copies"],
-        )  # fmt: skip
+        )
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = 'inline; filename="separateurs.pdf"'
         return response

@@ -58,11 +58,14 @@ def search_contacts(text: str, limit: int = 15) -> list[str]:
     contacts: QuerySet[Contact] = Contact.objects.filter(active=True)
     for word in words:
         contacts = contacts.filter(
-            Q(last_name__icontains=word) | Q(first_name__icontains=word)
-            | Q(organisation_name__icontains=word) | Q(email__icontains=word)
-            | Q(city__icontains=word) | Q(addresses__label__icontains=word)
+            Q(last_name__icontains=word)
+            | Q(first_name__icontains=word)
+            | Q(organisation_name__icontains=word)
+            | Q(email__icontains=word)
+            | Q(city__icontains=word)
+            | Q(addresses__label__icontains=word)
             | Q(addresses__last_name__icontains=word)
-        )  # fmt: skip
+        )
     tokens: list[str] = []
     for contact in contacts.distinct().prefetch_related("addresses")[:limit]:
         tokens.append(contact_token(contact))
@@ -91,11 +94,15 @@ class NewContactFields(forms.Form):
         if kind == ContactKind.PERSON and not data.get("new_last_name"):
             kind = ContactKind.ORGANISATION
         return Contact(
-            kind=kind, first_name=data.get("new_first_name", ""),
-            last_name=data.get("new_last_name", ""), organisation_name=data.get("new_organisation", ""),
-            email=data.get("new_email", ""), address_line1=data.get("new_address", ""),
-            postcode=data.get("new_postcode", ""), city=data.get("new_city", ""),
-        )  # fmt: skip
+            kind=kind,
+            first_name=data.get("new_first_name", ""),
+            last_name=data.get("new_last_name", ""),
+            organisation_name=data.get("new_organisation", ""),
+            email=data.get("new_email", ""),
+            address_line1=data.get("new_address", ""),
+            postcode=data.get("new_postcode", ""),
+            city=data.get("new_city", ""),
+        )
 
 
 class QualificationForm(NewContactFields):
@@ -121,11 +128,25 @@ class QualificationForm(NewContactFields):
         label=_("Copies: users"), queryset=User.objects.filter(is_active=True), required=False
     )
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
-    due_date = forms.DateField(label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))  # fmt: skip
-    document_date = forms.DateField(label=_("Document date"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))  # fmt: skip
+    due_date = forms.DateField(
+        label=_("Due date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    document_date = forms.DateField(
+        label=_("Document date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
     confidential = forms.BooleanField(label=_("Confidential"), required=False)
-    keywords = forms.CharField(label=_("Keywords"), required=False, help_text=_("Separated by commas."))  # fmt: skip
-    links = forms.CharField(label=_("Linked mail"), required=False, help_text=_("Chrono numbers, separated by spaces or commas."))  # fmt: skip
+    keywords = forms.CharField(
+        label=_("Keywords"), required=False, help_text=_("Separated by commas.")
+    )
+    links = forms.CharField(
+        label=_("Linked mail"),
+        required=False,
+        help_text=_("Chrono numbers, separated by spaces or commas."),
+    )
 
     def __init__(self, *args: Any, user: User, mail: Mail, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -144,7 +165,9 @@ class QualificationForm(NewContactFields):
             return ""
         chosen = contact_from_token(text)
         if chosen is None:
-            raise forms.ValidationError(_("Choose a contact from the list, or create a new one below."))  # fmt: skip
+            raise forms.ValidationError(
+                _("Choose a contact from the list, or create a new one below.")
+            )
         self.sender_choice = chosen
         return text
 
@@ -153,19 +176,27 @@ class QualificationForm(NewContactFields):
         found = list(visible_mails(self.user).filter(chrono_number__in=numbers))
         unknown = set(numbers) - {m.chrono_number for m in found}
         if unknown:
-            raise forms.ValidationError(_("Unknown mail: %(numbers)s") % {"numbers": ", ".join(sorted(unknown))})  # fmt: skip
+            raise forms.ValidationError(
+                _("Unknown mail: %(numbers)s") % {"numbers": ", ".join(sorted(unknown))}
+            )
         return found
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         user, entity = data.get("recipient_user"), data.get("destination_entity")
         if user is not None and entity is not None and entity.pk not in user_entity_ids(user):
-            self.add_error("recipient_user", _("%(user)s is not a member of %(entity)s.") % {"user": user, "entity": entity})  # fmt: skip
+            self.add_error(
+                "recipient_user",
+                _("%(user)s is not a member of %(entity)s.") % {"user": user, "entity": entity},
+            )
         candidate = self.candidate()
         if candidate is not None and self.sender_choice is None:
             self.duplicates = list(find_duplicates(candidate)[:5])
             if self.duplicates and not data.get("create_anyway"):
-                self.add_error(None, _("This contact may already exist: choose it, or tick “Create it anyway”."))  # fmt: skip
+                self.add_error(
+                    None,
+                    _("This contact may already exist: choose it, or tick “Create it anyway”."),
+                )
         return data
 
     def custom_values(self) -> dict[str, Any]:

@@ -47,6 +47,8 @@ def print_ready(sheet: bytes, letter: bytes) -> bytes:
         second.write_bytes(letter)
         subprocess.run(  # noqa: S603 - fixed program on our own temp files
             ["qpdf", "--empty", "--pages", str(first), str(second), "--", str(out)],  # noqa: S607
-            check=True, capture_output=True, timeout=60,
-        )  # fmt: skip
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
         return out.read_bytes()

@@ -15,10 +15,20 @@ from courrier.models import Basket, MailStatus, Role
 _OPEN_WORK = [MailStatus.IN_PROGRESS.value, MailStatus.ON_HOLD.value]
 _NOT_CLOSED = [s.value for s in MailStatus if s != MailStatus.CLOSED]
 _ADMIN_MODELS = [
-    "entity", "user", "documenttype", "customfield", "contact", "contactaddress",
-    "basket", "attachmentkind", "keyword", "diffusiontemplate", "notetemplate", "folder",
+    "entity",
+    "user",
+    "documenttype",
+    "customfield",
+    "contact",
+    "contactaddress",
+    "basket",
+    "attachmentkind",
+    "keyword",
+    "diffusiontemplate",
+    "notetemplate",
+    "folder",
     "absence",
-]  # fmt: skip
+]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CLERK: [

@@ -24,9 +24,13 @@ def verify_journal_task() -> dict[str, Any]:
 
 
 @shared_task(
-    bind=True, acks_late=True, autoretry_for=(OSError, smtplib.SMTPException),
-    retry_backoff=60, retry_backoff_max=3600, max_retries=48,
-)  # fmt: skip
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OSError, smtplib.SMTPException),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    max_retries=48,
+)
 def deliver_email(self: Any, email_id: int) -> bool:
     """Send one outgoing e-mail; retried with backoff while the server refuses it."""
     return deliver(email_id)

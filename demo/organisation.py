@@ -86,17 +86,44 @@ PERSONAS = [
 # code, label, delay, unit, reminder before, reminder after, mode, retention, default entity
 DOCUMENT_TYPES = [
     ("reclamation", "Réclamation", 30, DelayUnit.CALENDAR_DAYS, 7, 7, "normal", "P5Y", None),
-    ("acte-etat-civil", "Demande d'acte d'état civil", 10, DelayUnit.WORKING_DAYS, 3, 2, "sve",
-     "P2Y", "ETCIV"),
-    ("subvention", "Demande de subvention", 60, DelayUnit.CALENDAR_DAYS, 10, 15, "normal", "P10Y",
-     "VASSO"),
-    ("rapo", "Recours administratif préalable", 60, DelayUnit.CALENDAR_DAYS, 15, 0,
-     ProcessingMode.SVR, "P10Y", None),
+    (
+        "acte-etat-civil",
+        "Demande d'acte d'état civil",
+        10,
+        DelayUnit.WORKING_DAYS,
+        3,
+        2,
+        "sve",
+        "P2Y",
+        "ETCIV",
+    ),
+    (
+        "subvention",
+        "Demande de subvention",
+        60,
+        DelayUnit.CALENDAR_DAYS,
+        10,
+        15,
+        "normal",
+        "P10Y",
+        "VASSO",
+    ),
+    (
+        "rapo",
+        "Recours administratif préalable",
+        60,
+        DelayUnit.CALENDAR_DAYS,
+        15,
+        0,
+        ProcessingMode.SVR,
+        "P10Y",
+        None,
+    ),
     ("facture", "Facture", 30, DelayUnit.CALENDAR_DAYS, 5, 5, "normal", "P10Y", "FIN"),
     ("candidature", "Candidature", 30, DelayUnit.CALENDAR_DAYS, 7, 7, "normal", "P2Y", "DGS"),
     ("signalement", "Signalement", 8, DelayUnit.WORKING_DAYS, 2, 2, "normal", "P5Y", "VOIR"),
     ("invitation", "Invitation", 15, DelayUnit.CALENDAR_DAYS, 3, 0, "normal", "P1Y", "CAB"),
-]  # fmt: skip
+]
 
 
 def _entities() -> dict[str, Entity]:
@@ -213,8 +240,14 @@ def _contacts(actor: User) -> dict[str, Contact]:
 
 def _letter(sender: Contact, body: str) -> tuple[mail_services.IncomingFile, str, bytes]:
     """A scanned-looking letter from `sender`: (PDF original, its text, PNG thumbnail)."""
-    lines = [sender.display_name, *sender.address_block(), "", "Monsieur le Maire,", body,
-             "Veuillez agréer, Monsieur le Maire, mes salutations distinguées."]  # fmt: skip
+    lines = [
+        sender.display_name,
+        *sender.address_block(),
+        "",
+        "Monsieur le Maire,",
+        body,
+        "Veuillez agréer, Monsieur le Maire, mes salutations distinguées.",
+    ]
     page = render_letter(lines)
     buffer = io.BytesIO()
     page.save(buffer, "PDF", resolution=150)
@@ -224,28 +257,77 @@ def _letter(sender: Contact, body: str) -> tuple[mail_services.IncomingFile, str
 
 # subject, sender key, body, document type, channel, days ago, priority, confidential
 MAILS = [
-    ("Nid-de-poule dangereux rue des Lilas", "dupont",
-     "Je vous signale un nid-de-poule profond devant le 12 rue des Lilas, dangereux pour les cyclistes.",
-     None, Channel.PAPER, 1, Priority.HIGH, False),
-    ("Demande de copie intégrale d'acte de naissance", "garcia",
-     "Je sollicite une copie intégrale de mon acte de naissance pour un dossier de mariage.",
-     "acte-etat-civil", Channel.WEB_FORM, 3, Priority.NORMAL, False),
-    ("Éclairage public en panne avenue du Stade", "asv",
-     "Les lampadaires de l'avenue du Stade sont éteints depuis trois semaines.",
-     "reclamation", Channel.EMAIL, 40, Priority.NORMAL, False),
-    ("Demande de subvention pour le tournoi de printemps", "asv",
-     "Notre association sollicite une subvention de 2 500 euros pour le tournoi de printemps.",
-     "subvention", Channel.PAPER, 12, Priority.NORMAL, False),
-    ("Facture de maintenance de l'éclairage", "lumiere",
-     "Veuillez trouver ci-joint notre facture n° 2026-118 relative à la maintenance.",
-     "facture", Channel.EMAIL, 8, Priority.NORMAL, False),
-    ("Recours gracieux contre le refus de permis de construire", "dupont",
-     "Je forme un recours gracieux contre l'arrêté de refus de mon permis de construire.",
-     "rapo", Channel.PAPER, 5, Priority.HIGH, True),
-    ("Invitation à l'assemblée générale de l'association", "asv",
-     "Nous avons le plaisir de vous inviter à notre assemblée générale annuelle.",
-     "invitation", Channel.PAPER, 30, Priority.LOW, False),
-]  # fmt: skip
+    (
+        "Nid-de-poule dangereux rue des Lilas",
+        "dupont",
+        "Je vous signale un nid-de-poule profond devant le 12 rue des Lilas, dangereux pour les cyclistes.",
+        None,
+        Channel.PAPER,
+        1,
+        Priority.HIGH,
+        False,
+    ),
+    (
+        "Demande de copie intégrale d'acte de naissance",
+        "garcia",
+        "Je sollicite une copie intégrale de mon acte de naissance pour un dossier de mariage.",
+        "acte-etat-civil",
+        Channel.WEB_FORM,
+        3,
+        Priority.NORMAL,
+        False,
+    ),
+    (
+        "Éclairage public en panne avenue du Stade",
+        "asv",
+        "Les lampadaires de l'avenue du Stade sont éteints depuis trois semaines.",
+        "reclamation",
+        Channel.EMAIL,
+        40,
+        Priority.NORMAL,
+        False,
+    ),
+    (
+        "Demande de subvention pour le tournoi de printemps",
+        "asv",
+        "Notre association sollicite une subvention de 2 500 euros pour le tournoi de printemps.",
+        "subvention",
+        Channel.PAPER,
+        12,
+        Priority.NORMAL,
+        False,
+    ),
+    (
+        "Facture de maintenance de l'éclairage",
+        "lumiere",
+        "Veuillez trouver ci-joint notre facture n° 2026-118 relative à la maintenance.",
+        "facture",
+        Channel.EMAIL,
+        8,
+        Priority.NORMAL,
+        False,
+    ),
+    (
+        "Recours gracieux contre le refus de permis de construire",
+        "dupont",
+        "Je forme un recours gracieux contre l'arrêté de refus de mon permis de construire.",
+        "rapo",
+        Channel.PAPER,
+        5,
+        Priority.HIGH,
+        True,
+    ),
+    (
+        "Invitation à l'assemblée générale de l'association",
+        "asv",
+        "Nous avons le plaisir de vous inviter à notre assemblée générale annuelle.",
+        "invitation",
+        Channel.PAPER,
+        30,
+        Priority.LOW,
+        False,
+    ),
+]
 
 
 def _register(
@@ -273,13 +355,23 @@ def _register(
     return mail
 
 
-def _circulate(mails: list[Mail], users: dict[str, User], entities: dict[str, Entity],
-               types: dict[str, DocumentType]) -> None:  # fmt: skip
+def _circulate(
+    mails: list[Mail],
+    users: dict[str, User],
+    entities: dict[str, Entity],
+    types: dict[str, DocumentType],
+) -> None:
     """Move the demo mail along: qualified, assigned, noted, in copy, in visa, closed."""
     clerk = users["c.martin"]
     _, acte, eclairage, subvention, facture, recours, invitation = mails
-    for mail, entity in ((acte, "ETCIV"), (eclairage, "VOIR"), (subvention, "VASSO"),
-                         (facture, "FIN"), (recours, "URBA"), (invitation, "CAB")):  # fmt: skip
+    for mail, entity in (
+        (acte, "ETCIV"),
+        (eclairage, "VOIR"),
+        (subvention, "VASSO"),
+        (facture, "FIN"),
+        (recours, "URBA"),
+        (invitation, "CAB"),
+    ):
         assert mail.document_type is not None
         mail_services.qualify_mail(
             actor=clerk,
@@ -302,10 +394,12 @@ def _circulate(mails: list[Mail], users: dict[str, User], entities: dict[str, En
         restricted_to=[entities["VOIR"]],
     )
     request_opinion(
-        actor=users["a.durand"], mail=eclairage, asked=[entities["URBA"]],
+        actor=users["a.durand"],
+        mail=eclairage,
+        asked=[entities["URBA"]],
         reason="Des travaux sont-ils prévus avenue du Stade ? Faut-il attendre pour réparer ?",
         deadline=timezone.localdate() + datetime.timedelta(days=7),
-    )  # fmt: skip
+    )
     start_visa_circuit(
         actor=users["a.durand"], mail=eclairage, steps=[(users["m.bernard"], VisaStepRole.VISA)]
     )
@@ -324,11 +418,13 @@ def demo_hotfolder_path() -> Path:
 
 def _capture_setup(entities: dict[str, Entity], types: dict[str, DocumentType]) -> None:
     """Citizens' form topics, the mail room's scanner folder and a classification rule."""
-    topics = [("Signaler un problème sur la voie publique", "signalement", "VOIR"),
-              ("Demander un acte d'état civil", "acte-etat-civil", "ETCIV"),
-              ("Demander une subvention pour une association", "subvention", "VASSO"),
-              ("Contester une décision (recours)", "rapo", "URBA"),
-              ("Autre réclamation", "reclamation", "DGS")]  # fmt: skip
+    topics = [
+        ("Signaler un problème sur la voie publique", "signalement", "VOIR"),
+        ("Demander un acte d'état civil", "acte-etat-civil", "ETCIV"),
+        ("Demander une subvention pour une association", "subvention", "VASSO"),
+        ("Contester une décision (recours)", "rapo", "URBA"),
+        ("Autre réclamation", "reclamation", "DGS"),
+    ]
     for position, (label, doctype, entity) in enumerate(topics):
         WebFormTopic.objects.update_or_create(
             label=label,
@@ -384,16 +480,26 @@ def _processing_setup(entities: dict[str, Entity], types: dict[str, DocumentType
 
 
 REPLY_TEMPLATE = [
-    "{{ entity.label }}", "{{ entity.address }}", "",
-    "{{ recipient.address }}", "",
-    "Villedieu, le {{ today }}", "",
-    "Objet : {{ mail.subject }}", "Réf. : {{ mail.chrono }}", "",
-    "{{ recipient.civility or 'Madame, Monsieur' }},", "",
+    "{{ entity.label }}",
+    "{{ entity.address }}",
+    "",
+    "{{ recipient.address }}",
+    "",
+    "Villedieu, le {{ today }}",
+    "",
+    "Objet : {{ mail.subject }}",
+    "Réf. : {{ mail.chrono }}",
+    "",
+    "{{ recipient.civility or 'Madame, Monsieur' }},",
+    "",
     "Nous avons bien reçu votre courrier du {{ mail.arrival_date }} et vous en remercions.",
-    "Nos services étudient votre demande ; nous reviendrons vers vous au plus tard le {{ mail.due_date }}.", "",
-    "Veuillez agréer l'expression de nos salutations distinguées.", "",
-    "{{ signatory.name }}", "{{ signature }}",
-]  # fmt: skip
+    "Nos services étudient votre demande ; nous reviendrons vers vous au plus tard le {{ mail.due_date }}.",
+    "",
+    "Veuillez agréer l'expression de nos salutations distinguées.",
+    "",
+    "{{ signatory.name }}",
+    "{{ signature }}",
+]
 
 
 def _reply_setup(entities: dict[str, Entity], users: dict[str, User]) -> None:

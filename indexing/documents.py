@@ -62,22 +62,31 @@ def document_for(mail: Mail, involved_users: Iterable[int] = ()) -> MailDocument
         for key in [*audience, f"u{note.author_id}"] if audience else []:
             restricted.setdefault(key, []).append(note.text)
     return MailDocument(
-        id=mail.pk, chrono=mail.chrono_number or "", subject=mail.subject, text=mail.text,
-        contacts=_contacts(mail), notes="\n".join(public_notes),
+        id=mail.pk,
+        chrono=mail.chrono_number or "",
+        subject=mail.subject,
+        text=mail.text,
+        contacts=_contacts(mail),
+        notes="\n".join(public_notes),
         custom=" ".join(str(v) for v in mail.custom_fields.values()),
         keywords=[k.label for k in mail.keywords.all()],
         document_type=mail.document_type.code if mail.document_type else "",
         entity=mail.destination_entity.code if mail.destination_entity else "",
-        status=mail.status, category=mail.category, channel=mail.channel,
-        arrival=mail.arrival_date, due=mail.due_date,
+        status=mail.status,
+        category=mail.category,
+        channel=mail.channel,
+        arrival=mail.arrival_date,
+        due=mail.due_date,
         closing=mail.closing_date.date() if mail.closing_date else None,
-        confidential=mail.confidential, destination_entity=mail.destination_entity_id,
+        confidential=mail.confidential,
+        destination_entity=mail.destination_entity_id,
         diffusion_entities=[e.entity_id for e in mail.diffusion_entries.all() if e.entity_id],
         diffusion_users=[e.user_id for e in mail.diffusion_entries.all() if e.user_id],
-        assignee=mail.assignee_id, creator=mail.created_by_id,
+        assignee=mail.assignee_id,
+        creator=mail.created_by_id,
         involved_users=sorted(involved_users),
         restricted_notes={key: "\n".join(texts) for key, texts in restricted.items()},
-    )  # fmt: skip
+    )
 
 
 def documents(mail_ids: Iterable[int] | None = None, chunk: int = 500) -> Iterator[MailDocument]:
@@ -86,10 +95,11 @@ def documents(mail_ids: Iterable[int] | None = None, chunk: int = 500) -> Iterat
         .prefetch_related(
             Prefetch("mail_contacts", MailContact.objects.select_related("contact", "address")),
             Prefetch("notes", Note.objects.prefetch_related("restricted_to")),
-            "keywords", "diffusion_entries",
+            "keywords",
+            "diffusion_entries",
         )
         .order_by("pk")
-    )  # fmt: skip
+    )
     if mail_ids is not None:
         mails = mails.filter(pk__in=list(mail_ids))
     batch: list[Mail] = []

@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class SavedSearch(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="saved_searches")  # fmt: skip
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches"
+    )
     name = models.CharField(_("name"), max_length=100)
     query_string = models.CharField(max_length=2000)
     created_at = models.DateTimeField(default=timezone.now)
@@ -29,8 +30,9 @@ class SavedSearch(models.Model):
 class MailSearchEntry(models.Model):
     """PostgreSQL backend: the mail's weighted tsvector, kept in the mail's own transaction."""
 
-    mail = models.OneToOneField("courrier.Mail", on_delete=models.CASCADE, primary_key=True,
-                                related_name="search_entry")  # fmt: skip
+    mail = models.OneToOneField(
+        "courrier.Mail", on_delete=models.CASCADE, primary_key=True, related_name="search_entry"
+    )
     vector = SearchVectorField(null=True)
 
     def __str__(self) -> str:

@@ -93,8 +93,13 @@ def _filtered(user: User, query: SearchQuery) -> tuple[QuerySet[Mail], PgQuery |
         mails = mails.alias(chrono_upper=Upper("chrono_number")).filter(
             chrono_upper__startswith=query.chrono.strip().upper()
         )
-    simple = {"document_type": "document_type__code", "entity": "destination_entity__code",
-              "status": "status", "category": "category", "channel": "channel"}  # fmt: skip
+    simple = {
+        "document_type": "document_type__code",
+        "entity": "destination_entity__code",
+        "status": "status",
+        "category": "category",
+        "channel": "channel",
+    }
     mails = mails.filter(
         **{lookup: getattr(query, name) for name, lookup in simple.items() if getattr(query, name)}
     )
@@ -136,9 +141,16 @@ def search(user: User, query: SearchQuery, *, page: int = 1, page_size: int = 25
         order = ["-rank", "-pk"]
     if text_query is not None:
         mails = mails.annotate(
-            headline=SearchHeadline("text", text_query, config=CONFIG, start_sel=_OPEN,
-                                    stop_sel=_CLOSE, max_fragments=2, fragment_delimiter=" … "),
-        )  # fmt: skip
+            headline=SearchHeadline(
+                "text",
+                text_query,
+                config=CONFIG,
+                start_sel=_OPEN,
+                stop_sel=_CLOSE,
+                max_fragments=2,
+                fragment_delimiter=" … ",
+            ),
+        )
     rows = mails.order_by(*(order or ["-arrival_date", "-pk"]))[start : start + page_size]
     hits = []
     for mail in rows:

@@ -68,10 +68,13 @@ def search_page(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         params = request.GET.copy()
         params.pop("page", None)
         context.update(
-            results=[(m, snippets.get(m.pk, "")) for m in mails], total=results.total,
-            exact=results.exact, page=page,
-            pages=(results.total + PAGE_SIZE - 1) // PAGE_SIZE, params=params.urlencode(),
-        )  # fmt: skip
+            results=[(m, snippets.get(m.pk, "")) for m in mails],
+            total=results.total,
+            exact=results.exact,
+            page=page,
+            pages=(results.total + PAGE_SIZE - 1) // PAGE_SIZE,
+            params=params.urlencode(),
+        )
     return render(request, "indexing/search.html", context)
 
 
@@ -84,15 +87,30 @@ def _csv(request: HttpRequest, query: SearchQuery) -> StreamingHttpResponse:
     results = search(_user(request), query, page=1, page_size=CSV_LIMIT)
     mails = _mails_in_order(request, [h.mail_id for h in results.hits])
     writer = csv.writer(_Echo(), delimiter=";")
-    fields = ["chrono_number", "subject", "category", "status", "document_type",
-              "destination_entity", "arrival_date", "due_date"]  # fmt: skip
+    fields = [
+        "chrono_number",
+        "subject",
+        "category",
+        "status",
+        "document_type",
+        "destination_entity",
+        "arrival_date",
+        "due_date",
+    ]
     header = [str(getattr(Mail._meta.get_field(name), "verbose_name", name)) for name in fields]
     rows: Iterator[list[str]] = (
-        [m.chrono_number or "", m.subject, m.get_category_display(), m.get_status_display(),
-         m.document_type.label if m.document_type else "", str(m.destination_entity or ""),
-         m.arrival_date.isoformat(), m.due_date.isoformat() if m.due_date else ""]
+        [
+            m.chrono_number or "",
+            m.subject,
+            m.get_category_display(),
+            m.get_status_display(),
+            m.document_type.label if m.document_type else "",
+            str(m.destination_entity or ""),
+            m.arrival_date.isoformat(),
+            m.due_date.isoformat() if m.due_date else "",
+        ]
         for m in mails
-    )  # fmt: skip
+    )
     response = StreamingHttpResponse(
         (writer.writerow(row) for row in [header, *rows]), content_type="text/csv; charset=utf-8"
     )
@@ -106,8 +124,9 @@ def save_search(request: HttpRequest) -> HttpResponse:
     name = request.POST.get("name", "").strip()[:100]
     query_string = request.POST.get("query_string", "")[:2000]
     if name and query_string:
-        SavedSearch.objects.update_or_create(user=_user(request), name=name,
-                                             defaults={"query_string": query_string})  # fmt: skip
+        SavedSearch.objects.update_or_create(
+            user=_user(request), name=name, defaults={"query_string": query_string}
+        )
     return redirect(f"{reverse('search')}?{query_string}")
 
 

@@ -35,18 +35,40 @@ from indexing.query import Hit, SearchQuery, SearchResults
 
 logger = logging.getLogger(__name__)
 FRENCH = LanguageAnalyzer("fr") | CharsetFilter(accent_map)
-TEXT_FIELDS = {"subject": 3.0, "chrono": 3.0, "contacts": 2.0, "keywords": 2.0, "text": 1.0,
-               "notes": 1.0, "custom": 1.0}  # fmt: skip
+TEXT_FIELDS = {
+    "subject": 3.0,
+    "chrono": 3.0,
+    "contacts": 2.0,
+    "keywords": 2.0,
+    "text": 1.0,
+    "notes": 1.0,
+    "custom": 1.0,
+}
 SCHEMA = Schema(
-    id=ID(stored=True, unique=True), chrono=ID(stored=True),
-    subject=TEXT(analyzer=FRENCH), text=TEXT(analyzer=FRENCH), contacts=TEXT(analyzer=FRENCH),
-    notes=TEXT(analyzer=FRENCH), custom=TEXT(analyzer=FRENCH),
+    id=ID(stored=True, unique=True),
+    chrono=ID(stored=True),
+    subject=TEXT(analyzer=FRENCH),
+    text=TEXT(analyzer=FRENCH),
+    contacts=TEXT(analyzer=FRENCH),
+    notes=TEXT(analyzer=FRENCH),
+    custom=TEXT(analyzer=FRENCH),
     keywords=KEYWORD(lowercase=True, commas=True, scorable=True),
-    document_type=ID, entity=ID, status=ID, category=ID, channel=ID,
-    arrival=DATETIME(sortable=True), due=DATETIME, closing=DATETIME,
-    confidential=ID, dest_entity=ID, diff_entities=KEYWORD, diff_users=KEYWORD,
-    assignee=ID, creator=ID, involved_users=KEYWORD,
-)  # fmt: skip
+    document_type=ID,
+    entity=ID,
+    status=ID,
+    category=ID,
+    channel=ID,
+    arrival=DATETIME(sortable=True),
+    due=DATETIME,
+    closing=DATETIME,
+    confidential=ID,
+    dest_entity=ID,
+    diff_entities=KEYWORD,
+    diff_users=KEYWORD,
+    assignee=ID,
+    creator=ID,
+    involved_users=KEYWORD,
+)
 # Restricted notes: one field per audience, searched only by that audience (see search()).
 SCHEMA.add("rnotes_*", TEXT(analyzer=FRENCH), glob=True)
 SCHEMA_VERSION = "3"  # 3: visa_users became involved_users
@@ -105,15 +127,27 @@ def _ids(values: Iterable[int | None]) -> str:
 
 def _fields(doc: MailDocument) -> dict[str, object]:
     fields: dict[str, object] = {
-        "id": str(doc.id), "chrono": doc.chrono, "subject": doc.subject, "text": doc.text,
-        "contacts": doc.contacts, "notes": doc.notes, "custom": doc.custom,
-        "keywords": ",".join(doc.keywords), "document_type": doc.document_type, "entity": doc.entity,
-        "status": doc.status, "category": doc.category, "channel": doc.channel,
+        "id": str(doc.id),
+        "chrono": doc.chrono,
+        "subject": doc.subject,
+        "text": doc.text,
+        "contacts": doc.contacts,
+        "notes": doc.notes,
+        "custom": doc.custom,
+        "keywords": ",".join(doc.keywords),
+        "document_type": doc.document_type,
+        "entity": doc.entity,
+        "status": doc.status,
+        "category": doc.category,
+        "channel": doc.channel,
         "confidential": "yes" if doc.confidential else "no",
-        "dest_entity": str(doc.destination_entity or ""), "diff_entities": _ids(doc.diffusion_entities),
-        "diff_users": _ids(doc.diffusion_users), "assignee": str(doc.assignee or ""),
-        "creator": str(doc.creator or ""), "involved_users": _ids(doc.involved_users),
-    }  # fmt: skip
+        "dest_entity": str(doc.destination_entity or ""),
+        "diff_entities": _ids(doc.diffusion_entities),
+        "diff_users": _ids(doc.diffusion_users),
+        "assignee": str(doc.assignee or ""),
+        "creator": str(doc.creator or ""),
+        "involved_users": _ids(doc.involved_users),
+    }
     for name, day in (("arrival", doc.arrival), ("due", doc.due), ("closing", doc.closing)):
         if day:
             fields[name] = _dt(day)
@@ -243,16 +277,23 @@ def perimeter_query(perimeter: Perimeter) -> Query:
     if perimeter.nothing:
         return Term("id", "-")
     user = str(perimeter.user_id)
-    personal = [Term("assignee", user), Term("creator", user), Term("diff_users", user),
-                Term("involved_users", user)]  # fmt: skip
+    personal = [
+        Term("assignee", user),
+        Term("creator", user),
+        Term("diff_users", user),
+        Term("involved_users", user),
+    ]
 
     def addressed(entities: frozenset[int]) -> list[Query]:
         ids = [str(i) for i in sorted(entities)]
         return [Term("dest_entity", i) for i in ids] + [Term("diff_entities", i) for i in ids]
 
     direct = Or(personal + addressed(perimeter.direct_entities))
-    wide: Query = Or(personal + addressed(perimeter.scope_entities)
-                     + ([Term("status", MailStatus.TO_QUALIFY.value)] if perimeter.sees_to_qualify else []))  # fmt: skip
+    wide: Query = Or(
+        personal
+        + addressed(perimeter.scope_entities)
+        + ([Term("status", MailStatus.TO_QUALIFY.value)] if perimeter.sees_to_qualify else [])
+    )
     if perimeter.sees_all:
         wide = Every()
     return Or([And([Term("confidential", "no"), wide]), And([Term("confidential", "yes"), direct])])
@@ -303,8 +344,11 @@ def _without_absent_terms(query: Query, searcher: Searcher) -> Query:
     field mostly lives in two or three): fewer posting lists to merge at every match."""
     if isinstance(query, Or):
         kept = [_without_absent_terms(q, searcher) for q in query.subqueries]
-        kept = [q for q in kept
-                if not (isinstance(q, Term) and searcher.doc_frequency(q.fieldname, q.text) == 0)]  # fmt: skip
+        kept = [
+            q
+            for q in kept
+            if not (isinstance(q, Term) and searcher.doc_frequency(q.fieldname, q.text) == 0)
+        ]
         if len(kept) <= 1:
             return kept[0] if kept else NullQuery
         return Or(kept, boost=query.boost)
@@ -328,8 +372,18 @@ def _snippets(ids: list[int], query: Query) -> dict[int, str]:
     snippets = {}
     for mail_id in ids:
         text = texts.get(mail_id, "")
-        snippet = highlight.highlight(text, {t if isinstance(t, str) else t.decode() for t in terms},
-                                      FRENCH, fragmenter, formatter, top=2) if terms else ""  # fmt: skip
+        snippet = (
+            highlight.highlight(
+                text,
+                {t if isinstance(t, str) else t.decode() for t in terms},
+                FRENCH,
+                fragmenter,
+                formatter,
+                top=2,
+            )
+            if terms
+            else ""
+        )
         snippets[mail_id] = snippet or html.escape(text[:200])
     return snippets
 
@@ -341,9 +395,11 @@ def search(
     criteria = _criteria(query, perimeter)
     searcher = _searcher()
     visible = And(
-        [*(_without_absent_terms(q, searcher) for q in criteria),
-         _candidates(searcher, query, perimeter)]
-    )  # fmt: skip
+        [
+            *(_without_absent_terms(q, searcher) for q in criteria),
+            _candidates(searcher, query, perimeter),
+        ]
+    )
     start = (page - 1) * page_size
     collector: collectors.Collector
     if query.sort in ("-arrival", "arrival"):

@@ -80,5 +80,6 @@ def ocr_page(image: Path, workdir: Path, *, languages: str | None = None) -> Pag
 
 def ocr_pool() -> ThreadPoolExecutor:
     """Threads that each drive one tesseract process: pages are OCRed on every core at once."""
-    return ThreadPoolExecutor(max_workers=settings.BANNETTE_OCR_PROCESSES or os.cpu_count() or 1,
-                              thread_name_prefix="ocr")  # fmt: skip
+    return ThreadPoolExecutor(
+        max_workers=settings.BANNETTE_OCR_PROCESSES or os.cpu_count() or 1, thread_name_prefix="ocr"
+    )

@@ -109,10 +109,18 @@ def render(
 ) -> list[Path]:
     """Render pages to greyscale JPEG files (one pdftoppm process per call)."""
     rendered: list[Any] = convert_from_path(
-        str(path), dpi=dpi, grayscale=True, fmt="jpeg", output_folder=str(workdir),
-        paths_only=True, first_page=first, last_page=last or page_count(path), output_file="page",
-        jpegopt={"quality": 85, "progressive": False, "optimize": False}, timeout=TIMEOUT,
-    )  # fmt: skip
+        str(path),
+        dpi=dpi,
+        grayscale=True,
+        fmt="jpeg",
+        output_folder=str(workdir),
+        paths_only=True,
+        first_page=first,
+        last_page=last or page_count(path),
+        output_file="page",
+        jpegopt={"quality": 85, "progressive": False, "optimize": False},
+        timeout=TIMEOUT,
+    )
     return [Path(p) for p in rendered]  # paths_only=True gives paths, not images
 
 

@@ -30,6 +30,8 @@ from dropfolders import (
 from scanner_hotfolders.models import HotFolder
 
 logger = logging.getLogger(__name__)
+
+
 def _move(capture_input: CaptureInput, subfolder: str) -> Path | None:
     if not capture_input.source_ref:
         return None
@@ -83,10 +85,13 @@ def capture_claimed(folder: HotFolder, claimed: Path) -> CaptureInput:
         .first()
     )
     capture_input = existing or receive_input(
-        source_kind=SourceKind.HOTFOLDER, source_name=folder.name, source_ref=str(claimed),
-        name=original_name(claimed), content=claimed.read_bytes(),
+        source_kind=SourceKind.HOTFOLDER,
+        source_name=folder.name,
+        source_ref=str(claimed),
+        name=original_name(claimed),
+        content=claimed.read_bytes(),
         options=options_for(folder),
-    )  # fmt: skip
+    )
     transaction.on_commit(lambda: process_capture_input.delay(capture_input.pk))
     return capture_input
 
@@ -150,13 +155,18 @@ def sync_folders_from_environment() -> None:
             defaults={
                 "path": path,
                 "entity": Entity.objects.filter(code=entity).first() if entity else None,
-                "document_type": DocumentType.objects.filter(code=doctype).first() if doctype else None,
+                "document_type": DocumentType.objects.filter(code=doctype).first()
+                if doctype
+                else None,
             },
-        )  # fmt: skip
+        )
 
 
 def watches(stable_seconds: float | None = None) -> list[FolderWatch]:
     stable = (
         settings.BANNETTE_HOTFOLDER_STABLE_SECONDS if stable_seconds is None else stable_seconds
     )
-    return [FolderWatch(f, stable) for f in HotFolder.objects.filter(active=True).select_related("entity", "document_type")]  # fmt: skip
+    return [
+        FolderWatch(f, stable)
+        for f in HotFolder.objects.filter(active=True).select_related("entity", "document_type")
+    ]

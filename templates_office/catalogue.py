@@ -31,7 +31,19 @@ def contact_fields(
     contact: Contact | None, address: ContactAddress | None = None
 ) -> dict[str, Any]:
     if contact is None:
-        return {key: "" for key in ("civility", "first_name", "last_name", "name", "organisation", "service", "email", "address")} | {"address_lines": []}  # fmt: skip
+        return {
+            key: ""
+            for key in (
+                "civility",
+                "first_name",
+                "last_name",
+                "name",
+                "organisation",
+                "service",
+                "email",
+                "address",
+            )
+        } | {"address_lines": []}
     person = address if address is not None and address.last_name else contact
     name = " ".join(p for p in (person.first_name, person.last_name) if p)
     lines = postal_lines(contact, address)
@@ -51,13 +63,22 @@ def contact_fields(
 def user_fields(user: User | None) -> dict[str, Any]:
     if user is None:
         return {"name": "", "email": "", "entity": ""}
-    return {"name": user.get_full_name() or user.username, "email": user.email, "entity": str(user.primary_entity or "")}  # fmt: skip
+    return {
+        "name": user.get_full_name() or user.username,
+        "email": user.email,
+        "entity": str(user.primary_entity or ""),
+    }
 
 
 def entity_fields(entity: Entity | None) -> dict[str, Any]:
     if entity is None:
         return {"label": "", "address": "", "phone": "", "email": ""}
-    return {"label": entity.label, "address": entity.address, "phone": entity.phone, "email": entity.email}  # fmt: skip
+    return {
+        "label": entity.label,
+        "address": entity.address,
+        "phone": entity.phone,
+        "email": entity.email,
+    }
 
 
 def mail_context(
@@ -68,7 +89,9 @@ def mail_context(
     recipient: tuple[Contact, ContactAddress | None] | None = None,
 ) -> dict[str, Any]:
     """Everything a template may merge for this mail; the recipient defaults to the sender."""
-    sender_link = mail.mail_contacts.filter(role="sender").select_related("contact", "address").first()  # fmt: skip
+    sender_link = (
+        mail.mail_contacts.filter(role="sender").select_related("contact", "address").first()
+    )
     sender = (sender_link.contact, sender_link.address) if sender_link else None
     to = recipient or sender
     return {
@@ -93,10 +116,22 @@ def mail_context(
 
 def sample_context() -> dict[str, Any]:
     """Plausible values for every field: previews, and checking templates at upload."""
-    person = Contact(kind="person", civility="Mme", first_name="Lucie", last_name="Martin",
-                     address_line1="12 rue des Lilas", postcode="00100", city="Villedieu",
-                     email="lucie.martin@example.org")  # fmt: skip
-    entity = Entity(label="Service Voirie", address="Hôtel de ville\n1 place de la Mairie\n00100 Villedieu", phone="01 23 45 67 89", email="voirie@villedieu.example")  # fmt: skip
+    person = Contact(
+        kind="person",
+        civility="Mme",
+        first_name="Lucie",
+        last_name="Martin",
+        address_line1="12 rue des Lilas",
+        postcode="00100",
+        city="Villedieu",
+        email="lucie.martin@example.org",
+    )
+    entity = Entity(
+        label="Service Voirie",
+        address="Hôtel de ville\n1 place de la Mairie\n00100 Villedieu",
+        phone="01 23 45 67 89",
+        email="voirie@villedieu.example",
+    )
     agent = {"name": "Antoine Durand", "email": "a.durand@villedieu.example", "entity": "Voirie"}
     return {
         "mail": {

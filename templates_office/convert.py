@@ -25,7 +25,9 @@ class ConversionFailed(RuntimeError):
 def _soffice() -> str:
     found = shutil.which("soffice") or shutil.which("libreoffice")
     if not found:
-        raise ConversionFailed("LibreOffice (soffice) is not installed: ./dev installs libreoffice-writer-nogui")  # fmt: skip
+        raise ConversionFailed(
+            "LibreOffice (soffice) is not installed: ./dev installs libreoffice-writer-nogui"
+        )
     return found
 
 
@@ -45,9 +47,16 @@ def to_pdf(content: bytes, suffix: str, *, timeout: int | None = None) -> bytes:
         source = Path(work) / f"document{suffix}"
         source.write_bytes(content)
         command = [
-            _soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-            "--convert-to", "pdf", "--outdir", work, str(source),
-        ]  # fmt: skip
+            _soffice(),
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            work,
+            str(source),
+        ]
         process = subprocess.Popen(  # noqa: S603 - fixed program, our own temp paths
             command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
         )

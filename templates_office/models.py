@@ -20,7 +20,9 @@ def template_file_path(instance: OfficeTemplate, filename: str) -> str:
 
 class OfficeTemplate(models.Model):
     label = models.CharField(_("label"), max_length=200)
-    kind = models.CharField(_("kind"), max_length=20, choices=TemplateKind.choices, default=TemplateKind.REPLY)  # fmt: skip
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=TemplateKind.choices, default=TemplateKind.REPLY
+    )
     entity = models.ForeignKey(
         "courrier.Entity",
         verbose_name=_("entity"),

@@ -98,18 +98,31 @@ def draft_reply(
         template.file.close()
     stem = (mail.chrono_number or str(mail.pk)).replace("/", "-")
     is_reply = template.kind == TemplateKind.REPLY
-    title = _("Reply: %(subject)s") % {"subject": mail.subject} if is_reply else f"{template.label} — {mail.subject}"  # fmt: skip
+    title = (
+        _("Reply: %(subject)s") % {"subject": mail.subject}
+        if is_reply
+        else f"{template.label} — {mail.subject}"
+    )
     attachment = Attachment.objects.create(
-        mail=mail, kind=kind_for(template), title=title[:300],
-        created_by=actor, recipient=recipient[0] if recipient else None,
-    )  # fmt: skip
+        mail=mail,
+        kind=kind_for(template),
+        title=title[:300],
+        created_by=actor,
+        recipient=recipient[0] if recipient else None,
+    )
     name = f"{'reponse' if is_reply else template.kind}-{stem}.docx"
-    version = store_version(actor=actor, attachment=attachment, file=IncomingFile(name, content), number=1)  # fmt: skip
+    version = store_version(
+        actor=actor, attachment=attachment, file=IncomingFile(name, content), number=1
+    )
     schedule_conversion(version)
     record_event(
-        action="reply.drafted" if is_reply else "document.drafted", actor=actor, on_behalf_of=on_behalf_of, target=attachment, mail=mail,
+        action="reply.drafted" if is_reply else "document.drafted",
+        actor=actor,
+        on_behalf_of=on_behalf_of,
+        target=attachment,
+        mail=mail,
         details={"template": template.label, "recipient": recipient[0].pk if recipient else None},
-    )  # fmt: skip
+    )
     return attachment
 
 
@@ -128,11 +141,16 @@ def convert(version_id: int) -> AttachmentVersion:
             version.pdf_status, version.pdf_error = PdfStatus.FAILED, str(exc)
             version.save(update_fields=["pdf_status", "pdf_error"])
             record_event(
-                action="attachment.conversion_failed", actor=None, target=version.attachment,
-                mail=version.attachment.mail, details={"version": version.number, "error": str(exc)},
-            )  # fmt: skip
+                action="attachment.conversion_failed",
+                actor=None,
+                target=version.attachment,
+                mail=version.attachment.mail,
+                details={"version": version.number, "error": str(exc)},
+            )
         return version
-    version.pdf.save(f"{Path(version.file_name).stem}-v{version.number}.pdf", ContentFile(pdf), save=False)  # fmt: skip
+    version.pdf.save(
+        f"{Path(version.file_name).stem}-v{version.number}.pdf", ContentFile(pdf), save=False
+    )
     version.pdf_status, version.pdf_error = PdfStatus.DONE, ""
     version.save(update_fields=["pdf", "pdf_status", "pdf_error"])
     return version

@@ -21,7 +21,11 @@ def preview(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         source = handle.read()
     try:
         merged = merge(source, sample_context())
-        content, mime, suffix = (to_pdf(merged, ".docx"), "application/pdf", "pdf") if fmt == "pdf" else (merged, DOCX, "docx")  # fmt: skip
+        content, mime, suffix = (
+            (to_pdf(merged, ".docx"), "application/pdf", "pdf")
+            if fmt == "pdf"
+            else (merged, DOCX, "docx")
+        )
     except (TemplateProblem, ConversionFailed) as exc:
         return HttpResponse(str(exc), status=422, content_type="text/plain; charset=utf-8")
     response = HttpResponse(content, content_type=mime)

@@ -60,12 +60,25 @@ def test_each_role_is_offered_its_default_baskets(clerk, agent, manager, archivi
 
     assert codes(clerk) == ["to_qualify", "copies"]
     assert codes(agent) == [
-        "my_mail", "entity_mail", "copies", "opinions", "in_circuit", "to_send", "late",
-    ]  # fmt: skip
+        "my_mail",
+        "entity_mail",
+        "copies",
+        "opinions",
+        "in_circuit",
+        "to_send",
+        "late",
+    ]
     assert codes(manager) == [
-        "my_mail", "entity_mail", "copies", "opinions", "in_circuit", "to_send", "late",
-        "to_visa", "to_sign",
-    ]  # fmt: skip
+        "my_mail",
+        "entity_mail",
+        "copies",
+        "opinions",
+        "in_circuit",
+        "to_send",
+        "late",
+        "to_visa",
+        "to_sign",
+    ]
     assert codes(archivist) == ["closed"]
 
 

@@ -82,7 +82,9 @@ class CircuitTemplate(models.Model):
 class SigningKey(models.Model):
     """A user's PKCS#12 file, kept as uploaded (encrypted by its own password, never stored)."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signing_key")  # fmt: skip
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signing_key"
+    )
     pkcs12 = models.BinaryField()
     subject = models.CharField(_("certificate"), max_length=300)
     role = models.CharField(_("role shown on the stamp"), max_length=120, blank=True)
@@ -108,14 +110,20 @@ class ParapheurRequest(models.Model):
     """A reply draft handed to the external parapheur through the drop folders."""
 
     request_id = models.UUIDField(unique=True)
-    mail = models.ForeignKey("courrier.Mail", on_delete=models.CASCADE, related_name="parapheur_requests")  # fmt: skip
+    mail = models.ForeignKey(
+        "courrier.Mail", on_delete=models.CASCADE, related_name="parapheur_requests"
+    )
     draft = models.ForeignKey("courrier.Attachment", on_delete=models.CASCADE, related_name="+")
     version = models.PositiveIntegerField()
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")  # fmt: skip
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     circuit_type = models.CharField(_("circuit type"), max_length=100, blank=True)
     circuit_subtype = models.CharField(_("circuit subtype"), max_length=100, blank=True)
     signatory = models.CharField(_("signatory"), max_length=200, blank=True)
-    status = models.CharField(max_length=8, choices=ParapheurStatus.choices, default=ParapheurStatus.SENT)  # fmt: skip
+    status = models.CharField(
+        max_length=8, choices=ParapheurStatus.choices, default=ParapheurStatus.SENT
+    )
     sent_at = models.DateTimeField(auto_now_add=True)
     returned_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.CharField(max_length=200, blank=True)
@@ -132,8 +140,12 @@ class ParapheurRequest(models.Model):
 class OpinionRequest(models.Model):
     """Asking entities or users for their opinion on a mail, in parallel or one after another."""
 
-    mail = models.ForeignKey("courrier.Mail", on_delete=models.CASCADE, related_name="opinion_requests")  # fmt: skip
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")  # fmt: skip
+    mail = models.ForeignKey(
+        "courrier.Mail", on_delete=models.CASCADE, related_name="opinion_requests"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     reason = models.TextField(_("reason"))
     deadline = models.DateField(_("answer by"))
     sequential = models.BooleanField(_("one after another"), default=False)
@@ -161,22 +173,33 @@ class OpinionAsk(models.Model):
 
     request = models.ForeignKey(OpinionRequest, on_delete=models.CASCADE, related_name="asks")
     position = models.PositiveIntegerField()
-    entity = models.ForeignKey("courrier.Entity", null=True, blank=True, on_delete=models.PROTECT, related_name="+")  # fmt: skip
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")  # fmt: skip
+    entity = models.ForeignKey(
+        "courrier.Entity", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     state = models.CharField(max_length=10, choices=AskState.choices, default=AskState.QUEUED)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")  # fmt: skip
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     answered_at = models.DateTimeField(null=True, blank=True)
-    answer = models.ForeignKey("courrier.Note", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")  # fmt: skip
-    attachment = models.ForeignKey("courrier.Attachment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")  # fmt: skip
+    answer = models.ForeignKey(
+        "courrier.Note", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    attachment = models.ForeignKey(
+        "courrier.Attachment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["request", "position"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(entity__isnull=False, user__isnull=True) | models.Q(entity__isnull=True, user__isnull=False),
+                condition=models.Q(entity__isnull=False, user__isnull=True)
+                | models.Q(entity__isnull=True, user__isnull=False),
                 name="opinion_ask_entity_xor_user",
             )
-        ]  # fmt: skip
+        ]
 
     def __str__(self) -> str:
         return str(self.entity or self.user)

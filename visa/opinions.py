@@ -39,7 +39,9 @@ def _open_turn(ask: OpinionAsk) -> None:
     ask.save(update_fields=["state"])
     mail = ask.request.mail
     if not DiffusionListEntry.objects.filter(mail=mail, entity=ask.entity, user=ask.user).exists():
-        DiffusionListEntry.objects.create(mail=mail, role=DiffusionRole.COPY, entity=ask.entity, user=ask.user)  # fmt: skip
+        DiffusionListEntry.objects.create(
+            mail=mail, role=DiffusionRole.COPY, entity=ask.entity, user=ask.user
+        )
 
 
 @transaction.atomic
@@ -60,20 +62,35 @@ def request_opinion(
         raise ValidationError(_("Say what the opinion is about."))
     if deadline < timezone.localdate():
         raise ValidationError(_("The deadline is in the past."))
-    request = OpinionRequest.objects.create(mail=mail, requested_by=actor, reason=reason.strip(), deadline=deadline, sequential=sequential)  # fmt: skip
+    request = OpinionRequest.objects.create(
+        mail=mail,
+        requested_by=actor,
+        reason=reason.strip(),
+        deadline=deadline,
+        sequential=sequential,
+    )
     asks = [
         OpinionAsk.objects.create(
-            request=request, position=n,
-            entity=who if isinstance(who, Entity) else None, user=who if isinstance(who, User) else None,
+            request=request,
+            position=n,
+            entity=who if isinstance(who, Entity) else None,
+            user=who if isinstance(who, User) else None,
         )
         for n, who in enumerate(asked, start=1)
-    ]  # fmt: skip
+    ]
     for ask in asks[:1] if sequential else asks:
         _open_turn(ask)
     record_event(
-        action="opinion.requested", actor=actor, target=mail,
-        details={"request": request.pk, "asked": [str(w) for w in asked], "deadline": deadline, "sequential": sequential},
-    )  # fmt: skip
+        action="opinion.requested",
+        actor=actor,
+        target=mail,
+        details={
+            "request": request.pk,
+            "asked": [str(w) for w in asked],
+            "deadline": deadline,
+            "sequential": sequential,
+        },
+    )
     return request
 
 
@@ -85,7 +102,11 @@ def waiting_for(user: User) -> Q:
 
 
 def my_ask(user: User, mail: Mail) -> OpinionAsk | None:
-    return OpinionAsk.objects.filter(waiting_for(user), request__mail=mail).select_related("request").first()  # fmt: skip
+    return (
+        OpinionAsk.objects.filter(waiting_for(user), request__mail=mail)
+        .select_related("request")
+        .first()
+    )
 
 
 @transaction.atomic
@@ -99,12 +120,16 @@ def answer_opinion(
         raise PermissionDenied(_("No opinion is asked of you on this mail."))
     if not text.strip():
         raise ValidationError(_("Write your opinion."))
-    ask.answer = Note.objects.create(mail=mail, author=actor, text=_("Opinion: %(text)s") % {"text": text.strip()})  # fmt: skip
+    ask.answer = Note.objects.create(
+        mail=mail, author=actor, text=_("Opinion: %(text)s") % {"text": text.strip()}
+    )
     if file is not None:
         kind, _created = AttachmentKind.objects.get_or_create(
             code="opinion", defaults={"label": "Avis"}
         )
-        ask.attachment = Attachment.objects.create(mail=mail, kind=kind, title=file.name, created_by=actor)  # fmt: skip
+        ask.attachment = Attachment.objects.create(
+            mail=mail, kind=kind, title=file.name, created_by=actor
+        )
         store_version(actor=actor, attachment=ask.attachment, file=file, number=1)
     ask.state, ask.answered_by, ask.answered_at = AskState.ANSWERED, actor, timezone.now()
     ask.save(update_fields=["answer", "attachment", "state", "answered_by", "answered_at"])
@@ -112,9 +137,16 @@ def answer_opinion(
     if ask.request.sequential and following is not None:
         _open_turn(following)
     record_event(
-        action="opinion.given", actor=actor, target=mail,
-        details={"request": ask.request_id, "for": str(ask), "note": ask.answer.pk, "next": str(following) if ask.request.sequential and following else None},
-    )  # fmt: skip
+        action="opinion.given",
+        actor=actor,
+        target=mail,
+        details={
+            "request": ask.request_id,
+            "for": str(ask),
+            "note": ask.answer.pk,
+            "next": str(following) if ask.request.sequential and following else None,
+        },
+    )
     return ask
 
 
@@ -130,9 +162,16 @@ def recall_opinion(*, actor: User, request: OpinionRequest) -> int:
     count = request.asks.filter(state__in=[AskState.QUEUED, AskState.WAITING]).update(
         state=AskState.RECALLED
     )
-    record_event(action="opinion.recalled", actor=actor, target=request.mail, details={"request": request.pk, "recalled": count})  # fmt: skip
+    record_event(
+        action="opinion.recalled",
+        actor=actor,
+        target=request.mail,
+        details={"request": request.pk, "recalled": count},
+    )
     return count
 
 
 def opinion_requests(mail: Mail) -> QuerySet[OpinionRequest]:
-    return mail.opinion_requests.select_related("requested_by").prefetch_related("asks__entity", "asks__user", "asks__answer", "asks__answered_by")  # fmt: skip
+    return mail.opinion_requests.select_related("requested_by").prefetch_related(
+        "asks__entity", "asks__user", "asks__answer", "asks__answered_by"
+    )

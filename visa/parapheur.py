@@ -44,7 +44,9 @@ def _sha256(content: bytes) -> str:
 
 def _folders() -> tuple[Path, Path]:
     if not (settings.BANNETTE_PARAPHEUR_OUTBOX and settings.BANNETTE_PARAPHEUR_INBOX):
-        raise ValidationError(_("No parapheur is configured (BANNETTE_PARAPHEUR_OUTBOX and _INBOX)."))  # fmt: skip
+        raise ValidationError(
+            _("No parapheur is configured (BANNETTE_PARAPHEUR_OUTBOX and _INBOX).")
+        )
     return Path(settings.BANNETTE_PARAPHEUR_OUTBOX), Path(settings.BANNETTE_PARAPHEUR_INBOX)
 
 
@@ -55,13 +57,17 @@ def _build_request(outbox: Path, request: ParapheurRequest, pdf: bytes) -> Path:
     building.mkdir()
     (building / "document.pdf").write_bytes(pdf)
     manifest = {
-        "protocol": PROTOCOL_VERSION, "request_id": str(request.request_id),
-        "mail_chrono": request.mail.chrono_number, "title": request.draft.title,
+        "protocol": PROTOCOL_VERSION,
+        "request_id": str(request.request_id),
+        "mail_chrono": request.mail.chrono_number,
+        "title": request.draft.title,
         "circuit": {"type": request.circuit_type, "subtype": request.circuit_subtype},
         "signatory": request.signatory,
         "files": [{"name": "document.pdf", "sha256": _sha256(pdf)}],
-    }  # fmt: skip
-    (building / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")  # fmt: skip
+    }
+    (building / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
     return building
 
 
@@ -84,15 +90,27 @@ def send_to_parapheur(
     with (version.pdf or version.file).open("rb") as handle:
         pdf = handle.read()
     request = ParapheurRequest.objects.create(
-        request_id=uuid.uuid4(), mail=mail, draft=draft, version=version.number, requested_by=actor,
-        circuit_type=circuit_type, circuit_subtype=circuit_subtype, signatory=signatory,
-    )  # fmt: skip
+        request_id=uuid.uuid4(),
+        mail=mail,
+        draft=draft,
+        version=version.number,
+        requested_by=actor,
+        circuit_type=circuit_type,
+        circuit_subtype=circuit_subtype,
+        signatory=signatory,
+    )
     mail.status = MailStatus.TO_SIGN
     mail.save(update_fields=["status", "updated_at"])
     record_event(
-        action="parapheur.sent", actor=actor, target=mail,
-        details={"request_id": str(request.request_id), "version": version.number, "circuit": [circuit_type, circuit_subtype]},
-    )  # fmt: skip
+        action="parapheur.sent",
+        actor=actor,
+        target=mail,
+        details={
+            "request_id": str(request.request_id),
+            "version": version.number,
+            "circuit": [circuit_type, circuit_subtype],
+        },
+    )
     # Written now, so that a full disk fails the action; published (renamed) only once the
     # request is committed, so that an answer can never come back for an unknown request.
     building = _build_request(outbox, request, pdf)
@@ -117,7 +135,11 @@ def _request(result: dict[str, Any]) -> ParapheurRequest:
         request_id = uuid.UUID(str(result.get("request_id")))
     except ValueError as exc:
         raise BadReturn("request_id is not a valid identifier") from exc
-    request = ParapheurRequest.objects.select_related("mail", "draft", "requested_by").filter(request_id=request_id).first()  # fmt: skip
+    request = (
+        ParapheurRequest.objects.select_related("mail", "draft", "requested_by")
+        .filter(request_id=request_id)
+        .first()
+    )
     if request is None:
         raise BadReturn(f"unknown request {request_id}")
     if request.status != ParapheurStatus.SENT:
@@ -154,14 +176,26 @@ def _accept(request: ParapheurRequest, result: dict[str, Any], folder: Path) -> 
         store_signed_version(actor=None, attachment=request.draft, name=name, content=content)
         request.status, mail.status = ParapheurStatus.SIGNED, MailStatus.TO_SEND
     else:
-        Note.objects.create(mail=mail, author=request.requested_by, text=_("Refused in the parapheur by %(who)s: %(annotation)s") % {"who": who or "?", "annotation": annotation})  # fmt: skip
+        Note.objects.create(
+            mail=mail,
+            author=request.requested_by,
+            text=_("Refused in the parapheur by %(who)s: %(annotation)s")
+            % {"who": who or "?", "annotation": annotation},
+        )
         request.status, mail.status = ParapheurStatus.REFUSED, MailStatus.IN_PROGRESS
     request.save(update_fields=["status", "returned_at", "decided_by", "annotation"])
     mail.save(update_fields=["status", "updated_at"])
     record_event(
-        action=f"parapheur.{request.status}", actor=None, target=mail,
-        details={"request_id": str(request.request_id), "by": who, "at": result.get("at"), "annotation": annotation},
-    )  # fmt: skip
+        action=f"parapheur.{request.status}",
+        actor=None,
+        target=mail,
+        details={
+            "request_id": str(request.request_id),
+            "by": who,
+            "at": result.get("at"),
+            "annotation": annotation,
+        },
+    )
 
 
 def handle_return(folder: Path) -> str:
@@ -183,7 +217,11 @@ def poll_inbox() -> list[str]:
     _outbox, inbox = _folders()
     inbox.mkdir(parents=True, exist_ok=True)
     outcomes = []
-    for entry in sorted(p for p in inbox.iterdir() if p.is_dir() and not is_ignored(p) and p.name not in (PROCESSING, DONE, ERROR)):  # fmt: skip
+    for entry in sorted(
+        p
+        for p in inbox.iterdir()
+        if p.is_dir() and not is_ignored(p) and p.name not in (PROCESSING, DONE, ERROR)
+    ):
         claimed = claim_into(inbox, entry)
         if claimed is not None:
             outcomes.append(handle_return(claimed))

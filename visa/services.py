@@ -29,7 +29,9 @@ def _status_for(step: VisaStep | None) -> str:
 
 def ready_version(draft: Attachment) -> AttachmentVersion:
     version = draft.versions.order_by("-number").first()
-    if version is None or (version.pdf_status != PdfStatus.DONE and not version.file_name.lower().endswith(".pdf")):  # fmt: skip
+    if version is None or (
+        version.pdf_status != PdfStatus.DONE and not version.file_name.lower().endswith(".pdf")
+    ):
         raise ValidationError(_("The draft's PDF is not ready yet."))
     return version
 
@@ -56,28 +58,46 @@ def start_visa_circuit(
     for user, role in steps:
         needed = "courrier.sign_mail" if role == VisaStepRole.SIGNATURE else "courrier.visa_mail"
         if not user.is_active or not user.has_perm(needed):
-            message = _("%(user)s cannot sign replies.") if role == VisaStepRole.SIGNATURE else _("%(user)s cannot visa replies.")  # fmt: skip
+            message = (
+                _("%(user)s cannot sign replies.")
+                if role == VisaStepRole.SIGNATURE
+                else _("%(user)s cannot visa replies.")
+            )
             raise ValidationError(message % {"user": user})
     version = ready_version(draft) if draft is not None else None
     VisaStep.objects.filter(mail=mail).delete()
     created = [
         VisaStep.objects.create(
-            mail=mail, position=position, user=user, role=role, draft=draft,
+            mail=mail,
+            position=position,
+            user=user,
+            role=role,
+            draft=draft,
             state=VisaStepState.CURRENT if position == 1 else VisaStepState.PENDING,
         )
         for position, (user, role) in enumerate(steps, start=1)
-    ]  # fmt: skip
+    ]
     mail.status = _status_for(created[0])
     mail.save(update_fields=["status", "updated_at"])
     record_event(
-        action="visa.circuit_started", actor=actor, on_behalf_of=on_behalf_of, target=mail,
-        details={"steps": [[u.username, role] for u, role in steps], "version": version.number if version else None},
-    )  # fmt: skip
+        action="visa.circuit_started",
+        actor=actor,
+        on_behalf_of=on_behalf_of,
+        target=mail,
+        details={
+            "steps": [[u.username, role] for u, role in steps],
+            "version": version.number if version else None,
+        },
+    )
     return created
 
 
 def current_step(mail: Mail) -> VisaStep | None:
-    return VisaStep.objects.filter(mail=mail, state=VisaStepState.CURRENT).select_related("user", "draft").first()  # fmt: skip
+    return (
+        VisaStep.objects.filter(mail=mail, state=VisaStepState.CURRENT)
+        .select_related("user", "draft")
+        .first()
+    )
 
 
 def _my_step(actor: User, mail: Mail, role: str) -> VisaStep:
@@ -88,7 +108,9 @@ def _my_step(actor: User, mail: Mail, role: str) -> VisaStep:
 
 
 def _advance(mail: Mail, step: VisaStep) -> VisaStep | None:
-    following = VisaStep.objects.filter(mail=mail, position__gt=step.position).order_by("position").first()  # fmt: skip
+    following = (
+        VisaStep.objects.filter(mail=mail, position__gt=step.position).order_by("position").first()
+    )
     if following is not None:
         following.state = VisaStepState.CURRENT
         following.save(update_fields=["state"])
@@ -114,10 +136,17 @@ def approve(
     step.save(update_fields=["state", "decided_at", "comment", "decided_version"])
     following = _advance(mail, step)
     record_event(
-        action="visa.approved", actor=actor, on_behalf_of=on_behalf_of, target=mail,
-        details={"step": step.position, "version": step.decided_version, "comment": step.comment,
-                 "next": following.user.username if following else None},
-    )  # fmt: skip
+        action="visa.approved",
+        actor=actor,
+        on_behalf_of=on_behalf_of,
+        target=mail,
+        details={
+            "step": step.position,
+            "version": step.decided_version,
+            "comment": step.comment,
+            "next": following.user.username if following else None,
+        },
+    )
     return following
 
 
@@ -140,7 +169,9 @@ def reject(
     written = note_for_action(actor=actor, mail=mail, text=note)
     step.state, step.decided_at, step.comment = VisaStepState.REJECTED, timezone.now(), note.strip()
     step.save(update_fields=["state", "decided_at", "comment"])
-    previous = VisaStep.objects.filter(mail=mail, position__lt=step.position).order_by("-position").first()  # fmt: skip
+    previous = (
+        VisaStep.objects.filter(mail=mail, position__lt=step.position).order_by("-position").first()
+    )
     if to_previous and previous is not None:
         previous.state, previous.decided_at = VisaStepState.CURRENT, None
         previous.save(update_fields=["state", "decided_at"])
@@ -152,15 +183,26 @@ def reject(
         mail.status = MailStatus.IN_PROGRESS  # back to the drafter
     mail.save(update_fields=["status", "updated_at"])
     record_event(
-        action="visa.rejected", actor=actor, on_behalf_of=on_behalf_of, target=mail,
-        details={"step": step.position, "to": "previous" if to_previous and previous else "drafter", **note_details(written)},
-    )  # fmt: skip
+        action="visa.rejected",
+        actor=actor,
+        on_behalf_of=on_behalf_of,
+        target=mail,
+        details={
+            "step": step.position,
+            "to": "previous" if to_previous and previous else "drafter",
+            **note_details(written),
+        },
+    )
 
 
 def restart_circuit(draft: Attachment) -> bool:
     """A new version of the draft under a circuit: every decision is void, the first step again."""
     steps = list(VisaStep.objects.filter(draft=draft).order_by("position"))
-    if not steps or draft.mail.status not in (MailStatus.TO_VISA, MailStatus.TO_SIGN, MailStatus.IN_PROGRESS):  # fmt: skip
+    if not steps or draft.mail.status not in (
+        MailStatus.TO_VISA,
+        MailStatus.TO_SIGN,
+        MailStatus.IN_PROGRESS,
+    ):
         return False
     if all(s.state == VisaStepState.APPROVED for s in steps):
         return False  # a signed reply's circuit is over
@@ -210,7 +252,11 @@ def _signer_for(actor: User, password: str, use_seal: bool) -> tuple[SimpleSigne
         if not settings.BANNETTE_SEAL_PKCS12_FILE:
             raise ValidationError(_("No organisation seal is configured."))
         with open(settings.BANNETTE_SEAL_PKCS12_FILE, "rb") as handle:
-            return load_signer(handle.read(), settings.BANNETTE_SEAL_PASSWORD), settings.BANNETTE_ORGANISATION_NAME, b""  # fmt: skip
+            return (
+                load_signer(handle.read(), settings.BANNETTE_SEAL_PASSWORD),
+                settings.BANNETTE_ORGANISATION_NAME,
+                b"",
+            )
     key = SigningKey.objects.filter(user=actor).first()
     if key is None:
         raise ValidationError(_("You have no signing key yet: add your certificate first."))
@@ -232,11 +278,20 @@ def sign(
         pdf = handle.read()
     try:
         signer, role, image = _signer_for(actor, password, use_seal)
-        signed = sign_pdf(pdf, signer=signer, name=actor.get_full_name() or actor.username, role=role or "", reason=mail.chrono_number or "", image=image)  # fmt: skip
+        signed = sign_pdf(
+            pdf,
+            signer=signer,
+            name=actor.get_full_name() or actor.username,
+            role=role or "",
+            reason=mail.chrono_number or "",
+            image=image,
+        )
     except SigningFailed as exc:
         raise ValidationError(str(exc)) from exc
     stem = (mail.chrono_number or str(mail.pk)).replace("/", "-")
-    new = store_signed_version(actor=actor, attachment=step.draft, name=f"reponse-{stem}-signee.pdf", content=signed)  # fmt: skip
+    new = store_signed_version(
+        actor=actor, attachment=step.draft, name=f"reponse-{stem}-signee.pdf", content=signed
+    )
     number = new.number
     step.state, step.decided_at, step.decided_version = (
         VisaStepState.APPROVED,
@@ -246,7 +301,9 @@ def sign(
     step.save(update_fields=["state", "decided_at", "decided_version"])
     _advance(mail, step)
     record_event(
-        action="visa.signed", actor=actor, target=mail,
+        action="visa.signed",
+        actor=actor,
+        target=mail,
         details={"version": number, "sha256": new.sha256, "seal": use_seal},
-    )  # fmt: skip
+    )
     return new

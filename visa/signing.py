@@ -67,7 +67,10 @@ def stamp_place(pdf: bytes) -> StampPlace:
     width, height = STAMP_SIZE
     marker = re.escape(SIGNATURE_MARKER)
     for number, (_w, page_height, words) in enumerate(pages):
-        hit = re.search(rf'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">{marker}</word>', words)  # fmt: skip
+        hit = re.search(
+            rf'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">{marker}</word>',
+            words,
+        )
         if hit:
             x, top = float(hit.group(1)), float(hit.group(2))
             y = page_height - top  # pdftotext measures from the top
@@ -85,7 +88,9 @@ def _timestamper() -> timestamps.TimeStamper | None:
 
 def load_signer(pkcs12: bytes, password: str) -> signers.SimpleSigner:
     try:
-        signer = signers.SimpleSigner.load_pkcs12_data(pkcs12, other_certs=[], passphrase=password.encode())  # fmt: skip
+        signer = signers.SimpleSigner.load_pkcs12_data(
+            pkcs12, other_certs=[], passphrase=password.encode()
+        )
     except (ValueError, TypeError) as exc:
         raise SigningFailed("Wrong password, or not a PKCS#12 key file.") from exc
     if signer is None:
@@ -107,7 +112,9 @@ def sign_pdf(
     place = place or stamp_place(pdf)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     field_name = f"Signature{len(PdfFileReader(io.BytesIO(pdf)).embedded_signatures) + 1}"
-    fields.append_signature_field(writer, fields.SigFieldSpec(field_name, on_page=place.page, box=_whole(place.box)))  # fmt: skip
+    fields.append_signature_field(
+        writer, fields.SigFieldSpec(field_name, on_page=place.page, box=_whole(place.box))
+    )
     style = TextStampStyle(
         stamp_text=f"{name}\n{role}\n" + "Signé le %(ts)s",
         timestamp_format="%d/%m/%Y %H:%M",
@@ -116,10 +123,15 @@ def sign_pdf(
         **_handwritten(image),
     )
     meta = signers.PdfSignatureMetadata(
-        field_name=field_name, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
-        reason=reason or None, name=name,
-    )  # fmt: skip
-    pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=_timestamper(), stamp_style=style)  # fmt: skip
+        field_name=field_name,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+        reason=reason or None,
+        name=name,
+    )
+    pdf_signer = signers.PdfSigner(
+        meta, signer=signer, timestamper=_timestamper(), stamp_style=style
+    )
     try:
         return pdf_signer.sign_pdf(writer).getvalue()
     except Exception as exc:  # pyHanko wraps network and key errors in many types
@@ -133,9 +145,11 @@ def _handwritten(image: bytes) -> dict[str, Any]:
     picture = Image.open(io.BytesIO(image))
     picture.load()
     layout = SimpleBoxLayoutRule(
-        x_align=AxisAlignment.ALIGN_MAX, y_align=AxisAlignment.ALIGN_MID,
-        margins=Margins(2, 2, 2, 2), inner_content_scaling=InnerScaling.SHRINK_TO_FIT,
-    )  # fmt: skip
+        x_align=AxisAlignment.ALIGN_MAX,
+        y_align=AxisAlignment.ALIGN_MID,
+        margins=Margins(2, 2, 2, 2),
+        inner_content_scaling=InnerScaling.SHRINK_TO_FIT,
+    )
     return {"background": PdfImage(picture), "background_layout": layout, "background_opacity": 0.9}
 
 
@@ -184,8 +198,10 @@ def check_signatures(
                 valid=status.valid,
                 trusted=status.trusted,
                 signer=status.signing_cert.subject.human_friendly,
-                signed_at=status.timestamp_validity.timestamp if status.timestamp_validity else status.signer_reported_dt,
+                signed_at=status.timestamp_validity.timestamp
+                if status.timestamp_validity
+                else status.signer_reported_dt,
                 timestamped=status.timestamp_validity is not None,
             )
-        )  # fmt: skip
+        )
     return checks

@@ -43,9 +43,20 @@ def _signature_panel(draft: Attachment) -> list[Any]:
 def reply_context(acting: Acting, mail: Mail) -> dict[str, Any]:
     """What the reply tab shows to this user."""
     principal = acting.principal
-    drafts = list(mail.attachments.filter(kind__code=REPLY_KIND).prefetch_related("versions").order_by("-created_at"))  # fmt: skip
+    drafts = list(
+        mail.attachments.filter(kind__code=REPLY_KIND)
+        .prefetch_related("versions")
+        .order_by("-created_at")
+    )
     step = services.current_step(mail)
-    deciders = User.objects.filter(is_active=True).filter(Q(groups__permissions__codename__in=["visa_mail", "sign_mail"]) | Q(is_superuser=True)).distinct().order_by("last_name")  # fmt: skip
+    deciders = (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(groups__permissions__codename__in=["visa_mail", "sign_mail"]) | Q(is_superuser=True)
+        )
+        .distinct()
+        .order_by("last_name")
+    )
     return {
         "can_process": can_process_mail(principal, mail),
         "office_templates": templates_for(principal, mail).order_by("kind", "label"),
@@ -85,7 +96,13 @@ def new_draft(request: HttpRequest, pk: int) -> HttpResponse:
     def work(acting: Acting, mail: Mail) -> None:
         template = get_object_or_404(OfficeTemplate, pk=as_id(request.POST.get("template")))
         recipient = contact_from_token(request.POST.get("recipient", ""))
-        draft_reply(actor=acting.actor, mail=mail, template=template, recipient=recipient, on_behalf_of=acting.on_behalf_of)  # fmt: skip
+        draft_reply(
+            actor=acting.actor,
+            mail=mail,
+            template=template,
+            recipient=recipient,
+            on_behalf_of=acting.on_behalf_of,
+        )
 
     return act_on_mail(
         request, pk, "reply", work, _("Document created from the template; its PDF is being made.")
@@ -110,7 +127,12 @@ def _circuit_steps(request: HttpRequest) -> list[tuple[User, str]]:
         pk=as_id(request.POST.get("circuit_template"))
     ).first()
     if template is not None:
-        users = {u.username: u for u in User.objects.filter(username__in=[s[0] for s in template.steps], is_active=True)}  # fmt: skip
+        users = {
+            u.username: u
+            for u in User.objects.filter(
+                username__in=[s[0] for s in template.steps], is_active=True
+            )
+        }
         return [(users[name], role) for name, role in template.steps if name in users]
     visa_ids = posted_ids(request, "visa")
     signatory = as_id(request.POST.get("signatory"))
@@ -126,10 +148,20 @@ def _circuit_steps(request: HttpRequest) -> list[tuple[User, str]]:
 def start_circuit(request: HttpRequest, pk: int) -> HttpResponse:
     def work(acting: Acting, mail: Mail) -> None:
         steps = _circuit_steps(request)
-        services.start_visa_circuit(actor=acting.actor, mail=mail, steps=steps, draft=_draft(mail, request), on_behalf_of=acting.on_behalf_of)  # fmt: skip
+        services.start_visa_circuit(
+            actor=acting.actor,
+            mail=mail,
+            steps=steps,
+            draft=_draft(mail, request),
+            on_behalf_of=acting.on_behalf_of,
+        )
         label = request.POST.get("save_as", "").strip()
         if label and steps:
-            CircuitTemplate.objects.create(label=label[:200], entity=mail.destination_entity, steps=[[u.username, r] for u, r in steps])  # fmt: skip
+            CircuitTemplate.objects.create(
+                label=label[:200],
+                entity=mail.destination_entity,
+                steps=[[u.username, r] for u, r in steps],
+            )
 
     return act_on_mail(request, pk, "reply", work, _("The draft is on its way for visa."))
 
@@ -139,17 +171,39 @@ def start_circuit(request: HttpRequest, pk: int) -> HttpResponse:
 def decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     def work(acting: Acting, mail: Mail) -> None:
         if decision == "approve":
-            services.approve(actor=acting.actor, mail=mail, comment=request.POST.get("note", ""), on_behalf_of=acting.on_behalf_of)  # fmt: skip
+            services.approve(
+                actor=acting.actor,
+                mail=mail,
+                comment=request.POST.get("note", ""),
+                on_behalf_of=acting.on_behalf_of,
+            )
         elif decision == "reject":
-            services.reject(actor=acting.actor, mail=mail, note=request.POST.get("note", ""), to_previous=request.POST.get("to") == "previous", on_behalf_of=acting.on_behalf_of)  # fmt: skip
+            services.reject(
+                actor=acting.actor,
+                mail=mail,
+                note=request.POST.get("note", ""),
+                to_previous=request.POST.get("to") == "previous",
+                on_behalf_of=acting.on_behalf_of,
+            )
         elif decision == "sign":
             if acting.on_behalf_of is not None:
-                raise PermissionDenied(_("A signature is personal: it cannot be given on someone's behalf."))  # fmt: skip
-            services.sign(actor=acting.actor, mail=mail, password=request.POST.get("password", ""), use_seal=request.POST.get("seal") == "1")  # fmt: skip
+                raise PermissionDenied(
+                    _("A signature is personal: it cannot be given on someone's behalf.")
+                )
+            services.sign(
+                actor=acting.actor,
+                mail=mail,
+                password=request.POST.get("password", ""),
+                use_seal=request.POST.get("seal") == "1",
+            )
         else:
             raise PermissionDenied("Unknown decision")
 
-    done = {"approve": _("Visa given."), "reject": _("Draft sent back."), "sign": _("Reply signed.")}.get(decision, "")  # fmt: skip
+    done = {
+        "approve": _("Visa given."),
+        "reject": _("Draft sent back."),
+        "sign": _("Reply signed."),
+    }.get(decision, "")
     return act_on_mail(request, pk, "reply", work, done)
 
 
@@ -159,9 +213,13 @@ def to_parapheur(request: HttpRequest, pk: int) -> HttpResponse:
     def work(acting: Acting, mail: Mail) -> None:
         post = request.POST
         send_to_parapheur(
-            actor=acting.actor, mail=mail, draft=_draft(mail, request), circuit_type=post.get("circuit_type", "")[:100],
-            circuit_subtype=post.get("circuit_subtype", "")[:100], signatory=post.get("signatory_name", "")[:200],
-        )  # fmt: skip
+            actor=acting.actor,
+            mail=mail,
+            draft=_draft(mail, request),
+            circuit_type=post.get("circuit_type", "")[:100],
+            circuit_subtype=post.get("circuit_subtype", "")[:100],
+            signatory=post.get("signatory_name", "")[:200],
+        )
 
     return act_on_mail(request, pk, "reply", work, _("The draft is in the parapheur's folder."))
 
@@ -171,15 +229,28 @@ def to_parapheur(request: HttpRequest, pk: int) -> HttpResponse:
 def send(request: HttpRequest, pk: int) -> HttpResponse:
     def work(acting: Acting, mail: Mail) -> None:
         if request.POST.get("channel") == "post":
-            send_reply_by_post(actor=acting.actor, mail=mail, draft=_draft(mail, request), close_incoming=request.POST.get("close") == "1")  # fmt: skip
+            send_reply_by_post(
+                actor=acting.actor,
+                mail=mail,
+                draft=_draft(mail, request),
+                close_incoming=request.POST.get("close") == "1",
+            )
             return
         send_reply_by_email(
-            actor=acting.actor, mail=mail, draft=_draft(mail, request), to=request.POST.get("to", ""),
-            from_entity=request.POST.get("from") != "me", close_incoming=request.POST.get("close") == "1",
+            actor=acting.actor,
+            mail=mail,
+            draft=_draft(mail, request),
+            to=request.POST.get("to", ""),
+            from_entity=request.POST.get("from") != "me",
+            close_incoming=request.POST.get("close") == "1",
             attachments=list(mail.attachments.filter(pk__in=posted_ids(request, "attach"))),
-        )  # fmt: skip
+        )
 
-    done = _("Reply registered for the post: print it from the outgoing mail.") if request.POST.get("channel") == "post" else _("Reply sent by e-mail.")  # fmt: skip
+    done = (
+        _("Reply registered for the post: print it from the outgoing mail.")
+        if request.POST.get("channel") == "post"
+        else _("Reply sent by e-mail.")
+    )
     return act_on_mail(request, pk, "reply", work, done)
 
 
@@ -194,13 +265,21 @@ def signing_key(request: HttpRequest) -> HttpResponse:
                 raise ValidationError(_("Choose your .p12 or .pfx file."))
             image = request.FILES.get("signature_image")
             services.register_signing_key(
-                user=user, pkcs12=upload.read(), password=request.POST.get("password", ""),
-                role=request.POST.get("role", ""), signature_image=image.read() if image else b"",
-            )  # fmt: skip
+                user=user,
+                pkcs12=upload.read(),
+                password=request.POST.get("password", ""),
+                role=request.POST.get("role", ""),
+                signature_image=image.read() if image else b"",
+            )
         except (PermissionDenied, ValidationError) as exc:
             messages.error(request, refusal_text(exc))
         else:
-            messages.success(request, _("Your signing key is saved. Its password is not kept: you give it at each signature."))  # fmt: skip
+            messages.success(
+                request,
+                _(
+                    "Your signing key is saved. Its password is not kept: you give it at each signature."
+                ),
+            )
             return HttpResponseRedirect(reverse("signing_key"))
     key = SigningKey.objects.filter(user=user).first()
     return render(request, "visa/signing_key.html", {"key": key})
@@ -224,13 +303,20 @@ def opinions_context(acting: Acting, mail: Mail) -> dict[str, Any]:
 def ask_opinion(request: HttpRequest, pk: int) -> HttpResponse:
     def work(acting: Acting, mail: Mail) -> None:
         post = request.POST
-        entities = list(Entity.objects.filter(pk__in=posted_ids(request, "entities")))  # fmt: skip
-        users = list(User.objects.filter(pk__in=posted_ids(request, "users"), is_active=True))  # fmt: skip
+        entities = list(Entity.objects.filter(pk__in=posted_ids(request, "entities")))
+        users = list(User.objects.filter(pk__in=posted_ids(request, "users"), is_active=True))
         try:
             deadline = datetime.date.fromisoformat(post.get("deadline", ""))
         except ValueError as exc:
             raise ValidationError(_("Give the date by which the opinion is expected.")) from exc
-        request_opinion(actor=acting.actor, mail=mail, asked=[*entities, *users], reason=post.get("reason", ""), deadline=deadline, sequential=post.get("mode") == "sequence")  # fmt: skip
+        request_opinion(
+            actor=acting.actor,
+            mail=mail,
+            asked=[*entities, *users],
+            reason=post.get("reason", ""),
+            deadline=deadline,
+            sequential=post.get("mode") == "sequence",
+        )
 
     return act_on_mail(request, pk, "opinions", work, _("Opinion requested."))
 
@@ -254,7 +340,9 @@ def give_opinion(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def recall(request: HttpRequest, pk: int, request_id: int) -> HttpResponse:
     def work(acting: Acting, mail: Mail) -> None:
-        recall_opinion(actor=acting.actor, request=get_object_or_404(OpinionRequest, pk=request_id, mail=mail))  # fmt: skip
+        recall_opinion(
+            actor=acting.actor, request=get_object_or_404(OpinionRequest, pk=request_id, mail=mail)
+        )
 
     return act_on_mail(
         request, pk, "opinions", work, _("Request recalled; you can resume processing.")

@@ -104,8 +104,9 @@ def fax_tiff(pages: list[Image.Image]) -> bytes:
     """A multi-page CCITT group 4 TIFF as fax servers produce."""
     frames = [fax(p) for p in pages]
     buffer = io.BytesIO()
-    frames[0].save(buffer, "TIFF", compression="group4", save_all=True, append_images=frames[1:],
-                   dpi=(204, 98))  # fmt: skip
+    frames[0].save(
+        buffer, "TIFF", compression="group4", save_all=True, append_images=frames[1:], dpi=(204, 98)
+    )
     return buffer.getvalue()
 
 

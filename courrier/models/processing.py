@@ -48,7 +48,11 @@ class Absence(models.Model):
         verbose_name = _("absence")
         verbose_name_plural = _("absences")
         ordering = ["-start"]
-        constraints = [models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="absence_ends_after_start")]  # fmt: skip
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")), name="absence_ends_after_start"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} {self.start:%Y-%m-%d}..{self.end:%Y-%m-%d}"

@@ -34,7 +34,9 @@ def declare_absence(
         if basket.pk not in own_baskets:
             raise ValidationError(_("%(basket)s is not one of your baskets.") % {"basket": basket})
         if substitute.pk == user.pk or not substitute.is_active:
-            raise ValidationError(_("Choose an active colleague for %(basket)s.") % {"basket": basket})  # fmt: skip
+            raise ValidationError(
+                _("Choose an active colleague for %(basket)s.") % {"basket": basket}
+            )
     absence = Absence.objects.create(user=user, start=start, end=end, reason=reason.strip())
     BasketDelegation.objects.bulk_create(
         [BasketDelegation(absence=absence, basket=b, substitute=s) for b, s in delegations],

@@ -62,16 +62,24 @@ class Action:
 
 def _redirect(acting: Acting, mail: Mail, given: ActionInput) -> Any:
     return processing.redirect_mail(
-        actor=acting.actor, mail=mail, entity=given.entity, user=given.user, note=given.note,
-        restricted_to=given.restricted_to, on_behalf_of=acting.on_behalf_of,
-    )  # fmt: skip
+        actor=acting.actor,
+        mail=mail,
+        entity=given.entity,
+        user=given.user,
+        note=given.note,
+        restricted_to=given.restricted_to,
+        on_behalf_of=acting.on_behalf_of,
+    )
 
 
 def _close(acting: Acting, mail: Mail, given: ActionInput) -> Any:
     return mail_services.close_mail(
-        actor=acting.actor, mail=mail, comment=given.note, restricted_to=given.restricted_to,
+        actor=acting.actor,
+        mail=mail,
+        comment=given.note,
+        restricted_to=given.restricted_to,
         on_behalf_of=acting.on_behalf_of,
-    )  # fmt: skip
+    )
 
 
 def _assign_to_me(acting: Acting, mail: Mail, given: ActionInput) -> Any:
@@ -100,9 +108,12 @@ def _folder(acting: Acting, mail: Mail, given: ActionInput) -> Any:
 
 def _copy(acting: Acting, mail: Mail, given: ActionInput) -> Any:
     return processing.send_copy(
-        actor=acting.actor, mail=mail, entity=None if given.user else given.entity,
-        user=given.user, on_behalf_of=acting.on_behalf_of,
-    )  # fmt: skip
+        actor=acting.actor,
+        mail=mail,
+        entity=None if given.user else given.entity,
+        user=given.user,
+        on_behalf_of=acting.on_behalf_of,
+    )
 
 
 def _simple(service: Callable[..., Any]) -> Callable[[Acting, Mail, ActionInput], Any]:
@@ -115,18 +126,72 @@ def _simple(service: Callable[..., Any]) -> Callable[[Acting, Mail, ActionInput]
 CATALOGUE: dict[str, Action] = {
     a.code: a
     for a in [
-        Action("redirect", _("Redirect"), "redirect_mail", _OPEN, ("entity", "user", "note"), _redirect),
+        Action(
+            "redirect", _("Redirect"), "redirect_mail", _OPEN, ("entity", "user", "note"), _redirect
+        ),
         Action("assign_to_me", _("Assign to me"), "process_mail", _OPEN, (), _assign_to_me),
-        Action("hold", _("Put on hold"), "process_mail", frozenset({MailStatus.IN_PROGRESS}), (), _simple(processing.put_on_hold)),
-        Action("resume", _("Resume"), "process_mail", frozenset({MailStatus.ON_HOLD}), (), _simple(processing.resume_mail)),
-        Action("close", _("Close"), "close_mail", _OPEN | {MailStatus.TO_SEND}, ("note",), _close, confirm=True),
-        Action("reopen", _("Reopen"), "close_mail", frozenset({MailStatus.CLOSED}), (), _simple(processing.reopen_mail)),
-        Action("mark_read", _("Mark as read"), None, _ANY, (), _simple(processing.mark_read), for_processors=False),
-        Action("add_to_folder", _("Add to a folder"), "process_mail", _ANY, ("folder",), _folder, for_processors=False),
+        Action(
+            "hold",
+            _("Put on hold"),
+            "process_mail",
+            frozenset({MailStatus.IN_PROGRESS}),
+            (),
+            _simple(processing.put_on_hold),
+        ),
+        Action(
+            "resume",
+            _("Resume"),
+            "process_mail",
+            frozenset({MailStatus.ON_HOLD}),
+            (),
+            _simple(processing.resume_mail),
+        ),
+        Action(
+            "close",
+            _("Close"),
+            "close_mail",
+            _OPEN | {MailStatus.TO_SEND},
+            ("note",),
+            _close,
+            confirm=True,
+        ),
+        Action(
+            "reopen",
+            _("Reopen"),
+            "close_mail",
+            frozenset({MailStatus.CLOSED}),
+            (),
+            _simple(processing.reopen_mail),
+        ),
+        Action(
+            "mark_read",
+            _("Mark as read"),
+            None,
+            _ANY,
+            (),
+            _simple(processing.mark_read),
+            for_processors=False,
+        ),
+        Action(
+            "add_to_folder",
+            _("Add to a folder"),
+            "process_mail",
+            _ANY,
+            ("folder",),
+            _folder,
+            for_processors=False,
+        ),
         Action("link", _("Link to a mail"), None, _ANY, ("other",), _link, for_processors=False),
-        Action("send_copy", _("Send a copy"), "process_mail", _ANY - {MailStatus.CLOSED}, ("entity", "user"), _copy),
+        Action(
+            "send_copy",
+            _("Send a copy"),
+            "process_mail",
+            _ANY - {MailStatus.CLOSED},
+            ("entity", "user"),
+            _copy,
+        ),
     ]
-}  # fmt: skip
+}
 
 
 def basket_actions(basket: Basket | None, principal: User) -> list[Action]:
@@ -136,9 +201,11 @@ def basket_actions(basket: Basket | None, principal: User) -> list[Action]:
         CATALOGUE[code]
         for code in codes
         if code in CATALOGUE
-        and (CATALOGUE[code].permission is None
-             or principal.has_perm(f"courrier.{CATALOGUE[code].permission}"))
-    ]  # fmt: skip
+        and (
+            CATALOGUE[code].permission is None
+            or principal.has_perm(f"courrier.{CATALOGUE[code].permission}")
+        )
+    ]
 
 
 def mail_actions(mail: Mail, principal: User, basket: Basket | None = None) -> list[Action]:

@@ -212,9 +212,11 @@ def store_signed_version(
 ) -> AttachmentVersion:
     """A signed PDF as the attachment's next version; the file is its own PDF rendition."""
     version = store_version(
-        actor=actor, attachment=attachment, file=IncomingFile(name, content),
+        actor=actor,
+        attachment=attachment,
+        file=IncomingFile(name, content),
         number=next_version_number(attachment),
-    )  # fmt: skip
+    )
     version.pdf.save(name, ContentFile(content), save=False)
     version.pdf_status, version.signed = PdfStatus.DONE, True
     version.save(update_fields=["pdf", "pdf_status", "signed"])

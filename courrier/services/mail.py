@@ -83,7 +83,10 @@ def check_mail_access(
     if permission and not principal.has_perm(f"courrier.{permission}"):
         raise PermissionDenied("Your role does not allow this action.")
     if processing and not can_process_mail(principal, mail):
-        raise PermissionDenied(_("This mail is processed by %(entity)s; you received it for information.") % {"entity": mail.destination_entity})  # fmt: skip
+        raise PermissionDenied(
+            _("This mail is processed by %(entity)s; you received it for information.")
+            % {"entity": mail.destination_entity}
+        )
 
 
 @transaction.atomic

@@ -46,7 +46,11 @@ def signed_version(draft: Attachment) -> AttachmentVersion:
 def _recipient(mail: Mail, draft: Attachment) -> MailContact | None:
     if draft.recipient_id:
         return MailContact(contact=draft.recipient, role=ContactRole.RECIPIENT)
-    return mail.mail_contacts.filter(role=ContactRole.SENDER).select_related("contact", "address").first()  # fmt: skip
+    return (
+        mail.mail_contacts.filter(role=ContactRole.SENDER)
+        .select_related("contact", "address")
+        .first()
+    )
 
 
 def _from_address(actor: User, mail: Mail, from_entity: bool) -> str:
@@ -56,7 +60,9 @@ def _from_address(actor: User, mail: Mail, from_entity: bool) -> str:
     return actor.email or (entity.email if entity else "") or settings.DEFAULT_FROM_EMAIL
 
 
-def _signed_reply(actor: User, mail: Mail, draft: Attachment) -> tuple[AttachmentVersion, MailContact | None]:  # fmt: skip
+def _signed_reply(
+    actor: User, mail: Mail, draft: Attachment
+) -> tuple[AttachmentVersion, MailContact | None]:
     """What every way of sending starts with: the right to, a signed reply, its recipient."""
     check_mail_access(actor, mail, "process_mail", processing=True)
     if mail.status != MailStatus.TO_SEND:
@@ -75,12 +81,18 @@ def _register_reply(
 ) -> Mail:
     """The reply as an outgoing mail with its own chrono number, linked to the incoming one."""
     outgoing = register_mail(
-        actor=actor, subject=(_("Reply: %(subject)s") % {"subject": mail.subject})[:500],
-        category=Category.OUTGOING, channel=channel, destination_entity=mail.destination_entity,
-        original=original, status=status,
-    )  # fmt: skip
+        actor=actor,
+        subject=(_("Reply: %(subject)s") % {"subject": mail.subject})[:500],
+        category=Category.OUTGOING,
+        channel=channel,
+        destination_entity=mail.destination_entity,
+        original=original,
+        status=status,
+    )
     if link is not None:
-        MailContact.objects.create(mail=outgoing, contact=link.contact, address=link.address, role=ContactRole.RECIPIENT)  # fmt: skip
+        MailContact.objects.create(
+            mail=outgoing, contact=link.contact, address=link.address, role=ContactRole.RECIPIENT
+        )
     outgoing.linked_mails.add(mail)
     return outgoing
 
@@ -117,18 +129,34 @@ def send_reply_by_email(
     with version.file.open("rb") as handle:
         signed = handle.read()
     outgoing = _register_reply(
-        actor, mail, link, channel=Channel.EMAIL, status=MailStatus.TO_SEND,
+        actor,
+        mail,
+        link,
+        channel=Channel.EMAIL,
+        status=MailStatus.TO_SEND,
         original=IncomingFile(version.file_name, signed, "application/pdf"),
-    )  # fmt: skip
-    context = {"mail": mail, "outgoing": outgoing, "entity": mail.destination_entity, "organisation": settings.BANNETTE_ORGANISATION_NAME}  # fmt: skip
+    )
+    context = {
+        "mail": mail,
+        "outgoing": outgoing,
+        "entity": mail.destination_entity,
+        "organisation": settings.BANNETTE_ORGANISATION_NAME,
+    }
     email = OutgoingEmail.objects.create(
-        mail=outgoing, from_address=_from_address(actor, mail, from_entity), to_address=address,
+        mail=outgoing,
+        from_address=_from_address(actor, mail, from_entity),
+        to_address=address,
         subject=f"{outgoing.subject} ({mail.chrono_number})"[:500],
         body=render_to_string("courrier/email/reply.txt", context),
-    )  # fmt: skip
+    )
     extra = [v for v in (a.current_version() for a in attachments) if v is not None]
     email.versions.set([version, *extra])
-    _settle_incoming(actor, mail, close_incoming, {"outgoing": outgoing.chrono_number, "to": address, "channel": "email"})  # fmt: skip
+    _settle_incoming(
+        actor,
+        mail,
+        close_incoming,
+        {"outgoing": outgoing.chrono_number, "to": address, "channel": "email"},
+    )
     from courrier.tasks import deliver_email
 
     transaction.on_commit(lambda: deliver_email.delay(email.pk))
@@ -150,7 +178,13 @@ def deliver(email_id: int) -> bool:
         email.versions.all(), key=lambda v: (not v.signed, v.pk)
     ):  # the reply first
         with version.file.open("rb") as handle:
-            message.attach(version.file_name, handle.read(), "application/pdf" if version.file_name.lower().endswith(".pdf") else "application/octet-stream")  # fmt: skip
+            message.attach(
+                version.file_name,
+                handle.read(),
+                "application/pdf"
+                if version.file_name.lower().endswith(".pdf")
+                else "application/octet-stream",
+            )
     try:
         message.send()
     except (smtplib.SMTPException, OSError) as exc:
@@ -182,17 +216,31 @@ def send_reply_by_post(
     if len(block) < 2:
         raise ValidationError(_("The recipient's postal address is incomplete."))
     entity = mail.destination_entity
-    sender_lines = [settings.BANNETTE_ORGANISATION_NAME, *(entity.address.splitlines() if entity and entity.address else [])]  # fmt: skip
+    sender_lines = [
+        settings.BANNETTE_ORGANISATION_NAME,
+        *(entity.address.splitlines() if entity and entity.address else []),
+    ]
     with version.file.open("rb") as handle:
         letter = handle.read()
-    printable = print_ready(address_sheet(block, sender_lines=sender_lines, reference=mail.chrono_number or ""), letter)  # fmt: skip
+    printable = print_ready(
+        address_sheet(block, sender_lines=sender_lines, reference=mail.chrono_number or ""), letter
+    )
     outgoing = _register_reply(
-        actor, mail, link, channel=Channel.PAPER, status=MailStatus.CLOSED,
+        actor,
+        mail,
+        link,
+        channel=Channel.PAPER,
+        status=MailStatus.CLOSED,
         original=IncomingFile(f"a-imprimer-{version.file_name}", printable, "application/pdf"),
-    )  # fmt: skip
+    )
     mark_closed(outgoing, actor=actor)
     outgoing.save(update_fields=["status", "closing_date"])
-    _settle_incoming(actor, mail, close_incoming, {"outgoing": outgoing.chrono_number, "channel": "post", "address": block})  # fmt: skip
+    _settle_incoming(
+        actor,
+        mail,
+        close_incoming,
+        {"outgoing": outgoing.chrono_number, "channel": "post", "address": block},
+    )
     return outgoing
 
 

@@ -93,7 +93,9 @@ def redirect_mail(
     if not redirect_targets(on_behalf_of or actor).filter(pk=entity.pk).exists():
         raise PermissionDenied(_("You cannot redirect mail to %(entity)s.") % {"entity": entity})
     if user is not None and (not user.is_active or not _member_of(user, entity)):
-        raise ValidationError(_("%(user)s is not a member of %(entity)s.") % {"user": user, "entity": entity})  # fmt: skip
+        raise ValidationError(
+            _("%(user)s is not a member of %(entity)s.") % {"user": user, "entity": entity}
+        )
     previous = mail.destination_entity
     written = note_for_action(actor=actor, mail=mail, text=note, restricted_to=restricted_to)
     mail.destination_entity, mail.assignee = entity, user
@@ -151,25 +153,38 @@ def _set_status(
 @transaction.atomic
 def put_on_hold(*, actor: User, mail: Mail, on_behalf_of: User | None = None) -> Mail:
     return _set_status(
-        actor=actor, mail=mail, allowed_from=[MailStatus.IN_PROGRESS], status=MailStatus.ON_HOLD,
-        action="mail.put_on_hold", on_behalf_of=on_behalf_of,
-    )  # fmt: skip
+        actor=actor,
+        mail=mail,
+        allowed_from=[MailStatus.IN_PROGRESS],
+        status=MailStatus.ON_HOLD,
+        action="mail.put_on_hold",
+        on_behalf_of=on_behalf_of,
+    )
 
 
 @transaction.atomic
 def resume_mail(*, actor: User, mail: Mail, on_behalf_of: User | None = None) -> Mail:
     return _set_status(
-        actor=actor, mail=mail, allowed_from=[MailStatus.ON_HOLD], status=MailStatus.IN_PROGRESS,
-        action="mail.resumed", on_behalf_of=on_behalf_of,
-    )  # fmt: skip
+        actor=actor,
+        mail=mail,
+        allowed_from=[MailStatus.ON_HOLD],
+        status=MailStatus.IN_PROGRESS,
+        action="mail.resumed",
+        on_behalf_of=on_behalf_of,
+    )
 
 
 @transaction.atomic
 def reopen_mail(*, actor: User, mail: Mail, on_behalf_of: User | None = None) -> Mail:
     return _set_status(
-        actor=actor, mail=mail, allowed_from=[MailStatus.CLOSED], status=MailStatus.IN_PROGRESS,
-        action="mail.reopened", on_behalf_of=on_behalf_of, permission="close_mail",
-    )  # fmt: skip
+        actor=actor,
+        mail=mail,
+        allowed_from=[MailStatus.CLOSED],
+        status=MailStatus.IN_PROGRESS,
+        action="mail.reopened",
+        on_behalf_of=on_behalf_of,
+        permission="close_mail",
+    )
 
 
 def unread_copies(user: User, mail: Mail) -> QuerySet[DiffusionListEntry]:

@@ -20,7 +20,9 @@ def heard(monkeypatch):
     return []
 
 
-def test_subscribers_run_only_once_the_change_is_committed(clerk, heard, django_capture_on_commit_callbacks):
+def test_subscribers_run_only_once_the_change_is_committed(
+    clerk, heard, django_capture_on_commit_callbacks
+):
     subscribe(MailRegistered, heard.append)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         mail = register_mail(actor=clerk, subject="Demande")
@@ -30,7 +32,9 @@ def test_subscribers_run_only_once_the_change_is_committed(clerk, heard, django_
     assert [e.mail_id for e in heard if isinstance(e, MailRegistered)] == [mail.pk]
 
 
-def test_a_failing_subscriber_does_not_undo_the_change(org, agent, heard, django_capture_on_commit_callbacks):
+def test_a_failing_subscriber_does_not_undo_the_change(
+    org, agent, heard, django_capture_on_commit_callbacks
+):
     def broken_inside(event: MailChanged) -> None:
         JournalEvent.objects.filter(mail_id=event.mail_id).count()
         Mail.objects.filter(pk=event.mail_id).update(subject="écrasé")
@@ -44,7 +48,10 @@ def test_a_failing_subscriber_does_not_undo_the_change(org, agent, heard, django
     subscribe(MailClosed, heard.append)
     with django_capture_on_commit_callbacks(execute=True):
         mail = register_mail(
-            actor=agent, subject="Demande", destination_entity=org.voirie, status=MailStatus.IN_PROGRESS
+            actor=agent,
+            subject="Demande",
+            destination_entity=org.voirie,
+            status=MailStatus.IN_PROGRESS,
         )
     with django_capture_on_commit_callbacks(execute=True):
         close_mail(actor=agent, mail=mail)

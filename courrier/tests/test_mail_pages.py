@@ -150,9 +150,14 @@ def test_home_shows_my_baskets_with_counts(client, agent, letter):
     response = client.get(reverse("home"))
     counts = {basket.code: count for basket, count in response.context["baskets"]}
     assert counts == {
-        "my_mail": 0, "entity_mail": 1, "copies": 0, "opinions": 0, "in_circuit": 0, "to_send": 0,
+        "my_mail": 0,
+        "entity_mail": 1,
+        "copies": 0,
+        "opinions": 0,
+        "in_circuit": 0,
+        "to_send": 0,
         "late": 0,
-    }  # fmt: skip
+    }
 
 
 def test_interface_is_french_even_for_an_english_browser(client, agent):

@@ -27,7 +27,9 @@ def _moment(value: str, *, end: bool) -> datetime.datetime:
         day = datetime.date.fromisoformat(value)
     except ValueError as exc:
         raise ValidationError(_("Give the first and last days of the absence.")) from exc
-    moment = datetime.datetime.combine(day + datetime.timedelta(days=1 if end else 0), datetime.time())  # fmt: skip
+    moment = datetime.datetime.combine(
+        day + datetime.timedelta(days=1 if end else 0), datetime.time()
+    )
     return timezone.make_aware(moment)
 
 
@@ -46,16 +48,19 @@ def absences(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             declare_absence(
-                actor=user, user=user,
+                actor=user,
+                user=user,
                 start=_moment(request.POST.get("start", ""), end=False),
                 end=_moment(request.POST.get("end", ""), end=True),
                 delegations=_delegations(request, baskets),
                 reason=request.POST.get("reason", ""),
-            )  # fmt: skip
+            )
         except (PermissionDenied, ValidationError) as exc:
             messages.error(request, refusal_text(exc))
         else:
-            messages.success(request, _("Absence recorded; your colleagues will see your baskets during it."))  # fmt: skip
+            messages.success(
+                request, _("Absence recorded; your colleagues will see your baskets during it.")
+            )
             return HttpResponseRedirect(reverse("absences"))
     context = {
         "baskets": baskets,

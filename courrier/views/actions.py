@@ -61,8 +61,10 @@ def action_input(request: HttpRequest, principal: User) -> ActionInput:
         note=request.POST.get("note", ""),
         restricted_to=list(Entity.objects.filter(pk__in=restricted)),
         folder=Folder.objects.filter(pk=folder_pk).first() if folder_pk else None,
-        other=visible_mails(principal).filter(chrono_number__iexact=chrono).first() if chrono else None,
-    )  # fmt: skip
+        other=visible_mails(principal).filter(chrono_number__iexact=chrono).first()
+        if chrono
+        else None,
+    )
 
 
 @login_required
@@ -72,10 +74,12 @@ def mail_action(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     if action is None:
         raise PermissionDenied("Unknown action")
     return act_on_mail(
-        request, pk, "",
+        request,
+        pk,
+        "",
         lambda acting, mail: perform(acting, code, mail, action_input(request, acting.principal)),
         _("%(action)s: done.") % {"action": action.label},
-    )  # fmt: skip
+    )
 
 
 @login_required
@@ -94,12 +98,18 @@ def basket_batch(request: HttpRequest, code: str) -> HttpResponse:
     acting = Acting(_user(request), absent)
     report = perform_batch(acting, action.code, mails, action_input(request, owner))
     if report.done:
-        messages.success(request, _("%(action)s: %(count)d mail(s) done.") % {"action": action.label, "count": len(report.done)})  # fmt: skip
+        messages.success(
+            request,
+            _("%(action)s: %(count)d mail(s) done.")
+            % {"action": action.label, "count": len(report.done)},
+        )
     for mail, reason in report.refused:
         messages.error(request, f"{mail.chrono_number}: {reason}")
     missing = len(ids) - len(report.done) - len(report.refused)
     if missing:
-        messages.error(request, _("%(count)d mail(s) are no longer in this basket.") % {"count": missing})  # fmt: skip
+        messages.error(
+            request, _("%(count)d mail(s) are no longer in this basket.") % {"count": missing}
+        )
     return HttpResponseRedirect(back)
 
 
@@ -131,9 +141,12 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
     def work(acting: Acting, mail: Mail) -> None:
         given = action_input(request, acting.principal)
         circulation.add_note(
-            actor=acting.actor, mail=mail, text=given.note, restricted_to=given.restricted_to,
+            actor=acting.actor,
+            mail=mail,
+            text=given.note,
+            restricted_to=given.restricted_to,
             on_behalf_of=acting.on_behalf_of,
-        )  # fmt: skip
+        )
 
     return act_on_mail(request, pk, "notes", work, _("Note added."))
 
@@ -177,13 +190,15 @@ def add_attachment(request: HttpRequest, pk: int) -> HttpResponse:
             raise ValidationError(_("Choose a kind and a file."))
         recipient = contact_from_token(request.POST.get("recipient", ""))
         circulation.add_attachment(
-            actor=acting.actor, mail=mail, kind=kind,
+            actor=acting.actor,
+            mail=mail,
+            kind=kind,
             title=request.POST.get("title", "").strip() or upload.name or "",
             file=IncomingFile(upload.name or "file", upload.read(), upload.content_type or ""),
             recipient=recipient[0] if recipient else None,
             expected_return_date=_date(request.POST.get("expected_return_date", "")),
             on_behalf_of=acting.on_behalf_of,
-        )  # fmt: skip
+        )
 
     return act_on_mail(request, pk, "attachments", work, _("Attachment added."))
 
@@ -197,10 +212,11 @@ def add_attachment_version(request: HttpRequest, pk: int, attachment: int) -> Ht
         if upload is None:
             raise ValidationError(_("Choose a file."))
         circulation.add_attachment_version(
-            actor=acting.actor, attachment=target,
+            actor=acting.actor,
+            attachment=target,
             file=IncomingFile(upload.name or "file", upload.read(), upload.content_type or ""),
             on_behalf_of=acting.on_behalf_of,
-        )  # fmt: skip
+        )
 
     return act_on_mail(request, pk, "attachments", work, _("New version added."))
 
@@ -212,8 +228,10 @@ def attachment_returned(request: HttpRequest, pk: int, attachment: int) -> HttpR
         target = get_object_or_404(Attachment, pk=attachment, mail=mail)
         returned = _date(request.POST.get("returned_on", "")) or timezone.localdate()
         circulation.mark_returned(
-            actor=acting.actor, attachment=target, returned_on=returned,
+            actor=acting.actor,
+            attachment=target,
+            returned_on=returned,
             on_behalf_of=acting.on_behalf_of,
-        )  # fmt: skip
+        )
 
     return act_on_mail(request, pk, "attachments", work, _("Return recorded."))

@@ -46,7 +46,9 @@ def post_register(request: HttpRequest) -> HttpResponse:
         writer = csv.writer(response, delimiter=";")
         writer.writerow(["date", "chrono", "objet", "destinataire"])
         for mail, block in rows:
-            writer.writerow([mail.arrival_date.isoformat(), mail.chrono_number, mail.subject, " / ".join(block)])  # fmt: skip
+            writer.writerow(
+                [mail.arrival_date.isoformat(), mail.chrono_number, mail.subject, " / ".join(block)]
+            )
         return response
     return render(
         request, "courrier/post_register.html", {"rows": rows, "start": start, "end": end}

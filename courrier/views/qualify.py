@@ -43,7 +43,9 @@ def _suggested(mail: Mail, field: str) -> str | None:
     return suggestion.get("code") if isinstance(suggestion, dict) else None
 
 
-def _copies_for(entity: Entity | None, document_type: DocumentType | None) -> tuple[list[int], list[int]]:  # fmt: skip
+def _copies_for(
+    entity: Entity | None, document_type: DocumentType | None
+) -> tuple[list[int], list[int]]:
     """Copies of the most specific diffusion template for this destination and type."""
     template = diffusion_templates_for(entity=entity, document_type=document_type).first()
     if template is None:
@@ -57,13 +59,20 @@ def _copies_for(entity: Entity | None, document_type: DocumentType | None) -> tu
 
 def initial_values(mail: Mail) -> dict[str, Any]:
     """The form as capture left it: suggestions, the type's default entity, computed due date."""
-    doctype = mail.document_type or DocumentType.objects.filter(code=_suggested(mail, "document_type")).first()  # fmt: skip
+    doctype = (
+        mail.document_type
+        or DocumentType.objects.filter(code=_suggested(mail, "document_type")).first()
+    )
     entity = (
         mail.destination_entity
         or Entity.objects.filter(code=_suggested(mail, "entity")).first()
         or (doctype.default_entity if doctype else None)
     )
-    sender = mail.mail_contacts.filter(role=ContactRole.SENDER).select_related("contact", "address").first()  # fmt: skip
+    sender = (
+        mail.mail_contacts.filter(role=ContactRole.SENDER)
+        .select_related("contact", "address")
+        .first()
+    )
     copy_entities, copy_users = _copies_for(entity, doctype)
     return {
         "document_type": doctype,
@@ -90,21 +99,29 @@ def _queue(user: User) -> QuerySet[Mail]:
 
 def next_to_qualify(user: User, after: Mail) -> Mail | None:
     """The next mail of the queue that no colleague is qualifying right now."""
-    busy = MailLock.objects.filter(expires_at__gt=datetime.datetime.now(datetime.UTC)).exclude(user=user)  # fmt: skip
+    busy = MailLock.objects.filter(expires_at__gt=datetime.datetime.now(datetime.UTC)).exclude(
+        user=user
+    )
     return _queue(user).exclude(pk=after.pk).exclude(pk__in=busy.values("mail_id")).first()
 
 
 def _qualification(form: QualificationForm, sender: Any) -> Qualification:
     data = form.cleaned_data
     return Qualification(
-        document_type=data["document_type"], destination_entity=data["destination_entity"],
-        subject=data["subject"], recipient_user=data["recipient_user"], due_date=data["due_date"],
-        document_date=data["document_date"], priority=data["priority"],
-        confidential=data["confidential"], senders=[sender] if sender else [],
+        document_type=data["document_type"],
+        destination_entity=data["destination_entity"],
+        subject=data["subject"],
+        recipient_user=data["recipient_user"],
+        due_date=data["due_date"],
+        document_date=data["document_date"],
+        priority=data["priority"],
+        confidential=data["confidential"],
+        senders=[sender] if sender else [],
         copies=[*data["copy_entities"], *data["copy_users"]],
-        keywords=data["keywords"].split(","), custom_fields=form.custom_values(),
+        keywords=data["keywords"].split(","),
+        custom_fields=form.custom_values(),
         links=data["links"],
-    )  # fmt: skip
+    )
 
 
 def _save(acting: Acting, form: QualificationForm, mail: Mail) -> None:
@@ -114,9 +131,11 @@ def _save(acting: Acting, form: QualificationForm, mail: Mail) -> None:
         if sender is None and candidate is not None:
             sender = (save_contact(actor=acting.actor, contact=candidate), None)
         qualify_mail(
-            actor=acting.actor, mail=mail, qualification=_qualification(form, sender),
+            actor=acting.actor,
+            mail=mail,
+            qualification=_qualification(form, sender),
             on_behalf_of=acting.on_behalf_of,
-        )  # fmt: skip
+        )
 
 
 def _qualifier(request: HttpRequest, pk: int) -> tuple[Acting, Mail]:
@@ -141,14 +160,20 @@ def qualify(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return HttpResponseRedirect(reverse("mail_detail", args=[mail.pk]))
     lock = take_lock(user=user, mail=mail)
-    form = QualificationForm(request.POST or None, user=acting.principal, mail=mail, initial=initial_values(mail))  # fmt: skip
+    form = QualificationForm(
+        request.POST or None, user=acting.principal, mail=mail, initial=initial_values(mail)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             _save(acting, form, mail)
         except (PermissionDenied, ValidationError) as exc:
             form.add_error(None, refusal_text(exc))
         else:
-            messages.success(request, _("%(chrono)s qualified for %(entity)s.") % {"chrono": mail.chrono_number, "entity": form.cleaned_data["destination_entity"]})  # fmt: skip
+            messages.success(
+                request,
+                _("%(chrono)s qualified for %(entity)s.")
+                % {"chrono": mail.chrono_number, "entity": form.cleaned_data["destination_entity"]},
+            )
             following = next_to_qualify(acting.principal, mail) if "next" in request.POST else None
             if following is not None:
                 return HttpResponseRedirect(

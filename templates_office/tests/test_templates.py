@@ -16,16 +16,23 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def administrator(client, org):
-    admin = UserFactory.create(username="admin", is_staff=True, is_superuser=True, roles=[Role.ADMINISTRATOR])  # fmt: skip
+    admin = UserFactory.create(
+        username="admin", is_staff=True, is_superuser=True, roles=[Role.ADMINISTRATOR]
+    )
     client.force_login(admin)
     return client
 
 
 def upload(client, content: bytes, name="modele.docx"):
-    return client.post(reverse("admin:templates_office_officetemplate_add"), {
-        "label": "Réponse", "kind": "reply", "active": "on",
-        "file": SimpleUploadedFile(name, content),
-    })  # fmt: skip
+    return client.post(
+        reverse("admin:templates_office_officetemplate_add"),
+        {
+            "label": "Réponse",
+            "kind": "reply",
+            "active": "on",
+            "file": SimpleUploadedFile(name, content),
+        },
+    )
 
 
 def test_a_good_template_is_accepted_and_previewed_with_sample_data(administrator):
@@ -33,7 +40,9 @@ def test_a_good_template_is_accepted_and_previewed_with_sample_data(administrato
     template = OfficeTemplate.objects.get()
     pdf = administrator.get(reverse("template_preview", args=[template.pk, "pdf"]))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-    assert administrator.get(reverse("template_preview", args=[template.pk, "docx"])).content.startswith(b"PK")  # fmt: skip
+    assert administrator.get(
+        reverse("template_preview", args=[template.pk, "docx"])
+    ).content.startswith(b"PK")
 
 
 @pytest.mark.parametrize(

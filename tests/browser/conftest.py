@@ -30,9 +30,14 @@ def browser(django_db_setup) -> Iterator[Browser]:
                 executable_path=CHROMIUM,
                 headless=True,
                 # Without these, chromium keeps calling home and floods the closed network.
-                args=["--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                      "--disable-sync", "--no-first-run"],
-            )  # fmt: skip
+                args=[
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                ],
+            )
             yield browser
             browser.close()
     finally:

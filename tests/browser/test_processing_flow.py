@@ -61,8 +61,10 @@ def test_a_letter_goes_from_the_mail_room_to_voirie_then_urbanisme_then_closed(
     expect(page.locator(".messages")).to_contain_text("qualifié pour Voirie")
     mail.refresh_from_db()
     assert (mail.status, mail.destination_entity, mail.document_type.code) == (
-        MailStatus.IN_PROGRESS, org.voirie, "signalement",
-    )  # fmt: skip
+        MailStatus.IN_PROGRESS,
+        org.voirie,
+        "signalement",
+    )
     assert [c.last_name for c in mail.contacts.all()] == ["Martin"]
 
     # The Voirie agent finds it in the entity basket and redirects it with a restricted note.

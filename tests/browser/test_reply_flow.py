@@ -28,19 +28,37 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def letter(org, clerk):
-    sender = ContactFactory.create(civility="Mme", first_name="Lucie", last_name="Martin", address_line1="12 rue des Lilas", postcode="00100", city="Villedieu", email="lucie.martin@example.org")  # fmt: skip
+    sender = ContactFactory.create(
+        civility="Mme",
+        first_name="Lucie",
+        last_name="Martin",
+        address_line1="12 rue des Lilas",
+        postcode="00100",
+        city="Villedieu",
+        email="lucie.martin@example.org",
+    )
     mail = make_mail(subject="Arbre tombé rue des Lilas", senders=[sender])
     doctype = DocumentTypeFactory.create(code="signalement", delay_days=15)
     template = OfficeTemplate(label="Réponse Voirie", entity=org.voirie)
     template.file.save("reponse.docx", ContentFile(docx_bytes(REPLY_LINES)), save=True)
-    return qualify_mail(actor=clerk, mail=mail, qualification=Qualification(document_type=doctype, destination_entity=org.voirie))  # fmt: skip
+    return qualify_mail(
+        actor=clerk,
+        mail=mail,
+        qualification=Qualification(document_type=doctype, destination_entity=org.voirie),
+    )
 
 
 def test_a_reply_is_drafted_visaed_signed_and_emailed_from_the_browser(
     open_as, letter, org, agent, manager, smtp, settings, tmp_path
 ):
     settings.BANNETTE_TSA_URL = ""
-    UserFactory.create(username="maire", first_name="Jeanne", last_name="Maire", primary_entity=org.dgs, roles=[Role.MANAGER])  # fmt: skip
+    UserFactory.create(
+        username="maire",
+        first_name="Jeanne",
+        last_name="Maire",
+        primary_entity=org.dgs,
+        roles=[Role.MANAGER],
+    )
     pki = make_pki(signer_name="Jeanne Maire")
     roots = tmp_path / "roots.pem"
     roots.write_bytes(pki.ca_pem)
@@ -66,7 +84,10 @@ def test_a_reply_is_drafted_visaed_signed_and_emailed_from_the_browser(
 
     page = open_as("maire")
     page.goto(page.url + "visa/signing-key/")
-    page.set_input_files("#pkcs12", files=[{"name": "maire.p12", "mimeType": "application/x-pkcs12", "buffer": pki.signer_p12}])  # fmt: skip
+    page.set_input_files(
+        "#pkcs12",
+        files=[{"name": "maire.p12", "mimeType": "application/x-pkcs12", "buffer": pki.signer_p12}],
+    )
     page.fill("#password", pki.password)
     page.fill("#role", "Maire de Villedieu")
     page.click("button.primary")
@@ -135,7 +156,17 @@ def test_the_reply_goes_through_the_external_parapheur_signed_then_refused(
         ).read_bytes()
 
     manifest, pdf = hand_over()  # first time: the parapheur refuses
-    parapheur_returns(inbox, "refus", {"request_id": manifest["request_id"], "status": "refused", "by": "Jeanne Maire", "annotation": "Préciser la date d'intervention."}, {})  # fmt: skip
+    parapheur_returns(
+        inbox,
+        "refus",
+        {
+            "request_id": manifest["request_id"],
+            "status": "refused",
+            "by": "Jeanne Maire",
+            "annotation": "Préciser la date d'intervention.",
+        },
+        {},
+    )
     assert poll_inbox() == ["done"]
     page.goto(page.url.split("?")[0] + "?tab=notes")
     expect(page.locator("#tab")).to_contain_text("Préciser la date d'intervention.")
@@ -143,8 +174,25 @@ def test_the_reply_goes_through_the_external_parapheur_signed_then_refused(
     page.goto(page.url.split("?")[0] + "?tab=reply")
     manifest, pdf = hand_over()  # second time: signed
     with ThreadPoolExecutor(1) as worker:  # pyHanko runs its own event loop
-        signed = worker.submit(lambda: sign_pdf(pdf, signer=load_signer(pki.signer_p12, pki.password), name="Jeanne Maire", role="Maire")).result()  # fmt: skip
-    parapheur_returns(inbox, "signe", {"request_id": manifest["request_id"], "status": "signed", "by": "Jeanne Maire", "files": [{"name": "signe.pdf", "sha256": hashlib.sha256(signed).hexdigest()}]}, {"signe.pdf": signed})  # fmt: skip
+        signed = worker.submit(
+            lambda: sign_pdf(
+                pdf,
+                signer=load_signer(pki.signer_p12, pki.password),
+                name="Jeanne Maire",
+                role="Maire",
+            )
+        ).result()
+    parapheur_returns(
+        inbox,
+        "signe",
+        {
+            "request_id": manifest["request_id"],
+            "status": "signed",
+            "by": "Jeanne Maire",
+            "files": [{"name": "signe.pdf", "sha256": hashlib.sha256(signed).hexdigest()}],
+        },
+        {"signe.pdf": signed},
+    )
     assert poll_inbox() == ["done"]
     page.reload()
     expect(page.locator("[data-signature-ok]")).to_have_attribute("data-signature-ok", "1")

@@ -21,26 +21,41 @@ from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
 
 def _name(common_name: str) -> x509.Name:
-    return x509.Name([
-        x509.NameAttribute(NameOID.COUNTRY_NAME, "FR"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Mairie de Villedieu (test)"),
-        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-    ])  # fmt: skip
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "FR"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Mairie de Villedieu (test)"),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
 
 
 def _certificate(subject, issuer, key, issuer_key, *, ca=False, usage=None):
     now = datetime.datetime.now(datetime.UTC)
     builder = (
         x509.CertificateBuilder()
-        .subject_name(subject).issuer_name(issuer).public_key(key.public_key())
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=30))
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(
-            digital_signature=not ca, content_commitment=not ca, key_encipherment=False,
-            data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
-            encipher_only=False, decipher_only=False), critical=True)
-    )  # fmt: skip
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=not ca,
+                content_commitment=not ca,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=ca,
+                crl_sign=ca,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+    )
     if usage:
         builder = builder.add_extension(x509.ExtendedKeyUsage(usage), critical=True)
     return builder.sign(issuer_key, hashes.SHA256())
@@ -71,7 +86,9 @@ def make_pki(signer_name: str = "Marc Bernard", password: str = "secret-1234") -
     signer_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     signer = _certificate(_name(signer_name), ca.subject, signer_key, ca_key)
     tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    tsa = _certificate(_name("Test TSA"), ca.subject, tsa_key, ca_key, usage=[ExtendedKeyUsageOID.TIME_STAMPING])  # fmt: skip
+    tsa = _certificate(
+        _name("Test TSA"), ca.subject, tsa_key, ca_key, usage=[ExtendedKeyUsageOID.TIME_STAMPING]
+    )
     p12 = pkcs12.serialize_key_and_certificates(
         b"signer",
         signer_key,
@@ -79,7 +96,9 @@ def make_pki(signer_name: str = "Marc Bernard", password: str = "secret-1234") -
         [ca],
         serialization.BestAvailableEncryption(password.encode()),
     )
-    tsa_pkcs8 = tsa_key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())  # fmt: skip
+    tsa_pkcs8 = tsa_key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     return TestPki(_der(ca), p12, password, _der(tsa), asn1_keys.PrivateKeyInfo.load(tsa_pkcs8))
 
 

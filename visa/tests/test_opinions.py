@@ -22,20 +22,37 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def mail(org):
-    return make_mail(subject="Permis de construire", destination_entity=org.voirie, override={"status": MailStatus.IN_PROGRESS})  # fmt: skip
+    return make_mail(
+        subject="Permis de construire",
+        destination_entity=org.voirie,
+        override={"status": MailStatus.IN_PROGRESS},
+    )
 
 
 def in_a_week():
     return timezone.localdate() + datetime.timedelta(days=7)
 
 
-def test_parallel_opinions_are_asked_at_once_and_answers_show_who_answered(mail, agent, urbanisme_agent, outsider, org):  # fmt: skip
+def test_parallel_opinions_are_asked_at_once_and_answers_show_who_answered(
+    mail, agent, urbanisme_agent, outsider, org
+):
     assert not can_see_mail(urbanisme_agent, mail)
-    request = request_opinion(actor=agent, mail=mail, asked=[org.urbanisme, org.vasso], reason="Compatible avec le PLU ?", deadline=in_a_week())  # fmt: skip
+    request = request_opinion(
+        actor=agent,
+        mail=mail,
+        asked=[org.urbanisme, org.vasso],
+        reason="Compatible avec le PLU ?",
+        deadline=in_a_week(),
+    )
     assert can_see_mail(urbanisme_agent, mail) and can_see_mail(outsider, mail)
     basket = Basket.objects.get(code="opinions")
     assert list(basket_mails(basket, urbanisme_agent)) == [mail]
-    answer_opinion(actor=urbanisme_agent, mail=mail, text="Favorable sous réserve.", file=IncomingFile("avis.pdf", b"%PDF-1.4"))  # fmt: skip
+    answer_opinion(
+        actor=urbanisme_agent,
+        mail=mail,
+        text="Favorable sous réserve.",
+        file=IncomingFile("avis.pdf", b"%PDF-1.4"),
+    )
     states = {a.entity: a.state for a in request.asks.all()}
     assert states == {org.urbanisme: AskState.ANSWERED, org.vasso: AskState.WAITING}
     assert list(basket_mails(basket, urbanisme_agent)) == []
@@ -45,21 +62,40 @@ def test_parallel_opinions_are_asked_at_once_and_answers_show_who_answered(mail,
         answer_opinion(actor=urbanisme_agent, mail=mail, text="Encore")
 
 
-def test_in_sequence_the_next_one_is_asked_after_the_previous_answer(mail, agent, urbanisme_agent, outsider, org):  # fmt: skip
-    request_opinion(actor=agent, mail=mail, asked=[org.urbanisme, org.vasso], reason="Avis", deadline=in_a_week(), sequential=True)  # fmt: skip
+def test_in_sequence_the_next_one_is_asked_after_the_previous_answer(
+    mail, agent, urbanisme_agent, outsider, org
+):
+    request_opinion(
+        actor=agent,
+        mail=mail,
+        asked=[org.urbanisme, org.vasso],
+        reason="Avis",
+        deadline=in_a_week(),
+        sequential=True,
+    )
     assert not can_see_mail(outsider, mail)
     with pytest.raises(PermissionDenied):
         answer_opinion(actor=outsider, mail=mail, text="Trop tôt")
     answer_opinion(actor=urbanisme_agent, mail=mail, text="Favorable")
     assert can_see_mail(outsider, mail)
     answer_opinion(actor=outsider, mail=mail, text="Pas d'objection")
-    events = JournalEvent.objects.filter(mail=mail, action__startswith="opinion.").values_list("action", "actor__username")  # fmt: skip
-    assert list(events) == [("opinion.requested", "agent"), ("opinion.given", "urba"), ("opinion.given", "outsider")]  # fmt: skip
+    events = JournalEvent.objects.filter(mail=mail, action__startswith="opinion.").values_list(
+        "action", "actor__username"
+    )
+    assert list(events) == [
+        ("opinion.requested", "agent"),
+        ("opinion.given", "urba"),
+        ("opinion.given", "outsider"),
+    ]
 
 
 def test_late_answers_show_and_the_requester_can_recall(mail, agent, urbanisme_agent, org):
-    request = request_opinion(actor=agent, mail=mail, asked=[org.urbanisme], reason="Avis", deadline=in_a_week())  # fmt: skip
-    OpinionRequest.objects.filter(pk=request.pk).update(deadline=timezone.localdate() - datetime.timedelta(days=1))  # fmt: skip
+    request = request_opinion(
+        actor=agent, mail=mail, asked=[org.urbanisme], reason="Avis", deadline=in_a_week()
+    )
+    OpinionRequest.objects.filter(pk=request.pk).update(
+        deadline=timezone.localdate() - datetime.timedelta(days=1)
+    )
     request.refresh_from_db()
     assert request.asks.get().is_late
     with pytest.raises(PermissionDenied):
@@ -73,7 +109,15 @@ def test_late_answers_show_and_the_requester_can_recall(mail, agent, urbanisme_a
 def test_the_opinions_tab_asks_answers_and_recalls(client, mail, agent, urbanisme_agent, org):
     client.force_login(agent)
     url = reverse("ask_opinion", args=[mail.pk])
-    client.post(url, {"reason": "Compatible PLU ?", "entities": [org.urbanisme.pk], "deadline": in_a_week().isoformat(), "mode": "parallel"})  # fmt: skip
+    client.post(
+        url,
+        {
+            "reason": "Compatible PLU ?",
+            "entities": [org.urbanisme.pk],
+            "deadline": in_a_week().isoformat(),
+            "mode": "parallel",
+        },
+    )
     request = OpinionRequest.objects.get()
     client.force_login(urbanisme_agent)
     page = client.get(reverse("mail_detail", args=[mail.pk]) + "?tab=opinions").content.decode()

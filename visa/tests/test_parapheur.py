@@ -36,9 +36,17 @@ def folders(tmp_path, settings):
 
 @pytest.fixture
 def draft(org, clerk, agent, folders, django_capture_on_commit_callbacks):
-    sender = ContactFactory.create(last_name="Martin", address_line1="12 rue des Lilas", postcode="00100", city="Villedieu")  # fmt: skip
+    sender = ContactFactory.create(
+        last_name="Martin", address_line1="12 rue des Lilas", postcode="00100", city="Villedieu"
+    )
     mail = make_mail(subject="Arbre tombé", senders=[sender])
-    qualify_mail(actor=clerk, mail=mail, qualification=Qualification(document_type=DocumentTypeFactory.create(), destination_entity=org.voirie))  # fmt: skip
+    qualify_mail(
+        actor=clerk,
+        mail=mail,
+        qualification=Qualification(
+            document_type=DocumentTypeFactory.create(), destination_entity=org.voirie
+        ),
+    )
     template = OfficeTemplate(label="Réponse", entity=org.voirie)
     template.file.save("r.docx", ContentFile(docx_bytes(REPLY_LINES)), save=True)
     with django_capture_on_commit_callbacks(execute=True):
@@ -49,7 +57,14 @@ def draft(org, clerk, agent, folders, django_capture_on_commit_callbacks):
 def sent(draft, agent, django_capture_on_commit_callbacks):
     mail = draft.mail
     with django_capture_on_commit_callbacks(execute=True):
-        request = send_to_parapheur(actor=agent, mail=mail, draft=draft, circuit_type="Courrier", circuit_subtype="Réponse maire", signatory="Jeanne Maire")  # fmt: skip
+        request = send_to_parapheur(
+            actor=agent,
+            mail=mail,
+            draft=draft,
+            circuit_type="Courrier",
+            circuit_subtype="Réponse maire",
+            signatory="Jeanne Maire",
+        )
     return request
 
 
@@ -68,10 +83,28 @@ def parapheur_takes(outbox: Path, request) -> tuple[dict, bytes]:
 def test_a_signed_return_is_attached_and_the_reply_is_ready_to_send(sent, folders):
     outbox, inbox = folders
     manifest, pdf = parapheur_takes(outbox, sent)
-    assert (manifest["mail_chrono"], manifest["circuit"], manifest["signatory"]) == (sent.mail.chrono_number, {"type": "Courrier", "subtype": "Réponse maire"}, "Jeanne Maire")  # fmt: skip
+    assert (manifest["mail_chrono"], manifest["circuit"], manifest["signatory"]) == (
+        sent.mail.chrono_number,
+        {"type": "Courrier", "subtype": "Réponse maire"},
+        "Jeanne Maire",
+    )
     pki = make_pki(signer_name="Jeanne Maire")
-    signed = sign_pdf(pdf, signer=load_signer(pki.signer_p12, pki.password), name="Jeanne Maire", role="Maire")  # fmt: skip
-    parapheur_returns(inbox, "retour-1", {"request_id": manifest["request_id"], "status": "signed", "by": "Jeanne Maire", "at": "2026-11-22T10:00:00+01:00", "annotation": "", "files": [{"name": "signe.pdf", "sha256": hashlib.sha256(signed).hexdigest()}]}, {"signe.pdf": signed})  # fmt: skip
+    signed = sign_pdf(
+        pdf, signer=load_signer(pki.signer_p12, pki.password), name="Jeanne Maire", role="Maire"
+    )
+    parapheur_returns(
+        inbox,
+        "retour-1",
+        {
+            "request_id": manifest["request_id"],
+            "status": "signed",
+            "by": "Jeanne Maire",
+            "at": "2026-11-22T10:00:00+01:00",
+            "annotation": "",
+            "files": [{"name": "signe.pdf", "sha256": hashlib.sha256(signed).hexdigest()}],
+        },
+        {"signe.pdf": signed},
+    )
     assert poll_inbox() == ["done"]
     sent.refresh_from_db()
     sent.mail.refresh_from_db()
@@ -88,7 +121,17 @@ def test_a_signed_return_is_attached_and_the_reply_is_ready_to_send(sent, folder
 def test_a_refusal_goes_back_to_the_drafter_with_the_annotation(sent, folders, agent):
     outbox, inbox = folders
     manifest, _pdf = parapheur_takes(outbox, sent)
-    parapheur_returns(inbox, "retour-2", {"request_id": manifest["request_id"], "status": "refused", "by": "Jeanne Maire", "annotation": "Reformuler le deuxième paragraphe."}, {})  # fmt: skip
+    parapheur_returns(
+        inbox,
+        "retour-2",
+        {
+            "request_id": manifest["request_id"],
+            "status": "refused",
+            "by": "Jeanne Maire",
+            "annotation": "Reformuler le deuxième paragraphe.",
+        },
+        {},
+    )
     assert poll_inbox() == ["done"]
     sent.mail.refresh_from_db()
     assert sent.mail.status == MailStatus.IN_PROGRESS

@@ -26,7 +26,13 @@ def pki():
 def reply_pdf() -> bytes:
     """A reply merged from a .docx template and converted by LibreOffice, placeholder included."""
     document = docx.Document()
-    for text in ("{{ recipient.address }}", "Objet : {{ mail.subject }}", "Madame,", "Bien à vous.", "{{ signature }}"):  # fmt: skip
+    for text in (
+        "{{ recipient.address }}",
+        "Objet : {{ mail.subject }}",
+        "Madame,",
+        "Bien à vous.",
+        "{{ signature }}",
+    ):
         document.add_paragraph(text)
     buffer = io.BytesIO()
     document.save(buffer)
@@ -42,7 +48,12 @@ def test_the_stamp_goes_where_the_template_put_its_placeholder(reply_pdf):
 
 def test_a_b_b_signature_validates_and_one_altered_byte_breaks_it(pki, reply_pdf, settings):
     settings.BANNETTE_TSA_URL = ""
-    signed = sign_pdf(reply_pdf, signer=load_signer(pki.signer_p12, pki.password), name="Marc Bernard", role="Directeur des services techniques")  # fmt: skip
+    signed = sign_pdf(
+        reply_pdf,
+        signer=load_signer(pki.signer_p12, pki.password),
+        name="Marc Bernard",
+        role="Directeur des services techniques",
+    )
     (check,) = check_signatures(signed, [pki.ca])
     assert (check.intact, check.valid, check.trusted, check.timestamped) == (
         True,
@@ -60,14 +71,21 @@ def test_a_b_b_signature_validates_and_one_altered_byte_breaks_it(pki, reply_pdf
 def test_a_b_t_signature_carries_the_timestamp_of_the_authority(pki, reply_pdf, settings):
     with TimestampAuthority(pki) as tsa:
         settings.BANNETTE_TSA_URL = tsa.url
-        signed = sign_pdf(reply_pdf, signer=load_signer(pki.signer_p12, pki.password), name="Marc Bernard", role="DST")  # fmt: skip
+        signed = sign_pdf(
+            reply_pdf,
+            signer=load_signer(pki.signer_p12, pki.password),
+            name="Marc Bernard",
+            role="DST",
+        )
     (check,) = check_signatures(signed, [pki.ca])
     assert check.ok and check.timestamped
 
 
 def test_an_unknown_ca_is_not_trusted(pki, reply_pdf, settings):
     settings.BANNETTE_TSA_URL = ""
-    signed = sign_pdf(reply_pdf, signer=load_signer(pki.signer_p12, pki.password), name="M", role="R")  # fmt: skip
+    signed = sign_pdf(
+        reply_pdf, signer=load_signer(pki.signer_p12, pki.password), name="M", role="R"
+    )
     (check,) = check_signatures(signed, [make_pki().ca])
     assert check.intact and not check.trusted
 
@@ -79,7 +97,9 @@ def test_a_wrong_password_is_refused_clearly(pki):
 
 def handwriting() -> bytes:
     picture = Image.new("RGBA", (300, 100), (255, 255, 255, 0))
-    ImageDraw.Draw(picture).line([(10, 80), (80, 20), (150, 85), (290, 15)], fill=(20, 40, 160, 255), width=6)  # fmt: skip
+    ImageDraw.Draw(picture).line(
+        [(10, 80), (80, 20), (150, 85), (290, 15)], fill=(20, 40, 160, 255), width=6
+    )
     buffer = io.BytesIO()
     picture.save(buffer, "PNG")
     return buffer.getvalue()
@@ -99,6 +119,13 @@ def test_a_handwritten_signature_image_goes_into_the_stamp(pki, reply_pdf, setti
 @pytest.mark.django_db
 def test_only_small_png_or_jpeg_images_are_kept(pki, manager):
     with pytest.raises(ValidationError):
-        register_signing_key(user=manager, pkcs12=pki.signer_p12, password=pki.password, signature_image=b"<svg onload=alert(1)>")  # fmt: skip
-    key = register_signing_key(user=manager, pkcs12=pki.signer_p12, password=pki.password, signature_image=handwriting())  # fmt: skip
+        register_signing_key(
+            user=manager,
+            pkcs12=pki.signer_p12,
+            password=pki.password,
+            signature_image=b"<svg onload=alert(1)>",
+        )
+    key = register_signing_key(
+        user=manager, pkcs12=pki.signer_p12, password=pki.password, signature_image=handwriting()
+    )
     assert bytes(key.signature_image).startswith(b"\x89PNG")

@@ -33,8 +33,9 @@ logger = logging.getLogger(__name__)
 
 
 def connect(account: ImapAccount) -> IMAPClient:
-    client = IMAPClient(account.host, port=account.port, ssl=account.security == ImapSecurity.SSL,
-                        timeout=60)  # fmt: skip
+    client = IMAPClient(
+        account.host, port=account.port, ssl=account.security == ImapSecurity.SSL, timeout=60
+    )
     if account.security == ImapSecurity.STARTTLS:
         client.starttls()
     password = env_secret(account.password_env)
@@ -46,12 +47,17 @@ def connect(account: ImapAccount) -> IMAPClient:
 
 def _options(account: ImapAccount, parsed: ParsedMessage) -> dict[str, Any]:
     options: dict[str, Any] = {
-        "channel": Channel.EMAIL, "split": False, "subject": parsed.subject or None,
+        "channel": Channel.EMAIL,
+        "split": False,
+        "subject": parsed.subject or None,
         "entity": account.entity.code if account.entity else None,
         "document_type": account.document_type.code if account.document_type else None,
-    }  # fmt: skip
-    headers = {"from": f"{parsed.sender_name} {parsed.sender_email}", "to": parsed.to,
-               "subject": parsed.subject}  # fmt: skip
+    }
+    headers = {
+        "from": f"{parsed.sender_name} {parsed.sender_email}",
+        "to": parsed.to,
+        "subject": parsed.subject,
+    }
     for rule in account.rules.select_related("entity", "document_type"):
         if fold(rule.contains) in fold(headers[rule.header]):
             if rule.entity:
@@ -68,8 +74,9 @@ def _sender(parsed: ParsedMessage) -> Contact:
     """The known contact with this address, or a new one (same duplicate rules as the UI)."""
     name = parsed.sender_name.strip() or parsed.sender_email.split("@")[0]
     first, _, last = name.rpartition(" ")
-    candidate = Contact(kind=ContactKind.PERSON, first_name=first, last_name=last or name,
-                        email=parsed.sender_email)  # fmt: skip
+    candidate = Contact(
+        kind=ContactKind.PERSON, first_name=first, last_name=last or name, email=parsed.sender_email
+    )
     known = Contact.objects.filter(
         normalized_email=parsed.sender_email.casefold(), active=True
     ).first()
@@ -87,8 +94,9 @@ def _already_taken(account: ImapAccount, message_id: str) -> ImapMessage | None:
 def _take(account: ImapAccount, uidvalidity: int, uid: int, raw: bytes) -> ImapMessage:
     parsed = parse(raw)
     earlier = _already_taken(account, parsed.message_id[:500])
-    message = ImapMessage.objects.create(account=account, uidvalidity=uidvalidity, uid=uid,
-                                         message_id=parsed.message_id[:500])  # fmt: skip
+    message = ImapMessage.objects.create(
+        account=account, uidvalidity=uidvalidity, uid=uid, message_id=parsed.message_id[:500]
+    )
     if earlier is not None:
         # Same message, new number: link it to the mail already made, and acknowledge it.
         message.inputs.set(earlier.inputs.all())
@@ -98,13 +106,27 @@ def _take(account: ImapAccount, uidvalidity: int, uid: int, raw: bytes) -> ImapM
     ref = f"{account.name}/{uidvalidity}/{uid}"
     if account.mode == ImapMode.ATTACHMENTS and parsed.attachments:
         inputs = [
-            receive_input(source_kind=SourceKind.IMAP, source_name=account.name, source_ref=ref,
-                          name=a.name, content=a.content, options=options)
+            receive_input(
+                source_kind=SourceKind.IMAP,
+                source_name=account.name,
+                source_ref=ref,
+                name=a.name,
+                content=a.content,
+                options=options,
+            )
             for a in parsed.attachments
-        ]  # fmt: skip
+        ]
     else:
-        inputs = [receive_input(source_kind=SourceKind.IMAP, source_name=account.name,
-                                source_ref=ref, name="message.eml", content=raw, options=options)]  # fmt: skip
+        inputs = [
+            receive_input(
+                source_kind=SourceKind.IMAP,
+                source_name=account.name,
+                source_ref=ref,
+                name="message.eml",
+                content=raw,
+                options=options,
+            )
+        ]
     message.inputs.set(inputs)
     for capture_input in inputs:
         transaction.on_commit(partial(_queue, capture_input.pk))
@@ -123,8 +145,11 @@ def poll_account(account: ImapAccount) -> list[ImapMessage]:
         if account.uidvalidity != uidvalidity:
             logger.warning("IMAP %s: UIDVALIDITY is now %s", account.name, uidvalidity)
             ImapAccount.objects.filter(pk=account.pk).update(uidvalidity=uidvalidity)
-        known = set(ImapMessage.objects.filter(account=account, uidvalidity=uidvalidity)
-                    .values_list("uid", flat=True))  # fmt: skip
+        known = set(
+            ImapMessage.objects.filter(account=account, uidvalidity=uidvalidity).values_list(
+                "uid", flat=True
+            )
+        )
         for uid in sorted(set(client.search(["ALL"])) - known):
             fetched = client.fetch([uid], ["BODY.PEEK[]"]).get(uid, {})
             raw = fetched.get(b"BODY[]")

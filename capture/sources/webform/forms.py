@@ -14,8 +14,11 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 
 
 class CitizenRequestForm(forms.Form):
-    civility = forms.ChoiceField(label=_("Civility"), required=False,
-                                 choices=[("", "—"), ("Mme", "Madame"), ("M.", "Monsieur")])  # fmt: skip
+    civility = forms.ChoiceField(
+        label=_("Civility"),
+        required=False,
+        choices=[("", "—"), ("Mme", "Madame"), ("M.", "Monsieur")],
+    )
     first_name = forms.CharField(label=_("First name"), max_length=100)
     last_name = forms.CharField(label=_("Last name"), max_length=100)
     email = forms.EmailField(
@@ -55,4 +58,4 @@ class CitizenRequestForm(forms.Form):
                 raise forms.ValidationError(
                     _("%(name)s is not a PDF, JPEG or PNG file.") % {"name": upload.name}
                 )
-        return files  # fmt: skip
+        return files

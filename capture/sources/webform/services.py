@@ -32,10 +32,16 @@ def new_tracking_code() -> str:
 
 def _contact(data: dict[str, Any]) -> Contact:
     candidate = Contact(
-        kind=ContactKind.PERSON, civility=data.get("civility", ""), first_name=data["first_name"],
-        last_name=data["last_name"], email=data["email"], phone=data.get("phone", ""),
-        address_line1=data.get("address", ""), postcode=data.get("postcode", ""), city=data.get("city", ""),
-    )  # fmt: skip
+        kind=ContactKind.PERSON,
+        civility=data.get("civility", ""),
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+        email=data["email"],
+        phone=data.get("phone", ""),
+        address_line1=data.get("address", ""),
+        postcode=data.get("postcode", ""),
+        city=data.get("city", ""),
+    )
     return find_or_create_contact(actor=None, candidate=candidate)
 
 
@@ -51,15 +57,21 @@ def request_message(data: dict[str, Any], topic: WebFormTopic, files: list[Any])
     address = ", ".join(
         p for p in (data.get("address"), data.get("postcode"), data.get("city")) if p
     )
-    identity = [f"Demandeur : {person}", f"Courriel : {data['email']}",
-                f"Téléphone : {data.get('phone') or '—'}", f"Adresse : {address or '—'}",
-                f"Objet de la demande : {topic.label}", ""]  # fmt: skip
+    identity = [
+        f"Demandeur : {person}",
+        f"Courriel : {data['email']}",
+        f"Téléphone : {data.get('phone') or '—'}",
+        f"Adresse : {address or '—'}",
+        f"Objet de la demande : {topic.label}",
+        "",
+    ]
     message.set_content("\n".join(identity) + data["message"])
     for upload in files:
         content = upload.read()
         maintype, _, subtype = (upload.content_type or "application/octet-stream").partition("/")
-        message.add_attachment(content, maintype=maintype, subtype=subtype or "octet-stream",
-                               filename=upload.name)  # fmt: skip
+        message.add_attachment(
+            content, maintype=maintype, subtype=subtype or "octet-stream", filename=upload.name
+        )
     return bytes(message)
 
 
@@ -68,14 +80,22 @@ def submit_request(*, data: dict[str, Any], files: list[Any]) -> WebFormRequest:
     topic: WebFormTopic = data["topic"]
     contact = _contact(data)
     capture_input = receive_input(
-        source_kind=SourceKind.WEBFORM, source_name="formulaire", name="demande.eml",
+        source_kind=SourceKind.WEBFORM,
+        source_name="formulaire",
+        name="demande.eml",
         content=request_message(data, topic, files),
-        options={"channel": Channel.WEB_FORM, "split": False, "subject": f"{topic.label} — {data['last_name']}",
-                 "document_type": topic.document_type.code,
-                 "entity": topic.entity.code if topic.entity else None, "sender_contact": contact.pk},
-    )  # fmt: skip
-    request = WebFormRequest.objects.create(tracking_code=new_tracking_code(), input=capture_input,
-                                            email=data["email"], topic=topic)  # fmt: skip
+        options={
+            "channel": Channel.WEB_FORM,
+            "split": False,
+            "subject": f"{topic.label} — {data['last_name']}",
+            "document_type": topic.document_type.code,
+            "entity": topic.entity.code if topic.entity else None,
+            "sender_contact": contact.pk,
+        },
+    )
+    request = WebFormRequest.objects.create(
+        tracking_code=new_tracking_code(), input=capture_input, email=data["email"], topic=topic
+    )
     transaction.on_commit(lambda: process_capture_input.delay(capture_input.pk))
     return request
 
@@ -92,17 +112,20 @@ def send_acknowledgment(request: WebFormRequest) -> None:
     assert request.mail is not None
     with translation.override("fr"):
         context = {
-            "request": request, "mail": request.mail, "delay": legal_delay(request.topic.document_type),
+            "request": request,
+            "mail": request.mail,
+            "delay": legal_delay(request.topic.document_type),
             "mode": request.topic.document_type.processing_mode,
             "tracking_url": f"{settings.BANNETTE_PUBLIC_URL}/demarches/suivi/{request.tracking_code}/",
             "organisation": settings.BANNETTE_ORGANISATION_NAME,
-        }  # fmt: skip
+        }
         text = render_to_string("capture/webform/acknowledgment.txt", context)
         html = render_to_string("capture/webform/acknowledgment.html", context)
     email = EmailMultiAlternatives(
         subject=f"Accusé de réception de votre demande {request.mail.chrono_number}",
-        body=text, to=[request.email],
-    )  # fmt: skip
+        body=text,
+        to=[request.email],
+    )
     email.attach_alternative(html, "text/html")
     email.send()
     WebFormRequest.objects.filter(pk=request.pk).update(acknowledged_at=timezone.now())
@@ -111,7 +134,9 @@ def send_acknowledgment(request: WebFormRequest) -> None:
 def send_pending_acknowledgments() -> int:
     """Acknowledgments whose sending failed (SMTP down...) are sent again; returns how many."""
     sent = 0
-    for request in WebFormRequest.objects.filter(mail__isnull=False, acknowledged_at__isnull=True).select_related("mail", "topic__document_type"):  # fmt: skip
+    for request in WebFormRequest.objects.filter(
+        mail__isnull=False, acknowledged_at__isnull=True
+    ).select_related("mail", "topic__document_type"):
         try:
             send_acknowledgment(request)
         except OSError:

@@ -37,9 +37,17 @@ def citizen_form(request: HttpRequest) -> HttpResponse:
     form = CitizenRequestForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if _over_rate(request):
-            return render(request, "capture/webform/form.html",
-                          {"form": form, "error": _("Too many requests from your connection: please try again in an hour.")},
-                          status=429)  # fmt: skip
+            return render(
+                request,
+                "capture/webform/form.html",
+                {
+                    "form": form,
+                    "error": _(
+                        "Too many requests from your connection: please try again in an hour."
+                    ),
+                },
+                status=429,
+            )
         if form.is_valid():
             if form.cleaned_data[
                 "website"

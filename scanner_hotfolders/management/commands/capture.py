@@ -38,9 +38,12 @@ class Command(BaseCommand):
             for path in bar:
                 bar.set_postfix_str(path.name)
                 capture_input = receive_input(
-                    source_kind=SourceKind.COMMAND, source_ref=str(path.resolve()),
-                    name=path.name, content=path.read_bytes(), options=defaults,
-                )  # fmt: skip
+                    source_kind=SourceKind.COMMAND,
+                    source_ref=str(path.resolve()),
+                    name=path.name,
+                    content=path.read_bytes(),
+                    options=defaults,
+                )
                 mails = run_pipeline(capture_input)
                 if capture_input.status == InputStatus.ERROR:
                     failures += 1

@@ -30,9 +30,10 @@ class Command(BaseCommand):
                 for watch in folders:
                     for capture_input in watch.poll():
                         capture_input.refresh_from_db()
+                        status = capture_input.get_status_display()
+                        error = f" ({capture_input.error})" if capture_input.error else ""
                         self.stdout.write(
-                            f"{watch.folder.name}: {capture_input.file_name} → {capture_input.get_status_display()}"
-                            + (f" ({capture_input.error})" if capture_input.error else "")
+                            f"{watch.folder.name}: {capture_input.file_name} → {status}{error}"
                         )
                 if options["once"] and all(not w.seen for w in folders):
                     return
