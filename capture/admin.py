@@ -11,14 +11,14 @@ from django.http import HttpRequest
 from capture import models
 
 
-class ImapRuleInline(admin.TabularInline):
+class ImapRuleInline(admin.TabularInline[models.ImapRule, models.ImapAccount]):
     model = models.ImapRule
     extra = 1
     autocomplete_fields = ("entity", "document_type")
 
 
 @admin.register(models.ImapAccount)
-class ImapAccountAdmin(admin.ModelAdmin):
+class ImapAccountAdmin(admin.ModelAdmin[models.ImapAccount]):
     list_display = ("name", "host", "username", "folder", "mode", "post_action", "active")
     list_filter = ("active", "mode")
     inlines = [ImapRuleInline]
@@ -26,19 +26,19 @@ class ImapAccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.WebFormTopic)
-class WebFormTopicAdmin(admin.ModelAdmin):
+class WebFormTopicAdmin(admin.ModelAdmin[models.WebFormTopic]):
     list_display = ("label", "document_type", "entity", "position", "active")
     list_editable = ("position", "active")
 
 
 @admin.register(models.ClassificationRule)
-class ClassificationRuleAdmin(admin.ModelAdmin):
+class ClassificationRuleAdmin(admin.ModelAdmin[models.ClassificationRule]):
     list_display = ("label", "pattern", "document_type", "entity", "position", "active")
     list_editable = ("position", "active")
 
 
 @admin.register(models.CaptureInput)
-class CaptureInputAdmin(admin.ModelAdmin):
+class CaptureInputAdmin(admin.ModelAdmin[models.CaptureInput]):
     """Inputs are evidence of what was received: they are never edited by hand."""
 
     list_display = ("received_at", "source_kind", "source_name", "file_name", "status", "attempts")

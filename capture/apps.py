@@ -10,6 +10,10 @@ class CaptureConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from capture import extensions
+
         # Source adapters register how their inputs are acknowledged or set aside.
         from capture.sources.imap import poller  # noqa: F401
         from capture.sources.webform import services  # noqa: F401
+
+        extensions.register()

@@ -15,6 +15,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 
 from capture.models import ClassificationRule
+from capture.options import SenderSuggestion, SuggestedField, Suggestion, Suggestions
 from courrier.models import Contact, DocumentType, Entity, Mail, MailStatus
 
 MIN_EXAMPLES = 6
@@ -28,13 +29,13 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def _suggestion(code: str, confidence: float, source: str) -> dict[str, Any]:
+def _suggestion(code: str, confidence: float, source: str) -> Suggestion:
     return {"code": code, "confidence": round(confidence, 3), "source": source}
 
 
-def rule_suggestions(text: str) -> dict[str, dict[str, Any]]:
+def rule_suggestions(text: str) -> Suggestions:
     folded = fold(text)
-    found: dict[str, dict[str, Any]] = {}
+    found = Suggestions()
     rules = ClassificationRule.objects.filter(active=True).select_related("document_type", "entity")
     for rule in rules:
         if fold(rule.pattern) not in folded:
@@ -49,7 +50,7 @@ def rule_suggestions(text: str) -> dict[str, dict[str, Any]]:
 @dataclass
 class _Model:
     key: tuple[Any, ...]
-    pipelines: dict[str, Pipeline]
+    pipelines: dict[SuggestedField, Pipeline]
 
 
 class LearnedClassifier:
@@ -73,8 +74,9 @@ class LearnedClassifier:
             .order_by("-pk")
             .values_list("text", "document_type__code", "destination_entity__code")[:MAX_EXAMPLES]
         )
-        pipelines = {}
-        for field, column in (("document_type", 1), ("entity", 2)):
+        pipelines: dict[SuggestedField, Pipeline] = {}
+        columns: tuple[tuple[SuggestedField, int], ...] = (("document_type", 1), ("entity", 2))
+        for field, column in columns:
             labels = [row[column] for row in rows]
             if len(rows) >= MIN_EXAMPLES and len(set(labels)) >= 2:
                 pipeline = make_pipeline(
@@ -86,14 +88,14 @@ class LearnedClassifier:
         return _Model(key, pipelines)
 
     @classmethod
-    def predict(cls, text: str) -> dict[str, dict[str, Any]]:
+    def predict(cls, text: str) -> Suggestions:
         stats = cls._examples().aggregate(n=Count("pk"), last=Max("pk"), changed=Max("updated_at"))
         key = (stats["n"], stats["last"], stats["changed"])
         with cls._lock:
             if cls._model is None or cls._model.key != key:
                 cls._model = cls._fit(key)
             pipelines = cls._model.pipelines
-        found = {}
+        found = Suggestions()
         for field, pipeline in pipelines.items():
             probabilities = pipeline.predict_proba([text])[0]
             best = int(probabilities.argmax())
@@ -103,7 +105,7 @@ class LearnedClassifier:
         return found
 
 
-def sender_suggestion(text: str) -> dict[str, Any] | None:
+def sender_suggestion(text: str) -> SenderSuggestion | None:
     """A known contact whose e-mail address appears in the text."""
     emails = {e.casefold() for e in _EMAIL.findall(text)}
     if not emails:
@@ -119,20 +121,21 @@ def sender_suggestion(text: str) -> dict[str, Any] | None:
     }
 
 
-def _labelled(suggestions: dict[str, Any]) -> dict[str, Any]:
-    for field, model in (("document_type", DocumentType), ("entity", Entity)):
+def _labelled(suggestions: Suggestions) -> Suggestions:
+    labels: tuple[tuple[SuggestedField, QuerySet[Any]], ...] = (
+        ("document_type", DocumentType.objects.all()),
+        ("entity", Entity.objects.all()),
+    )
+    for field, objects in labels:
         if field in suggestions:
-            label = (
-                model.objects.filter(code=suggestions[field]["code"])
-                .values_list("label", flat=True)
-                .first()
-            )
-            suggestions[field]["label"] = label or suggestions[field]["code"]
+            code = suggestions[field]["code"]
+            label = objects.filter(code=code).values_list("label", flat=True).first()
+            suggestions[field]["label"] = label or code
     return suggestions
 
 
-def suggest(text: str) -> dict[str, Any]:
-    suggestions: dict[str, Any] = LearnedClassifier.predict(text) if text.strip() else {}
+def suggest(text: str) -> Suggestions:
+    suggestions = LearnedClassifier.predict(text) if text.strip() else Suggestions()
     suggestions.update(rule_suggestions(text))  # an administrator's rule beats a guess
     _labelled(suggestions)
     sender = sender_suggestion(text)

@@ -10,13 +10,14 @@ import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol, cast
 
 from django.conf import settings
 from PIL import Image
 
 from capture import sniff
 from capture.models import CaptureInput
+from capture.options import CaptureOptions, Suggestions
 from capture.separators import Separator, detect
 from courrier.models import DocumentType, Entity
 from courrier.services.mail import IncomingFile
@@ -40,7 +41,7 @@ class Segment:
     searchable: Path | None = None
     text: str = ""
     subject: str = ""
-    suggestions: dict[str, Any] = field(default_factory=dict)
+    suggestions: Suggestions = field(default_factory=lambda: Suggestions())
     attachments: list[IncomingFile] = field(default_factory=list)
 
 
@@ -62,8 +63,8 @@ class CaptureContext:
     pending_ocr: dict[int, Future[PageOcr]] = field(default_factory=dict)
 
     @property
-    def options(self) -> dict[str, Any]:
-        return self.input.options
+    def options(self) -> CaptureOptions:
+        return cast(CaptureOptions, self.input.options)
 
     def needs_ocr(self, page: int) -> bool:
         return len(self.texts[page - 1].strip()) < MIN_TEXT_CHARS

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
-from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -18,7 +17,7 @@ from courrier.letters import thumbnail_png
 from courrier.models import AttachmentKind, Channel, Contact, DocumentType, Entity, Mail
 from courrier.services.circulation import add_attachment
 from courrier.services.journal import record_event
-from courrier.services.mail import IncomingFile, register_mail, store_renditions
+from courrier.services.mail import IncomingFile, Registration, register_mail, store_renditions
 from ocr import pdf as pdftools
 
 _OBJECT_LINE = re.compile(
@@ -65,22 +64,25 @@ def _original(ctx: CaptureContext, segment: Segment) -> IncomingFile:
     return IncomingFile(name, content, sniff(content[:1024]) or "application/pdf")
 
 
-def _defaults(ctx: CaptureContext, segment: Segment) -> dict[str, Any]:
+def _registration(ctx: CaptureContext, segment: Segment, original: IncomingFile) -> Registration:
+    """The segment's mail: a separator sheet's entity and type beat the source's defaults."""
     options, separator = ctx.options, segment.separator
     entity_code = (separator and separator.entity_code) or options.get("entity")
     doctype_code = (separator and separator.doctype_code) or options.get("document_type")
     sender = options.get("sender_contact")
-    return {
-        "destination_entity": Entity.objects.filter(code=entity_code).first()
-        if entity_code
-        else None,
-        "document_type": DocumentType.objects.filter(code=doctype_code).first()
+    return Registration(
+        subject=guess_subject(ctx, segment),
+        original=original,
+        text=segment.text,
+        page_count=len(segment.pages),
+        destination_entity=Entity.objects.filter(code=entity_code).first() if entity_code else None,
+        document_type=DocumentType.objects.filter(code=doctype_code).first()
         if doctype_code
         else None,
-        "senders": list(Contact.objects.filter(pk=sender)) if sender else [],
-        "channel": options.get("channel", Channel.PAPER),
-        "confidential": bool(options.get("confidential", False)),
-    }
+        senders=list(Contact.objects.filter(pk=sender)) if sender else [],
+        channel=options.get("channel", Channel.PAPER),
+        confidential=bool(options.get("confidential", False)),
+    )
 
 
 def _flag_duplicate(mail: Mail, original: IncomingFile, ctx: CaptureContext) -> Mail | None:
@@ -109,12 +111,7 @@ def register_segment(ctx: CaptureContext, segment: Segment) -> Mail:
         return done.mail  # already registered by an earlier attempt
     original = _original(ctx, segment)
     mail = register_mail(
-        actor=ctx.input.created_by,
-        subject=guess_subject(ctx, segment),
-        original=original,
-        text=segment.text,
-        page_count=len(segment.pages),
-        **_defaults(ctx, segment),
+        actor=ctx.input.created_by, registration=_registration(ctx, segment, original)
     )
     searchable = segment.searchable.read_bytes() if segment.searchable else None
     store_renditions(mail=mail, searchable_pdf=searchable, thumbnail=_thumbnail(ctx, segment))

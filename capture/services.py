@@ -6,7 +6,6 @@ import hashlib
 import logging
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
@@ -15,6 +14,7 @@ from django.utils import timezone
 
 from capture import sources
 from capture.models import CaptureInput, InputStatus, SourceKind
+from capture.options import CaptureOptions
 from capture.pipeline import CaptureContext, CaptureRejected, Step, default_steps
 from courrier.models import Mail, User
 from courrier.services.journal import record_event
@@ -31,7 +31,7 @@ def receive_input(
     content: bytes,
     source_name: str = "",
     source_ref: str = "",
-    options: dict[str, Any] | None = None,
+    options: CaptureOptions | None = None,
     actor: User | None = None,
 ) -> CaptureInput:
     """Store the original as received (byte for byte) before anything else happens to it."""
@@ -42,7 +42,7 @@ def receive_input(
         file_name=Path(name).name[:255] or "document",
         sha256=hashlib.sha256(content).hexdigest(),
         size=len(content),
-        options=options or {},
+        options=options or CaptureOptions(),
         created_by=actor,
     )
     suffix = Path(name).suffix.lower()[:10]

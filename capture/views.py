@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from capture.forms import SeparatorForm, UploadForm
 from capture.limits import limit_request_size
 from capture.models import SourceKind
+from capture.options import CaptureOptions
 from capture.selectors import failed_inputs, my_recent_uploads
 from capture.services import receive_input, retry_input
 from capture.sheets import separator_sheets
@@ -28,7 +29,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        options = {
+        options: CaptureOptions = {
             "channel": Channel.UPLOAD,
             "split": data["split"],
             "entity": data["entity"].code if data["entity"] else None,

@@ -10,10 +10,14 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env_bool, env_choice, env_int, env_list, env_secret, env_str
+
+# Generic admin and form classes (ModelAdmin[Mail]...) as the type checker sees them.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("BANNETTE_DATA_DIR", str(BASE_DIR / "var"))).resolve()

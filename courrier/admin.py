@@ -15,7 +15,7 @@ from courrier.services.contacts import refresh_normalized
 
 
 @admin.register(models.Entity)
-class EntityAdmin(admin.ModelAdmin):
+class EntityAdmin(admin.ModelAdmin[models.Entity]):
     list_display = ("code", "label", "entity_type", "parent", "active")
     list_filter = ("entity_type", "active")
     search_fields = ("code", "label", "short_label")
@@ -23,7 +23,7 @@ class EntityAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.User)
-class BannetteUserAdmin(UserAdmin):
+class BannetteUserAdmin(UserAdmin[models.User]):
     list_display = ("username", "first_name", "last_name", "primary_entity", "is_active")
     list_filter = ("groups", "is_active", "primary_entity")
     fieldsets = (
@@ -34,25 +34,27 @@ class BannetteUserAdmin(UserAdmin):
 
 
 @admin.register(models.DocumentType)
-class DocumentTypeAdmin(admin.ModelAdmin):  # searchable: capture rules pick types by autocomplete
+class DocumentTypeAdmin(
+    admin.ModelAdmin[models.DocumentType]
+):  # searchable: capture rules pick types by autocomplete
     list_display = ("code", "label", "category", "delay_days", "delay_unit", "processing_mode")
     list_filter = ("category", "processing_mode", "active")
     search_fields = ("code", "label")
 
 
 @admin.register(models.CustomField)
-class CustomFieldAdmin(admin.ModelAdmin):
+class CustomFieldAdmin(admin.ModelAdmin[models.CustomField]):
     list_display = ("code", "label", "field_type", "required")
     filter_horizontal = ("document_types",)
 
 
-class ContactAddressInline(admin.StackedInline):
+class ContactAddressInline(admin.StackedInline[models.ContactAddress, models.Contact]):
     model = models.ContactAddress
     extra = 0
 
 
 @admin.register(models.Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(admin.ModelAdmin[models.Contact]):
     list_display = ("__str__", "kind", "email", "city", "active")
     list_filter = ("kind", "active")
     search_fields = ("last_name", "first_name", "organisation_name", "email", "normalized_name")
@@ -65,23 +67,23 @@ class ContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Basket)
-class BasketAdmin(admin.ModelAdmin):
+class BasketAdmin(admin.ModelAdmin[models.Basket]):
     list_display = ("code", "label", "position", "redirect_scope", "active")
     filter_horizontal = ("roles",)
 
 
 @admin.register(models.AttachmentKind)
-class AttachmentKindAdmin(admin.ModelAdmin):
+class AttachmentKindAdmin(admin.ModelAdmin[models.AttachmentKind]):
     list_display = ("code", "label", "has_chrono_number", "chrono_suffix", "expects_return")
 
 
 @admin.register(models.Keyword)
-class KeywordAdmin(admin.ModelAdmin):
+class KeywordAdmin(admin.ModelAdmin[models.Keyword]):
     search_fields = ("label",)
 
 
 @admin.register(models.JournalEvent)
-class JournalEventAdmin(admin.ModelAdmin):
+class JournalEventAdmin(admin.ModelAdmin[models.JournalEvent]):
     """Read-only: the journal is append-only."""
 
     list_display = ("seq", "timestamp", "actor_name", "on_behalf_of_name", "action", "object_type")
@@ -101,14 +103,16 @@ class JournalEventAdmin(admin.ModelAdmin):
         return super().get_queryset(request).order_by("-seq")
 
 
-class DiffusionTemplateEntryInline(admin.TabularInline):
+class DiffusionTemplateEntryInline(
+    admin.TabularInline[models.DiffusionTemplateEntry, models.DiffusionTemplate]
+):
     model = models.DiffusionTemplateEntry
     autocomplete_fields = ("entity", "user")
     extra = 1
 
 
 @admin.register(models.DiffusionTemplate)
-class DiffusionTemplateAdmin(admin.ModelAdmin):
+class DiffusionTemplateAdmin(admin.ModelAdmin[models.DiffusionTemplate]):
     list_display = ("label", "entity", "document_type")
     list_filter = ("entity", "document_type")
     autocomplete_fields = ("entity", "document_type")
@@ -116,28 +120,28 @@ class DiffusionTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.NoteTemplate)
-class NoteTemplateAdmin(admin.ModelAdmin):
+class NoteTemplateAdmin(admin.ModelAdmin[models.NoteTemplate]):
     list_display = ("label", "entity")
     list_filter = ("entity",)
     search_fields = ("label", "text")
 
 
 @admin.register(models.Folder)
-class FolderAdmin(admin.ModelAdmin):
+class FolderAdmin(admin.ModelAdmin[models.Folder]):
     list_display = ("label", "entity", "created_at")
     list_filter = ("entity",)
     search_fields = ("label",)
     exclude = ("mails",)  # mail is filed from its page, where the perimeter is checked
 
 
-class BasketDelegationInline(admin.TabularInline):
+class BasketDelegationInline(admin.TabularInline[models.BasketDelegation, models.Absence]):
     model = models.BasketDelegation
     autocomplete_fields = ("substitute",)
     extra = 1
 
 
 @admin.register(models.Absence)
-class AbsenceAdmin(admin.ModelAdmin):
+class AbsenceAdmin(admin.ModelAdmin[models.Absence]):
     list_display = ("user", "start", "end", "reason", "cancelled")
     list_filter = ("cancelled",)
     autocomplete_fields = ("user",)

@@ -7,7 +7,8 @@ Each upper app fills these in its `AppConfig.ready()`:
 - default baskets: baskets created after migrate for the roles (those built on the criteria
   above belong to the app that registers them);
 - mail tabs: a tab of the mail page, with its template in the app's own `templates/` and the
-  function that builds its context.
+  function that builds its context; info panels: a section of the "Information" tab;
+- suggestion sources: what qualification is offered for a mail (capture's classification).
 """
 
 from __future__ import annotations
@@ -62,10 +63,23 @@ class MailTab:
     opened_from_baskets: tuple[str, ...] = field(default_factory=tuple)
 
 
+@dataclass(frozen=True)
+class InfoPanel:
+    code: str
+    template: str  # included in the "Information" tab with the context below
+    context: Callable[[Mail], dict[str, Any]]
+
+
+# Mail -> suggestions by field ("document_type", "entity", "sender"), each a dict with at
+# least "code" (or "contact"), "confidence" and "source".
+SuggestionSource = Callable[["Mail"], Mapping[str, Mapping[str, Any]]]
+
 _contributors: dict[str, PerimeterContributor] = {}
 _awaiting: dict[str, AwaitingCriterion] = {}
 _baskets: dict[str, DefaultBasket] = {}
 _tabs: dict[str, MailTab] = {}
+_panels: dict[str, InfoPanel] = {}
+_suggestion_sources: list[SuggestionSource] = []
 
 
 def register_perimeter_contributor(contributor: PerimeterContributor) -> None:
@@ -98,3 +112,25 @@ def register_mail_tab(tab: MailTab) -> None:
 
 def mail_tabs() -> list[MailTab]:
     return sorted(_tabs.values(), key=lambda t: t.position)
+
+
+def register_info_panel(panel: InfoPanel) -> None:
+    _panels[panel.code] = panel
+
+
+def info_panels() -> list[InfoPanel]:
+    return list(_panels.values())
+
+
+def register_suggestion_source(source: SuggestionSource) -> None:
+    if source not in _suggestion_sources:
+        _suggestion_sources.append(source)
+
+
+def suggestions_for(mail: Mail) -> dict[str, Mapping[str, Any]]:
+    """What the apps suggest for qualifying this mail; a later source completes an earlier one."""
+    found: dict[str, Mapping[str, Any]] = {}
+    for source in _suggestion_sources:
+        for name, suggestion in source(mail).items():
+            found.setdefault(name, suggestion)
+    return found

@@ -160,7 +160,7 @@ class QualificationForm(NewContactFields):
         return [name for name in self.fields if name.startswith("cf_")]
 
     def clean_sender(self) -> str:
-        text = self.cleaned_data["sender"].strip()
+        text: str = self.cleaned_data["sender"].strip()
         if not text:
             return ""
         chosen = contact_from_token(text)

@@ -340,16 +340,18 @@ def _register(
     original, text, thumbnail = _letter(people[sender], body)
     mail = mail_services.register_mail(
         actor=clerk,
-        subject=subject,
-        channel=channel,
-        arrival_date=timezone.localdate() - datetime.timedelta(days=days_ago),
-        document_type=types[doctype] if doctype else None,
-        priority=priority,
-        confidential=confidential,
-        senders=[people[sender]],
-        original=original,
-        text=text,
-        page_count=1,
+        registration=mail_services.Registration(
+            subject=subject,
+            channel=channel,
+            arrival_date=timezone.localdate() - datetime.timedelta(days=days_ago),
+            document_type=types[doctype] if doctype else None,
+            priority=priority,
+            confidential=confidential,
+            senders=[people[sender]],
+            original=original,
+            text=text,
+            page_count=1,
+        ),
     )
     mail_services.store_renditions(mail=mail, thumbnail=thumbnail)
     return mail

@@ -6,7 +6,7 @@ from scanner_hotfolders.models import HotFolder
 
 
 @admin.register(HotFolder)
-class HotFolderAdmin(admin.ModelAdmin):
+class HotFolderAdmin(admin.ModelAdmin[HotFolder]):
     list_display = (
         "name",
         "path",

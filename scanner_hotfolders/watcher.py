@@ -14,6 +14,7 @@ from django.db import transaction
 
 from capture import sources
 from capture.models import CaptureInput, InputStatus, SourceKind
+from capture.options import CaptureOptions
 from capture.services import receive_input
 from capture.tasks import process_capture_input
 from courrier.models import DocumentType, Entity
@@ -68,7 +69,8 @@ def register_source_hooks() -> None:
     sources.register_hooks(SourceKind.HOTFOLDER, on_done=_on_done, on_error=_on_error)
 
 
-def options_for(folder: HotFolder) -> dict[str, object]:
+def options_for(folder: HotFolder) -> CaptureOptions:
+    """The hot folder's defaults for what is dropped into it."""
     return {
         "channel": folder.channel,
         "entity": folder.entity.code if folder.entity else None,

@@ -14,7 +14,7 @@ from templates_office.merge import TemplateProblem, check_template
 from templates_office.models import OfficeTemplate
 
 
-class OfficeTemplateForm(forms.ModelForm):
+class OfficeTemplateForm(forms.ModelForm[OfficeTemplate]):
     class Meta:
         model = OfficeTemplate
         fields = ("label", "kind", "entity", "document_type", "file", "active")
@@ -32,7 +32,7 @@ class OfficeTemplateForm(forms.ModelForm):
 
 
 @admin.register(OfficeTemplate)
-class OfficeTemplateAdmin(admin.ModelAdmin):
+class OfficeTemplateAdmin(admin.ModelAdmin[OfficeTemplate]):
     form = OfficeTemplateForm
     list_display = ("label", "kind", "entity", "document_type", "active", "preview")
     list_filter = ("kind", "entity", "document_type", "active")

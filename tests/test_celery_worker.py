@@ -7,7 +7,7 @@ from celery import Celery
 from celery.contrib.testing.worker import start_worker
 
 from config.celery import app as embedded_app
-from courrier.services.mail import register_mail
+from courrier.services.mail import Registration, register_mail
 from courrier.tasks import verify_journal_task
 
 
@@ -24,7 +24,7 @@ def redis_app(redis_url):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_fed_by_redis_runs_the_journal_check(redis_app):
-    register_mail(actor=None, subject="Courrier pour le worker")
+    register_mail(actor=None, registration=Registration(subject="Courrier pour le worker"))
     task = redis_app.tasks[verify_journal_task.name]
     with start_worker(redis_app, perform_ping_check=True, pool="solo", loglevel="WARNING"):
         result = task.delay()
@@ -35,7 +35,7 @@ def test_a_worker_fed_by_redis_runs_the_journal_check(redis_app):
 @pytest.mark.django_db
 def test_without_a_broker_tasks_run_in_process_at_call_time():
     assert embedded_app.conf.task_always_eager  # embedded default: no CELERY_BROKER_URL
-    register_mail(actor=None, subject="Courrier")
+    register_mail(actor=None, registration=Registration(subject="Courrier"))
     assert verify_journal_task.delay().get(timeout=1) == {"checked": 1, "problems": []}
 
 

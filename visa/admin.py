@@ -9,14 +9,14 @@ from visa.models import CircuitTemplate, SigningKey
 
 
 @admin.register(CircuitTemplate)
-class CircuitTemplateAdmin(admin.ModelAdmin):
+class CircuitTemplateAdmin(admin.ModelAdmin[CircuitTemplate]):
     list_display = ("label", "entity")
     list_filter = ("entity",)
     search_fields = ("label",)
 
 
 @admin.register(SigningKey)
-class SigningKeyAdmin(admin.ModelAdmin):
+class SigningKeyAdmin(admin.ModelAdmin[SigningKey]):
     list_display = ("user", "subject", "role", "uploaded_at")
     fields = ("user", "subject", "role", "uploaded_at")
     readonly_fields = ("user", "subject", "uploaded_at")

@@ -88,7 +88,7 @@ def _timestamper() -> timestamps.TimeStamper | None:
 
 def load_signer(pkcs12: bytes, password: str) -> signers.SimpleSigner:
     try:
-        signer = signers.SimpleSigner.load_pkcs12_data(
+        signer: signers.SimpleSigner | None = signers.SimpleSigner.load_pkcs12_data(
             pkcs12, other_certs=[], passphrase=password.encode()
         )
     except (ValueError, TypeError) as exc:
@@ -133,7 +133,8 @@ def sign_pdf(
         meta, signer=signer, timestamper=_timestamper(), stamp_style=style
     )
     try:
-        return pdf_signer.sign_pdf(writer).getvalue()
+        signed: bytes = pdf_signer.sign_pdf(writer).getvalue()
+        return signed
     except Exception as exc:  # pyHanko wraps network and key errors in many types
         raise SigningFailed(f"The signature could not be made: {exc}") from exc
 

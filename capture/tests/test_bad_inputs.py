@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import subprocess
+from typing import Unpack
 
 import pytest
 from django.core.exceptions import PermissionDenied
 
 from capture.models import CapturedMail, InputStatus, SourceKind
+from capture.options import CaptureOptions
 from capture.pipeline import CaptureRejected, default_steps
 from capture.services import receive_input, retry_input, run_pipeline
 from capture.tests import scans
@@ -17,12 +19,12 @@ from courrier.tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def capture(content: bytes, name: str, **options):
+def capture(content: bytes, name: str, **options: Unpack[CaptureOptions]):
     capture_input = receive_input(
         source_kind=SourceKind.UPLOAD,
         name=name,
         content=content,
-        options={"split": True, **options},
+        options=CaptureOptions(split=True) | options,
     )
     run_pipeline(capture_input)
     capture_input.refresh_from_db()

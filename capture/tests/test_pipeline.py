@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import subprocess
+from typing import Unpack
 
 import pytest
 
 from capture.models import CapturedMail, InputStatus, SourceKind
+from capture.options import CaptureOptions
 from capture.services import receive_input, run_pipeline
 from capture.tests import scans
 from courrier.models import JournalEvent, MailStatus
@@ -18,12 +20,12 @@ BRUIT = ["Objet : bruit du chantier de la place", "Les travaux commencent avant 
 ECOLE = ["Objet : stationnement devant l'école", "Des voitures bloquent le trottoir chaque matin."]
 
 
-def capture(content: bytes, name: str = "lot.pdf", **options):
+def capture(content: bytes, name: str = "lot.pdf", **options: Unpack[CaptureOptions]):
     capture_input = receive_input(
         source_kind=SourceKind.HOTFOLDER,
         name=name,
         content=content,
-        options={"split": True, "channel": "paper", **options},
+        options=CaptureOptions(split=True, channel="paper") | options,
     )
     return capture_input, run_pipeline(capture_input)
 

@@ -89,68 +89,78 @@ def check_mail_access(
         )
 
 
+def _store_original(mail: Mail, original: IncomingFile) -> None:
+    stem = mail.chrono_number.replace("/", "-") if mail.chrono_number else "mail"
+    suffix = Path(original.name).suffix.lower()[:10]
+    mail.original.save(f"{stem}-original{suffix}", ContentFile(original.content), save=False)
+    mail.original_name, mail.original_sha256 = original.name, original.sha256
+    mail.original_mime = original.mime
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What a new mail is registered with; only the subject has no default."""
+
+    subject: str
+    category: str = Category.INCOMING
+    channel: str = Channel.PAPER
+    document_type: DocumentType | None = None
+    destination_entity: Entity | None = None  # the document type's default entity otherwise
+    arrival_date: datetime.date | None = None  # today otherwise
+    document_date: datetime.date | None = None
+    priority: str = Priority.NORMAL
+    confidential: bool = False
+    senders: Sequence[Contact] = ()
+    original: IncomingFile | None = None
+    text: str = ""
+    page_count: int | None = None
+    custom_fields: dict[str, Any] = field(default_factory=dict)
+    keywords: Sequence[str] = ()
+    status: str = MailStatus.TO_QUALIFY
+
+
 @transaction.atomic
-def register_mail(
-    *,
-    actor: User | None,
-    subject: str,
-    category: str = Category.INCOMING,
-    channel: str = Channel.PAPER,
-    document_type: DocumentType | None = None,
-    destination_entity: Entity | None = None,
-    arrival_date: datetime.date | None = None,
-    document_date: datetime.date | None = None,
-    priority: str = Priority.NORMAL,
-    confidential: bool = False,
-    senders: Sequence[Contact] = (),
-    original: IncomingFile | None = None,
-    text: str = "",
-    page_count: int | None = None,
-    custom_fields: dict[str, Any] | None = None,
-    keywords: Sequence[str] = (),
-    status: str = MailStatus.TO_QUALIFY,
-) -> Mail:
+def register_mail(*, actor: User | None, registration: Registration) -> Mail:
     """Create a mail with its chrono number and due date, and journal its registration."""
-    arrival = arrival_date or timezone.localdate()
-    due, reminder = due_date_for(document_type, arrival)
+    r = registration
+    arrival = r.arrival_date or timezone.localdate()
+    due, reminder = due_date_for(r.document_type, arrival)
     mail = Mail(
-        category=category,
-        subject=subject,
-        channel=channel,
-        document_type=document_type,
-        destination_entity=destination_entity
-        or (document_type.default_entity if document_type else None),
+        category=r.category,
+        subject=r.subject,
+        channel=r.channel,
+        document_type=r.document_type,
+        destination_entity=r.destination_entity
+        or (r.document_type.default_entity if r.document_type else None),
         arrival_date=arrival,
-        document_date=document_date,
+        document_date=r.document_date,
         due_date=due,
         reminder_date=reminder,
-        priority=priority,
-        confidential=confidential,
-        status=status,
-        text=text,
-        page_count=page_count,
+        priority=r.priority,
+        confidential=r.confidential,
+        status=r.status,
+        text=r.text,
+        page_count=r.page_count,
         created_by=actor,
-        custom_fields=clean_custom_fields(custom_fields or {}, document_type),
-        chrono_number=allocate_chrono_number(category=category, on=arrival),
+        custom_fields=clean_custom_fields(r.custom_fields, r.document_type),
+        chrono_number=allocate_chrono_number(category=r.category, on=arrival),
     )
-    if original is not None:
-        stem = mail.chrono_number.replace("/", "-") if mail.chrono_number else "mail"
-        suffix = Path(original.name).suffix.lower()[:10]
-        mail.original.save(f"{stem}-original{suffix}", ContentFile(original.content), save=False)
-        mail.original_name, mail.original_sha256 = original.name, original.sha256
-        mail.original_mime = original.mime
+    if r.original is not None:
+        _store_original(mail, r.original)
     mail.save()
-    for contact in senders:
+    for contact in r.senders:
         MailContact.objects.create(mail=mail, contact=contact, role=ContactRole.SENDER)
-    for label in keywords:
+    for label in r.keywords:
         mail.keywords.add(Keyword.objects.get_or_create(label=label.strip())[0])
     record_event(
         action="mail.registered",
         actor=actor,
         target=mail,
-        details={"chrono_number": mail.chrono_number, "channel": channel, "status": status},
+        details={"chrono_number": mail.chrono_number, "channel": r.channel, "status": r.status},
     )
-    publish(MailRegistered(mail_id=mail.pk, category=category, channel=channel, status=status))
+    publish(
+        MailRegistered(mail_id=mail.pk, category=r.category, channel=r.channel, status=r.status)
+    )
     return mail
 
 

@@ -31,7 +31,13 @@ from courrier.models import (
 from courrier.postal import address_sheet, print_ready
 from courrier.services.contacts import postal_lines
 from courrier.services.journal import record_event
-from courrier.services.mail import IncomingFile, check_mail_access, mark_closed, register_mail
+from courrier.services.mail import (
+    IncomingFile,
+    Registration,
+    check_mail_access,
+    mark_closed,
+    register_mail,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -82,12 +88,14 @@ def _register_reply(
     """The reply as an outgoing mail with its own chrono number, linked to the incoming one."""
     outgoing = register_mail(
         actor=actor,
-        subject=(_("Reply: %(subject)s") % {"subject": mail.subject})[:500],
-        category=Category.OUTGOING,
-        channel=channel,
-        destination_entity=mail.destination_entity,
-        original=original,
-        status=status,
+        registration=Registration(
+            subject=(_("Reply: %(subject)s") % {"subject": mail.subject})[:500],
+            category=Category.OUTGOING,
+            channel=channel,
+            destination_entity=mail.destination_entity,
+            original=original,
+            status=status,
+        ),
     )
     if link is not None:
         MailContact.objects.create(

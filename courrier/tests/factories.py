@@ -12,7 +12,7 @@ from django.utils import timezone
 from courrier.models import Absence, Basket, Contact, ContactKind, DocumentType, Entity, Mail, User
 from courrier.services.absences import declare_absence
 from courrier.services.contacts import refresh_normalized
-from courrier.services.mail import register_mail
+from courrier.services.mail import Registration, register_mail
 
 
 class EntityFactory(factory.django.DjangoModelFactory[Entity]):
@@ -70,9 +70,9 @@ class ContactFactory(factory.django.DjangoModelFactory[Contact]):
 
 def make_mail(*, override: dict[str, Any] | None = None, **kwargs: Any) -> Mail:
     """Register a mail through the service, then force fields (status, dates...) for set-up."""
-    kwargs.setdefault("actor", None)
+    actor = kwargs.pop("actor", None)
     kwargs.setdefault("subject", "Courrier de test")
-    mail = register_mail(**kwargs)
+    mail = register_mail(actor=actor, registration=Registration(**kwargs))
     if override:
         Mail.objects.filter(pk=mail.pk).update(**override)
         mail.refresh_from_db()

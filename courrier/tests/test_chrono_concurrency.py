@@ -7,7 +7,7 @@ import pytest
 from django.db import close_old_connections, connection
 
 from courrier.models import Mail
-from courrier.services.mail import register_mail
+from courrier.services.mail import Registration, register_mail
 
 THREADS = 8
 PER_THREAD = 15
@@ -26,7 +26,10 @@ def test_chrono_numbers_stay_unique_and_gapless_under_concurrent_registration():
             barrier.wait()  # all threads start registering together
             for i in range(PER_THREAD):
                 register_mail(
-                    actor=None, subject=f"concurrent {i}", arrival_date=datetime.date(2026, 5, 4)
+                    actor=None,
+                    registration=Registration(
+                        subject=f"concurrent {i}", arrival_date=datetime.date(2026, 5, 4)
+                    ),
                 )
         except BaseException as exc:
             errors.append(exc)

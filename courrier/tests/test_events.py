@@ -8,7 +8,7 @@ from django.db import transaction
 from courrier import events
 from courrier.events import MailChanged, MailClosed, MailRegistered, subscribe
 from courrier.models import JournalEvent, Mail, MailStatus
-from courrier.services.mail import close_mail, register_mail
+from courrier.services.mail import Registration, close_mail, register_mail
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def test_subscribers_run_only_once_the_change_is_committed(
 ):
     subscribe(MailRegistered, heard.append)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        mail = register_mail(actor=clerk, subject="Demande")
+        mail = register_mail(actor=clerk, registration=Registration(subject="Demande"))
         assert heard == []
     for callback in callbacks:
         callback()
@@ -49,9 +49,9 @@ def test_a_failing_subscriber_does_not_undo_the_change(
     with django_capture_on_commit_callbacks(execute=True):
         mail = register_mail(
             actor=agent,
-            subject="Demande",
-            destination_entity=org.voirie,
-            status=MailStatus.IN_PROGRESS,
+            registration=Registration(
+                subject="Demande", destination_entity=org.voirie, status=MailStatus.IN_PROGRESS
+            ),
         )
     with django_capture_on_commit_callbacks(execute=True):
         close_mail(actor=agent, mail=mail)
@@ -64,7 +64,7 @@ def test_a_failing_subscriber_does_not_undo_the_change(
 def test_a_rolled_back_change_publishes_nothing(clerk, heard):
     subscribe(MailRegistered, heard.append)
     with pytest.raises(RuntimeError), transaction.atomic():
-        register_mail(actor=clerk, subject="Annulé")
+        register_mail(actor=clerk, registration=Registration(subject="Annulé"))
         raise RuntimeError("rollback")
     assert heard == []
 

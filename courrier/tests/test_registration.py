@@ -16,7 +16,7 @@ from courrier.models import (
     MailStatus,
 )
 from courrier.services.chrono import format_chrono
-from courrier.services.mail import IncomingFile, register_mail
+from courrier.services.mail import IncomingFile, Registration, register_mail
 from courrier.tests.factories import ContactFactory, DocumentTypeFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,17 +24,27 @@ pytestmark = pytest.mark.django_db
 
 def test_registration_allocates_default_pattern_chrono_numbers_per_category(clerk):
     arrival = datetime.date(2026, 3, 2)
-    first = register_mail(actor=clerk, subject="A", arrival_date=arrival)
-    second = register_mail(actor=clerk, subject="B", arrival_date=arrival)
-    outgoing = register_mail(actor=clerk, subject="C", arrival_date=arrival, category="outgoing")
+    first = register_mail(actor=clerk, registration=Registration(subject="A", arrival_date=arrival))
+    second = register_mail(
+        actor=clerk, registration=Registration(subject="B", arrival_date=arrival)
+    )
+    outgoing = register_mail(
+        actor=clerk,
+        registration=Registration(subject="C", arrival_date=arrival, category="outgoing"),
+    )
     assert first.chrono_number == "VDL/2026/A/000001"
     assert second.chrono_number == "VDL/2026/A/000002"
     assert outgoing.chrono_number == "VDL/2026/D/000001"
 
 
 def test_counter_restarts_each_year(clerk):
-    register_mail(actor=clerk, subject="A", arrival_date=datetime.date(2025, 12, 31))
-    mail = register_mail(actor=clerk, subject="B", arrival_date=datetime.date(2026, 1, 1))
+    register_mail(
+        actor=clerk,
+        registration=Registration(subject="A", arrival_date=datetime.date(2025, 12, 31)),
+    )
+    mail = register_mail(
+        actor=clerk, registration=Registration(subject="B", arrival_date=datetime.date(2026, 1, 1))
+    )
     assert mail.chrono_number == "VDL/2026/A/000001"
 
 
@@ -53,7 +63,10 @@ def test_registration_computes_due_date_and_journals_it(clerk, org):
         default_entity=org.voirie,
     )
     friday = datetime.date(2026, 7, 10)  # Monday 13th works, Tuesday 14th is Bastille Day
-    mail = register_mail(actor=clerk, subject="Trou", document_type=doctype, arrival_date=friday)
+    mail = register_mail(
+        actor=clerk,
+        registration=Registration(subject="Trou", document_type=doctype, arrival_date=friday),
+    )
     assert mail.due_date == datetime.date(2026, 7, 15)
     assert mail.reminder_date == datetime.date(2026, 7, 14)
     assert mail.destination_entity == org.voirie
@@ -69,7 +82,10 @@ def test_registration_computes_due_date_and_journals_it(clerk, org):
 def test_original_is_kept_byte_identical_with_its_sha256(clerk):
     content = b"%PDF-1.4\n\x00\xffbinary\r\n%%EOF"
     mail = register_mail(
-        actor=clerk, subject="Scan", original=IncomingFile("scan é.pdf", content, "application/pdf")
+        actor=clerk,
+        registration=Registration(
+            subject="Scan", original=IncomingFile("scan é.pdf", content, "application/pdf")
+        ),
     )
     mail.refresh_from_db()
     assert mail.original.read() == content
@@ -79,7 +95,10 @@ def test_original_is_kept_byte_identical_with_its_sha256(clerk):
 
 def test_senders_and_keywords_are_attached(clerk):
     contact = ContactFactory.create(last_name="Garcia")
-    mail = register_mail(actor=clerk, subject="X", senders=[contact], keywords=["voirie", "urgent"])
+    mail = register_mail(
+        actor=clerk,
+        registration=Registration(subject="X", senders=[contact], keywords=["voirie", "urgent"]),
+    )
     assert list(mail.contacts.all()) == [contact]
     assert sorted(mail.keywords.values_list("label", flat=True)) == ["urgent", "voirie"]
 
@@ -91,20 +110,25 @@ def test_custom_fields_are_typed_by_the_catalogue(clerk):
     )
     amount.document_types.add(doctype)
     mail = register_mail(
-        actor=clerk, subject="F", document_type=doctype, custom_fields={"montant": "1250.50"}
+        actor=clerk,
+        registration=Registration(
+            subject="F", document_type=doctype, custom_fields={"montant": "1250.50"}
+        ),
     )
     assert mail.custom_fields == {"montant": "1250.50"}
     with pytest.raises(ValidationError) as error:
         register_mail(
             actor=clerk,
-            subject="F",
-            document_type=doctype,
-            custom_fields={"montant": "beaucoup", "inconnu": 1},
+            registration=Registration(
+                subject="F",
+                document_type=doctype,
+                custom_fields={"montant": "beaucoup", "inconnu": 1},
+            ),
         )
     assert set(error.value.message_dict) == {"montant", "inconnu"}
     with translation.override("en"), pytest.raises(ValidationError) as missing:
-        register_mail(actor=clerk, subject="F", document_type=doctype)
+        register_mail(actor=clerk, registration=Registration(subject="F", document_type=doctype))
     assert missing.value.message_dict == {"montant": ["Montant is required."]}
     with translation.override("fr"), pytest.raises(ValidationError) as manquant:
-        register_mail(actor=clerk, subject="F", document_type=doctype)
+        register_mail(actor=clerk, registration=Registration(subject="F", document_type=doctype))
     assert manquant.value.message_dict == {"montant": ["Montant est obligatoire."]}

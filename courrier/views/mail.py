@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 
 from courrier.baskets import active_delegations, basket_mails, baskets_for, unread_copy_q
-from courrier.extensions import MailTab, mail_tabs
+from courrier.extensions import MailTab, info_panels, mail_tabs
 from courrier.models import (
     AttachmentKind,
     AttachmentVersion,
@@ -41,11 +41,24 @@ SORTS = {
     "chrono": ("chrono_number",),
     "-chrono": ("-chrono_number",),
 }
+
+
+def _info_panels(acting: Acting, mail: Mail) -> dict[str, Any]:
+    """The information tab, with the sections other apps add (e.g. where capture found it)."""
+    return {"info_panels": [(panel, panel.context(mail)) for panel in info_panels()]}
+
+
 CORE_TABS = [
     MailTab(
         code="document", label=_("Document"), position=10, template="courrier/tabs/document.html"
     ),
-    MailTab(code="info", label=_("Information"), position=20, template="courrier/tabs/info.html"),
+    MailTab(
+        code="info",
+        label=_("Information"),
+        position=20,
+        template="courrier/tabs/info.html",
+        context=_info_panels,
+    ),
     MailTab(
         code="diffusion", label=_("Diffusion"), position=30, template="courrier/tabs/diffusion.html"
     ),

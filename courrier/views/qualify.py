@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from courrier.baskets import basket_mails
 from courrier.deadlines import due_date_for
+from courrier.extensions import suggestions_for
 from courrier.forms import NewContactFields, QualificationForm, contact_token, search_contacts
 from courrier.models import (
     Basket,
@@ -38,9 +39,8 @@ from courrier.views.common import acting_on_mail, as_id
 
 
 def _suggested(mail: Mail, field: str) -> str | None:
-    captured = mail.capture if hasattr(mail, "capture") else None  # not every mail was captured
-    suggestion = captured.suggestions.get(field) if captured else None
-    return suggestion.get("code") if isinstance(suggestion, dict) else None
+    suggestion = suggestions_for(mail).get(field)
+    return str(suggestion["code"]) if suggestion and "code" in suggestion else None
 
 
 def _copies_for(
@@ -187,7 +187,7 @@ def qualify(request: HttpRequest, pk: int) -> HttpResponse:
         "locked_by_other": lock.user_id != user.pk,
         "queue_size": _queue(acting.principal).count(),
         "for_user": acting.on_behalf_of.username if acting.on_behalf_of else "",
-        "suggestions": mail.capture.suggestions if hasattr(mail, "capture") else {},
+        "suggestions": suggestions_for(mail),
     }
     return render(request, "courrier/qualify.html", context)
 

@@ -141,9 +141,12 @@ def test_results_sort_by_date_and_paginate(manager, letters):
 
 @pytest.mark.django_db(transaction=True)
 def test_changes_reach_the_index_after_commit(org, clerk, agent):
-    from courrier.services.mail import Qualification, qualify_mail, register_mail
+    from courrier.services.mail import Qualification, Registration, qualify_mail, register_mail
 
-    mail = register_mail(actor=clerk, subject="Arbre tombé", text="Un platane bloque la rue.")
+    mail = register_mail(
+        actor=clerk,
+        registration=Registration(subject="Arbre tombé", text="Un platane bloque la rue."),
+    )
     assert found(clerk, text="platane") == [mail.pk]
     assert found(agent, text="platane") == []  # still in the mail room
     qualify_mail(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from functools import partial
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,6 +21,7 @@ from capture.models import (
     InputStatus,
     SourceKind,
 )
+from capture.options import CaptureOptions
 from capture.services import receive_input
 from capture.sources.imap.message import ParsedMessage, parse
 from capture.tasks import process_capture_input
@@ -45,8 +45,8 @@ def connect(account: ImapAccount) -> IMAPClient:
     return client
 
 
-def _options(account: ImapAccount, parsed: ParsedMessage) -> dict[str, Any]:
-    options: dict[str, Any] = {
+def _options(account: ImapAccount, parsed: ParsedMessage) -> CaptureOptions:
+    options: CaptureOptions = {
         "channel": Channel.EMAIL,
         "split": False,
         "subject": parsed.subject or None,

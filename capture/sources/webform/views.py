@@ -22,7 +22,7 @@ PUBLIC_STATUS: dict[str, str] = {
 
 
 def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "unknown")
+    return str(request.META.get("REMOTE_ADDR", "unknown"))
 
 
 def _over_rate(request: HttpRequest) -> bool:

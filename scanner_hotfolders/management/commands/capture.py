@@ -10,7 +10,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from capture.models import InputStatus, SourceKind
+from capture.options import CaptureOptions
 from capture.services import receive_input, run_pipeline
+from courrier.models import Channel
 from scanner_hotfolders.models import HotFolder
 from scanner_hotfolders.watcher import options_for
 
@@ -24,7 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-split", action="store_true", help="ignore separator sheets")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        defaults: dict[str, Any] = {"split": not options["no_split"], "channel": "paper"}
+        defaults: CaptureOptions = {"split": not options["no_split"], "channel": Channel.PAPER}
         if options["hotfolder"]:
             folder = HotFolder.objects.filter(name=options["hotfolder"]).first()
             if folder is None:
