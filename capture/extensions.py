@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from capture.models import CapturedMail
 from courrier.extensions import (
     InfoPanel,
+    NavLink,
     register_info_panel,
+    register_nav_link,
+    register_role_permissions,
     register_suggestion_source,
 )
-from courrier.models import Mail
+from courrier.models import Mail, Role
 
 
 def _captured(mail: Mail) -> CapturedMail | None:
@@ -28,7 +33,47 @@ def classification(mail: Mail) -> Mapping[str, Mapping[str, Any]]:
     return captured.suggestions if captured else {}
 
 
+NAV_LINKS = [
+    NavLink(
+        code="capture_upload",
+        label=_("Upload"),
+        url_name="capture_upload",
+        position=110,
+        permission="capture.add_captureinput",
+        group="tools",
+    ),
+    NavLink(
+        code="capture_errors",
+        label=_("Capture errors"),
+        url_name="capture_errors",
+        position=120,
+        permission="capture.view_captureinput",
+        group="tools",
+    ),
+    NavLink(
+        code="separator_sheet",
+        label=_("Separator sheets"),
+        url_name="separator_sheet",
+        position=130,
+        permission="capture.view_captureinput",
+        group="tools",
+    ),
+]
+_ERRORS = ["capture.view_captureinput", "capture.retry_captureinput"]
+_RULES = [f"capture.{verb}_classificationrule" for verb in ("view", "add", "change")]
+ROLE_PERMISSIONS = {
+    Role.CLERK: [*_ERRORS, "capture.add_captureinput"],
+    Role.AGENT: ["capture.add_captureinput"],
+    Role.MANAGER: ["capture.add_captureinput"],
+    Role.ADMINISTRATOR: [*_ERRORS, *_RULES],
+}
+
+
 def register() -> None:
+    for role, permissions in ROLE_PERMISSIONS.items():
+        register_role_permissions(role, permissions)
+    for link in NAV_LINKS:
+        register_nav_link(link)
     register_info_panel(
         InfoPanel(code="capture", template="capture/panels/provenance.html", context=provenance)
     )

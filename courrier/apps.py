@@ -21,12 +21,21 @@ class CourrierConfig(AppConfig):
 
     def ready(self) -> None:
         from courrier import checks  # noqa: F401  (registers system checks)
-        from courrier.extensions import register_mail_tab
+        from courrier.extensions import (
+            register_journal_actions,
+            register_mail_tab,
+            register_nav_link,
+        )
+        from courrier.journal_actions import CORE_JOURNAL_ACTIONS
+        from courrier.navigation import CORE_NAV_LINKS
         from courrier.roles import sync_roles_and_baskets
         from courrier.views.mail import CORE_TABS
 
         for tab in CORE_TABS:
             register_mail_tab(tab)
+        for link in CORE_NAV_LINKS:
+            register_nav_link(link)
+        register_journal_actions(CORE_JOURNAL_ACTIONS)
         post_migrate.connect(sync_roles_and_baskets, sender=self)
         post_delete.connect(
             _publish_mail_deleted, sender="courrier.Mail", dispatch_uid="courrier_mail_deleted"

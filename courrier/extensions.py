@@ -8,7 +8,11 @@ Each upper app fills these in its `AppConfig.ready()`:
   above belong to the app that registers them);
 - mail tabs: a tab of the mail page, with its template in the app's own `templates/` and the
   function that builds its context; info panels: a section of the "Information" tab;
-- suggestion sources: what qualification is offered for a mail (capture's classification).
+- suggestion sources: what qualification is offered for a mail (capture's classification);
+- navigation links of the page header, and the header's quick search;
+- role permissions: what each role may do in an app (granted after migrate);
+- journal actions: how an app's journal events read in a mail's history, and which of them
+  are steps of its processing (shown by default).
 """
 
 from __future__ import annotations
@@ -74,12 +78,34 @@ class InfoPanel:
 # least "code" (or "contact"), "confidence" and "source".
 SuggestionSource = Callable[["Mail"], Mapping[str, Mapping[str, Any]]]
 
+
+@dataclass(frozen=True)
+class NavLink:
+    code: str
+    label: str | Promise
+    url_name: str
+    position: int
+    permission: str = ""  # "app.codename" the user needs; empty: every signed-in user
+    group: str = "main"  # "main" links come before the user's name, "tools" after it
+
+
+@dataclass(frozen=True)
+class JournalAction:
+    code: str  # the journal event's action, e.g. "visa.approved"
+    label: str | Promise
+    workflow: bool = False  # a processing step: shown in the mail's short history
+
+
 _contributors: dict[str, PerimeterContributor] = {}
 _awaiting: dict[str, AwaitingCriterion] = {}
 _baskets: dict[str, DefaultBasket] = {}
 _tabs: dict[str, MailTab] = {}
 _panels: dict[str, InfoPanel] = {}
 _suggestion_sources: list[SuggestionSource] = []
+_nav_links: dict[str, NavLink] = {}
+_quick_search: list[str] = []
+_role_permissions: dict[str, set[str]] = {}
+_journal_actions: dict[str, JournalAction] = {}
 
 
 def register_perimeter_contributor(contributor: PerimeterContributor) -> None:
@@ -134,3 +160,45 @@ def suggestions_for(mail: Mail) -> dict[str, Mapping[str, Any]]:
         for name, suggestion in source(mail).items():
             found.setdefault(name, suggestion)
     return found
+
+
+def register_nav_link(link: NavLink) -> None:
+    _nav_links[link.code] = link
+
+
+def nav_links_for(user: User) -> list[NavLink]:
+    links = sorted(_nav_links.values(), key=lambda link: link.position)
+    return [link for link in links if not link.permission or user.has_perm(link.permission)]
+
+
+def register_quick_search(url_name: str) -> None:
+    """The header's search box sends its words to this view (one app provides it)."""
+    _quick_search[:] = [url_name]
+
+
+def quick_search_url_name() -> str | None:
+    return _quick_search[0] if _quick_search else None
+
+
+def register_role_permissions(role: str, permissions: Iterable[str]) -> None:
+    """Grant these "app.codename" permissions to the role's group (after every migrate)."""
+    _role_permissions.setdefault(role, set()).update(permissions)
+
+
+def role_permissions() -> dict[str, set[str]]:
+    return {role: set(names) for role, names in _role_permissions.items()}
+
+
+def register_journal_actions(actions: Iterable[JournalAction]) -> None:
+    for action in actions:
+        _journal_actions[action.code] = action
+
+
+def journal_action_label(code: str) -> str:
+    """The action in words; an action no app described shows its code."""
+    action = _journal_actions.get(code)
+    return str(action.label) if action else code
+
+
+def workflow_actions() -> list[str]:
+    return [code for code, action in _journal_actions.items() if action.workflow]

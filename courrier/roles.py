@@ -9,7 +9,7 @@ from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.utils.translation import gettext_noop
 
-from courrier.extensions import DefaultBasket, default_baskets
+from courrier.extensions import DefaultBasket, default_baskets, role_permissions
 from courrier.models import Basket, MailStatus, Role
 
 _OPEN_WORK = [MailStatus.IN_PROGRESS.value, MailStatus.ON_HOLD.value]
@@ -30,6 +30,7 @@ _ADMIN_MODELS = [
     "absence",
 ]
 
+# The core's own permissions; each app grants its own through register_role_permissions.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CLERK: [
         "qualify_mail",
@@ -38,9 +39,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "view_contact",
         "add_contact",
         "change_contact",
-        "capture.view_captureinput",
-        "capture.retry_captureinput",
-        "capture.add_captureinput",
     ],
     Role.AGENT: [
         "process_mail",
@@ -49,7 +47,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "view_contact",
         "add_contact",
         "change_contact",
-        "capture.add_captureinput",
     ],
     Role.MANAGER: [
         "process_mail",
@@ -58,26 +55,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "visa_mail",
         "sign_mail",
         "view_contact",
-        "capture.add_captureinput",
     ],
     Role.ARCHIVIST: ["view_all_mail", "export_journal", "view_journalevent"],
     Role.ADMINISTRATOR: [
         "view_all_mail",
         "view_journalevent",
-        "capture.view_captureinput",
-        "capture.retry_captureinput",
-        "scanner_hotfolders.view_hotfolder",
-        "scanner_hotfolders.add_hotfolder",
-        "scanner_hotfolders.change_hotfolder",
-        "templates_office.view_officetemplate",
-        "templates_office.add_officetemplate",
-        "templates_office.change_officetemplate",
-        "visa.view_circuittemplate",
-        "visa.add_circuittemplate",
-        "visa.change_circuittemplate",
-        "capture.view_classificationrule",
-        "capture.add_classificationrule",
-        "capture.change_classificationrule",
     ]
     + [f"{verb}_{model}" for model in _ADMIN_MODELS for verb in ("view", "add", "change")],
 }
@@ -164,9 +146,10 @@ def sync_roles_and_baskets(**_: Any) -> None:
     for app_config in apps.get_app_configs():
         create_permissions(app_config, verbosity=0)
     groups: dict[str, Group] = {}
+    granted = role_permissions()
     for role, codenames in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=role)
-        wanted = [name if "." in name else f"courrier.{name}" for name in codenames]
+        wanted = [f"courrier.{name}" for name in codenames] + sorted(granted.get(role, ()))
         for app_label, codename in (name.split(".", 1) for name in wanted):
             group.permissions.add(
                 *Permission.objects.filter(content_type__app_label=app_label, codename=codename)

@@ -8,6 +8,7 @@ class IndexingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from indexing import subscribers
+        from indexing import extensions, subscribers
 
         subscribers.connect()
+        extensions.register()

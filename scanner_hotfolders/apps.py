@@ -8,6 +8,7 @@ class ScannerHotfoldersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from scanner_hotfolders import watcher
+        from scanner_hotfolders import extensions, watcher
 
         watcher.register_source_hooks()
+        extensions.register()

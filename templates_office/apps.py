@@ -8,6 +8,7 @@ class TemplatesOfficeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from templates_office import subscribers
+        from templates_office import extensions, subscribers
 
         subscribers.connect()
+        extensions.register()

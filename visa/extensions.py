@@ -11,12 +11,17 @@ from django.utils.translation import gettext_noop
 from courrier.extensions import (
     AwaitingCriterion,
     DefaultBasket,
+    JournalAction,
     MailTab,
+    NavLink,
     PerimeterContributor,
     register_awaiting_criterion,
     register_default_basket,
+    register_journal_actions,
     register_mail_tab,
+    register_nav_link,
     register_perimeter_contributor,
+    register_role_permissions,
 )
 from courrier.models import Role, User
 from courrier.selectors import user_entity_ids
@@ -106,7 +111,33 @@ TABS = [
 ]
 
 
+SIGNING_KEY = NavLink(
+    code="signing_key",
+    label=_("My signing key"),
+    url_name="signing_key",
+    position=50,
+    permission="courrier.sign_mail",
+)
+
+
+JOURNAL_ACTIONS = [
+    JournalAction("opinion.requested", _("Opinion requested"), workflow=True),
+    JournalAction("opinion.given", _("Opinion given"), workflow=True),
+    JournalAction("opinion.recalled", _("Opinion request recalled"), workflow=True),
+    JournalAction("visa.circuit_started", _("Sent for visa"), workflow=True),
+    JournalAction("visa.circuit_restarted", _("Visa circuit restarted (new version)")),
+    JournalAction("visa.approved", _("Visa given"), workflow=True),
+    JournalAction("visa.rejected", _("Sent back"), workflow=True),
+    JournalAction("visa.signed", _("Signed"), workflow=True),
+]
+
+
 def register() -> None:
+    register_journal_actions(JOURNAL_ACTIONS)
+    register_nav_link(SIGNING_KEY)
+    register_role_permissions(
+        Role.ADMINISTRATOR, [f"visa.{verb}_circuittemplate" for verb in ("view", "add", "change")]
+    )
     register_perimeter_contributor(
         PerimeterContributor(
             code="visa_circuit", personal_q=_in_a_circuit, involved_users=_circuit_users

@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 
 from courrier.baskets import active_delegations, basket_mails, baskets_for, unread_copy_q
-from courrier.extensions import MailTab, info_panels, mail_tabs
+from courrier.extensions import MailTab, info_panels, mail_tabs, workflow_actions
 from courrier.models import (
     AttachmentKind,
     AttachmentVersion,
@@ -85,26 +85,6 @@ CORE_TABS = [
     ),
     MailTab(code="history", label=_("History"), position=90, template="courrier/tabs/history.html"),
 ]
-WORKFLOW_ACTIONS = (
-    "mail.registered",
-    "mail.qualified",
-    "mail.redirected",
-    "mail.assigned",
-    "mail.put_on_hold",
-    "mail.resumed",
-    "mail.closed",
-    "mail.reopened",
-    "reply.drafted",
-    "document.drafted",
-    "opinion.requested",
-    "opinion.given",
-    "opinion.recalled",
-    "visa.circuit_started",
-    "visa.approved",
-    "visa.rejected",
-    "visa.signed",
-    "reply.sent",
-)
 
 
 @login_required
@@ -194,7 +174,7 @@ def mail_detail(request: BannetteRequest, pk: int) -> HttpResponse:
     events = mail_history(mail).select_related("actor")
     full_history = request.GET.get("full") == "1"
     if not full_history:
-        events = events.filter(action__in=WORKFLOW_ACTIONS)
+        events = events.filter(action__in=workflow_actions())
     lock, locked_by_other = _lock_for(acting, mail) if not request.htmx else (None, False)
     context = {
         "mail": mail,

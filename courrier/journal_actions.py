@@ -1,0 +1,36 @@
+"""How the core's journal events read in a mail's history; other apps describe theirs."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from courrier.extensions import JournalAction
+
+CORE_JOURNAL_ACTIONS = [
+    JournalAction("mail.registered", _("Registered"), workflow=True),
+    JournalAction("mail.qualified", _("Qualified"), workflow=True),
+    JournalAction("mail.assigned", _("Assigned"), workflow=True),
+    JournalAction("mail.closed", _("Closed"), workflow=True),
+    JournalAction("mail.redirected", _("Redirected"), workflow=True),
+    JournalAction("mail.put_on_hold", _("Put on hold"), workflow=True),
+    JournalAction("mail.resumed", _("Resumed"), workflow=True),
+    JournalAction("mail.reopened", _("Reopened"), workflow=True),
+    JournalAction("mail.read", _("Copy read")),
+    JournalAction("mail.filed", _("Added to a folder")),
+    JournalAction("diffusion.copy_sent", _("Copy sent")),
+    JournalAction("diffusion.removed", _("Removed from the diffusion list")),
+    JournalAction("diffusion.template_applied", _("Diffusion template applied")),
+    JournalAction("attachment.returned", _("Transmission returned")),
+    JournalAction("absence.declared", _("Absence declared")),
+    JournalAction("absence.cancelled", _("Absence cancelled")),
+    JournalAction("mail.linked", _("Linked to another mail")),
+    JournalAction("mail.renditions_stored", _("Document processed")),
+    JournalAction("diffusion.added", _("Added to the diffusion list")),
+    JournalAction("note.added", _("Note added")),
+    JournalAction("attachment.added", _("Attachment added")),
+    JournalAction("attachment.version_added", _("New attachment version")),
+    JournalAction("contact.created", _("Contact created")),
+    JournalAction("contact.changed", _("Contact changed")),
+    JournalAction("contact.merged", _("Contacts merged")),
+    JournalAction("reply.sent", _("Reply sent"), workflow=True),
+]

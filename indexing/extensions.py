@@ -1,0 +1,14 @@
+"""What search adds to the page header: the quick search box and the advanced search page."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from courrier.extensions import NavLink, register_nav_link, register_quick_search
+
+
+def register() -> None:
+    register_quick_search("quick_search")
+    register_nav_link(
+        NavLink(code="search", label=_("Advanced search"), url_name="search", position=10)
+    )

@@ -1,0 +1,22 @@
+"""What templates_office adds to the mail core: its journal events and administrators' rights."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from courrier.extensions import JournalAction, register_journal_actions, register_role_permissions
+from courrier.models import Role
+
+JOURNAL_ACTIONS = [
+    JournalAction("reply.drafted", _("Reply drafted"), workflow=True),
+    JournalAction("document.drafted", _("Document drafted"), workflow=True),
+    JournalAction("attachment.conversion_failed", _("PDF conversion failed")),
+]
+
+
+def register() -> None:
+    register_journal_actions(JOURNAL_ACTIONS)
+    register_role_permissions(
+        Role.ADMINISTRATOR,
+        [f"templates_office.{verb}_officetemplate" for verb in ("view", "add", "change")],
+    )
