@@ -27,9 +27,9 @@ class CourrierConfig(AppConfig):
             register_nav_link,
         )
         from courrier.journal_actions import CORE_JOURNAL_ACTIONS
+        from courrier.mail_tabs import CORE_TABS
         from courrier.navigation import CORE_NAV_LINKS
         from courrier.roles import sync_roles_and_baskets
-        from courrier.views.mail import CORE_TABS
 
         for tab in CORE_TABS:
             register_mail_tab(tab)
