@@ -48,12 +48,14 @@ def browser(django_db_setup) -> Iterator[Browser]:
 
 
 @pytest.fixture
-def open_as(browser: Browser, live_server) -> Iterator[Callable[[str], Page]]:
+def open_as(browser: Browser, live_server) -> Iterator[Callable[..., Page]]:
     """A logged-in page for a persona, each in its own browser context (its own cookies)."""
     contexts = []
 
-    def login(username: str) -> Page:
-        context = browser.new_context(locale="fr-FR")
+    def login(username: str, width: int = 1280, height: int = 900) -> Page:
+        context = browser.new_context(
+            locale="fr-FR", viewport={"width": width, "height": height}
+        )
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
