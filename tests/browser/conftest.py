@@ -53,9 +53,7 @@ def open_as(browser: Browser, live_server) -> Iterator[Callable[..., Page]]:
     contexts = []
 
     def login(username: str, width: int = 1280, height: int = 900) -> Page:
-        context = browser.new_context(
-            locale="fr-FR", viewport={"width": width, "height": height}
-        )
+        context = browser.new_context(locale="fr-FR", viewport={"width": width, "height": height})
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)

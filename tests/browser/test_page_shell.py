@@ -54,4 +54,3 @@ def test_the_shell_shows_what_each_app_plugs_in(open_as, live_server, waiting_fo
     page.locator('a[data-tab="history"]').click()
     expect(page.locator("#tab")).to_contain_text("Envoyé en visa")
     assert "visa.circuit_started" not in page.locator("#tab").inner_text()
-
