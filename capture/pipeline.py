@@ -19,6 +19,7 @@ from capture import sniff
 from capture.models import CaptureInput
 from capture.options import CaptureOptions, Suggestions
 from capture.separators import Separator, detect
+from capture.sources.imap.message import email_to_pdf
 from courrier.models import DocumentType, Entity
 from courrier.services.mail import IncomingFile
 from ocr import pdf as pdftools
@@ -122,8 +123,6 @@ class Preflight:
         elif ctx.mime in sniff.IMAGES:
             ctx.pdf = _images_to_pdf(ctx.source, ctx.workdir / "images.pdf")
         elif ctx.mime == sniff.EMAIL:
-            from capture.sources.imap.message import email_to_pdf
-
             ctx.pdf = email_to_pdf(ctx)
         else:
             raise CaptureRejected(
@@ -246,10 +245,3 @@ class ExtractText:
                 pdftools.extract_pages(ctx.pdf, [page], part)
             parts.append(part)
         segment.searchable = pdftools.merge(parts, ctx.workdir / f"searchable-{segment.index}.pdf")
-
-
-def default_steps() -> list[Step]:
-    from capture.classify import Classify
-    from capture.register import Register
-
-    return [Preflight(), PageImages(), SplitOnSeparators(), ExtractText(), Classify(), Register()]

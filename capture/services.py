@@ -13,9 +13,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from capture import sources
+from capture.classify import Classify
 from capture.models import CaptureInput, InputStatus, SourceKind
 from capture.options import CaptureOptions
-from capture.pipeline import CaptureContext, CaptureRejected, Step, default_steps
+from capture.pipeline import (
+    CaptureContext,
+    CaptureRejected,
+    ExtractText,
+    PageImages,
+    Preflight,
+    SplitOnSeparators,
+    Step,
+)
+from capture.register import Register
 from courrier.models import Mail, User
 from courrier.services.journal import record_event
 from ocr.engine import ocr_pool
@@ -24,6 +34,11 @@ logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
+def default_steps() -> list[Step]:
+    """The pipeline every source goes through, in order."""
+    return [Preflight(), PageImages(), SplitOnSeparators(), ExtractText(), Classify(), Register()]
+
+
 def receive_input(
     *,
     source_kind: SourceKind,

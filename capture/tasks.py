@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 
+from capture.models import ImapAccount
 from capture.services import process_input
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True)
@@ -16,7 +21,7 @@ def process_capture_input(input_id: int) -> list[str]:
 @shared_task
 def send_pending_acknowledgments() -> int:
     """Send the acknowledgments that could not leave when their mail was registered."""
-    from capture.sources.webform.services import send_pending_acknowledgments as send
+    from capture.sources.webform.services import send_pending_acknowledgments as send  # idem
 
     return send()
 
@@ -24,17 +29,12 @@ def send_pending_acknowledgments() -> int:
 @shared_task
 def poll_mailboxes() -> int:
     """Take new messages from every active IMAP mailbox; one failing mailbox skips only itself."""
-    import logging
-
-    from capture.models import ImapAccount
-    from capture.sources.imap.poller import poll_account
+    from capture.sources.imap.poller import poll_account  # the poller queues tasks of ours
 
     taken = 0
     for account in ImapAccount.objects.filter(active=True):
         try:
             taken += len(poll_account(account))
         except Exception:
-            logging.getLogger(__name__).exception(
-                "IMAP mailbox %s could not be polled", account.name
-            )
+            logger.exception("IMAP mailbox %s could not be polled", account.name)
     return taken

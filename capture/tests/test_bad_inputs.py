@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied
 
 from capture.models import CapturedMail, InputStatus, SourceKind
 from capture.options import CaptureOptions
-from capture.pipeline import CaptureRejected, default_steps
-from capture.services import receive_input, retry_input, run_pipeline
+from capture.pipeline import CaptureRejected
+from capture.services import default_steps, receive_input, retry_input, run_pipeline
 from capture.tests import scans
 from courrier.models import Entity, JournalEvent, Mail, Role
 from courrier.tests.factories import UserFactory
