@@ -115,9 +115,9 @@ def register_segment(ctx: CaptureContext, segment: Segment) -> Mail:
     )
     searchable = segment.searchable.read_bytes() if segment.searchable else None
     store_renditions(mail=mail, searchable_pdf=searchable, thumbnail=_thumbnail(ctx, segment))
-    kind = AttachmentKind.objects.get_or_create(code="simple", defaults={"label": "Pièce jointe"})[
-        0
-    ]
+    kind, _created = AttachmentKind.objects.get_or_create(
+        code="simple", defaults={"label": "Pièce jointe"}
+    )
     for extra in segment.attachments:
         add_attachment(actor=None, mail=mail, kind=kind, title=extra.name, file=extra)
     twin = _flag_duplicate(mail, original, ctx)
