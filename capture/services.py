@@ -33,12 +33,12 @@ from ocr.engine import ocr_pool
 logger = logging.getLogger(__name__)
 
 
-@transaction.atomic
 def default_steps() -> list[Step]:
     """The pipeline every source goes through, in order."""
     return [Preflight(), PageImages(), SplitOnSeparators(), ExtractText(), Classify(), Register()]
 
 
+@transaction.atomic
 def receive_input(
     *,
     source_kind: SourceKind,
