@@ -13,6 +13,7 @@ from email import policy
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.db import connection
 
 from courrier.models import Entity, Role, User
 from courrier.tests.factories import EntityFactory, UserFactory
@@ -114,3 +115,12 @@ def redis_url() -> str:
             pytest.fail("CI must provide Redis (BANNETTE_TEST_REDIS_URL)")
         pytest.skip("Redis not reachable on this machine (./dev test sets BANNETTE_TEST_REDIS_URL)")
     return url
+
+
+@pytest.fixture(params=["whoosh", "postgres"])
+def search_backend(request, settings):
+    """Run the behaviour suite on both backends; PostgreSQL's needs the PostgreSQL database."""
+    if request.param == "postgres" and connection.vendor != "postgresql":
+        pytest.skip("the PostgreSQL backend needs PostgreSQL (CI runs the suite on it)")
+    settings.BANNETTE_SEARCH_BACKEND = request.param
+    return request.param

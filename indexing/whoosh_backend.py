@@ -23,7 +23,7 @@ from whoosh.analysis import CharsetFilter, LanguageAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, TEXT, Schema
 from whoosh.index import LockError
 from whoosh.matching import ListMatcher, Matcher, NullMatcher
-from whoosh.qparser import AndGroup, MultifieldParser, PlusMinusPlugin
+from whoosh.qparser import AndGroup, FieldsPlugin, MultifieldParser, PlusMinusPlugin
 from whoosh.query import And, DateRange, Every, NullQuery, Or, Prefix, Query, Term
 from whoosh.searching import Searcher
 from whoosh.support.charset import accent_map
@@ -63,15 +63,15 @@ SCHEMA = Schema(
     closing=DATETIME,
     confidential=ID,
     dest_entity=ID,
-    diff_entities=KEYWORD,
-    diff_users=KEYWORD,
+    diff_entities=KEYWORD(commas=True),  # ids written "3,17"
+    diff_users=KEYWORD(commas=True),  # ids written "3,17"
     assignee=ID,
     creator=ID,
-    involved_users=KEYWORD,
+    involved_users=KEYWORD(commas=True),  # ids written "3,17"
 )
 # Restricted notes: one field per audience, searched only by that audience (see search()).
 SCHEMA.add("rnotes_*", TEXT(analyzer=FRENCH), glob=True)
-SCHEMA_VERSION = "3"  # 3: visa_users became involved_users
+SCHEMA_VERSION = "4"  # 4: id lists split on commas (3: visa_users became involved_users)
 _DAY = datetime.timedelta(days=1)
 _T = TypeVar("_T")
 _FRENCH_OPERATORS = [(r"\s+OU\s+", " OR "), (r"\s+ET\s+", " AND "), (r"(^|\s+)SAUF\s+", r"\1NOT ")]
@@ -304,6 +304,9 @@ def _text_query(text: str, fields: dict[str, float]) -> Query:
         text = re.sub(pattern, replacement, text)
     parser = MultifieldParser(list(fields), SCHEMA, fieldboosts=fields, group=AndGroup)
     parser.add_plugin(PlusMinusPlugin())
+    # "field:words" would reach any field of the index, restricted notes included: users'
+    # words only ever search the fields chosen above.
+    parser.remove_plugin_class(FieldsPlugin)
     return parser.parse(text)
 
 
