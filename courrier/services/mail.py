@@ -293,6 +293,10 @@ def note_details(note: Note | None) -> dict[str, Any]:
     return {"note": note.pk, "note_restricted_to": sorted(e.code for e in note.restricted_to.all())}
 
 
+def _closing_comment(comment: str, restricted_to: Sequence[Entity]) -> dict[str, str]:
+    return {} if restricted_to or not comment.strip() else {"comment": comment.strip()}
+
+
 def mark_closed(mail: Mail, *, actor: User | None, at: datetime.datetime | None = None) -> None:
     """Set the mail closed (the caller saves it) and tell subscribers once committed."""
     mail.status, mail.closing_date = MailStatus.CLOSED, at or timezone.now()
@@ -324,7 +328,9 @@ def close_mail(
         actor=actor,
         on_behalf_of=on_behalf_of,
         target=mail,
-        details={"comment": comment.strip(), **note_details(note)},
+        # The journal is read by everyone who sees the mail: a restricted note is referenced,
+        # never copied (its readers open the note itself).
+        details={**_closing_comment(comment, restricted_to), **note_details(note)},
     )
     return mail
 

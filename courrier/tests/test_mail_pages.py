@@ -6,7 +6,7 @@ from django.urls import reverse
 from courrier.letters import letter_pdf
 from courrier.models import AttachmentKind, MailStatus
 from courrier.services.circulation import add_attachment, add_note
-from courrier.services.mail import IncomingFile, Qualification, qualify_mail
+from courrier.services.mail import IncomingFile, Qualification, close_mail, qualify_mail
 from courrier.tests.factories import DocumentTypeFactory, make_mail
 
 pytestmark = pytest.mark.django_db
@@ -183,3 +183,20 @@ def test_every_static_file_the_layout_loads_exists():
     layout = Path(__file__).parents[1] / "templates" / "base.html"
     for path in re.findall(r"{% static '([^']+)' %}", layout.read_text()):
         assert finders.find(path), path
+
+
+def test_the_full_journal_never_shows_a_restricted_closing_note(
+    client, org, agent, archivist, letter
+):
+    close_mail(
+        actor=agent, mail=letter, comment="Litige avec le riverain", restricted_to=[org.voirie]
+    )
+    event = letter.journal_events.get(action="mail.closed")
+    assert "Litige" not in str(event.details)  # a reference to the note, not its words
+    url = reverse("mail_detail", args=[letter.pk]) + "?tab=history&full=1"
+    client.force_login(archivist)  # sees every closed mail, not Voirie's notes
+    page = client.get(url).content.decode()
+    assert "mail.closed" in page and "Litige" not in page
+    client.force_login(agent)
+    notes = client.get(reverse("mail_detail", args=[letter.pk]) + "?tab=notes").content.decode()
+    assert "Litige avec le riverain" in notes  # the note itself stays for Voirie
