@@ -153,7 +153,7 @@ def add_attachment(
     on_behalf_of: User | None = None,
 ) -> Attachment:
     """Attach a file; a transmission also names its recipient and when it should come back."""
-    check_mail_access(actor, mail, on_behalf_of=on_behalf_of)
+    check_mail_access(actor, mail, "process_mail", on_behalf_of=on_behalf_of, processing=True)
     if kind.expects_return and (recipient is None or expected_return_date is None):
         raise ValidationError(_("A transmission needs a recipient and an expected return date."))
     Mail.objects.select_for_update().filter(pk=mail.pk).get()  # serialises attachment chronos
@@ -227,7 +227,9 @@ def store_signed_version(
 def add_attachment_version(
     *, actor: User, attachment: Attachment, file: IncomingFile, on_behalf_of: User | None = None
 ) -> AttachmentVersion:
-    check_mail_access(actor, attachment.mail, on_behalf_of=on_behalf_of)
+    check_mail_access(
+        actor, attachment.mail, "process_mail", on_behalf_of=on_behalf_of, processing=True
+    )
     locked = Attachment.objects.select_for_update().get(pk=attachment.pk)
     if locked.created_by_id != actor.pk and not actor.has_perm("courrier.redirect_mail"):
         raise PermissionDenied("You cannot add a version to this attachment.")
