@@ -59,11 +59,13 @@ def _in_diffusion(*, user: User | None = None, entity_ids: Iterable[int] = ()) -
 class Perimeter:
     """What a user may see, as data: the ORM query below and the search backends both use it.
 
-    Mail is visible when it is personal to the user (assignee, author, named in the diffusion
-    list, or involved through an app's perimeter contributor such as a visa circuit), or
-    addressed (destination or diffusion) to one of `direct_entities`;
+    Mail is visible when the user is named on it (assignee, in the diffusion list, or involved
+    through an app's perimeter contributor such as a visa circuit), or it is addressed
+    (destination or diffusion) to one of `direct_entities`;
     ordinary mail also to `scope_entities` (those and below), and to clerks while it waits for
-    qualification. `sees_all` opens all ordinary mail. Confidential mail: personal or direct only.
+    qualification. `sees_all` opens all ordinary mail. Its author sees ordinary mail too.
+    Confidential mail: named users and direct entities only, plus the mail room while it waits
+    for qualification; its author keeps no right to it.
     """
 
     user_id: int | None
@@ -95,15 +97,15 @@ def perimeter_q(user: User) -> Q:
     perimeter = perimeter_of(user)
     if perimeter.nothing:
         return Q(pk__in=[])
-    personal = Q(assignee=user) | Q(created_by=user) | _in_diffusion(user=user)
+    named = Q(assignee=user) | _in_diffusion(user=user)
     for contributor in perimeter_contributors():
-        personal |= contributor.personal_q(user)
+        named |= contributor.personal_q(user)
+    personal = named | Q(created_by=user)  # who typed or captured it: ordinary mail only
     direct_ids, scope_ids = perimeter.direct_entities, perimeter.scope_entities
-    direct = (
-        personal | Q(destination_entity_id__in=direct_ids) | _in_diffusion(entity_ids=direct_ids)
-    )
+    direct = named | Q(destination_entity_id__in=direct_ids) | _in_diffusion(entity_ids=direct_ids)
     wide = personal | Q(destination_entity_id__in=scope_ids) | _in_diffusion(entity_ids=scope_ids)
-    if perimeter.sees_to_qualify:
+    if perimeter.sees_to_qualify:  # the mail room qualifies everything, confidential included
+        direct |= Q(status=MailStatus.TO_QUALIFY)
         wide |= Q(status=MailStatus.TO_QUALIFY)
     if perimeter.sees_all:
         wide = Q()

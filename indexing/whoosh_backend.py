@@ -277,23 +277,16 @@ def perimeter_query(perimeter: Perimeter) -> Query:
     if perimeter.nothing:
         return Term("id", "-")
     user = str(perimeter.user_id)
-    personal = [
-        Term("assignee", user),
-        Term("creator", user),
-        Term("diff_users", user),
-        Term("involved_users", user),
-    ]
+    named = [Term("assignee", user), Term("diff_users", user), Term("involved_users", user)]
+    personal = [*named, Term("creator", user)]
+    to_qualify = [Term("status", MailStatus.TO_QUALIFY.value)] if perimeter.sees_to_qualify else []
 
     def addressed(entities: frozenset[int]) -> list[Query]:
         ids = [str(i) for i in sorted(entities)]
         return [Term("dest_entity", i) for i in ids] + [Term("diff_entities", i) for i in ids]
 
-    direct = Or(personal + addressed(perimeter.direct_entities))
-    wide: Query = Or(
-        personal
-        + addressed(perimeter.scope_entities)
-        + ([Term("status", MailStatus.TO_QUALIFY.value)] if perimeter.sees_to_qualify else [])
-    )
+    direct = Or(named + addressed(perimeter.direct_entities) + to_qualify)
+    wide: Query = Or(personal + addressed(perimeter.scope_entities) + to_qualify)
     if perimeter.sees_all:
         wide = Every()
     return Or([And([Term("confidential", "no"), wide]), And([Term("confidential", "yes"), direct])])
