@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from capture import models
+from courrier.admin_journal import JournaledAdminMixin
 
 
 class ImapRuleInline(admin.TabularInline[models.ImapRule, models.ImapAccount]):
@@ -18,7 +19,7 @@ class ImapRuleInline(admin.TabularInline[models.ImapRule, models.ImapAccount]):
 
 
 @admin.register(models.ImapAccount)
-class ImapAccountAdmin(admin.ModelAdmin[models.ImapAccount]):
+class ImapAccountAdmin(JournaledAdminMixin, admin.ModelAdmin[models.ImapAccount]):
     list_display = ("name", "host", "username", "folder", "mode", "post_action", "active")
     list_filter = ("active", "mode")
     inlines = [ImapRuleInline]
@@ -26,19 +27,19 @@ class ImapAccountAdmin(admin.ModelAdmin[models.ImapAccount]):
 
 
 @admin.register(models.WebFormTopic)
-class WebFormTopicAdmin(admin.ModelAdmin[models.WebFormTopic]):
+class WebFormTopicAdmin(JournaledAdminMixin, admin.ModelAdmin[models.WebFormTopic]):
     list_display = ("label", "document_type", "entity", "position", "active")
     list_editable = ("position", "active")
 
 
 @admin.register(models.ClassificationRule)
-class ClassificationRuleAdmin(admin.ModelAdmin[models.ClassificationRule]):
+class ClassificationRuleAdmin(JournaledAdminMixin, admin.ModelAdmin[models.ClassificationRule]):
     list_display = ("label", "pattern", "document_type", "entity", "position", "active")
     list_editable = ("position", "active")
 
 
 @admin.register(models.CaptureInput)
-class CaptureInputAdmin(admin.ModelAdmin[models.CaptureInput]):
+class CaptureInputAdmin(JournaledAdminMixin, admin.ModelAdmin[models.CaptureInput]):
     """Inputs are evidence of what was received: they are never edited by hand."""
 
     list_display = ("received_at", "source_kind", "source_name", "file_name", "status", "attempts")

@@ -5,17 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from courrier import models
+from courrier.admin_journal import JournaledAdminMixin
 from courrier.services.contacts import refresh_normalized
 
 
 @admin.register(models.Entity)
-class EntityAdmin(admin.ModelAdmin[models.Entity]):
+class EntityAdmin(JournaledAdminMixin, admin.ModelAdmin[models.Entity]):
     list_display = ("code", "label", "entity_type", "parent", "active")
     list_filter = ("entity_type", "active")
     search_fields = ("code", "label", "short_label")
@@ -23,7 +25,7 @@ class EntityAdmin(admin.ModelAdmin[models.Entity]):
 
 
 @admin.register(models.User)
-class BannetteUserAdmin(UserAdmin[models.User]):
+class BannetteUserAdmin(JournaledAdminMixin, UserAdmin[models.User]):
     list_display = ("username", "first_name", "last_name", "primary_entity", "is_active")
     list_filter = ("groups", "is_active", "primary_entity")
     fieldsets = (
@@ -43,7 +45,7 @@ class DocumentTypeAdmin(
 
 
 @admin.register(models.CustomField)
-class CustomFieldAdmin(admin.ModelAdmin[models.CustomField]):
+class CustomFieldAdmin(JournaledAdminMixin, admin.ModelAdmin[models.CustomField]):
     list_display = ("code", "label", "field_type", "required")
     filter_horizontal = ("document_types",)
 
@@ -54,7 +56,7 @@ class ContactAddressInline(admin.StackedInline[models.ContactAddress, models.Con
 
 
 @admin.register(models.Contact)
-class ContactAdmin(admin.ModelAdmin[models.Contact]):
+class ContactAdmin(JournaledAdminMixin, admin.ModelAdmin[models.Contact]):
     list_display = ("__str__", "kind", "email", "city", "active")
     list_filter = ("kind", "active")
     search_fields = ("last_name", "first_name", "organisation_name", "email", "normalized_name")
@@ -67,18 +69,18 @@ class ContactAdmin(admin.ModelAdmin[models.Contact]):
 
 
 @admin.register(models.Basket)
-class BasketAdmin(admin.ModelAdmin[models.Basket]):
+class BasketAdmin(JournaledAdminMixin, admin.ModelAdmin[models.Basket]):
     list_display = ("code", "label", "position", "redirect_scope", "active")
     filter_horizontal = ("roles",)
 
 
 @admin.register(models.AttachmentKind)
-class AttachmentKindAdmin(admin.ModelAdmin[models.AttachmentKind]):
+class AttachmentKindAdmin(JournaledAdminMixin, admin.ModelAdmin[models.AttachmentKind]):
     list_display = ("code", "label", "has_chrono_number", "chrono_suffix", "expects_return")
 
 
 @admin.register(models.Keyword)
-class KeywordAdmin(admin.ModelAdmin[models.Keyword]):
+class KeywordAdmin(JournaledAdminMixin, admin.ModelAdmin[models.Keyword]):
     search_fields = ("label",)
 
 
@@ -112,7 +114,7 @@ class DiffusionTemplateEntryInline(
 
 
 @admin.register(models.DiffusionTemplate)
-class DiffusionTemplateAdmin(admin.ModelAdmin[models.DiffusionTemplate]):
+class DiffusionTemplateAdmin(JournaledAdminMixin, admin.ModelAdmin[models.DiffusionTemplate]):
     list_display = ("label", "entity", "document_type")
     list_filter = ("entity", "document_type")
     autocomplete_fields = ("entity", "document_type")
@@ -120,14 +122,14 @@ class DiffusionTemplateAdmin(admin.ModelAdmin[models.DiffusionTemplate]):
 
 
 @admin.register(models.NoteTemplate)
-class NoteTemplateAdmin(admin.ModelAdmin[models.NoteTemplate]):
+class NoteTemplateAdmin(JournaledAdminMixin, admin.ModelAdmin[models.NoteTemplate]):
     list_display = ("label", "entity")
     list_filter = ("entity",)
     search_fields = ("label", "text")
 
 
 @admin.register(models.Folder)
-class FolderAdmin(admin.ModelAdmin[models.Folder]):
+class FolderAdmin(JournaledAdminMixin, admin.ModelAdmin[models.Folder]):
     list_display = ("label", "entity", "created_at")
     list_filter = ("entity",)
     search_fields = ("label",)
@@ -141,8 +143,17 @@ class BasketDelegationInline(admin.TabularInline[models.BasketDelegation, models
 
 
 @admin.register(models.Absence)
-class AbsenceAdmin(admin.ModelAdmin[models.Absence]):
+class AbsenceAdmin(JournaledAdminMixin, admin.ModelAdmin[models.Absence]):
     list_display = ("user", "start", "end", "reason", "cancelled")
     list_filter = ("cancelled",)
     autocomplete_fields = ("user",)
     inlines = [BasketDelegationInline]
+
+
+# Roles are groups: changing their permissions is journaled too.
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleAdmin(JournaledAdminMixin, GroupAdmin):
+    pass

@@ -20,7 +20,10 @@ class CourrierConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from courrier import checks  # noqa: F401  (registers system checks)
+        from courrier import (
+            auth_journal,
+            checks,  # noqa: F401  (registers system checks)
+        )
         from courrier.extensions import (
             register_journal_actions,
             register_mail_tab,
@@ -36,6 +39,7 @@ class CourrierConfig(AppConfig):
         for link in CORE_NAV_LINKS:
             register_nav_link(link)
         register_journal_actions(CORE_JOURNAL_ACTIONS)
+        auth_journal.connect()
         post_migrate.connect(sync_roles_and_baskets, sender=self)
         post_delete.connect(
             _publish_mail_deleted, sender="courrier.Mail", dispatch_uid="courrier_mail_deleted"

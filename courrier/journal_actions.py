@@ -33,4 +33,11 @@ CORE_JOURNAL_ACTIONS = [
     JournalAction("contact.changed", _("Contact changed")),
     JournalAction("contact.merged", _("Contacts merged")),
     JournalAction("reply.sent", _("Reply sent"), workflow=True),
+    JournalAction("mail.lock_taken_over", _("Taken over from a colleague")),
+    JournalAction("auth.login", _("Signed in")),
+    JournalAction("auth.logout", _("Signed out")),
+    JournalAction("auth.login_failed", _("Failed sign-in")),
+    JournalAction("admin.created", _("Created in the administration")),
+    JournalAction("admin.changed", _("Changed in the administration")),
+    JournalAction("admin.deleted", _("Deleted in the administration")),
 ]

@@ -150,10 +150,15 @@ def sync_roles_and_baskets(**_: Any) -> None:
     for role, codenames in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=role)
         wanted = [f"courrier.{name}" for name in codenames] + sorted(granted.get(role, ()))
-        for app_label, codename in (name.split(".", 1) for name in wanted):
-            group.permissions.add(
-                *Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+        permissions = [
+            permission
+            for app_label, codename in (name.split(".", 1) for name in wanted)
+            for permission in Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
             )
+        ]
+        # The definition is the truth: a permission removed from it leaves the role too.
+        group.permissions.set(permissions)
         groups[role] = group
     for default in [*CORE_BASKETS, *default_baskets()]:
         basket, created = Basket.objects.get_or_create(

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from courrier.admin_journal import JournaledAdminMixin
 from scanner_hotfolders.models import HotFolder
 
 
 @admin.register(HotFolder)
-class HotFolderAdmin(admin.ModelAdmin[HotFolder]):
+class HotFolderAdmin(JournaledAdminMixin, admin.ModelAdmin[HotFolder]):
     list_display = (
         "name",
         "path",

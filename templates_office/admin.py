@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from courrier.admin_journal import JournaledAdminMixin
 from templates_office.merge import TemplateProblem, check_template
 from templates_office.models import OfficeTemplate
 
@@ -32,7 +33,7 @@ class OfficeTemplateForm(forms.ModelForm[OfficeTemplate]):
 
 
 @admin.register(OfficeTemplate)
-class OfficeTemplateAdmin(admin.ModelAdmin[OfficeTemplate]):
+class OfficeTemplateAdmin(JournaledAdminMixin, admin.ModelAdmin[OfficeTemplate]):
     form = OfficeTemplateForm
     list_display = ("label", "kind", "entity", "document_type", "active", "preview")
     list_filter = ("kind", "entity", "document_type", "active")

@@ -11,6 +11,7 @@ JOURNAL_ACTIONS = [
     JournalAction("reply.drafted", _("Reply drafted"), workflow=True),
     JournalAction("document.drafted", _("Document drafted"), workflow=True),
     JournalAction("attachment.conversion_failed", _("PDF conversion failed")),
+    JournalAction("attachment.pdf_made", _("PDF made")),
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from pathlib import Path
 
@@ -151,6 +152,14 @@ def convert(version_id: int) -> AttachmentVersion:
     version.pdf.save(
         f"{Path(version.file_name).stem}-v{version.number}.pdf", ContentFile(pdf), save=False
     )
-    version.pdf_status, version.pdf_error = PdfStatus.DONE, ""
-    version.save(update_fields=["pdf", "pdf_status", "pdf_error"])
+    with transaction.atomic():
+        version.pdf_status, version.pdf_error = PdfStatus.DONE, ""
+        version.save(update_fields=["pdf", "pdf_status", "pdf_error"])
+        record_event(
+            action="attachment.pdf_made",
+            actor=None,
+            target=version.attachment,
+            mail=version.attachment.mail,
+            details={"version": version.number, "pdf_sha256": hashlib.sha256(pdf).hexdigest()},
+        )
     return version

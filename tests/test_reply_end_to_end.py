@@ -5,6 +5,7 @@ sender through a real SMTP server (aiosmtpd); a refusal goes back to the drafter
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import subprocess
@@ -355,3 +356,15 @@ def test_a_circuit_only_takes_people_who_may_visa_and_sign(
         )
     letter.refresh_from_db()
     assert letter.status == MailStatus.IN_PROGRESS
+
+
+def test_a_pdf_made_by_libreoffice_is_journaled_with_its_hash(
+    agent, letter, template, django_capture_on_commit_callbacks
+):
+    _draft, version = drafted(agent, letter, template, django_capture_on_commit_callbacks)
+    event = JournalEvent.objects.get(action="attachment.pdf_made", mail=letter)
+    with version.pdf.open("rb") as handle:
+        assert event.details == {
+            "version": 1,
+            "pdf_sha256": hashlib.sha256(handle.read()).hexdigest(),
+        }

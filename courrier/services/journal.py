@@ -52,12 +52,15 @@ def record_event(
     *,
     action: str,
     actor: User | None,
-    target: models.Model,
+    target: models.Model | None,
     mail: Mail | None = None,
     on_behalf_of: User | None = None,
     details: dict[str, Any] | None = None,
 ) -> JournalEvent:
-    """Append one event; must run inside the transaction of the change it records."""
+    """Append one event; must run inside the transaction of the change it records.
+
+    `target` is what changed; None for events about no stored object (a failed sign-in).
+    """
     if not connection.in_atomic_block:
         raise RuntimeError("record_event must be called inside transaction.atomic()")
     head = _locked_head()  # serialises appends so the chain has no fork
@@ -69,8 +72,8 @@ def record_event(
         on_behalf_of=on_behalf_of,
         on_behalf_of_name=on_behalf_of.get_username() if on_behalf_of else "",
         action=action,
-        object_type=target._meta.label_lower,
-        object_id=str(target.pk),
+        object_type=target._meta.label_lower if target is not None else "",
+        object_id=str(target.pk) if target is not None else "",
         mail=mail if mail is not None else (target if isinstance(target, Mail) else None),
         details=_canonical(details or {}),
         prev_hash=head.hash,

@@ -63,13 +63,3 @@ def take_lock(*, user: User, mail: Mail) -> MailLock:
 def release_lock_of(*, user: User, mail: Mail) -> bool:
     """Give the mail back when its holder leaves it; others' locks are left alone."""
     return MailLock.objects.filter(mail=mail, user=user).delete()[0] > 0
-
-
-def take_over(*, user: User, mail: Mail) -> MailLock:
-    """Take the mail from a colleague who left it open (they see it on their next action)."""
-    now = timezone.now()
-    expires = now + datetime.timedelta(minutes=settings.BANNETTE_LOCK_MINUTES)
-    lock, _created = MailLock.objects.update_or_create(
-        mail=mail, defaults={"user": user, "acquired_at": now, "expires_at": expires}
-    )
-    return lock

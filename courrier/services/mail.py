@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -57,6 +57,15 @@ class IncomingFile:
         return hashlib.sha256(self.content).hexdigest()
 
 
+def lock_mail(mail: Mail) -> None:
+    """Lock the mail's row until the transaction ends and load its current values into `mail`."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("a change to a mail must run inside transaction.atomic()")
+    current = Mail.objects.select_for_update().get(pk=mail.pk)
+    for column in Mail._meta.concrete_fields:
+        setattr(mail, column.attname, getattr(current, column.attname))
+
+
 def check_mail_access(
     actor: User | None,
     mail: Mail,
@@ -70,7 +79,12 @@ def check_mail_access(
     A substitute acting for an absent colleague is checked with the colleague's perimeter and
     role, and only on mail of a basket the colleague delegated to them. `processing` actions
     (moving the mail on) are for those whose mail it is, not for readers of a copy.
+
+    Every change service starts here, inside its transaction: the mail's row is locked until
+    commit and `mail` reloaded, so the checks below and the service's own see its current state
+    (of two simultaneous clicks, the second waits, then is refused).
     """
+    lock_mail(mail)
     if actor is None:
         return
     principal = actor

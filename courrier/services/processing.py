@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -17,6 +19,7 @@ from courrier.models import (
     Entity,
     Folder,
     Mail,
+    MailLock,
     MailStatus,
     RedirectScope,
     User,
@@ -286,3 +289,27 @@ def add_to_folder(
         target=mail,
         details={"folder": folder.pk, "label": folder.label},
     )
+
+
+@transaction.atomic
+def take_over(*, actor: User, mail: Mail, on_behalf_of: User | None = None) -> MailLock:
+    """Take the mail from a colleague who left it open (they see it on their next action)."""
+    check_mail_access(actor, mail, "process_mail", on_behalf_of=on_behalf_of, processing=True)
+    now = timezone.now()
+    previous = MailLock.objects.filter(mail=mail).select_related("user").first()
+    lock, _created = MailLock.objects.update_or_create(
+        mail=mail,
+        defaults={
+            "user": actor,
+            "acquired_at": now,
+            "expires_at": now + datetime.timedelta(minutes=settings.BANNETTE_LOCK_MINUTES),
+        },
+    )
+    record_event(
+        action="mail.lock_taken_over",
+        actor=actor,
+        on_behalf_of=on_behalf_of,
+        target=mail,
+        details={"from": previous.user.username if previous else ""},
+    )
+    return lock

@@ -35,9 +35,9 @@ from courrier.services.actions import (
     perform,
     perform_batch,
 )
-from courrier.services.locks import release_lock_of, take_over
+from courrier.services.locks import release_lock_of
 from courrier.services.mail import IncomingFile
-from courrier.services.processing import remove_diffusion_entry
+from courrier.services.processing import remove_diffusion_entry, take_over
 from courrier.views.common import (
     _user,
     act_on_mail,
@@ -130,7 +130,7 @@ def take_over_lock(request: HttpRequest, pk: int) -> HttpResponse:
     acting, mail = acting_on_mail(request, pk)
     if not can_process_mail(acting.principal, mail):
         raise PermissionDenied("This mail is not yours to process.")
-    take_over(user=acting.actor, mail=mail)
+    take_over(actor=acting.actor, mail=mail, on_behalf_of=acting.on_behalf_of)
     messages.success(request, _("You now hold this mail."))
     return back_to_mail(request, acting, mail)
 

@@ -1,0 +1,53 @@
+"""Sign-ins, sign-outs and failed sign-ins go to the journal (system events)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db import transaction
+from django.http import HttpRequest
+
+from courrier.models import User
+from courrier.services.journal import record_event
+
+
+def _address(request: HttpRequest | None) -> str:
+    return str(request.META.get("REMOTE_ADDR", "")) if request is not None else ""
+
+
+def _logged_in(sender: type, request: HttpRequest | None, user: User, **_: Any) -> None:
+    with transaction.atomic():
+        record_event(
+            action="auth.login", actor=user, target=user, details={"address": _address(request)}
+        )
+
+
+def _logged_out(sender: type, request: HttpRequest | None, user: User | None, **_: Any) -> None:
+    if user is None:
+        return
+    with transaction.atomic():
+        record_event(
+            action="auth.logout", actor=user, target=user, details={"address": _address(request)}
+        )
+
+
+def _login_failed(
+    sender: str, credentials: dict[str, Any], request: HttpRequest | None = None, **_: Any
+) -> None:
+    # Django has already masked the password in `credentials`; only the name is kept.
+    username = str(credentials.get("username", ""))[:150]
+    known = User.objects.filter(username=username).first()
+    with transaction.atomic():
+        record_event(
+            action="auth.login_failed",
+            actor=None,
+            target=known,
+            details={"username": username, "address": _address(request)},
+        )
+
+
+def connect() -> None:
+    user_logged_in.connect(_logged_in, dispatch_uid="bannette_journal_login")
+    user_logged_out.connect(_logged_out, dispatch_uid="bannette_journal_logout")
+    user_login_failed.connect(_login_failed, dispatch_uid="bannette_journal_login_failed")
