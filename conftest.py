@@ -34,6 +34,7 @@ class Organisation:
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.BANNETTE_INDEX_DIR = tmp_path / "index"  # each test its own search index
+    settings.BANNETTE_SEAL_DIR = tmp_path / "seals"
 
 
 @pytest.fixture

@@ -173,6 +173,10 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    "seal-journal-daily": {
+        "task": "courrier.tasks.seal_journal_task",
+        "schedule": 24 * 3600.0,
+    },
     "verify-journal-nightly": {
         "task": "courrier.tasks.verify_journal_task",
         "schedule": 24 * 3600.0,
@@ -215,6 +219,9 @@ BANNETTE_LOCK_MINUTES = env_int("BANNETTE_LOCK_MINUTES", 30, minimum=1)
 BANNETTE_LOCK_POLL_SECONDS = env_int("BANNETTE_LOCK_POLL_SECONDS", 10, minimum=1)
 BANNETTE_CONVERSION_TIMEOUT = env_int("BANNETTE_CONVERSION_TIMEOUT", 120, minimum=5)
 BANNETTE_TSA_URL = env_str("BANNETTE_TSA_URL")
+# Copies of the journal seals: put this folder on storage the database administrator does not
+# control (another server's share, write-once storage).
+BANNETTE_SEAL_DIR = Path(env_str("BANNETTE_SEAL_DIR", str(DATA_DIR / "seals")))
 BANNETTE_TSA_TIMEOUT = env_int("BANNETTE_TSA_TIMEOUT", 10, minimum=1)
 BANNETTE_TRUST_ROOTS_FILE = env_str("BANNETTE_TRUST_ROOTS_FILE")
 BANNETTE_SEAL_PKCS12_FILE = env_str("BANNETTE_SEAL_PKCS12_FILE")

@@ -10,8 +10,23 @@ from celery import shared_task
 
 from courrier.services.journal import verify_journal
 from courrier.services.outgoing import deliver
+from courrier.services.seals import SealFailed, seal_journal, write_copies
 
 logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(SealFailed,),
+    retry_backoff=300,
+    retry_backoff_max=3600,
+    max_retries=24,
+)
+def seal_journal_task(self: Any) -> int | None:
+    """Seal the journal's new events (daily); retried while the timestamp authority is away."""
+    write_copies()  # copies a previous run could not write
+    seal = seal_journal()
+    return seal.number if seal else None
 
 
 @shared_task

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
 from django.conf import settings
 from PIL import Image
@@ -29,6 +28,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 
+from courrier.trust import trust_roots
 from templates_office.catalogue import SIGNATURE_MARKER
 
 STAMP_SIZE = (190.0, 62.0)  # points
@@ -172,15 +172,6 @@ class SignatureCheck:
     @property
     def ok(self) -> bool:
         return self.intact and self.valid and self.trusted
-
-
-def trust_roots() -> list[asn1_x509.Certificate]:
-    """The organisation's trusted CA certificates (PEM bundle in BANNETTE_TRUST_ROOTS_FILE)."""
-    path = settings.BANNETTE_TRUST_ROOTS_FILE
-    if not path:
-        return []
-    text = Path(path).read_bytes()
-    return [asn1_x509.Certificate.load(der) for _t, _h, der in pem.unarmor(text, multiple=True)]
 
 
 def check_signatures(

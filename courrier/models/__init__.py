@@ -20,7 +20,7 @@ from courrier.models.doctypes import (
     FinalDisposition,
     ProcessingMode,
 )
-from courrier.models.journal import JournalEvent, JournalHead, JournalTampering
+from courrier.models.journal import JournalEvent, JournalHead, JournalSeal, JournalTampering
 from courrier.models.mail import (
     OPEN_STATUSES,
     Channel,
@@ -74,6 +74,7 @@ __all__ = [
     "Folder",
     "JournalEvent",
     "JournalHead",
+    "JournalSeal",
     "JournalTampering",
     "Keyword",
     "Mail",

@@ -85,3 +85,35 @@ class JournalHead(models.Model):
 
     def __str__(self) -> str:
         return f"journal head #{self.seq}"
+
+
+class JournalSeal(models.Model):
+    """A Merkle root over the events since the previous seal, chained to it and timestamped by
+    an RFC 3161 authority; a copy lives outside the database (BANNETTE_SEAL_DIR)."""
+
+    number = models.PositiveBigIntegerField(primary_key=True)
+    first_seq = models.PositiveBigIntegerField()
+    last_seq = models.PositiveBigIntegerField()
+    events = models.PositiveBigIntegerField()
+    merkle_root = models.CharField(max_length=64)
+    previous = models.CharField(max_length=64)  # the previous seal's hash
+    sealed_at = models.DateTimeField()
+    hash = models.CharField(max_length=64)  # of the fields above: what the authority stamps
+    timestamp_token = models.BinaryField(blank=True, default=b"")  # DER TimeStampToken
+
+    class Meta:
+        verbose_name = _("journal seal")
+        verbose_name_plural = _("journal seals")
+        ordering = ["number"]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"seal #{self.number} (events #{self.first_seq}-#{self.last_seq})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise JournalTampering("journal seals cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise JournalTampering("journal seals cannot be deleted")

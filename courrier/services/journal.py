@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from courrier.events import JournalEventRecorded, MailChanged, publish
 from courrier.models import JournalEvent, JournalHead, Mail, User
+from courrier.services.seals import verify_seals
 
 GENESIS_HASH = "0" * 64
 
@@ -110,6 +111,7 @@ def _publish(event: JournalEvent) -> None:
 @dataclass
 class JournalReport:
     checked: int = 0
+    seals: int = 0
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -122,7 +124,8 @@ def _events() -> Iterator[JournalEvent]:
 
 
 def verify_journal() -> JournalReport:
-    """Recompute every hash and link; report edited, deleted, inserted or reordered events."""
+    """Recompute every hash and link, and check the seals; report edited, deleted, inserted or
+    reordered events, even when later hashes and the head were recomputed to hide it."""
     report = JournalReport()
     expected_seq, expected_prev = 1, GENESIS_HASH
     for event in _events():
@@ -143,4 +146,7 @@ def verify_journal() -> JournalReport:
             f"journal head says #{head_seq} but the last event is #{expected_seq - 1} "
             "(events deleted at the end, or head altered)"
         )
+    sealed = verify_seals()
+    report.seals = sealed.seals
+    report.problems += sealed.problems
     return report

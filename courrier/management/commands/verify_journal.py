@@ -16,7 +16,9 @@ class Command(BaseCommand):
         report = verify_journal()
         if report.intact:
             self.stdout.write(
-                self.style.SUCCESS(f"Journal intact: {report.checked} events checked.")
+                self.style.SUCCESS(
+                    f"Journal intact: {report.checked} events checked. Seals: {report.seals}."
+                )
             )
             return
         for problem in report.problems:

@@ -1,0 +1,238 @@
+"""Journal seals: make the journal tamper-evident even against whoever controls the database.
+
+A seal is a Merkle root over the hashes of the events since the previous seal, chained to that
+seal and timestamped by an RFC 3161 authority (BANNETTE_TSA_URL). Each seal is written to the
+database and, as a JSON file that is never overwritten, to BANNETTE_SEAL_DIR (storage the
+database administrator does not control). Rewriting a sealed event, even with every later hash
+and the head recomputed, no longer matches its seal; deleting the journal and the seals leaves
+the copies, which name what was removed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import datetime
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from asn1crypto import cms, tsp
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from pyhanko.sign import timestamps
+from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
+from pyhanko_certvalidator import ValidationContext
+
+from courrier.models import JournalEvent, JournalHead, JournalSeal
+from courrier.trust import trust_roots
+
+logger = logging.getLogger(__name__)
+GENESIS = "0" * 64
+
+
+class SealFailed(Exception):
+    """The timestamp authority did not answer; nothing was sealed (the next run tries again)."""
+
+
+def merkle_root(hashes: Sequence[str]) -> str:
+    """SHA-256 Merkle tree over the event hashes (leaves and nodes prefixed, RFC 6962 style)."""
+    level = [hashlib.sha256(b"\x00" + bytes.fromhex(h)).digest() for h in hashes]
+    if not level:
+        return hashlib.sha256(b"").hexdigest()
+    while len(level) > 1:
+        paired = [
+            hashlib.sha256(b"\x01" + level[i] + level[i + 1]).digest()
+            for i in range(0, len(level) - 1, 2)
+        ]
+        level = paired + ([level[-1]] if len(level) % 2 else [])
+    return level[0].hex()
+
+
+def seal_hash(seal: JournalSeal) -> str:
+    payload = {
+        "number": seal.number,
+        "first_seq": seal.first_seq,
+        "last_seq": seal.last_seq,
+        "events": seal.events,
+        "merkle_root": seal.merkle_root,
+        "previous": seal.previous,
+        "sealed_at": seal.sealed_at.astimezone(datetime.UTC).isoformat(),
+    }
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _event_hashes(first: int, last: int) -> list[str]:
+    events = JournalEvent.objects.filter(seq__gte=first, seq__lte=last).order_by("seq")
+    return list(events.values_list("hash", flat=True))
+
+
+def _timestamp(digest: str) -> bytes:
+    """A TimeStampToken over the seal's hash, or nothing when no authority is configured."""
+    if not settings.BANNETTE_TSA_URL:
+        return b""
+    stamper = timestamps.HTTPTimeStamper(
+        settings.BANNETTE_TSA_URL, timeout=settings.BANNETTE_TSA_TIMEOUT
+    )
+    try:
+        token = asyncio.run(stamper.async_timestamp(bytes.fromhex(digest), "sha256"))
+    except Exception as exc:  # network, HTTP or protocol: pyHanko raises many kinds
+        raise SealFailed(f"the timestamp authority did not answer: {exc}") from exc
+    return bytes(token.dump())
+
+
+def seal_journal() -> JournalSeal | None:
+    """Seal the events since the last seal; None when there is nothing new to seal."""
+    last = JournalSeal.objects.order_by("-number").first()
+    head = JournalHead.objects.filter(pk=1).first()
+    first_seq = last.last_seq + 1 if last else 1
+    last_seq = head.seq if head else 0  # events up to the head are committed and immutable
+    if last_seq < first_seq:
+        return None
+    hashes = _event_hashes(first_seq, last_seq)
+    seal = JournalSeal(
+        number=(last.number + 1) if last else 1,
+        first_seq=first_seq,
+        last_seq=last_seq,
+        events=len(hashes),
+        merkle_root=merkle_root(hashes),
+        previous=last.hash if last else GENESIS,
+        sealed_at=timezone.now(),
+    )
+    seal.hash = seal_hash(seal)
+    seal.timestamp_token = _timestamp(seal.hash)  # slow network call: no lock held
+    try:
+        with transaction.atomic():
+            seal.save(force_insert=True)  # a concurrent sealer took this number: let it win
+            transaction.on_commit(lambda: write_copies())
+    except IntegrityError:
+        logger.info("seal #%s was made by another process", seal.number)
+        return None
+    return seal
+
+
+def seal_dir() -> Path:
+    return Path(settings.BANNETTE_SEAL_DIR)
+
+
+def _copy_path(number: int) -> Path:
+    return seal_dir() / f"seal-{number:08d}.json"
+
+
+def _as_copy(seal: JournalSeal) -> dict[str, Any]:
+    return {
+        "number": seal.number,
+        "first_seq": seal.first_seq,
+        "last_seq": seal.last_seq,
+        "events": seal.events,
+        "merkle_root": seal.merkle_root,
+        "previous": seal.previous,
+        "sealed_at": seal.sealed_at.astimezone(datetime.UTC).isoformat(),
+        "hash": seal.hash,
+        "timestamp_token": base64.b64encode(bytes(seal.timestamp_token)).decode(),
+    }
+
+
+def write_copies() -> int:
+    """Write the copy of every seal that has none yet (a copy is never overwritten)."""
+    folder = seal_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for seal in JournalSeal.objects.order_by("number"):
+        path = _copy_path(seal.number)
+        if path.exists():
+            continue
+        with path.open("x", encoding="utf-8") as handle:  # "x": never replace a copy
+            json.dump(_as_copy(seal), handle, indent=1)
+        written += 1
+    return written
+
+
+@dataclass
+class SealReport:
+    seals: int
+    problems: list[str]
+
+
+def _token_problem(seal: JournalSeal) -> str | None:
+    token = bytes(seal.timestamp_token)
+    if not token:
+        return None
+    try:
+        signed_data = cms.ContentInfo.load(token)["content"]
+        info = tsp.TSTInfo.load(signed_data["encap_content_info"]["content"].parsed.dump())
+    except (ValueError, TypeError, KeyError) as exc:
+        return f"seal #{seal.number}: its timestamp token is unreadable ({exc})"
+    if info["message_imprint"]["hashed_message"].native != bytes.fromhex(seal.hash):
+        return f"seal #{seal.number}: its timestamp was given for other contents"
+    roots = trust_roots()
+    status = asyncio.run(
+        validate_tst_signed_data(
+            signed_data,
+            ValidationContext(trust_roots=roots),
+            expected_tst_imprint=lambda _alg: bytes.fromhex(seal.hash),
+        )
+    )
+    if not status["intact"] or not status["valid"]:
+        return f"seal #{seal.number}: its timestamp's signature does not verify"
+    if roots and status["trust_problem_indic"] is not None:
+        return f"seal #{seal.number}: its timestamp authority is not among the trusted ones"
+    return None
+
+
+def _seal_problems(seal: JournalSeal, previous: str, expected_first: int) -> list[str]:
+    problems = []
+    if seal_hash(seal) != seal.hash:
+        problems.append(f"seal #{seal.number}: its contents were altered")
+    if seal.previous != previous or seal.first_seq != expected_first:
+        problems.append(f"seal #{seal.number}: the chain to the previous seal is broken")
+    hashes = _event_hashes(seal.first_seq, seal.last_seq)
+    span = f"events #{seal.first_seq}..#{seal.last_seq}"
+    if len(hashes) != seal.events:
+        problems.append(
+            f"{span}: {seal.events} were sealed by seal #{seal.number}, "
+            f"{len(hashes)} are left (events deleted or inserted after sealing)"
+        )
+    elif merkle_root(hashes) != seal.merkle_root:
+        problems.append(f"{span} no longer match seal #{seal.number} (rewritten after sealing)")
+    token_problem = _token_problem(seal)
+    if token_problem:
+        problems.append(token_problem)
+    return problems
+
+
+def _copy_problems(seals: list[JournalSeal]) -> list[str]:
+    problems = []
+    in_database = {seal.number: seal for seal in seals}
+    copies = sorted(seal_dir().glob("seal-*.json")) if seal_dir().is_dir() else []
+    for path in copies:
+        copy = json.loads(path.read_text(encoding="utf-8"))
+        seal = in_database.pop(copy["number"], None)
+        if seal is None:
+            problems.append(
+                f"seal #{copy['number']} (events #{copy['first_seq']}..#{copy['last_seq']}) "
+                f"is in {path.parent} but not in the database (seals or events deleted)"
+            )
+        elif copy["hash"] != seal.hash:
+            problems.append(f"seal #{seal.number} differs from its copy {path.name}")
+    for number in sorted(in_database):
+        problems.append(f"seal #{number} has no copy outside the database ({seal_dir()})")
+    return problems
+
+
+def verify_seals() -> SealReport:
+    """Check the seals' chain, each sealed range of events, the timestamps and the copies."""
+    seals = list(JournalSeal.objects.order_by("number"))
+    problems: list[str] = []
+    previous, expected_first = GENESIS, 1
+    for seal in seals:
+        problems += _seal_problems(seal, previous, expected_first)
+        previous, expected_first = seal.hash, seal.last_seq + 1
+    problems += _copy_problems(seals)
+    return SealReport(seals=len(seals), problems=problems)

@@ -1,0 +1,143 @@
+"""Seals make the journal tamper-evident against whoever controls the database: a rewrite with
+every later hash and the head recomputed, or the journal emptied and its head reset, is named.
+
+The timestamp authority is the tests' RFC 3161 server on a loopback port (visa.tests.pki)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.management import call_command
+from django.db import DatabaseError, connection, transaction
+
+from courrier.models import JournalEvent, JournalHead, JournalSeal
+from courrier.services.journal import GENESIS_HASH, event_hash, verify_journal
+from courrier.services.seals import seal_dir, seal_journal, write_copies
+from courrier.tests.factories import make_mail
+from visa.tests.pki import TimestampAuthority, make_pki
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="tampers below the ORM with PostgreSQL's SQL"
+    ),
+]
+
+
+@pytest.fixture
+def pki():
+    return make_pki()
+
+
+@pytest.fixture
+def authority(settings, pki):
+    with TimestampAuthority(pki) as tsa:
+        settings.BANNETTE_TSA_URL = tsa.url
+        yield tsa
+
+
+@pytest.fixture
+def sealed(clerk, authority):
+    """Six events, sealed with a timestamp, the copy written; then two more, not yet sealed."""
+    for i in range(3):
+        make_mail(actor=clerk, subject=f"Courrier {i}")  # two events each: registered, indexed
+    seal = seal_journal()
+    write_copies()  # on commit in production; the test's transaction never commits
+    make_mail(actor=clerk, subject="Après le sceau")
+    return seal
+
+
+def sql(*statements: str, params: list | None = None) -> None:
+    """Tamper as the table owner could: triggers off, raw SQL, triggers on."""
+    with connection.cursor() as cursor:
+        for table in ("courrier_journalevent", "courrier_journalhead", "courrier_journalseal"):
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        for statement in statements:
+            cursor.execute(statement, params or [])
+        for table in ("courrier_journalevent", "courrier_journalhead", "courrier_journalseal"):
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+
+
+def test_a_seal_chains_timestamps_and_copies_the_events_since_the_last(sealed, settings):
+    assert (sealed.number, sealed.first_seq, sealed.previous) == (1, 1, "0" * 64)
+    assert (
+        sealed.last_seq
+        == sealed.events
+        == JournalEvent.objects.filter(seq__lte=sealed.last_seq).count()
+    )
+    assert bytes(sealed.timestamp_token)  # the authority answered
+    copy = json.loads((settings.BANNETTE_SEAL_DIR / "seal-00000001.json").read_text())
+    assert copy["hash"] == sealed.hash and copy["timestamp_token"]
+    second = seal_journal()
+    assert (second.number, second.first_seq, second.previous) == (
+        2,
+        sealed.last_seq + 1,
+        sealed.hash,
+    )
+    assert seal_journal() is None  # nothing new
+    write_copies()
+    report = verify_journal()
+    assert report.intact and report.seals == 2, report.problems
+
+
+def test_a_rewrite_with_every_later_hash_recomputed_is_named(sealed):
+    victim = JournalEvent.objects.get(seq=2)
+    victim.details = {**victim.details, "subject": "réécrit"}
+    events = list(JournalEvent.objects.filter(seq__gte=2).order_by("seq"))
+    events[0] = victim
+    previous = JournalEvent.objects.get(seq=1).hash
+    for event in events:  # the attacker recomputes the whole chain and the head
+        event.prev_hash = previous
+        event.hash = previous = event_hash(event)
+        sql(
+            "UPDATE courrier_journalevent SET details = %s, prev_hash = %s, hash = %s WHERE seq = %s",
+            params=[json.dumps(event.details), event.prev_hash, event.hash, event.seq],
+        )
+    sql("UPDATE courrier_journalhead SET hash = %s", params=[previous])
+    problems = verify_journal().problems
+    assert problems == [
+        f"events #1..#{sealed.last_seq} no longer match seal #1 (rewritten after sealing)"
+    ]
+
+
+def test_emptying_the_journal_and_its_seals_is_named_by_the_copies(sealed):
+    sql("DELETE FROM courrier_journalevent", "DELETE FROM courrier_journalseal")
+    sql("UPDATE courrier_journalhead SET seq = 0, hash = %s", params=[GENESIS_HASH])
+    assert JournalHead.objects.get().seq == 0
+    problems = verify_journal().problems
+    assert problems == [
+        f"seal #1 (events #1..#{sealed.last_seq}) is in {seal_dir()} "
+        "but not in the database (seals or events deleted)"
+    ]
+
+
+def test_the_database_refuses_to_rewind_the_head_or_change_a_seal(sealed):
+    for statement in (
+        "UPDATE courrier_journalhead SET seq = 0",
+        "DELETE FROM courrier_journalhead",
+        "UPDATE courrier_journalseal SET merkle_root = 'x'",
+        "DELETE FROM courrier_journalseal",
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement)
+    assert JournalSeal.objects.count() == 1
+
+
+def test_the_seal_command_seals_on_demand(clerk, authority, capsys):
+    make_mail(actor=clerk, subject="Courrier")
+    call_command("seal_journal")
+    assert "Seal #1: events #1..#" in capsys.readouterr().out
+    call_command("seal_journal")
+    assert "Nothing new to seal." in capsys.readouterr().out
+
+
+def test_a_timestamp_is_checked_against_the_trusted_authorities(sealed, pki, settings, tmp_path):
+    roots = tmp_path / "roots.pem"
+    roots.write_bytes(pki.ca_pem)
+    settings.BANNETTE_TRUST_ROOTS_FILE = str(roots)
+    assert verify_journal().problems == []
+    roots.write_bytes(make_pki().ca_pem)  # another organisation's CA
+    assert verify_journal().problems == [
+        "seal #1: its timestamp authority is not among the trusted ones"
+    ]
