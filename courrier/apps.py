@@ -23,8 +23,10 @@ class CourrierConfig(AppConfig):
         from courrier import (
             auth_journal,
             checks,  # noqa: F401  (registers system checks)
+            health,
         )
         from courrier.extensions import (
+            register_health_check,
             register_journal_actions,
             register_mail_tab,
             register_nav_link,
@@ -39,6 +41,9 @@ class CourrierConfig(AppConfig):
         for link in CORE_NAV_LINKS:
             register_nav_link(link)
         register_journal_actions(CORE_JOURNAL_ACTIONS)
+        register_health_check("database", health.database)
+        register_health_check("storage", health.storage)
+        register_health_check("broker", health.broker)
         auth_journal.connect()
         post_migrate.connect(sync_roles_and_baskets, sender=self)
         post_delete.connect(

@@ -12,7 +12,8 @@ Each upper app fills these in its `AppConfig.ready()`:
 - navigation links of the page header, and the header's quick search;
 - role permissions: what each role may do in an app (granted after migrate);
 - journal actions: how an app's journal events read in a mail's history, and which of them
-  are steps of its processing (shown by default).
+  are steps of its processing (shown by default);
+- health checks: what `/healthz` tries (the database, storage, broker, the search index...).
 """
 
 from __future__ import annotations
@@ -106,6 +107,8 @@ _nav_links: dict[str, NavLink] = {}
 _quick_search: list[str] = []
 _role_permissions: dict[str, set[str]] = {}
 _journal_actions: dict[str, JournalAction] = {}
+# name -> a function that raises when the part is unusable (it must answer in seconds).
+_health_checks: dict[str, Callable[[], None]] = {}
 
 
 def register_perimeter_contributor(contributor: PerimeterContributor) -> None:
@@ -202,3 +205,11 @@ def journal_action_label(code: str) -> str:
 
 def workflow_actions() -> list[str]:
     return [code for code, action in _journal_actions.items() if action.workflow]
+
+
+def register_health_check(name: str, check: Callable[[], None]) -> None:
+    _health_checks[name] = check
+
+
+def health_checks() -> dict[str, Callable[[], None]]:
+    return dict(_health_checks)

@@ -3,11 +3,13 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from courrier import health
 from courrier.views import absences, actions, folders, mail, outgoing, qualify
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("healthz", health.healthz, name="healthz"),
     path("", mail.home, name="home"),
     path("baskets/<slug:code>/", mail.basket_list, name="basket"),
     path("baskets/<slug:code>/batch/", actions.basket_batch, name="basket_batch"),

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from courrier.extensions import NavLink, register_nav_link, register_quick_search
+from courrier.extensions import (
+    NavLink,
+    register_health_check,
+    register_nav_link,
+    register_quick_search,
+)
+from indexing import services as search_index
+
+
+def _index_answers() -> None:
+    search_index.check()
 
 
 def register() -> None:
+    register_health_check("search_index", _index_answers)
     register_quick_search("quick_search")
     register_nav_link(
         NavLink(code="search", label=_("Advanced search"), url_name="search", position=10)

@@ -159,3 +159,8 @@ def search(user: User, query: SearchQuery, *, page: int = 1, page_size: int = 25
             Hit(mail.pk, float(getattr(mail, "rank", 0.0) or 0.0), _snippet(headline, mail.text))
         )
     return SearchResults(hits, min(counted, limit), exact=counted <= limit)
+
+
+def check() -> None:
+    """The search table can be read."""
+    MailSearchEntry.objects.exists()

@@ -73,3 +73,11 @@ def search(
     if _postgres():
         return postgres_backend.search(user, query, page=page, page_size=size)
     return whoosh_backend.search(query, perimeter_of(user), page=page, page_size=size)
+
+
+def check() -> None:
+    """Raise when the index cannot be read (for /healthz)."""
+    if _postgres():
+        postgres_backend.check()
+    else:
+        whoosh_backend.check()

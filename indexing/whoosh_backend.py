@@ -410,3 +410,9 @@ def search(
     hits = [(int(hit["id"]), float(hit.score or 0.0)) for hit in results[start : start + page_size]]
     snippets = _snippets([mail_id for mail_id, _ in hits], And(criteria))
     return SearchResults([Hit(m, s, snippets.get(m, "")) for m, s in hits], total)
+
+
+def check() -> None:
+    """The index opens and can be read."""
+    with open_index().searcher() as searcher:
+        searcher.doc_count()

@@ -1,0 +1,208 @@
+"""Every route, as an anonymous visitor and as an outsider, with the ids of others' objects:
+nothing is shown, nothing changes. A route this test does not know fails it, so a new screen
+cannot ship without saying who may open it."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from capture.models import CaptureInput, InputStatus
+from courrier.models import (
+    Absence,
+    AttachmentKind,
+    DiffusionListEntry,
+    DiffusionRole,
+    Folder,
+    JournalEvent,
+    MailStatus,
+)
+from courrier.services.circulation import add_attachment
+from courrier.services.mail import IncomingFile
+from courrier.tests.factories import make_mail
+from indexing.models import SavedSearch
+from templates_office.models import OfficeTemplate
+from templates_office.tests.docs import REPLY_LINES, docx_bytes
+from visa.models import OpinionRequest
+
+pytestmark = pytest.mark.django_db
+
+# Open to everyone: the citizens' form and its tracking, signing in and out, the language
+# switch, the health check.
+PUBLIC = {
+    "set_language",
+    "citizen_form",
+    "citizen_thanks",
+    "citizen_tracking",
+    "citizen_tracking_code",
+    "login",
+    "logout",
+    "healthz",
+}
+# Signed-in pages about no one else's object (each user sees their own perimeter there).
+OWN_PAGES = {
+    "home",
+    "capture_upload",
+    "capture_errors",
+    "separator_sheet",
+    "search",
+    "quick_search",
+    "save_search",
+    "signing_key",
+    "contact_options",
+    "contact_duplicates",
+    "post_register",
+    "folders",
+    "absences",
+}
+
+
+@dataclass
+class World:
+    """Objects of Voirie and of the mail room, none of them the outsider's."""
+
+    mail: Any
+    attachment: Any
+    entry: Any
+    opinion: Any
+    capture_input: Any
+    saved_search: Any
+    template: Any
+    folder: Any
+    absence: Any
+
+
+@pytest.fixture
+def world(org, agent, clerk) -> World:
+    mail = make_mail(destination_entity=org.voirie, override={"status": MailStatus.IN_PROGRESS})
+    kind = AttachmentKind.objects.create(code="simple", label="Pièce jointe")
+    attachment = add_attachment(
+        actor=agent, mail=mail, kind=kind, title="Plan", file=IncomingFile("plan.pdf", b"%PDF-1.4")
+    )
+    template = OfficeTemplate(label="Réponse Voirie", entity=org.voirie)
+    template.file.save("reponse.docx", ContentFile(docx_bytes(REPLY_LINES)), save=True)
+    return World(
+        mail=mail,
+        attachment=attachment,
+        entry=DiffusionListEntry.objects.create(mail=mail, role=DiffusionRole.COPY, entity=org.st),
+        opinion=OpinionRequest.objects.create(
+            mail=mail, requested_by=agent, reason="?", deadline=datetime.date(2030, 1, 1)
+        ),
+        capture_input=CaptureInput.objects.create(
+            source_kind="upload", file_name="lot.pdf", size=3, status=InputStatus.ERROR
+        ),
+        saved_search=SavedSearch.objects.create(user=agent, name="Mes", query_string="text=x"),
+        template=template,
+        folder=Folder.objects.create(label="Rue Haute", entity=org.voirie),
+        absence=Absence.objects.create(
+            user=agent,
+            start=timezone.now(),
+            end=timezone.now() + datetime.timedelta(days=2),
+        ),
+    )
+
+
+def object_urls(w: World) -> dict[str, list[str]]:
+    """Each route that names an object, with the ids of objects that are not the outsider's."""
+    m = w.mail.pk
+    return {
+        "capture_retry": [reverse("capture_retry", args=[w.capture_input.pk])],
+        "capture_input_original": [reverse("capture_input_original", args=[w.capture_input.pk])],
+        "delete_search": [reverse("delete_search", args=[w.saved_search.pk])],
+        "template_preview": [
+            reverse("template_preview", args=[w.template.pk, fmt]) for fmt in ("docx", "pdf")
+        ],
+        "reply_draft": [reverse("reply_draft", args=[m])],
+        "reply_convert": [reverse("reply_convert", args=[m])],
+        "reply_circuit": [reverse("reply_circuit", args=[m])],
+        "reply_decide": [
+            reverse("reply_decide", args=[m, d]) for d in ("approve", "reject", "sign")
+        ],
+        "reply_send": [reverse("reply_send", args=[m])],
+        "reply_parapheur": [reverse("reply_parapheur", args=[m])],
+        "ask_opinion": [reverse("ask_opinion", args=[m])],
+        "give_opinion": [reverse("give_opinion", args=[m])],
+        "recall_opinion": [reverse("recall_opinion", args=[m, w.opinion.pk])],
+        "basket": [reverse("basket", args=[code]) for code in ("to_qualify", "to_sign", "closed")],
+        "basket_batch": [reverse("basket_batch", args=["to_qualify"])],
+        "mail_detail": [reverse("mail_detail", args=[m]) + "?tab=" + tab for tab in TABS],
+        "mail_file": [reverse("mail_file", args=[m, k]) for k in ("pdf", "original", "thumbnail")],
+        "qualify": [reverse("qualify", args=[m])],
+        "qualify_defaults": [reverse("qualify_defaults", args=[m])],
+        "mail_action": [reverse("mail_action", args=[m, a]) for a in ACTIONS],
+        "release_lock": [reverse("release_lock", args=[m])],
+        "lock_status": [reverse("lock_status", args=[m])],
+        "take_over_lock": [reverse("take_over_lock", args=[m])],
+        "add_note": [reverse("add_note", args=[m])],
+        "apply_diffusion_template": [reverse("apply_diffusion_template", args=[m])],
+        "remove_diffusion": [reverse("remove_diffusion", args=[m, w.entry.pk])],
+        "add_attachment": [reverse("add_attachment", args=[m])],
+        "add_attachment_version": [reverse("add_attachment_version", args=[m, w.attachment.pk])],
+        "attachment_returned": [reverse("attachment_returned", args=[m, w.attachment.pk])],
+        "attachment_file": [reverse("attachment_file", args=[w.attachment.pk, 1])],
+        "folder": [reverse("folder", args=[w.folder.pk])],
+        "absence_cancel": [reverse("absence_cancel", args=[w.absence.pk])],
+    }
+
+
+TABS = ("document", "info", "diffusion", "notes", "attachments", "opinions", "reply", "history")
+ACTIONS = ("redirect", "assign_to_me", "hold", "close", "mark_read", "add_to_folder", "send_copy")
+LOGIN_PAGES = ("/login/", "/admin/login/")  # the admin's previews send to the admin's own
+FORM = {"text": "intrus", "entity": "", "note": "intrus", "title": "x", "steps": "", "close": "1"}
+
+
+def route_names() -> set[str]:
+    def walk(patterns: list[Any]) -> set[str]:
+        names: set[str] = set()
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if pattern.namespace != "admin":  # Django's admin: staff only, tested by Django
+                    names |= walk(pattern.url_patterns)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                names.add(pattern.name)
+        return names
+
+    return walk(get_resolver().url_patterns)
+
+
+def test_every_route_is_known_to_this_test(world):
+    known = PUBLIC | OWN_PAGES | set(object_urls(world))
+    assert route_names() - known == set(), "new routes: say who may open them here"
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, world):
+    urls = [reverse(name) for name in OWN_PAGES]
+    urls += [url for group in object_urls(world).values() for url in group]
+    for url in urls:
+        for response in (client.get(url), client.post(url, FORM)):
+            assert response.status_code in (302, 405), url
+            if response.status_code == 302:
+                assert response["Location"].startswith(LOGIN_PAGES), url
+
+
+def test_an_outsider_gets_nothing_and_changes_nothing(client, world, outsider):
+    client.force_login(outsider)
+    before = JournalEvent.objects.count()
+    for name, urls in object_urls(world).items():
+        for url in urls:
+            for response in (client.get(url), client.post(url, FORM)):
+                if name == "release_lock":  # lets go of one's own lock: one answer for any id
+                    assert response.status_code in (204, 405) and not response.content
+                    continue
+                refused = response.status_code in (403, 404, 405) or (
+                    response.status_code == 302
+                    and response["Location"].startswith(LOGIN_PAGES)  # lacks the permission
+                )
+                assert refused, (name, url, response.status_code)
+    assert JournalEvent.objects.count() == before
+    world.mail.refresh_from_db()
+    assert world.mail.status == MailStatus.IN_PROGRESS
+    assert world.mail.attachments.count() == 1 and not world.mail.notes.exists()
+    assert SavedSearch.objects.filter(pk=world.saved_search.pk).exists()
+    assert not Absence.objects.get(pk=world.absence.pk).cancelled
