@@ -50,6 +50,10 @@ class CaptureInput(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     received_at = models.DateTimeField(_("received"), default=timezone.now)
+    # The row is the durable queue: when it was last handed to the workers, and the last sign
+    # of life of the worker running it (a stale one is run again by the sweeper).
+    dispatched_at = models.DateTimeField(_("queued"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Protocol, cast
 
 from django.conf import settings
+from django.utils import timezone
 from PIL import Image
 
 from capture import sniff
@@ -66,6 +67,10 @@ class CaptureContext:
     @property
     def options(self) -> CaptureOptions:
         return cast(CaptureOptions, self.input.options)
+
+    def beat(self) -> None:
+        """A sign of life: the sweeper leaves a running input alone while it beats."""
+        CaptureInput.objects.filter(pk=self.input.pk).update(heartbeat_at=timezone.now())
 
     def needs_ocr(self, page: int) -> bool:
         return len(self.texts[page - 1].strip()) < MIN_TEXT_CHARS
@@ -221,6 +226,7 @@ class ExtractText:
             for page in segment.pages:
                 if page in ctx.pending_ocr:
                     ctx.ocr[page] = ctx.pending_ocr[page].result()
+                    ctx.beat()
             self._finish_segment(ctx, segment)
 
     def _finish_segment(self, ctx: CaptureContext, segment: Segment) -> None:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import logging
 import tempfile
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from capture import sources
@@ -97,6 +100,7 @@ def run_pipeline(capture_input: CaptureInput, steps: list[Step] | None = None) -
                 for step in steps or default_steps():
                     if step.able_to_run(ctx):
                         step.run(ctx)
+                        ctx.beat()
             except CaptureRejected as exc:
                 pool.shutdown(cancel_futures=True)
                 return _failed(capture_input, str(exc))
@@ -109,6 +113,15 @@ def run_pipeline(capture_input: CaptureInput, steps: list[Step] | None = None) -
     mails = [m.mail for m in capture_input.mails.select_related("mail").order_by("segment")]
     transaction.on_commit(lambda: sources.acknowledge(capture_input))
     return mails
+
+
+def give_up(capture_input: CaptureInput) -> None:
+    """An input whose runs kept stopping goes to capture errors, where Retry starts it again."""
+    _failed(
+        capture_input,
+        f"the capture stopped {capture_input.attempts} times before finishing "
+        "(worker stopped or killed, database or storage unreachable); see the logs, then retry",
+    )
 
 
 def _failed(capture_input: CaptureInput, reason: str) -> list[Mail]:
@@ -124,10 +137,33 @@ def _failed(capture_input: CaptureInput, reason: str) -> list[Mail]:
     return []
 
 
+def _stale_before() -> datetime.datetime:
+    return timezone.now() - datetime.timedelta(seconds=settings.BANNETTE_CAPTURE_STALE_SECONDS)
+
+
+def claim(input_id: int) -> bool:
+    """Take the input for this worker: waiting, or running elsewhere with no sign of life.
+
+    One atomic UPDATE, so of two workers handed the same input only one runs it."""
+    runnable = Q(status=InputStatus.RECEIVED) | Q(
+        Q(heartbeat_at__lt=_stale_before()) | Q(heartbeat_at__isnull=True),
+        status=InputStatus.PROCESSING,
+    )
+    taken = CaptureInput.objects.filter(runnable, pk=input_id).update(
+        status=InputStatus.PROCESSING, heartbeat_at=timezone.now()
+    )
+    return taken == 1
+
+
 def process_input(input_id: int) -> list[Mail]:
+    """The task's work: run the input if this worker may take it (safe to receive twice)."""
     capture_input = CaptureInput.objects.get(pk=input_id)
     if capture_input.status == InputStatus.DONE:
         return [m.mail for m in capture_input.mails.select_related("mail").order_by("segment")]
+    if not claim(input_id):
+        logger.info("capture input %s is running elsewhere or set aside", input_id)
+        return []
+    capture_input.refresh_from_db()
     return run_pipeline(capture_input)
 
 
@@ -146,6 +182,6 @@ def retry_input(*, actor: User, capture_input: CaptureInput) -> None:
             target=capture_input,
             details={"previous_error": capture_input.error},
         )
-    from capture.tasks import process_capture_input
+    from capture.tasks import dispatch  # the tasks run this module's services
 
-    transaction.on_commit(lambda: process_capture_input.delay(capture_input.pk))
+    transaction.on_commit(lambda: dispatch(capture_input.pk))

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
+from dataclasses import dataclass
 
 from celery import shared_task
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnreachable
 
-from capture.models import ImapAccount
-from capture.services import process_input
+from capture.models import CaptureInput, ImapAccount, InputStatus
+from capture.services import give_up, process_input
 
 logger = logging.getLogger(__name__)
 
@@ -16,6 +22,61 @@ logger = logging.getLogger(__name__)
 def process_capture_input(input_id: int) -> list[str]:
     """Run the capture pipeline on one input; returns the chrono numbers registered."""
     return [mail.chrono_number or "" for mail in process_input(input_id)]
+
+
+def dispatch(input_id: int) -> bool:
+    """Hand an input to the workers. When the broker is away the input stays safe in the
+    database and the sweeper hands it over later: no error reaches the person who sent it."""
+    try:
+        process_capture_input.apply_async((input_id,), retry=False)
+    except (BrokerUnreachable, OSError):
+        logger.warning("capture input %s: broker unreachable, the sweeper will queue it", input_id)
+        return False
+    CaptureInput.objects.filter(pk=input_id).update(dispatched_at=timezone.now())
+    return True
+
+
+@dataclass
+class Sweep:
+    queued: int = 0  # waiting inputs handed (again) to the workers
+    restarted: int = 0  # running inputs whose worker stopped giving signs of life
+    given_up: int = 0  # inputs that stopped too many times: now in capture errors
+
+
+def _ago(seconds: int) -> datetime.datetime:
+    return timezone.now() - datetime.timedelta(seconds=seconds)
+
+
+def sweep_inputs() -> Sweep:
+    """Every input not yet registered is queued, running with a heartbeat, or in errors."""
+    sweep = Sweep()
+    waiting = CaptureInput.objects.filter(
+        Q(dispatched_at__isnull=True)
+        | Q(dispatched_at__lt=_ago(settings.BANNETTE_CAPTURE_REQUEUE_SECONDS)),
+        status=InputStatus.RECEIVED,
+        received_at__lt=_ago(30),  # just received: its own dispatch is under way
+    )
+    for input_id in waiting.values_list("pk", flat=True):
+        sweep.queued += dispatch(input_id)
+    stale = CaptureInput.objects.filter(
+        Q(heartbeat_at__lt=_ago(settings.BANNETTE_CAPTURE_STALE_SECONDS))
+        | Q(heartbeat_at__isnull=True),
+        status=InputStatus.PROCESSING,
+    )
+    for capture_input in stale:
+        if capture_input.attempts >= settings.BANNETTE_CAPTURE_MAX_ATTEMPTS:
+            give_up(capture_input)
+            sweep.given_up += 1
+        else:
+            sweep.restarted += dispatch(capture_input.pk)
+    return sweep
+
+
+@shared_task
+def sweep_capture_inputs() -> dict[str, int]:
+    """Queue again what the broker lost or a stopped worker left (every minute)."""
+    sweep = sweep_inputs()
+    return {"queued": sweep.queued, "restarted": sweep.restarted, "given_up": sweep.given_up}
 
 
 @shared_task

@@ -17,7 +17,7 @@ from capture.options import CaptureOptions
 from capture.selectors import failed_inputs, my_recent_uploads
 from capture.services import receive_input, retry_input
 from capture.sheets import separator_sheets
-from capture.tasks import process_capture_input
+from capture.tasks import dispatch
 from courrier.models import Channel
 from courrier.views.common import _user
 
@@ -44,7 +44,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                 options=options,
                 actor=_user(request),
             )
-            process_capture_input.delay(capture_input.pk)
+            dispatch(capture_input.pk)
             ids.append(capture_input.pk)
         return redirect(f"{request.path}?done={','.join(map(str, ids))}")
     done = [int(i) for i in request.GET.get("done", "").split(",") if i.isdigit()]

@@ -167,12 +167,27 @@ CELERY_RESULT_BACKEND = env_secret("CELERY_RESULT_BACKEND") or CELERY_BROKER_URL
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True  # a killed worker's task goes back to the queue
+CELERY_BROKER_CONNECTION_TIMEOUT = 3  # an unreachable broker is noticed in seconds
+# A task not acknowledged after this long is handed to another worker (Redis): longer than the
+# longest task, which its time limit bounds.
+BANNETTE_TASK_TIME_LIMIT = env_int("BANNETTE_TASK_TIME_LIMIT", 1500, minimum=60)
+CELERY_TASK_TIME_LIMIT = BANNETTE_TASK_TIME_LIMIT
+CELERY_TASK_SOFT_TIME_LIMIT = BANNETTE_TASK_TIME_LIMIT - 30
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": BANNETTE_TASK_TIME_LIMIT + 300}
+BANNETTE_CAPTURE_STALE_SECONDS = env_int("BANNETTE_CAPTURE_STALE_SECONDS", 600, minimum=10)
+BANNETTE_CAPTURE_REQUEUE_SECONDS = env_int("BANNETTE_CAPTURE_REQUEUE_SECONDS", 300, minimum=10)
+BANNETTE_CAPTURE_MAX_ATTEMPTS = env_int("BANNETTE_CAPTURE_MAX_ATTEMPTS", 3, minimum=1)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    "sweep-capture-inputs": {
+        "task": "capture.tasks.sweep_capture_inputs",
+        "schedule": 60.0,
+    },
     "seal-journal-daily": {
         "task": "courrier.tasks.seal_journal_task",
         "schedule": 24 * 3600.0,

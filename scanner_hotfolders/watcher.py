@@ -16,7 +16,7 @@ from capture import sources
 from capture.models import CaptureInput, InputStatus, SourceKind
 from capture.options import CaptureOptions
 from capture.services import receive_input
-from capture.tasks import process_capture_input
+from capture.tasks import dispatch
 from courrier.models import DocumentType, Entity
 from dropfolders import (
     DONE,
@@ -94,7 +94,7 @@ def capture_claimed(folder: HotFolder, claimed: Path) -> CaptureInput:
         content=claimed.read_bytes(),
         options=options_for(folder),
     )
-    transaction.on_commit(lambda: process_capture_input.delay(capture_input.pk))
+    transaction.on_commit(lambda: dispatch(capture_input.pk))
     return capture_input
 
 

@@ -24,7 +24,7 @@ from capture.models import (
 from capture.options import CaptureOptions
 from capture.services import receive_input
 from capture.sources.imap.message import ParsedMessage, parse
-from capture.tasks import process_capture_input
+from capture.tasks import dispatch
 from config.env import env_secret
 from courrier.models import Channel, Contact, ContactKind
 from courrier.services.contacts import find_or_create_contact
@@ -134,7 +134,7 @@ def _take(account: ImapAccount, uidvalidity: int, uid: int, raw: bytes) -> ImapM
 
 
 def _queue(input_id: int) -> None:
-    process_capture_input.delay(input_id)
+    dispatch(input_id)
 
 
 def poll_account(account: ImapAccount) -> list[ImapMessage]:

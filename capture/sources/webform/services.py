@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from capture import sources
 from capture.models import CaptureInput, SourceKind, WebFormRequest, WebFormTopic
 from capture.services import receive_input
-from capture.tasks import process_capture_input
+from capture.tasks import dispatch
 from courrier.models import Channel, Contact, ContactKind, DelayUnit, DocumentType
 from courrier.services.contacts import find_or_create_contact
 
@@ -96,7 +96,7 @@ def submit_request(*, data: dict[str, Any], files: list[Any]) -> WebFormRequest:
     request = WebFormRequest.objects.create(
         tracking_code=new_tracking_code(), input=capture_input, email=data["email"], topic=topic
     )
-    transaction.on_commit(lambda: process_capture_input.delay(capture_input.pk))
+    transaction.on_commit(lambda: dispatch(capture_input.pk))
     return request
 
 
