@@ -10,7 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import (
+    DatabaseError,
+    InterfaceError,
+    close_old_connections,
+    connection,
+    transaction,
+)
 
 from capture import sources
 from capture.models import CaptureInput, InputStatus, SourceKind
@@ -103,6 +109,8 @@ class FolderWatch:
     folder: HotFolder
     stable_seconds: float
     seen: dict[Path, tuple[int, int, float]] = field(default_factory=dict)
+    # Files claimed into processing/ while the database was away wait for it there.
+    needs_resume: bool = False
 
     @property
     def root(self) -> Path:
@@ -172,3 +180,23 @@ def watches(stable_seconds: float | None = None) -> list[FolderWatch]:
         FolderWatch(f, stable)
         for f in HotFolder.objects.filter(active=True).select_related("entity", "document_type")
     ]
+
+
+def watch_cycle(folders: list[FolderWatch]) -> list[CaptureInput]:
+    """One pass over the folders. The database or the broker going away does not stop the
+    watcher: it logs, lets the connection go, and takes up what it left on a later pass."""
+    taken: list[CaptureInput] = []
+    for watch in folders:
+        try:
+            if watch.needs_resume:
+                taken += watch.resume()
+                watch.needs_resume = False
+            taken += watch.poll()
+        except (DatabaseError, InterfaceError) as exc:
+            logger.warning("hot folder %s: database unreachable (%s); retrying", watch.folder, exc)
+            close_old_connections()
+            connection.close()
+            for other in folders:
+                other.needs_resume = True
+            break
+    return taken

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 
+import psycopg
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core.cache import cache
@@ -23,6 +24,8 @@ from capture.tests import scans
 from config.celery import app
 from courrier.models import Mail
 from courrier.tests.factories import DocumentTypeFactory
+from scanner_hotfolders.models import HotFolder
+from scanner_hotfolders.watcher import FolderWatch, watch_cycle
 from tests.outages import PrivateRedis, WorkerProcess, wait_until
 
 pytestmark = [
@@ -49,8 +52,9 @@ def broker(tmp_path) -> Iterator[PrivateRedis]:
 
 
 def _forget_connections() -> None:
-    app._pool = None  # what Celery itself does after a fork: connect anew
-    app.amqp._producer_pool = None
+    # What Celery itself does after a fork: connect anew.
+    app._pool = None  # type: ignore[attr-defined]
+    app.amqp._producer_pool = None  # type: ignore[attr-defined]
 
 
 def status_of(capture_input: CaptureInput) -> str:
@@ -132,3 +136,33 @@ def test_a_worker_killed_mid_ocr_is_taken_over_and_registers_once(broker, org, t
     capture_input.refresh_from_db()
     assert capture_input.attempts == 2
     assert Mail.objects.filter(capture__input=capture_input).count() == 1
+
+
+def test_the_hot_folder_watcher_outlives_a_lost_database_connection(org, tmp_path):
+    folder = HotFolder.objects.create(
+        name="scanner", path=str(tmp_path / "scan"), entity=org.voirie
+    )
+    (tmp_path / "scan").mkdir()
+    (tmp_path / "scan" / "courrier.pdf").write_bytes(LETTER)
+    folders = [FolderWatch(folder, stable_seconds=0)]
+    folders[0].poll(now=0)  # seen once: stable on the next pass
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    with psycopg.connect(conninfo(), autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])  # as a database restart would
+
+    assert watch_cycle(folders) == []  # claimed, then the database was gone: no crash
+    (claimed,) = (tmp_path / "scan" / "processing").iterdir()
+    assert claimed.name.endswith("courrier.pdf")  # kept where a later pass finds it
+    (taken,) = watch_cycle(folders)  # reconnects and takes up the claimed file
+    assert status_of(taken) == InputStatus.DONE
+    assert Mail.objects.filter(capture__input=taken).count() == 1
+    assert not list((tmp_path / "scan" / "processing").iterdir())
+    (done,) = (tmp_path / "scan" / "done").iterdir()
+    assert done.name.endswith("courrier.pdf")
+
+
+def conninfo() -> str:
+    db = connection.settings_dict
+    return f"host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432} user={db['USER']} dbname={db['NAME']}"

@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import DatabaseError, InterfaceError, close_old_connections, connection
 
 from capture.models import ImapAccount
 from capture.sources.imap.poller import poll_account
@@ -19,7 +20,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         while True:
-            for account in ImapAccount.objects.filter(active=True):
+            try:
+                accounts = list(ImapAccount.objects.filter(active=True))
+            except (DatabaseError, InterfaceError) as exc:  # keep polling once it is back
+                self.stderr.write(f"database unreachable: {exc}")
+                close_old_connections()
+                connection.close()
+                accounts = []
+            for account in accounts:
                 try:
                     taken = poll_account(account)
                 except Exception as exc:

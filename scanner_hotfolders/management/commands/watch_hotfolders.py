@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from scanner_hotfolders.watcher import sync_folders_from_environment, watches
+from scanner_hotfolders.watcher import sync_folders_from_environment, watch_cycle, watches
 
 
 class Command(BaseCommand):
@@ -27,14 +27,13 @@ class Command(BaseCommand):
                 self.stdout.write(f"  resumed {capture_input.file_name}")
         try:
             while True:
-                for watch in folders:
-                    for capture_input in watch.poll():
-                        capture_input.refresh_from_db()
-                        status = capture_input.get_status_display()
-                        error = f" ({capture_input.error})" if capture_input.error else ""
-                        self.stdout.write(
-                            f"{watch.folder.name}: {capture_input.file_name} → {status}{error}"
-                        )
+                for capture_input in watch_cycle(folders):
+                    capture_input.refresh_from_db()  # captured in the meantime (embedded mode)
+                    status = capture_input.get_status_display()
+                    error = f" ({capture_input.error})" if capture_input.error else ""
+                    self.stdout.write(
+                        f"{capture_input.source_name}: {capture_input.file_name} → {status}{error}"
+                    )
                 if options["once"] and all(not w.seen for w in folders):
                     return
                 time.sleep(options["interval"])
