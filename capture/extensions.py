@@ -10,8 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from capture.models import CapturedMail
 from courrier.extensions import (
     InfoPanel,
+    JournalAction,
     NavLink,
     register_info_panel,
+    register_journal_actions,
     register_nav_link,
     register_role_permissions,
     register_suggestion_source,
@@ -69,7 +71,16 @@ ROLE_PERMISSIONS = {
 }
 
 
+JOURNAL_ACTIONS = [
+    JournalAction("capture.received", _("Received for capture")),
+    JournalAction("capture.failed", _("Capture failed")),
+    JournalAction("capture.retried", _("Capture retried")),
+    JournalAction("acknowledgment.sent", _("Acknowledgment sent"), workflow=True),
+]
+
+
 def register() -> None:
+    register_journal_actions(JOURNAL_ACTIONS)
     for role, permissions in ROLE_PERMISSIONS.items():
         register_role_permissions(role, permissions)
     for link in NAV_LINKS:

@@ -164,7 +164,9 @@ class SplitOnSeparators:
     name = "split"
 
     def able_to_run(self, ctx: CaptureContext) -> bool:
-        return bool(ctx.options.get("split")) and bool(ctx.images)
+        # An e-mail is one mail with its files, whatever the source's split option.
+        email = ctx.mime == sniff.EMAIL
+        return bool(ctx.options.get("split")) and bool(ctx.images) and not email
 
     def run(self, ctx: CaptureContext) -> None:
         current: Segment | None = None

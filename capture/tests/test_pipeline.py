@@ -129,3 +129,31 @@ def test_the_same_file_twice_is_flagged_and_linked_not_dropped(org):
     assert second.capture.duplicate_of == first
     assert first in second.linked_mails.all()
     assert JournalEvent.objects.filter(action="mail.duplicate_flagged", mail=second).exists()
+
+
+@pytest.mark.parametrize("split", [True, False])
+def test_an_email_dropped_or_uploaded_keeps_its_attachments_and_original(org, split):
+    """An e-mail is one mail whatever the split option: its files and the .eml come along."""
+    from capture.tests.test_imap import ACCENTS
+
+    _input, mails = capture(ACCENTS, name="reclamation.eml", split=split)
+    (mail,) = mails
+    assert sorted(a.title for a in mail.attachments.all()) == [
+        "facture n° 1.pdf",
+        "message-origine.eml",
+    ]
+
+
+def test_the_rendered_email_shows_its_copies(org, tmp_path):
+    from capture.tests.test_imap import ACCENTS
+
+    with_copies = ACCENTS.replace(
+        b"To: courrier@villedieu.example\r\n",
+        b"To: courrier@villedieu.example\r\nCc: maire@villedieu.example\r\n"
+        b"Bcc: dgs@villedieu.example\r\n",
+    )
+    _input, (mail,) = capture(with_copies, name="copie.eml", split=False)
+    text = pdf_text(
+        mail.searchable_pdf.read() if mail.searchable_pdf else mail.original.read(), tmp_path
+    )
+    assert "Cc : maire@villedieu.example" in text and "Cci : dgs@villedieu.example" in text

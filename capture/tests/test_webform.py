@@ -10,7 +10,7 @@ from django.urls import reverse
 from capture.models import WebFormRequest, WebFormTopic
 from capture.sources.webform import forms as webform_forms
 from capture.tests import scans
-from courrier.models import DelayUnit, Mail, ProcessingMode
+from courrier.models import DelayUnit, JournalEvent, Mail, ProcessingMode
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +72,11 @@ def test_a_citizen_request_becomes_mail_and_is_acknowledged_by_email(
     )
     assert "Un arbre est tombé sur la chaussée." in mail.text
     assert mail.contacts.get().email == "ines@example.net"
-    assert sorted(a.title for a in mail.attachments.all()) == ["arbre é.pdf", "message-origine.eml"]
+    assert sorted(a.title for a in mail.attachments.all()) == [
+        "accuse-de-reception.eml",  # the acknowledgment as sent
+        "arbre é.pdf",
+        "message-origine.eml",
+    ]
     (ack,) = smtp.messages
     assert ack["To"] == "ines@example.net" and mail.chrono_number in ack["Subject"]
     text = ack.get_body(("plain",)).get_content()
@@ -181,3 +185,16 @@ def test_administrators_can_manage_capture_sources(client, org):
     ):
         assert client.get(reverse(f"admin:{name}_changelist")).status_code == 200, name
     assert client.get(reverse("admin:capture_imapaccount_add")).status_code == 200
+
+
+def test_the_acknowledgment_sent_is_kept_with_the_mail_and_journaled(
+    client, topic, mailoutbox, django_capture_on_commit_callbacks
+):
+    submit(client, topic, django_capture_on_commit_callbacks)
+    request = WebFormRequest.objects.get()
+    kept = request.mail.attachments.get(kind__code="acknowledgment")
+    message = kept.versions.get().file.read().decode()
+    assert request.tracking_code in message and "ines@example.net" in message
+    event = JournalEvent.objects.get(action="acknowledgment.sent", mail=request.mail)
+    assert event.details["to"] == "ines@example.net"
+    assert event.details["sha256"] == kept.versions.get().sha256

@@ -70,6 +70,8 @@ class ParsedMessage:
     sender_name: str = ""
     sender_email: str = ""
     to: str = ""
+    cc: str = ""
+    bcc: str = ""  # present only in a copy the sender kept (a forwarded or saved message)
     date: str = ""
     message_id: str = ""
     body: str = ""
@@ -151,6 +153,7 @@ def parse(raw: bytes) -> ParsedMessage:
     if addresses:
         parsed.sender_name, parsed.sender_email = addresses[0]
     parsed.to, parsed.message_id = _header(message, "To"), _header(message, "Message-ID")
+    parsed.cc, parsed.bcc = _header(message, "Cc"), _header(message, "Bcc")
     try:
         parsed.date = parsedate_to_datetime(_header(message, "Date")).strftime("%d/%m/%Y %H:%M")
     except (TypeError, ValueError):
@@ -187,10 +190,13 @@ def render_pdf(parsed: ParsedMessage) -> bytes:
     for label, value in (
         ("De", sender),
         ("À", parsed.to),
+        ("Cc", parsed.cc),
+        ("Cci", parsed.bcc),
         ("Date", parsed.date),
         ("Objet", parsed.subject),
     ):
-        line(f"{label} : {value}", bold if label == "Objet" else regular)
+        if value or label in ("De", "À", "Objet"):
+            line(f"{label} : {value}", bold if label == "Objet" else regular)
     y -= line_height
     for paragraph in (parsed.body or "(message sans texte)").splitlines():
         line(paragraph)

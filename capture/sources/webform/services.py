@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 from email.message import EmailMessage
@@ -18,8 +19,18 @@ from capture import sources
 from capture.models import CaptureInput, SourceKind, WebFormRequest, WebFormTopic
 from capture.services import receive_input
 from capture.tasks import dispatch
-from courrier.models import Channel, Contact, ContactKind, DelayUnit, DocumentType
+from courrier.models import (
+    AttachmentKind,
+    Channel,
+    Contact,
+    ContactKind,
+    DelayUnit,
+    DocumentType,
+)
+from courrier.services.circulation import add_attachment
 from courrier.services.contacts import find_or_create_contact
+from courrier.services.journal import record_event
+from courrier.services.mail import IncomingFile
 
 logger = logging.getLogger(__name__)
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
@@ -128,7 +139,36 @@ def send_acknowledgment(request: WebFormRequest) -> None:
     )
     email.attach_alternative(html, "text/html")
     email.send()
-    WebFormRequest.objects.filter(pk=request.pk).update(acknowledged_at=timezone.now())
+    _keep_acknowledgment(request, email.message().as_bytes())
+
+
+def _keep_acknowledgment(request: WebFormRequest, message: bytes) -> None:
+    """Its date starts the legal delay: the message as sent is kept with the mail, journaled."""
+    assert request.mail is not None
+    kind, _created = AttachmentKind.objects.get_or_create(
+        code="acknowledgment", defaults={"label": "Accusé de réception"}
+    )
+    with transaction.atomic():
+        now = timezone.now()
+        WebFormRequest.objects.filter(pk=request.pk).update(acknowledged_at=now)
+        kept = add_attachment(
+            actor=None,
+            mail=request.mail,
+            kind=kind,
+            title="accuse-de-reception.eml",
+            file=IncomingFile("accuse-de-reception.eml", message, "message/rfc822"),
+        )
+        record_event(
+            action="acknowledgment.sent",
+            actor=None,
+            target=kept,
+            mail=request.mail,
+            details={
+                "to": request.email,
+                "sent_at": now,
+                "sha256": hashlib.sha256(message).hexdigest(),
+            },
+        )
 
 
 def send_pending_acknowledgments() -> int:
