@@ -89,6 +89,10 @@ class Step(Protocol):
     def run(self, ctx: CaptureContext) -> None: ...
 
 
+A4_INCHES = (8.27, 11.69)
+A0_POINTS = 2384 * 3370  # the largest page read as mail: plans and posters above it are not
+
+
 def _images_to_pdf(source: Path, dest: Path) -> Path:
     try:
         with Image.open(source) as image:
@@ -99,11 +103,22 @@ def _images_to_pdf(source: Path, dest: Path) -> Path:
                 frames.append(frame)
     except (OSError, SyntaxError) as exc:
         raise CaptureRejected(f"the image cannot be read ({exc})") from exc
-    dpi = frames[0].info.get("dpi", (300, 300))
-    frames[0].save(
-        dest, "PDF", resolution=float(dpi[0]) or 300.0, save_all=True, append_images=frames[1:]
-    )
+    dpi = _sane_dpi(frames[0])
+    for frame in frames:  # the page images inside carry it too (OCR reads them as they are)
+        frame.info["dpi"] = (dpi, dpi)
+    frames[0].save(dest, "PDF", resolution=dpi, save_all=True, append_images=frames[1:])
     return dest
+
+
+def _sane_dpi(image: Image.Image) -> float:
+    """The image's resolution, unless it is missing or implausible (a TIFF without resolution
+    tags reads as 1 dpi, a phone photo says 72 dpi): then as if the picture were an A4 page,
+    so that the PDF page is paper-sized and no page image is blown up several times."""
+    claimed = float(image.info.get("dpi", (0, 0))[0] or 0)
+    if 150 <= claimed <= 1200:
+        return claimed
+    width, height = image.size
+    return max(100.0, min(600.0, max(width / A4_INCHES[0], height / A4_INCHES[1])))
 
 
 class Preflight:
@@ -115,12 +130,14 @@ class Preflight:
         return True
 
     def run(self, ctx: CaptureContext) -> None:
-        size = ctx.source.stat().st_size
+        size = ctx.input.size  # what the source handed over (an oversized file is not kept)
         if size == 0:
             raise CaptureRejected("the file is empty (0 bytes)")
         if size > settings.BANNETTE_CAPTURE_MAX_BYTES:
             limit = settings.BANNETTE_CAPTURE_MAX_BYTES // (1024 * 1024)
-            raise CaptureRejected(f"the file is larger than the {limit} MiB limit")
+            raise CaptureRejected(
+                f"the file is larger than the {limit} MiB limit (it was not kept: send it split)"
+            )
         with ctx.source.open("rb") as handle:
             ctx.mime = sniff.sniff(handle.read(1024)) or ""
         if ctx.mime == sniff.PDF:
@@ -141,6 +158,22 @@ class Preflight:
         except pdftools.PdfError as exc:
             raise CaptureRejected(str(exc)) from exc
         ctx.texts += [""] * (ctx.pages - len(ctx.texts))
+        _check_dimensions(ctx.pdf, ctx.pages)
+
+
+def _check_dimensions(pdf: Path, pages: int) -> None:
+    """Before any page is rendered: a bounded number of pages, none of them a huge sheet."""
+    if pages > settings.BANNETTE_CAPTURE_MAX_PAGES:
+        raise CaptureRejected(
+            f"the file has {pages} pages, more than the {settings.BANNETTE_CAPTURE_MAX_PAGES}-page"
+            " limit: scan it as several batches"
+        )
+    for page, (width, height) in enumerate(pdftools.page_sizes(pdf), start=1):
+        if width * height > A0_POINTS * 1.05:
+            raise CaptureRejected(
+                f"page {page} measures {width / 72 * 2.54:.0f} by {height / 72 * 2.54:.0f} cm,"
+                " larger than A0: it cannot be read as mail"
+            )
 
 
 class PageImages:

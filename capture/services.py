@@ -64,7 +64,9 @@ def receive_input(
         created_by=actor,
     )
     suffix = Path(name).suffix.lower()[:10]
-    capture_input.file.save(f"input{suffix}", ContentFile(content), save=False)
+    # Over the limit, the content is not kept (its size and SHA-256 are): capture refuses it.
+    kept = content if len(content) <= settings.BANNETTE_CAPTURE_MAX_BYTES else b""
+    capture_input.file.save(f"input{suffix}", ContentFile(kept), save=False)
     capture_input.save()
     record_event(
         action="capture.received",

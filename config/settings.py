@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "courrier.middleware.RequestSizeLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -251,6 +252,15 @@ BANNETTE_OCR_PROCESSES = env_int("BANNETTE_OCR_PROCESSES", 0, minimum=0)  # 0: o
 BANNETTE_OCR_TIMEOUT = env_int("BANNETTE_OCR_TIMEOUT", 180, minimum=10)
 BANNETTE_FOREIGN_SEPARATORS = env_list("BANNETTE_FOREIGN_SEPARATORS", ["PATCHT"])
 BANNETTE_CAPTURE_MAX_BYTES = env_int("BANNETTE_CAPTURE_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
+# Whole requests, checked before their body is read: signed-in users upload several files at
+# once; anonymous visitors only send the citizens' form (5 files of 10 MiB at most).
+BANNETTE_REQUEST_MAX_BYTES = env_int(
+    "BANNETTE_REQUEST_MAX_BYTES", 5 * BANNETTE_CAPTURE_MAX_BYTES, minimum=1024
+)
+BANNETTE_PUBLIC_REQUEST_MAX_BYTES = env_int(
+    "BANNETTE_PUBLIC_REQUEST_MAX_BYTES", 52 * 1024 * 1024, minimum=1024
+)
+BANNETTE_CAPTURE_MAX_PAGES = env_int("BANNETTE_CAPTURE_MAX_PAGES", 300, minimum=1)
 BANNETTE_HOTFOLDERS = env_list("BANNETTE_HOTFOLDERS", [])  # NAME=PATH[:ENTITY[:DOCTYPE]]
 BANNETTE_PUBLIC_URL = env_str("BANNETTE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 BANNETTE_WEBFORM_RATE_PER_HOUR = env_int("BANNETTE_WEBFORM_RATE_PER_HOUR", 5, minimum=1)

@@ -48,6 +48,13 @@ def page_count(path: Path) -> int:
     return int(match.group(1))
 
 
+def page_sizes(path: Path) -> list[tuple[float, float]]:
+    """Each page's width and height in points (1/72 inch), read without rendering anything."""
+    result = _run(["pdfinfo", "-f", "1", "-l", "100000", str(path)])
+    sizes = re.findall(r"^Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", result.stdout, re.MULTILINE)
+    return [(float(width), float(height)) for width, height in sizes]
+
+
 def page_texts(path: Path) -> list[str]:
     """The born-digital text of each page (empty strings for scanned pages)."""
     result = _run(["pdftotext", "-enc", "UTF-8", str(path), "-"])
@@ -101,7 +108,23 @@ def scan_images(path: Path, workdir: Path, pages: int) -> list[Path] | None:
         return None  # rotated pages: render them as displayed
     _run(["pdfimages", "-j", str(path), str(workdir / "scan")])
     found = sorted(workdir.glob("scan-*.jpg"))
-    return found if len(found) == pages else None
+    if len(found) != pages:
+        return None
+    for image, listed_image in zip(found, listed, strict=True):
+        _set_jfif_density(image, listed_image.ppi)
+    return found
+
+
+def _set_jfif_density(image: Path, ppi: int) -> None:
+    """Write the page's resolution into the JPEG's JFIF header, without recompressing: the
+    JPEG a PDF embeds often says 72 dpi or nothing, and tesseract sizes the searchable page
+    from it (a 300 dpi A4 scan became a page 35 inches wide)."""
+    data = bytearray(image.read_bytes())
+    if data[2:4] != b"\xff\xe0" or data[6:11] != b"JFIF\x00":
+        return  # no JFIF header to correct: tesseract falls back on its own guess
+    data[13] = 1  # densities in dots per inch
+    data[14:16] = data[16:18] = ppi.to_bytes(2, "big")
+    image.write_bytes(bytes(data))
 
 
 def render(

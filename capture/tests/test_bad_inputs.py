@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 from typing import Unpack
 
@@ -138,3 +139,59 @@ def test_only_clerks_and_administrators_may_retry(org, agent, django_capture_on_
 
 def test_rejections_are_plain_exceptions_for_steps():
     assert issubclass(CaptureRejected, Exception)
+
+
+def page_size_points(pdf_path) -> tuple[float, float]:
+    from ocr.pdf import page_sizes
+
+    return page_sizes(pdf_path)[0]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "dpi"),
+    [("TIFF", None), ("JPEG", (72, 72))],  # no resolution tags; a phone photo's 72 dpi
+)
+def test_images_with_a_missing_or_false_resolution_become_paper_sized_pages(
+    org, tmp_path, fmt, dpi
+):
+    page = scans.letter_page(["Objet : photo d'un courrier", "Prise au téléphone."])
+    buffer = io.BytesIO()
+    page.save(buffer, fmt, **({"dpi": dpi} if dpi else {}))
+    capture(buffer.getvalue(), f"photo.{fmt.lower()}")
+    mail = Mail.objects.get()
+    pdf = tmp_path / "mail.pdf"
+    pdf.write_bytes((mail.searchable_pdf or mail.original).read())
+    width, height = page_size_points(pdf)
+    assert 550 < width < 650 and 800 < height < 900  # about A4, not 4 or 2,000 times larger
+    assert "téléphone" in mail.text
+
+
+def test_a_file_over_the_page_limit_is_refused_before_any_page_is_read(org, settings):
+    settings.BANNETTE_CAPTURE_MAX_PAGES = 3
+    pages = [scans.letter_page([f"Page {n}"]) for n in range(4)]
+    capture_input = capture(scans.scanned_pdf(pages), "lot.pdf")
+    assert capture_input.status == InputStatus.ERROR
+    assert "4 pages, more than the 3-page limit" in capture_input.error
+
+
+def test_a_giant_page_is_refused_before_it_is_rendered(org, tmp_path):
+    from reportlab.pdfgen.canvas import Canvas
+
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=(7200, 7200))  # 100 inches square, a few hundred bytes
+    canvas.drawString(72, 72, "plan")
+    canvas.save()
+    capture_input = capture(buffer.getvalue(), "plan.pdf")
+    assert capture_input.status == InputStatus.ERROR
+    assert "page 1 measures 254 by 254 cm, larger than A0" in capture_input.error
+
+
+def test_a_file_over_the_size_limit_is_refused_and_not_kept(org, settings):
+    settings.BANNETTE_CAPTURE_MAX_BYTES = 2048
+    content = scans.scanned_pdf([scans.letter_page(["Objet : trop gros"])])
+    assert len(content) > 2048
+    capture_input = capture(content, "gros.pdf")
+    assert (
+        capture_input.status == InputStatus.ERROR and "larger than the 0 MiB" in capture_input.error
+    )
+    assert capture_input.size == len(content) and capture_input.file.size == 0  # nothing kept

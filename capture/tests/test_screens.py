@@ -166,3 +166,18 @@ def test_a_sites_own_linear_barcode_sheet_separates_too(tmp_path, symbology, set
     assert detect(page) == Separator("", "")
     settings.BANNETTE_FOREIGN_SEPARATORS = ["AUTRE"]
     assert detect(page) is None  # only the configured values count
+
+
+def test_a_too_large_request_is_refused_before_its_body_is_read(client, agent, settings):
+    settings.BANNETTE_PUBLIC_REQUEST_MAX_BYTES = 10_000
+    settings.BANNETTE_REQUEST_MAX_BYTES = 50_000
+    body = b"x" * 20_000
+    citizen = client.generic(
+        "POST", reverse("citizen_form"), body, "multipart/form-data; boundary=x"
+    )
+    assert citizen.status_code == 413 and "10000" not in citizen.content.decode()
+    client.force_login(agent)  # signed-in users may send more at once
+    assert client.generic("POST", reverse("capture_upload"), body, "text/plain").status_code != 413
+    big = b"x" * 60_000
+    assert client.generic("POST", reverse("capture_upload"), big, "text/plain").status_code == 413
+    assert not CaptureInput.objects.exists()
