@@ -46,6 +46,21 @@ SESSION_COOKIE_AGE = env_int("BANNETTE_SESSION_SECONDS", 8 * 3600, minimum=300)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "SAMEORIGIN"  # the mail page shows its PDF in a same-origin frame
+# Behind an HTTPS proxy: trust its X-Forwarded-Proto, and tell browsers to stay on HTTPS.
+if env_bool("BANNETTE_BEHIND_HTTPS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env_int("BANNETTE_HSTS_SECONDS", 0, minimum=0)
+# Addresses of the reverse proxies whose X-Forwarded-For names the client (rate limits, logs).
+BANNETTE_TRUSTED_PROXIES = env_list("BANNETTE_TRUSTED_PROXIES", [])
+# Shared by every web process and kept across restarts (rate limits) when set; else in memory.
+_CACHE_URL = env_secret("BANNETTE_CACHE_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+        if _CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -121,6 +136,7 @@ def _database() -> dict[str, object]:
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
     config.setdefault("TEST", {"NAME": env_str("BANNETTE_TEST_DATABASE_NAME", "test_bannette")})
+    config["CONN_HEALTH_CHECKS"] = True  # a connection the server closed is replaced, not used
     if config.get("ENGINE") == "django.db.backends.postgresql":
         # JIT compilation costs 0.4-0.6 s per search query and never pays back here.
         options = config.setdefault("OPTIONS", {})

@@ -8,12 +8,13 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db import transaction
 from django.http import HttpRequest
 
+from courrier.client_address import client_address
 from courrier.models import User
 from courrier.services.journal import record_event
 
 
 def _address(request: HttpRequest | None) -> str:
-    return str(request.META.get("REMOTE_ADDR", "")) if request is not None else ""
+    return client_address(request) if request is not None else ""
 
 
 def _logged_in(sender: type, request: HttpRequest | None, user: User, **_: Any) -> None:

@@ -13,6 +13,7 @@ from capture.limits import limit_request_size
 from capture.models import WebFormRequest
 from capture.sources.webform.forms import MAX_FILE_BYTES, MAX_FILES, CitizenRequestForm
 from capture.sources.webform.services import submit_request
+from courrier.client_address import client_address
 from courrier.models import MailStatus
 
 PUBLIC_STATUS: dict[str, str] = {
@@ -22,7 +23,7 @@ PUBLIC_STATUS: dict[str, str] = {
 
 
 def _client_ip(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", "unknown"))
+    return client_address(request)
 
 
 def _over_rate(request: HttpRequest) -> bool:
