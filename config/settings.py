@@ -200,7 +200,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE = {
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, str | float]] = {
     "sweep-capture-inputs": {
         "task": "capture.tasks.sweep_capture_inputs",
         "schedule": 60.0,

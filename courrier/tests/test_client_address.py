@@ -8,8 +8,10 @@ from courrier.client_address import client_address
 
 
 def request(remote: str, forwarded: str = ""):
-    extra = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {}
-    return RequestFactory().get("/", REMOTE_ADDR=remote, **extra)
+    made = RequestFactory().get("/", REMOTE_ADDR=remote)
+    if forwarded:
+        made.META["HTTP_X_FORWARDED_FOR"] = forwarded
+    return made
 
 
 def test_without_trusted_proxies_the_forwarded_header_is_ignored(settings):
