@@ -6,6 +6,7 @@ import datetime
 import hashlib
 import logging
 import tempfile
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -101,8 +102,16 @@ def run_pipeline(capture_input: CaptureInput, steps: list[Step] | None = None) -
             try:
                 for step in steps or default_steps():
                     if step.able_to_run(ctx):
+                        started = time.perf_counter()
                         step.run(ctx)
                         ctx.beat()
+                        logger.info(
+                            "capture input %s: %s done in %.0f ms (%s pages)",
+                            capture_input.pk,
+                            step.name,
+                            (time.perf_counter() - started) * 1000,
+                            ctx.pages,
+                        )
             except CaptureRejected as exc:
                 pool.shutdown(cancel_futures=True)
                 return _failed(capture_input, str(exc))
