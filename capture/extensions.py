@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from capture.models import CapturedMail
+from capture.models import CapturedMail, CaptureInput, InputStatus
 from courrier.extensions import (
     InfoPanel,
     JournalAction,
     NavLink,
+    StatusSection,
     register_info_panel,
     register_journal_actions,
     register_nav_link,
     register_role_permissions,
+    register_status_section,
     register_suggestion_source,
 )
 from courrier.models import Mail, Role
@@ -79,7 +84,28 @@ JOURNAL_ACTIONS = [
 ]
 
 
+def queue_status() -> dict[str, Any]:
+    stale_before = timezone.now() - datetime.timedelta(
+        seconds=settings.BANNETTE_CAPTURE_STALE_SECONDS
+    )
+    inputs = CaptureInput.objects
+    running = inputs.filter(status=InputStatus.PROCESSING)
+    return {
+        "waiting": inputs.filter(status=InputStatus.RECEIVED).count(),
+        "running": running.count(),
+        "stale": running.filter(heartbeat_at__lt=stale_before).count(),
+        "errors": inputs.filter(status=InputStatus.ERROR).count(),
+        "oldest_waiting": inputs.filter(status=InputStatus.RECEIVED)
+        .order_by("received_at")
+        .values_list("received_at", flat=True)
+        .first(),
+    }
+
+
 def register() -> None:
+    register_status_section(
+        StatusSection(code="capture", template="capture/status.html", context=queue_status)
+    )
     register_journal_actions(JOURNAL_ACTIONS)
     for role, permissions in ROLE_PERMISSIONS.items():
         register_role_permissions(role, permissions)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from capture.models import CaptureInput, ImapAccount, InputStatus
 from capture.services import give_up, process_input
+from courrier.services.operations import beat
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +71,10 @@ def sweep_inputs() -> Sweep:
             sweep.given_up += 1
         else:
             sweep.restarted += dispatch(capture_input.pk)
+    beat(
+        "capture-sweeper",
+        f"queued {sweep.queued}, restarted {sweep.restarted}, set aside {sweep.given_up}",
+    )
     return sweep
 
 
@@ -90,12 +96,10 @@ def send_pending_acknowledgments() -> int:
 @shared_task
 def poll_mailboxes() -> int:
     """Take new messages from every active IMAP mailbox; one failing mailbox skips only itself."""
-    from capture.sources.imap.poller import poll_account  # the poller queues tasks of ours
+    from capture.sources.imap.poller import poll_and_report  # the poller queues tasks of ours
 
     taken = 0
     for account in ImapAccount.objects.filter(active=True):
-        try:
-            taken += len(poll_account(account))
-        except Exception:
-            logger.exception("IMAP mailbox %s could not be polled", account.name)
+        with contextlib.suppress(Exception):  # logged and on the system page; others go on
+            taken += poll_and_report(account)
     return taken

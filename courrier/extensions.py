@@ -13,7 +13,8 @@ Each upper app fills these in its `AppConfig.ready()`:
 - role permissions: what each role may do in an app (granted after migrate);
 - journal actions: how an app's journal events read in a mail's history, and which of them
   are steps of its processing (shown by default);
-- health checks: what `/healthz` tries (the database, storage, broker, the search index...).
+- health checks: what `/healthz` tries (the database, storage, broker, the search index...);
+- status sections: what the administrators' "system status" page shows of each app.
 """
 
 from __future__ import annotations
@@ -97,6 +98,13 @@ class JournalAction:
     workflow: bool = False  # a processing step: shown in the mail's short history
 
 
+@dataclass(frozen=True)
+class StatusSection:
+    code: str
+    template: str  # in the app's own templates/, included in the system status page
+    context: Callable[[], dict[str, Any]]
+
+
 _contributors: dict[str, PerimeterContributor] = {}
 _awaiting: dict[str, AwaitingCriterion] = {}
 _baskets: dict[str, DefaultBasket] = {}
@@ -109,6 +117,7 @@ _role_permissions: dict[str, set[str]] = {}
 _journal_actions: dict[str, JournalAction] = {}
 # name -> a function that raises when the part is unusable (it must answer in seconds).
 _health_checks: dict[str, Callable[[], None]] = {}
+_status_sections: dict[str, StatusSection] = {}
 
 
 def register_perimeter_contributor(contributor: PerimeterContributor) -> None:
@@ -213,3 +222,11 @@ def register_health_check(name: str, check: Callable[[], None]) -> None:
 
 def health_checks() -> dict[str, Callable[[], None]]:
     return dict(_health_checks)
+
+
+def register_status_section(section: StatusSection) -> None:
+    _status_sections[section.code] = section
+
+
+def status_sections() -> list[StatusSection]:
+    return list(_status_sections.values())

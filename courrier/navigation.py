@@ -10,4 +10,12 @@ CORE_NAV_LINKS = [
     NavLink(code="folders", label=_("Folders"), url_name="folders", position=20),
     NavLink(code="post_register", label=_("Outgoing post"), url_name="post_register", position=30),
     NavLink(code="absences", label=_("Absences"), url_name="absences", position=40),
+    NavLink(
+        code="system_status",
+        label=_("System status"),
+        url_name="system_status",
+        position=140,
+        permission="courrier.view_heartbeat",
+        group="tools",
+    ),
 ]

@@ -60,6 +60,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.ADMINISTRATOR: [
         "view_all_mail",
         "view_journalevent",
+        "view_heartbeat",
     ]
     + [f"{verb}_{model}" for model in _ADMIN_MODELS for verb in ("view", "add", "change")],
 }

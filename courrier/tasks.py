@@ -9,6 +9,7 @@ from typing import Any
 from celery import shared_task
 
 from courrier.services.journal import verify_journal
+from courrier.services.operations import beat, journal_checked
 from courrier.services.outgoing import deliver
 from courrier.services.seals import SealFailed, seal_journal, write_copies
 
@@ -26,6 +27,8 @@ def seal_journal_task(self: Any) -> int | None:
     """Seal the journal's new events (daily); retried while the timestamp authority is away."""
     write_copies()  # copies a previous run could not write
     seal = seal_journal()
+    if seal is not None:
+        beat("journal-seal", f"#{seal.number}: events #{seal.first_seq}..#{seal.last_seq}")
     return seal.number if seal else None
 
 
@@ -35,6 +38,7 @@ def verify_journal_task() -> dict[str, Any]:
     report = verify_journal()
     if not report.intact:
         logger.error("journal tampering detected: %s", "; ".join(report.problems))
+    journal_checked(report.checked, report.seals, report.problems)
     return {"checked": report.checked, "problems": report.problems}
 
 

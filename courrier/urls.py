@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from courrier import health
-from courrier.views import absences, actions, folders, mail, outgoing, qualify
+from courrier.views import absences, actions, folders, mail, outgoing, qualify, system
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -52,5 +52,6 @@ urlpatterns = [
     path("folders/", folders.folder_list, name="folders"),
     path("folders/<int:pk>/", folders.folder_detail, name="folder"),
     path("absences/", absences.absences, name="absences"),
+    path("system/", system.system_status, name="system_status"),
     path("absences/<int:pk>/cancel/", absences.absence_cancel, name="absence_cancel"),
 ]

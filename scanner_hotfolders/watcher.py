@@ -24,6 +24,7 @@ from capture.options import CaptureOptions
 from capture.services import receive_input
 from capture.tasks import dispatch
 from courrier.models import DocumentType, Entity
+from courrier.services.operations import beat
 from dropfolders import (
     DONE,
     ERROR,
@@ -182,9 +183,15 @@ def watches(stable_seconds: float | None = None) -> list[FolderWatch]:
     ]
 
 
+_last_beat = [0.0]  # monotonic time of the watcher's last heartbeat (one every 30 s)
+
+
 def watch_cycle(folders: list[FolderWatch]) -> list[CaptureInput]:
     """One pass over the folders. The database or the broker going away does not stop the
     watcher: it logs, lets the connection go, and takes up what it left on a later pass."""
+    if time.monotonic() - _last_beat[0] > 30:
+        _last_beat[0] = time.monotonic()
+        beat("hot-folder watcher", ", ".join(w.folder.name for w in folders))
     taken: list[CaptureInput] = []
     for watch in folders:
         try:

@@ -60,6 +60,7 @@ OWN_PAGES = {
     "post_register",
     "folders",
     "absences",
+    "system_status",
 }
 
 

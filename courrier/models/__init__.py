@@ -32,6 +32,7 @@ from courrier.models.mail import (
     MailStatus,
     Priority,
 )
+from courrier.models.operations import Heartbeat
 from courrier.models.organisation import Entity, EntityType, Role, User
 from courrier.models.outgoing import OutgoingEmail
 from courrier.models.processing import (
@@ -72,6 +73,7 @@ __all__ = [
     "EntityType",
     "FinalDisposition",
     "Folder",
+    "Heartbeat",
     "JournalEvent",
     "JournalHead",
     "JournalSeal",

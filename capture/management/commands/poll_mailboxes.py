@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError, InterfaceError, close_old_connections, connection
 
 from capture.models import ImapAccount
-from capture.sources.imap.poller import poll_account
+from capture.sources.imap.poller import poll_and_report
 
 
 class Command(BaseCommand):
@@ -29,11 +29,11 @@ class Command(BaseCommand):
                 accounts = []
             for account in accounts:
                 try:
-                    taken = poll_account(account)
+                    taken = poll_and_report(account)
                 except Exception as exc:
                     self.stderr.write(f"{account.name}: {type(exc).__name__}: {exc}")
                     continue
-                self.stdout.write(f"{account.name}: {len(taken)} new message(s)")
+                self.stdout.write(f"{account.name}: {taken} new message(s)")
             if not options["interval"]:
                 return
             time.sleep(options["interval"])

@@ -28,6 +28,7 @@ from capture.tasks import dispatch
 from config.env import env_secret
 from courrier.models import Channel, Contact, ContactKind
 from courrier.services.contacts import find_or_create_contact
+from courrier.services.operations import beat
 
 logger = logging.getLogger(__name__)
 
@@ -195,3 +196,15 @@ def _on_error(capture_input: CaptureInput) -> None:
 
 
 sources.register_hooks(SourceKind.IMAP, on_done=_on_done, on_error=_on_error)
+
+
+def poll_and_report(account: ImapAccount) -> int:
+    """Poll one mailbox and leave its sign of life (or its failure) on the system page."""
+    try:
+        taken = poll_account(account)
+    except Exception as exc:
+        logger.exception("IMAP mailbox %s could not be polled", account.name)
+        beat(f"imap:{account.name}", f"{type(exc).__name__}: {exc}"[:300], healthy=False)
+        raise
+    beat(f"imap:{account.name}", f"{len(taken)} new message(s)")
+    return len(taken)

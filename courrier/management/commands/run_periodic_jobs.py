@@ -10,6 +10,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 from django.utils.module_loading import import_string
 
+from courrier.services.operations import beat
+
 
 class Command(BaseCommand):
     help = (
@@ -28,6 +30,7 @@ class Command(BaseCommand):
         due = dict.fromkeys(schedule, time.monotonic())
         try:
             while True:
+                beat("scheduler", "embedded (run_periodic_jobs)")
                 for name, (task, every) in schedule.items():
                     if time.monotonic() >= due[name]:
                         self._run(name, task)

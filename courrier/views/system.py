@@ -1,0 +1,43 @@
+"""The administrators' system status page: signs of life, queues, seals, checks."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from courrier.extensions import status_sections
+from courrier.models import Heartbeat, JournalSeal
+
+DAILY = datetime.timedelta(hours=26)
+FREQUENT = datetime.timedelta(minutes=15)
+
+
+@dataclass
+class Pulse:
+    heartbeat: Heartbeat
+    late: bool
+
+
+def _pulses() -> list[Pulse]:
+    now = timezone.now()
+    pulses = []
+    for heartbeat in Heartbeat.objects.order_by("name"):
+        allowed = DAILY if heartbeat.name.startswith("journal-") else FREQUENT
+        pulses.append(Pulse(heartbeat, late=now - heartbeat.beat_at > allowed))
+    return pulses
+
+
+@login_required
+@permission_required("courrier.view_heartbeat", raise_exception=True)
+def system_status(request: HttpRequest) -> HttpResponse:
+    context = {
+        "pulses": _pulses(),
+        "last_seal": JournalSeal.objects.order_by("-number").first(),
+        "sections": [(section.template, section.context()) for section in status_sections()],
+    }
+    return render(request, "courrier/system.html", context)

@@ -1,0 +1,65 @@
+"""The administrators' system status page: who gave signs of life, queues, seals, checks;
+and a failing journal check alerts them by e-mail, not only in a log."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from capture.models import CaptureInput, InputStatus
+from courrier.models import Heartbeat, Role
+from courrier.tasks import verify_journal_task
+from courrier.tests.factories import UserFactory, make_mail
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def administrator(org):
+    return UserFactory.create(
+        username="chef",
+        email="chef@villedieu.example",
+        primary_entity=org.dgs,
+        roles=[Role.ADMINISTRATOR],
+    )
+
+
+def test_the_page_shows_signs_of_life_seals_and_the_capture_queue(client, administrator, clerk):
+    make_mail(actor=clerk, subject="Courrier")
+    CaptureInput.objects.create(
+        source_kind="upload", file_name="a.pdf", size=1, status=InputStatus.ERROR
+    )
+    call_command("run_periodic_jobs", "--once")
+    Heartbeat.objects.create(
+        name="hot-folder watcher", beat_at=timezone.now() - datetime.timedelta(hours=2)
+    )
+    client.force_login(administrator)
+    page = client.get(reverse("system_status")).content.decode()
+    for name in ("scheduler", "journal-check", "journal-seal", "capture-sweeper"):
+        assert f'data-heartbeat="{name}"' in page
+    assert "Silencieux depuis trop longtemps" in page  # the watcher stopped two hours ago
+    assert "Dernier sceau : n° 1" in page
+    assert 'data-count="errors"><a href=' in page
+
+
+def test_only_administrators_open_it(client, agent):
+    client.force_login(agent)
+    assert client.get(reverse("system_status")).status_code == 403
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="tampers with PostgreSQL's SQL")
+def test_a_failing_journal_check_alerts_the_administrators(administrator, clerk, mailoutbox):
+    make_mail(actor=clerk, subject="Courrier")
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE courrier_journalevent DISABLE TRIGGER USER")
+        cursor.execute("UPDATE courrier_journalevent SET action = 'x' WHERE seq = 1")
+        cursor.execute("ALTER TABLE courrier_journalevent ENABLE TRIGGER USER")
+    verify_journal_task.apply()
+    assert not Heartbeat.objects.get(name="journal-check").healthy
+    (alert,) = mailoutbox
+    assert alert.to == ["chef@villedieu.example"] and "event #1" in alert.body
