@@ -11,6 +11,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from capture.models import CaptureInput, ImapAccount, InputStatus
@@ -73,7 +74,8 @@ def sweep_inputs() -> Sweep:
             sweep.restarted += dispatch(capture_input.pk)
     beat(
         "capture-sweeper",
-        f"queued {sweep.queued}, restarted {sweep.restarted}, set aside {sweep.given_up}",
+        _("%(queued)s queued, %(restarted)s run again, %(given_up)s set aside")
+        % {"queued": sweep.queued, "restarted": sweep.restarted, "given_up": sweep.given_up},
     )
     return sweep
 

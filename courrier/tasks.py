@@ -7,6 +7,7 @@ import smtplib
 from typing import Any
 
 from celery import shared_task
+from django.utils.translation import gettext as _
 
 from courrier.services.journal import verify_journal
 from courrier.services.operations import beat, journal_checked
@@ -28,7 +29,11 @@ def seal_journal_task(self: Any) -> int | None:
     write_copies()  # copies a previous run could not write
     seal = seal_journal()
     if seal is not None:
-        beat("journal-seal", f"#{seal.number}: events #{seal.first_seq}..#{seal.last_seq}")
+        beat(
+            "journal-seal",
+            _("seal no. %(n)s: events %(first)s to %(last)s")
+            % {"n": seal.number, "first": seal.first_seq, "last": seal.last_seq},
+        )
     return seal.number if seal else None
 
 

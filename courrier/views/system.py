@@ -9,6 +9,8 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from courrier.extensions import status_sections
 from courrier.models import Heartbeat, JournalSeal
@@ -17,10 +19,26 @@ DAILY = datetime.timedelta(hours=26)
 FREQUENT = datetime.timedelta(minutes=15)
 
 
+PARTS = {
+    "capture-sweeper": gettext_lazy("Capture sweeper"),
+    "journal-check": gettext_lazy("Journal check (nightly)"),
+    "journal-seal": gettext_lazy("Journal seal (daily)"),
+    "scheduler": gettext_lazy("Periodic jobs (embedded)"),
+    "hot-folder watcher": gettext_lazy("Hot-folder watcher"),
+}
+
+
 @dataclass
 class Pulse:
     heartbeat: Heartbeat
     late: bool
+
+    @property
+    def label(self) -> str:
+        name = self.heartbeat.name
+        if name.startswith("imap:"):
+            return _("Mailbox %(name)s") % {"name": name.removeprefix("imap:")}
+        return str(PARTS.get(name, name))
 
 
 def _pulses() -> list[Pulse]:

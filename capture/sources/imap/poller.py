@@ -7,6 +7,7 @@ from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from imapclient import IMAPClient
 
 from capture import sources
@@ -206,5 +207,5 @@ def poll_and_report(account: ImapAccount) -> int:
         logger.exception("IMAP mailbox %s could not be polled", account.name)
         beat(f"imap:{account.name}", f"{type(exc).__name__}: {exc}"[:300], healthy=False)
         raise
-    beat(f"imap:{account.name}", f"{len(taken)} new message(s)")
+    beat(f"imap:{account.name}", _("%(n)s new message(s)") % {"n": len(taken)})
     return len(taken)

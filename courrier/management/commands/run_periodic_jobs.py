@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from courrier.services.operations import beat
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
         due = dict.fromkeys(schedule, time.monotonic())
         try:
             while True:
-                beat("scheduler", "embedded (run_periodic_jobs)")
+                beat("scheduler", _("in this process (no broker)"))
                 for name, (task, every) in schedule.items():
                     if time.monotonic() >= due[name]:
                         self._run(name, task)
