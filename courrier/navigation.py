@@ -11,6 +11,13 @@ CORE_NAV_LINKS = [
     NavLink(code="post_register", label=_("Outgoing post"), url_name="post_register", position=30),
     NavLink(code="absences", label=_("Absences"), url_name="absences", position=40),
     NavLink(
+        code="password_change",
+        label=_("My password"),
+        url_name="password_change",
+        position=130,
+        group="tools",
+    ),
+    NavLink(
         code="system_status",
         label=_("System status"),
         url_name="system_status",

@@ -4,11 +4,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from courrier import health
-from courrier.views import absences, actions, folders, mail, outgoing, qualify, system
+from courrier.views import absences, actions, folders, mail, outgoing, password, qualify, system
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", password.PasswordChange.as_view(), name="password_change"),
     path("healthz", health.healthz, name="healthz"),
     path("", mail.home, name="home"),
     path("baskets/<slug:code>/", mail.basket_list, name="basket"),

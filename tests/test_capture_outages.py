@@ -6,6 +6,7 @@ PostgreSQL (worker processes share the test database with this process; CI runs 
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Iterator
 
 import psycopg
@@ -24,6 +25,7 @@ from capture.tests import scans
 from config.celery import app
 from courrier.models import Mail
 from courrier.tests.factories import DocumentTypeFactory
+from scanner_hotfolders import watcher
 from scanner_hotfolders.models import HotFolder
 from scanner_hotfolders.watcher import FolderWatch, watch_cycle
 from tests.outages import PrivateRedis, WorkerProcess, wait_until
@@ -138,7 +140,9 @@ def test_a_worker_killed_mid_ocr_is_taken_over_and_registers_once(broker, org, t
     assert Mail.objects.filter(capture__input=capture_input).count() == 1
 
 
-def test_the_hot_folder_watcher_outlives_a_lost_database_connection(org, tmp_path):
+def test_the_hot_folder_watcher_outlives_a_lost_database_connection(org, tmp_path, monkeypatch):
+    # The watcher's heartbeat is not due: the capture itself meets the lost connection.
+    monkeypatch.setattr(watcher, "_last_beat", [time.monotonic()])
     folder = HotFolder.objects.create(
         name="scanner", path=str(tmp_path / "scan"), entity=org.voirie
     )

@@ -61,6 +61,7 @@ OWN_PAGES = {
     "folders",
     "absences",
     "system_status",
+    "password_change",
 }
 
 

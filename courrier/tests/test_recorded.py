@@ -86,3 +86,22 @@ def test_a_permission_removed_from_a_role_is_removed_on_migrate(org):
     sync_roles_and_baskets()
     assert not agents.permissions.filter(pk=extra.pk).exists()
     assert agents.permissions.filter(codename="close_mail").exists()
+
+
+def test_users_change_their_own_password_and_it_is_journaled(client, agent):
+    agent.set_password("ancien-mot-de-passe-1")
+    agent.save()
+    client.force_login(agent)
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "ancien-mot-de-passe-1",
+            "new_password1": "nouveau-Mot-de-passe-2",
+            "new_password2": "nouveau-Mot-de-passe-2",
+        },
+    )
+    assert response.status_code == 302
+    agent.refresh_from_db()
+    assert agent.check_password("nouveau-Mot-de-passe-2")
+    (event,) = events("auth.password_changed")
+    assert event.actor_id == agent.pk and "nouveau" not in str(event.details)
