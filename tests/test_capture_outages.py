@@ -22,6 +22,7 @@ from capture.models import CaptureInput, InputStatus, SourceKind, WebFormRequest
 from capture.services import receive_input
 from capture.tasks import dispatch, sweep_inputs
 from capture.tests import scans
+from capture.tests.test_webform import request_data
 from config.celery import app
 from courrier.models import Mail
 from courrier.tests.factories import DocumentTypeFactory
@@ -82,19 +83,7 @@ def test_with_the_broker_down_senders_are_answered_and_nothing_is_lost(client, a
     cache.clear()
     citizen = client.post(
         reverse("citizen_form"),
-        {
-            "civility": "Mme",
-            "first_name": "Inès",
-            "last_name": "Garcia",
-            "email": "ines@example.net",
-            "phone": "",
-            "address": "5 chemin des Vignes",
-            "postcode": "00100",
-            "city": "Villedieu",
-            "topic": topic.pk,
-            "message": "Un arbre est tombé sur la chaussée.",
-            "website": "",
-        },
+        request_data(topic),
         follow=True,
     )
     request = WebFormRequest.objects.get()

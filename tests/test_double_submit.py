@@ -6,12 +6,11 @@ Threads on PostgreSQL (row locks need a server database; CI runs on it)."""
 from __future__ import annotations
 
 import io
-import threading
 from collections.abc import Callable
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import close_old_connections, connection
+from django.db import connection
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
@@ -20,6 +19,7 @@ from courrier.services.circulation import add_attachment
 from courrier.services.mail import IncomingFile, close_mail
 from courrier.services.outgoing import send_reply_by_post
 from courrier.services.processing import redirect_mail
+from courrier.tests.concurrency import at_once
 from courrier.tests.factories import ContactFactory, UserFactory, make_mail
 from visa.models import VisaStepRole
 from visa.services import approve, register_signing_key, sign, start_visa_circuit
@@ -69,26 +69,9 @@ def reply(org, agent):
 
 def clicked_at_once(mail: Mail, click: Callable[[Mail], object]) -> list[BaseException]:
     """CLICKS threads run the same change on their own copy of the mail, all at once."""
-    barrier = threading.Barrier(CLICKS)
-    outcomes: list[BaseException | None] = []
 
-    def one_click() -> None:
-        copy = Mail.objects.get(pk=mail.pk)  # what each request's view loaded
-        try:
-            barrier.wait()
-            click(copy)
-            outcomes.append(None)
-        except BaseException as exc:
-            outcomes.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=one_click) for _ in range(CLICKS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    copies = [Mail.objects.get(pk=mail.pk) for _ in range(CLICKS)]  # what each view loaded
+    outcomes = at_once(CLICKS, lambda index: click(copies[index]))
     refused = [o for o in outcomes if o is not None]
     assert all(isinstance(o, PermissionDenied | ValidationError) for o in refused), refused
     assert len(refused) == CLICKS - 1, refused

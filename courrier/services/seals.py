@@ -54,8 +54,9 @@ def merkle_root(hashes: Sequence[str]) -> str:
     return level[0].hex()
 
 
-def seal_hash(seal: JournalSeal) -> str:
-    payload = {
+def _sealed_fields(seal: JournalSeal) -> dict[str, Any]:
+    """What a seal vouches for: its hash covers exactly these."""
+    return {
         "number": seal.number,
         "first_seq": seal.first_seq,
         "last_seq": seal.last_seq,
@@ -64,7 +65,10 @@ def seal_hash(seal: JournalSeal) -> str:
         "previous": seal.previous,
         "sealed_at": seal.sealed_at.astimezone(datetime.UTC).isoformat(),
     }
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+
+
+def seal_hash(seal: JournalSeal) -> str:
+    text = json.dumps(_sealed_fields(seal), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -127,13 +131,7 @@ def _copy_path(number: int) -> Path:
 
 def _as_copy(seal: JournalSeal) -> dict[str, Any]:
     return {
-        "number": seal.number,
-        "first_seq": seal.first_seq,
-        "last_seq": seal.last_seq,
-        "events": seal.events,
-        "merkle_root": seal.merkle_root,
-        "previous": seal.previous,
-        "sealed_at": seal.sealed_at.astimezone(datetime.UTC).isoformat(),
+        **_sealed_fields(seal),
         "hash": seal.hash,
         "timestamp_token": base64.b64encode(bytes(seal.timestamp_token)).decode(),
     }

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 import datetime
-import threading
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from courrier.models import Mail
 from courrier.services.mail import Registration, register_mail
+from courrier.tests.concurrency import at_once
 
 THREADS = 8
 PER_THREAD = 15
@@ -18,30 +18,16 @@ PER_THREAD = 15
     connection.vendor != "postgresql", reason="needs a server database; CI runs on PostgreSQL"
 )
 def test_chrono_numbers_stay_unique_and_gapless_under_concurrent_registration():
-    barrier = threading.Barrier(THREADS)
-    errors: list[BaseException] = []
+    def register_many(_index: int) -> None:
+        for i in range(PER_THREAD):
+            register_mail(
+                actor=None,
+                registration=Registration(
+                    subject=f"concurrent {i}", arrival_date=datetime.date(2026, 5, 4)
+                ),
+            )
 
-    def register_many() -> None:
-        try:
-            barrier.wait()  # all threads start registering together
-            for i in range(PER_THREAD):
-                register_mail(
-                    actor=None,
-                    registration=Registration(
-                        subject=f"concurrent {i}", arrival_date=datetime.date(2026, 5, 4)
-                    ),
-                )
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=register_many) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = [e for e in at_once(THREADS, register_many) if e is not None]
     assert errors == []
     numbers = list(Mail.objects.values_list("chrono_number", flat=True))
     assert len(numbers) == len(set(numbers)) == THREADS * PER_THREAD
