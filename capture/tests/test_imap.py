@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 
 from capture.models import (
+    CaptureInput,
     ImapAccount,
     ImapMessage,
     ImapMode,
     ImapPostAction,
     ImapRule,
     ImapSecurity,
+    InputStatus,
 )
 from capture.sources.imap.message import parse
 from capture.sources.imap.poller import poll_account
@@ -161,11 +163,14 @@ def test_the_message_is_moved_only_after_its_mail_is_committed(dovecot, account,
 def test_a_failed_capture_leaves_the_message_untouched_and_visible(dovecot, account, poll):
     account.mode = ImapMode.ATTACHMENTS
     account.save()
+    corrupt_pdf = ACCENTS.replace(
+        __import__("base64").encodebytes(PDF), __import__("base64").encodebytes(b"%PDF-1.4 cut")
+    )
     with dovecot.client() as client:
-        client.append("INBOX", BROKEN)
+        client.append("INBOX", corrupt_pdf)
     (message,) = poll()
     (capture_input,) = message.inputs.all()
-    assert capture_input.status == "error" and "unsupported file type" in capture_input.error
+    assert capture_input.status == "error" and "cannot be read" in capture_input.error
     assert message.acknowledged_at is None
     assert b"\\Seen" not in next(iter(flags(dovecot).values()))
     assert poll() == []  # recorded: not taken twice, waiting on the errors screen
@@ -235,3 +240,32 @@ def test_after_a_uidvalidity_reset_a_message_is_not_taken_twice(dovecot, account
     again.refresh_from_db()
     assert again.acknowledged_at is not None
     assert b"\\Seen" in flags(dovecot)[again.uid]
+
+
+def test_an_attachment_capture_cannot_read_rides_with_the_message_and_nothing_blocks(
+    dovecot, account, poll
+):
+    """Each-attachment mode: the PDF becomes its mail; a .docx cannot, so the message itself
+    becomes one too, carrying it. Every input finishes, so the message is flagged as read."""
+    account.mode = ImapMode.ATTACHMENTS
+    account.save()
+    docx_part = (
+        b"--XX\r\nContent-Type: application/vnd.openxmlformats-officedocument.wordprocessingml.document\r\n"
+        b'Content-Disposition: attachment; filename="devis.docx"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\n"
+        + __import__("base64").encodebytes(b"PK\x03\x04 pas un PDF")
+    )
+    raw = ACCENTS.replace(b"--XX--\r\n", docx_part + b"--XX--\r\n")
+    with dovecot.client() as client:
+        client.append("INBOX", raw)
+    (message,) = poll()
+    assert sorted(m.original_name for m in Mail.objects.all()) == [
+        "facture n° 1.pdf",
+        "message.pdf",
+    ]
+    carrier = Mail.objects.get(original_name="message.pdf")  # the message, rendered
+    assert "devis.docx" in [a.title for a in carrier.attachments.all()]
+    assert not CaptureInput.objects.filter(status=InputStatus.ERROR).exists()
+    message.refresh_from_db()
+    assert message.acknowledged_at is not None
+    assert b"\\Seen" in flags(dovecot)[message.uid]

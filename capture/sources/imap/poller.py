@@ -24,6 +24,7 @@ from capture.models import (
 )
 from capture.options import CaptureOptions
 from capture.services import receive_input
+from capture.sniff import EMAIL, IMAGES, PDF, sniff
 from capture.sources.imap.message import ParsedMessage, parse
 from capture.tasks import dispatch
 from config.env import env_secret
@@ -32,6 +33,7 @@ from courrier.services.contacts import find_or_create_contact
 from courrier.services.operations import beat
 
 logger = logging.getLogger(__name__)
+CAPTURABLE = {PDF, EMAIL, *IMAGES}  # what an attachment must be to become a mail of its own
 
 
 def connect(account: ImapAccount) -> IMAPClient:
@@ -106,29 +108,24 @@ def _take(account: ImapAccount, uidvalidity: int, uid: int, raw: bytes) -> ImapM
         return message
     options = _options(account, parsed)
     ref = f"{account.name}/{uidvalidity}/{uid}"
-    if account.mode == ImapMode.ATTACHMENTS and parsed.attachments:
-        inputs = [
-            receive_input(
-                source_kind=SourceKind.IMAP,
-                source_name=account.name,
-                source_ref=ref,
-                name=a.name,
-                content=a.content,
-                options=options,
-            )
-            for a in parsed.attachments
-        ]
-    else:
-        inputs = [
-            receive_input(
-                source_kind=SourceKind.IMAP,
-                source_name=account.name,
-                source_ref=ref,
-                name="message.eml",
-                content=raw,
-                options=options,
-            )
-        ]
+
+    def received(name: str, content: bytes) -> CaptureInput:
+        return receive_input(
+            source_kind=SourceKind.IMAP,
+            source_name=account.name,
+            source_ref=ref,
+            name=name,
+            content=content,
+            options=options,
+        )
+
+    files = parsed.attachments if account.mode == ImapMode.ATTACHMENTS else []
+    readable = [a for a in files if sniff(a.content[:1024]) in CAPTURABLE]
+    inputs = [received(a.name, a.content) for a in readable]
+    if not inputs or len(readable) < len(files):
+        # The message itself too when some files cannot become mail of their own (a .docx, a
+        # .zip): it carries them, so nothing is lost and nothing waits on an impossible input.
+        inputs.append(received("message.eml", raw))
     message.inputs.set(inputs)
     for capture_input in inputs:
         transaction.on_commit(partial(_queue, capture_input.pk))
