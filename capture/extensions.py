@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from typing import Any
 
-from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from capture.models import CapturedMail, CaptureInput, InputStatus
+from capture.services import silent_while_running
 from courrier.extensions import (
     InfoPanel,
     JournalAction,
@@ -85,15 +83,12 @@ JOURNAL_ACTIONS = [
 
 
 def queue_status() -> dict[str, Any]:
-    stale_before = timezone.now() - datetime.timedelta(
-        seconds=settings.BANNETTE_CAPTURE_STALE_SECONDS
-    )
     inputs = CaptureInput.objects
     running = inputs.filter(status=InputStatus.PROCESSING)
     return {
         "waiting": inputs.filter(status=InputStatus.RECEIVED).count(),
         "running": running.count(),
-        "stale": running.filter(heartbeat_at__lt=stale_before).count(),
+        "stale": inputs.filter(silent_while_running()).count(),
         "errors": inputs.filter(status=InputStatus.ERROR).count(),
         "oldest_waiting": inputs.filter(status=InputStatus.RECEIVED)
         .order_by("received_at")

@@ -148,18 +148,21 @@ def _failed(capture_input: CaptureInput, reason: str) -> list[Mail]:
     return []
 
 
-def _stale_before() -> datetime.datetime:
-    return timezone.now() - datetime.timedelta(seconds=settings.BANNETTE_CAPTURE_STALE_SECONDS)
+def silent_while_running() -> Q:
+    """Inputs marked running whose worker gave no sign of life for too long (killed, lost)."""
+    stale_before = timezone.now() - datetime.timedelta(
+        seconds=settings.BANNETTE_CAPTURE_STALE_SECONDS
+    )
+    return Q(status=InputStatus.PROCESSING) & (
+        Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True)
+    )
 
 
 def claim(input_id: int) -> bool:
     """Take the input for this worker: waiting, or running elsewhere with no sign of life.
 
     One atomic UPDATE, so of two workers handed the same input only one runs it."""
-    runnable = Q(status=InputStatus.RECEIVED) | Q(
-        Q(heartbeat_at__lt=_stale_before()) | Q(heartbeat_at__isnull=True),
-        status=InputStatus.PROCESSING,
-    )
+    runnable = Q(status=InputStatus.RECEIVED) | silent_while_running()
     taken = CaptureInput.objects.filter(runnable, pk=input_id).update(
         status=InputStatus.PROCESSING, heartbeat_at=timezone.now()
     )

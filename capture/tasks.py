@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from capture.models import CaptureInput, ImapAccount, InputStatus
-from capture.services import give_up, process_input
+from capture.services import give_up, process_input, silent_while_running
 from courrier.services.operations import beat
 
 logger = logging.getLogger(__name__)
@@ -61,11 +61,7 @@ def sweep_inputs() -> Sweep:
     )
     for input_id in waiting.values_list("pk", flat=True):
         sweep.queued += dispatch(input_id)
-    stale = CaptureInput.objects.filter(
-        Q(heartbeat_at__lt=_ago(settings.BANNETTE_CAPTURE_STALE_SECONDS))
-        | Q(heartbeat_at__isnull=True),
-        status=InputStatus.PROCESSING,
-    )
+    stale = CaptureInput.objects.filter(silent_while_running())
     for capture_input in stale:
         if capture_input.attempts >= settings.BANNETTE_CAPTURE_MAX_ATTEMPTS:
             give_up(capture_input)

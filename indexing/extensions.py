@@ -13,12 +13,8 @@ from courrier.extensions import (
 from indexing import services as search_index
 
 
-def _index_answers() -> None:
-    search_index.check()
-
-
 def register() -> None:
-    register_health_check("search_index", _index_answers)
+    register_health_check("search_index", search_index.check)
     register_quick_search("quick_search")
     register_nav_link(
         NavLink(code="search", label=_("Advanced search"), url_name="search", position=10)

@@ -164,9 +164,11 @@ def _token_problem(seal: JournalSeal) -> str | None:
         return None
     try:
         signed_data = cms.ContentInfo.load(token)["content"]
-        info = tsp.TSTInfo.load(signed_data["encap_content_info"]["content"].parsed.dump())
+        info = signed_data["encap_content_info"]["content"].parsed
     except (ValueError, TypeError, KeyError) as exc:
         return f"seal #{seal.number}: its timestamp token is unreadable ({exc})"
+    if not isinstance(info, tsp.TSTInfo):
+        return f"seal #{seal.number}: its timestamp token holds no timestamp"
     if info["message_imprint"]["hashed_message"].native != bytes.fromhex(seal.hash):
         return f"seal #{seal.number}: its timestamp was given for other contents"
     roots = trust_roots()
