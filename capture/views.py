@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -11,7 +10,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from capture.forms import SeparatorForm, UploadForm
-from capture.limits import limit_request_size
 from capture.models import SourceKind
 from capture.options import CaptureOptions
 from capture.selectors import failed_inputs, my_recent_uploads
@@ -24,7 +22,6 @@ from courrier.views.common import _user
 
 @login_required
 @permission_required("capture.add_captureinput", raise_exception=True)
-@limit_request_size(lambda: settings.BANNETTE_CAPTURE_MAX_BYTES * 4)
 def upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

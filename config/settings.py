@@ -268,11 +268,8 @@ BANNETTE_OCR_PROCESSES = env_int("BANNETTE_OCR_PROCESSES", 0, minimum=0)  # 0: o
 BANNETTE_OCR_TIMEOUT = env_int("BANNETTE_OCR_TIMEOUT", 180, minimum=10)
 BANNETTE_FOREIGN_SEPARATORS = env_list("BANNETTE_FOREIGN_SEPARATORS", ["PATCHT"])
 BANNETTE_CAPTURE_MAX_BYTES = env_int("BANNETTE_CAPTURE_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
-# Whole requests, checked before their body is read: signed-in users upload several files at
-# once; anonymous visitors only send the citizens' form (5 files of 10 MiB at most).
-BANNETTE_REQUEST_MAX_BYTES = env_int(
-    "BANNETTE_REQUEST_MAX_BYTES", 5 * BANNETTE_CAPTURE_MAX_BYTES, minimum=1024
-)
+# Anonymous requests (the citizens' form: 5 files of 10 MiB at most), checked before their body
+# is read; signed-in users may send 4 times BANNETTE_CAPTURE_MAX_BYTES.
 BANNETTE_PUBLIC_REQUEST_MAX_BYTES = env_int(
     "BANNETTE_PUBLIC_REQUEST_MAX_BYTES", 52 * 1024 * 1024, minimum=1024
 )

@@ -33,7 +33,8 @@ class ChosenLanguageMiddleware:
 
 class RequestSizeLimitMiddleware:
     """Refuse a too large request from its Content-Length, before Django reads the body to
-    disk: anonymous visitors (the citizens' form) get a tighter limit than signed-in users."""
+    disk (CSRF checking reads it before any view could): signed-in users may upload a few files
+    at the capture size limit at once; anonymous visitors only send the citizens' form."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -45,7 +46,7 @@ class RequestSizeLimitMiddleware:
             length = 0
         signed_in = request.user.is_authenticated
         limit = (
-            settings.BANNETTE_REQUEST_MAX_BYTES
+            4 * settings.BANNETTE_CAPTURE_MAX_BYTES
             if signed_in
             else settings.BANNETTE_PUBLIC_REQUEST_MAX_BYTES
         )

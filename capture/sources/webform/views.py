@@ -9,9 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
 
-from capture.limits import limit_request_size
 from capture.models import WebFormRequest
-from capture.sources.webform.forms import MAX_FILE_BYTES, MAX_FILES, CitizenRequestForm
+from capture.sources.webform.forms import CitizenRequestForm
 from capture.sources.webform.services import submit_request
 from courrier.client_address import client_address
 from courrier.models import MailStatus
@@ -22,17 +21,12 @@ PUBLIC_STATUS: dict[str, str] = {
 }
 
 
-def _client_ip(request: HttpRequest) -> str:
-    return client_address(request)
-
-
 def _over_rate(request: HttpRequest) -> bool:
-    key = f"webform-rate:{_client_ip(request)}"
+    key = f"webform-rate:{client_address(request)}"
     cache.add(key, 0, timeout=3600)
     return cache.incr(key) > settings.BANNETTE_WEBFORM_RATE_PER_HOUR
 
 
-@limit_request_size(lambda: (MAX_FILES + 1) * MAX_FILE_BYTES)
 @csrf_protect
 def citizen_form(request: HttpRequest) -> HttpResponse:
     form = CitizenRequestForm(request.POST or None, request.FILES or None)
