@@ -24,10 +24,9 @@ from capture.sources.imap.message import email_to_pdf
 from courrier.models import DocumentType, Entity
 from courrier.services.mail import IncomingFile
 from ocr import pdf as pdftools
-from ocr.engine import PageOcr, ocr_page
+from ocr.engine import PageOcr, needs_ocr, ocr_page
 
 logger = logging.getLogger(__name__)
-MIN_TEXT_CHARS = 20  # a page with less born-digital text than this is treated as a scan
 
 
 class CaptureRejected(Exception):
@@ -42,6 +41,7 @@ class Segment:
     original: Path | None = None
     searchable: Path | None = None
     text: str = ""
+    incomplete_pages: list[int] = field(default_factory=list)  # 1-based, within the segment
     subject: str = ""
     suggestions: Suggestions = field(default_factory=lambda: Suggestions())
     attachments: list[IncomingFile] = field(default_factory=list)
@@ -57,6 +57,7 @@ class CaptureContext:
     pdf: Path | None = None
     pages: int = 0
     texts: list[str] = field(default_factory=list)
+    image_coverage: list[float] = field(default_factory=list)
     images: list[Path] = field(default_factory=list)
     separators: dict[int, Separator] = field(default_factory=dict)
     segments: list[Segment] = field(default_factory=list)
@@ -73,7 +74,7 @@ class CaptureContext:
         CaptureInput.objects.filter(pk=self.input.pk).update(heartbeat_at=timezone.now())
 
     def needs_ocr(self, page: int) -> bool:
-        return len(self.texts[page - 1].strip()) < MIN_TEXT_CHARS
+        return needs_ocr(self.texts[page - 1], self.image_coverage[page - 1])
 
     def start_ocr(self, page: int) -> None:
         """Queue the page for OCR now, so tesseract works while the next steps run."""
@@ -153,6 +154,7 @@ class Preflight:
         try:
             ctx.pages = pdftools.page_count(ctx.pdf)
             ctx.texts = pdftools.page_texts(ctx.pdf)
+            ctx.image_coverage = pdftools.image_coverage(ctx.pdf, ctx.pages)
         except pdftools.PdfProtected as exc:
             raise CaptureRejected(f"{exc}: remove the protection and retry") from exc
         except pdftools.PdfError as exc:
@@ -188,7 +190,8 @@ class PageImages:
 
     def run(self, ctx: CaptureContext) -> None:
         assert ctx.pdf is not None
-        ctx.images = pdftools.page_images(ctx.pdf, ctx.workdir, ctx.pages)
+        has_text = any(t.strip() for t in ctx.texts)
+        ctx.images = pdftools.page_images(ctx.pdf, ctx.workdir, ctx.pages, has_text=has_text)
 
 
 class SplitOnSeparators:
@@ -263,6 +266,17 @@ class ExtractText:
                     ctx.ocr[page] = ctx.pending_ocr[page].result()
                     ctx.beat()
             self._finish_segment(ctx, segment)
+        read = ctx.ocr.values()
+        logger.info(
+            "capture input %s: %d page(s) OCR'd (%d turned upright, %d read again as one block,"
+            " %d possibly incomplete), %d with their own text",
+            ctx.input.pk,
+            len(read),
+            sum(1 for r in read if r.rotation),
+            sum(1 for r in read if r.second_pass),
+            sum(1 for r in read if r.incomplete),
+            ctx.pages - len(read),
+        )
 
     def _finish_segment(self, ctx: CaptureContext, segment: Segment) -> None:
         assert ctx.pdf is not None
@@ -273,16 +287,28 @@ class ExtractText:
             segment.original = pdftools.extract_pages(
                 ctx.pdf, segment.pages, ctx.workdir / f"segment-{segment.index}.pdf"
             )
-        texts = [ctx.ocr[p].text if p in ctx.ocr else ctx.texts[p - 1] for p in segment.pages]
-        segment.text = "\n\f".join(t.strip() for t in texts).strip()
+        texts = [_page_text(ctx, p) for p in segment.pages]
+        segment.text = "\n\f".join(texts).strip()
+        segment.incomplete_pages = [
+            position
+            for position, page in enumerate(segment.pages, start=1)
+            if page in ctx.ocr and ctx.ocr[page].incomplete
+        ]
         if not any(p in ctx.ocr for p in segment.pages):
             return  # born-digital: the original already carries its text
         parts = []
         for page in segment.pages:
             part = ctx.workdir / f"part-{page}.pdf"
-            if page in ctx.ocr:
+            if page in ctx.ocr and ctx.ocr[page].pdf:
                 part.write_bytes(ctx.ocr[page].pdf)
             else:
                 pdftools.extract_pages(ctx.pdf, [page], part)
             parts.append(part)
         segment.searchable = pdftools.merge(parts, ctx.workdir / f"searchable-{segment.index}.pdf")
+
+
+def _page_text(ctx: CaptureContext, page: int) -> str:
+    """The born-digital text, then what OCR read: a header typed over a scan keeps its words."""
+    layer = ctx.texts[page - 1].strip()
+    read = ctx.ocr[page].text.strip() if page in ctx.ocr else ""
+    return "\n".join(t for t in (layer, read) if t)

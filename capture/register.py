@@ -74,6 +74,7 @@ def _registration(ctx: CaptureContext, segment: Segment, original: IncomingFile)
         subject=guess_subject(ctx, segment),
         original=original,
         text=segment.text,
+        incomplete_text_pages=segment.incomplete_pages,
         page_count=len(segment.pages),
         destination_entity=Entity.objects.filter(code=entity_code).first() if entity_code else None,
         document_type=DocumentType.objects.filter(code=doctype_code).first()

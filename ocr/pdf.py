@@ -82,6 +82,7 @@ class _ListedImage:
     page: int
     encoding: str
     ppi: int
+    square_inches: float  # the area the image covers on its page
 
 
 def _listed_images(path: Path) -> list[_ListedImage]:
@@ -89,8 +90,32 @@ def _listed_images(path: Path) -> list[_ListedImage]:
     for line in _run(["pdfimages", "-list", str(path)]).stdout.splitlines()[2:]:
         cols = line.split()
         if len(cols) >= 14 and cols[2] == "image":
-            listed.append(_ListedImage(int(cols[0]), cols[8], int(cols[12])))
+            width, height, x_ppi, y_ppi = int(cols[3]), int(cols[4]), int(cols[12]), int(cols[13])
+            area = (width / x_ppi) * (height / y_ppi) if x_ppi and y_ppi else 0.0
+            listed.append(_ListedImage(int(cols[0]), cols[8], x_ppi, area))
     return listed
+
+
+def image_coverage(path: Path, pages: int) -> list[float]:
+    """For each page, the share of its area painted by images (0 = only text and drawings,
+    1 = a scan), read from the file's structure without rendering anything."""
+    covered = [0.0] * pages
+    for image in _listed_images(path):
+        if 1 <= image.page <= pages:
+            covered[image.page - 1] += image.square_inches
+    for index, (width, height) in enumerate(page_sizes(path)[:pages]):
+        page_area = (width / 72) * (height / 72)
+        covered[index] = min(1.0, covered[index] / page_area) if page_area else 0.0
+    return covered
+
+
+def rotate_page(page_pdf: bytes, degrees: int, workdir: Path) -> bytes:
+    """Turn a one-page PDF clockwise by setting its /Rotate: the page is shown upright, the image
+    and its text layer stay as they are."""
+    source, dest = workdir / f"turn-{id(page_pdf)}.pdf", workdir / f"turned-{id(page_pdf)}.pdf"
+    source.write_bytes(page_pdf)
+    _run(["qpdf", f"--rotate=+{degrees}:1", str(source), str(dest)])
+    return dest.read_bytes()
 
 
 def scan_images(path: Path, workdir: Path, pages: int) -> list[Path] | None:
@@ -147,6 +172,10 @@ def render(
     return [Path(p) for p in rendered]  # paths_only=True gives paths, not images
 
 
-def page_images(path: Path, workdir: Path, pages: int) -> list[Path]:
-    """One image file per page: the scan itself when possible, a 300 dpi rendering otherwise."""
-    return scan_images(path, workdir, pages) or render(path, workdir)
+def page_images(path: Path, workdir: Path, pages: int, *, has_text: bool = False) -> list[Path]:
+    """One image file per page: the scan itself when possible, a 300 dpi rendering otherwise.
+
+    A file with a text layer is rendered: text drawn over a scan (a fax header, a stamp) is not
+    in the scanner's JPEG, and the OCR'd page must still show it.
+    """
+    return (None if has_text else scan_images(path, workdir, pages)) or render(path, workdir)

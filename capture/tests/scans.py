@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import io
+import math
+import random
 import subprocess
 import tempfile
 from pathlib import Path
 
-from PIL import Image, ImageFilter
+from PIL import Image, ImageChops, ImageDraw, ImageFilter
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
 from capture.separators import Separator, sheets_pdf
@@ -123,6 +126,62 @@ def born_digital_pdf(lines: list[str]) -> bytes:
     for line in lines:
         canvas.drawString(25 * mm, y, line)
         y -= 8 * mm
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def shaded(
+    page: Image.Image, box: tuple[int, int, int, int] | None = None, step: int = 6, dot: int = 1
+) -> Image.Image:
+    """A band (or the whole page) printed on a dotted halftone background, as a form's shaded
+    field scans; bigger, closer dots make a darker shade."""
+    page = page.copy()
+    draw = ImageDraw.Draw(page)
+    left, top, right, bottom = box or (0, 0, page.width, page.height)
+    for y in range(top, bottom, step):
+        for x in range(left + (y // step % 2) * step // 2, right, step):
+            draw.ellipse((x, y, x + dot, y + dot), fill=0)
+    return page
+
+
+def speckled(page: Image.Image, share: float, seed: int = 2) -> Image.Image:
+    """Salt-and-pepper noise over `share` of the pixels: a dirty glass, a bad photocopy."""
+    rng = random.Random(seed)
+    page = page.copy()
+    pixels = page.load()
+    assert pixels is not None
+    for _ in range(int(page.width * page.height * share)):
+        pixels[rng.randrange(page.width), rng.randrange(page.height)] = rng.choice((0, 255))
+    return page
+
+
+def grainy(page: Image.Image, sigma: float) -> Image.Image:
+    """Gaussian grain over the whole page: a photo in poor light, a grey recycled paper."""
+    noise = Image.effect_noise(page.size, sigma)  # centred on 128
+    return ImageChops.add(page.convert("L"), noise, scale=1.0, offset=-128)
+
+
+def signed(page: Image.Image) -> Image.Image:
+    """A clean letter with a logo (solid ink) and a handwritten-like signature."""
+    page = page.copy()
+    draw = ImageDraw.Draw(page)
+    draw.rectangle((1900, 120, 2300, 420), fill=0)
+    draw.ellipse((1950, 160, 2250, 380), fill=255)
+    stroke = [(1500 + i * 3, 2900 + int(60 * math.sin(i / 7))) for i in range(200)]
+    draw.line(stroke, fill=0, width=6)
+    return page
+
+
+def scan_with_text_header(page: Image.Image, header: str) -> bytes:
+    """A scanned page (JPEG) under a line of real text, as a fax server stamps its header."""
+    buffer = io.BytesIO()
+    image = io.BytesIO()
+    page.save(image, "JPEG", quality=75, dpi=(DPI, DPI))
+    canvas = Canvas(buffer, pagesize=A4)
+    canvas.drawImage(ImageReader(image), 0, 0, width=A4[0], height=A4[1])
+    canvas.setFont("Helvetica", 8)
+    canvas.drawString(10 * mm, A4[1] - 6 * mm, header)
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()

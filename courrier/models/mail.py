@@ -145,6 +145,9 @@ class Mail(models.Model):
     original_mime = models.CharField(max_length=100, blank=True)
     searchable_pdf = models.FileField(_("searchable PDF"), upload_to=mail_file_path, blank=True)
     text = models.TextField(_("extracted text"), blank=True)
+    incomplete_text_pages = models.JSONField(
+        _("pages whose text may be incomplete"), default=list, blank=True, editable=False
+    )
     page_count = models.PositiveIntegerField(_("pages"), null=True, blank=True)
     thumbnail = models.FileField(_("thumbnail"), upload_to=mail_file_path, blank=True)
 

@@ -127,6 +127,7 @@ class Registration:
     senders: Sequence[Contact] = ()
     original: IncomingFile | None = None
     text: str = ""
+    incomplete_text_pages: Sequence[int] = ()  # pages OCR may have read only in part
     page_count: int | None = None
     custom_fields: dict[str, Any] = field(default_factory=dict)
     keywords: Sequence[str] = ()
@@ -154,6 +155,7 @@ def register_mail(*, actor: User | None, registration: Registration) -> Mail:
         confidential=r.confidential,
         status=r.status,
         text=r.text,
+        incomplete_text_pages=list(r.incomplete_text_pages),
         page_count=r.page_count,
         created_by=actor,
         custom_fields=clean_custom_fields(r.custom_fields, r.document_type),
