@@ -5,14 +5,17 @@ Every variable read here is documented in the README ("Configuration").
 
 from __future__ import annotations
 
+import datetime
 import os
 import secrets
 from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from django_guid.integrations import CeleryIntegration
 
 from config.env import env_bool, env_choice, env_int, env_list, env_secret, env_str
 
@@ -45,11 +48,58 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_AGE = env_int("BANNETTE_SESSION_SECONDS", 8 * 3600, minimum=300)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "SAMEORIGIN"  # the mail page shows its PDF in a same-origin frame
+X_FRAME_OPTIONS = "DENY"  # documents shown in Bannette's own PDF viewer say SAMEORIGIN
 # Behind an HTTPS proxy: trust its X-Forwarded-Proto, and tell browsers to stay on HTTPS.
 if env_bool("BANNETTE_BEHIND_HTTPS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env_int("BANNETTE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("BANNETTE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("BANNETTE_HSTS_PRELOAD", False)
+# Behind a proxy the proxy redirects http:// itself; Django does it otherwise when asked.
+SECURE_SSL_REDIRECT = env_bool("BANNETTE_SSL_REDIRECT", False)
+# Scripts only from Bannette's own files (inline ones carry the response's nonce); no plugin,
+# no foreign form target, no framing by other sites. Inline style attributes stay allowed
+# (htmx and the admin set some); they cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Login throttling: after BANNETTE_LOGIN_FAILURES failed passwords for one account from one
+# address, that pair waits BANNETTE_LOGIN_LOCK_MINUTES (administrators may lift it in the admin,
+# "Access attempts"). Every attempt is also in the journal.
+AXES_FAILURE_LIMIT = env_int("BANNETTE_LOGIN_FAILURES", 5, minimum=1)
+AXES_COOLOFF_TIME = datetime.timedelta(
+    minutes=env_int("BANNETTE_LOGIN_LOCK_MINUTES", 15, minimum=1)
+)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "courrier.client_address.client_ip"
+AXES_LOCKOUT_CALLABLE = "courrier.views.password.locked_out"
+AXES_VERBOSE = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_DISABLE_ACCESS_LOG = True  # the journal records logins and logouts
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Each request's id: taken from the proxy's X-Request-ID when it is a UUID, else made; sent
+# back in the response, carried into the log lines and into the tasks the request queues.
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": False,
+    "INTEGRATIONS": [CeleryIntegration(use_django_logging=True, log_parent=False)],
+    "UUID_LENGTH": 32,
+}
 # Addresses of the reverse proxies whose X-Forwarded-For names the client (rate limits, logs).
 BANNETTE_TRUSTED_PROXIES = env_list("BANNETTE_TRUSTED_PROXIES", [])
 # Shared by every web process and kept across restarts (rate limits) when set; else in memory.
@@ -71,6 +121,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_guid",
+    "axes",
+    "csp",
     "courrier",
     "capture",
     "ocr",
@@ -82,7 +135,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "courrier.middleware.ChosenLanguageMiddleware",
@@ -93,6 +148,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -254,6 +310,8 @@ BANNETTE_TSA_URL = env_str("BANNETTE_TSA_URL")
 # Copies of the journal seals: put this folder on storage the database administrator does not
 # control (another server's share, write-once storage).
 BANNETTE_SEAL_DIR = Path(env_str("BANNETTE_SEAL_DIR", str(DATA_DIR / "seals")))
+# Each new journal seal is also e-mailed to the archivists (a copy in their own mailboxes).
+BANNETTE_SEAL_EMAIL_ARCHIVISTS = env_bool("BANNETTE_SEAL_EMAIL_ARCHIVISTS", False)
 BANNETTE_TSA_TIMEOUT = env_int("BANNETTE_TSA_TIMEOUT", 10, minimum=1)
 BANNETTE_TRUST_ROOTS_FILE = env_str("BANNETTE_TRUST_ROOTS_FILE")
 BANNETTE_SEAL_PKCS12_FILE = env_str("BANNETTE_SEAL_PKCS12_FILE")
@@ -287,10 +345,27 @@ BANNETTE_INDEX_LOCK_TIMEOUT = env_int("BANNETTE_INDEX_LOCK_TIMEOUT", 60, minimum
 BANNETTE_SEARCH_COUNT_LIMIT = env_int("BANNETTE_SEARCH_COUNT_LIMIT", 1000, minimum=100)
 BANNETTE_SEARCH_RANK_WINDOW = env_int("BANNETTE_SEARCH_RANK_WINDOW", 1000, minimum=100)
 
+# Plain lines for people, or one JSON object per line for a log collector
+# (BANNETTE_LOG_FORMAT=json); both carry the request id ("-" outside requests).
+_LOG_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "config.log.RequestId"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": f"{_LOG_FIELDS} %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": env_choice("BANNETTE_LOG_FORMAT", "plain", {"plain", "json"}),
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("BANNETTE_LOG_LEVEL", "INFO")},
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import transaction
 from django.http import HttpRequest
@@ -48,7 +49,19 @@ def _login_failed(
         )
 
 
+def _locked_out(sender: str, request: HttpRequest | None, username: str, **_: Any) -> None:
+    known = User.objects.filter(username=username).first()
+    with transaction.atomic():
+        record_event(
+            action="auth.locked_out",
+            actor=None,
+            target=known,
+            details={"username": username[:150], "address": _address(request)},
+        )
+
+
 def connect() -> None:
+    user_locked_out.connect(_locked_out, dispatch_uid="bannette_journal_locked_out")
     user_logged_in.connect(_logged_in, dispatch_uid="bannette_journal_login")
     user_logged_out.connect(_logged_out, dispatch_uid="bannette_journal_logout")
     user_login_failed.connect(_login_failed, dispatch_uid="bannette_journal_login_failed")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from django.conf import settings
 from django.http import HttpRequest
 
@@ -18,3 +20,14 @@ def client_address(request: HttpRequest) -> str:
         if address not in trusted:
             return address
     return remote
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address when it is one (login throttling keys on it); None without any,
+    as for requests made inside the process."""
+    address = client_address(request)
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    return address

@@ -37,6 +37,7 @@ CORE_JOURNAL_ACTIONS = [
     JournalAction("auth.login", _("Signed in")),
     JournalAction("auth.logout", _("Signed out")),
     JournalAction("auth.login_failed", _("Failed sign-in")),
+    JournalAction("auth.locked_out", _("Sign-in suspended after failed attempts")),
     JournalAction("auth.password_changed", _("Password changed")),
     JournalAction("admin.created", _("Created in the administration")),
     JournalAction("admin.changed", _("Changed in the administration")),

@@ -97,7 +97,8 @@ def test_a_rewrite_with_every_later_hash_recomputed_is_named(sealed):
     sql("UPDATE courrier_journalhead SET hash = %s", params=[previous])
     problems = verify_journal().problems
     assert problems == [
-        f"events #1..#{sealed.last_seq} no longer match seal #1 (rewritten after sealing)"
+        f"les événements n° 1 à {sealed.last_seq} ne correspondent plus au sceau n° 1"
+        " (réécrits après le scellement)"
     ]
 
 
@@ -107,8 +108,8 @@ def test_emptying_the_journal_and_its_seals_is_named_by_the_copies(sealed):
     assert JournalHead.objects.get().seq == 0
     problems = verify_journal().problems
     assert problems == [
-        f"seal #1 (events #1..#{sealed.last_seq}) is in {seal_dir()} "
-        "but not in the database (seals or events deleted)"
+        f"le sceau n° 1 (événements n° 1 à {sealed.last_seq}) est dans {seal_dir()} "
+        "mais pas dans la base de données (sceaux ou événements supprimés)"
     ]
 
 
@@ -122,6 +123,38 @@ def test_the_database_refuses_to_rewind_the_head_or_change_a_seal(sealed):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement)
     assert JournalSeal.objects.count() == 1
+
+
+def test_the_database_refuses_to_empty_the_journal(sealed):
+    # Row triggers do not fire on TRUNCATE: a statement trigger guards each table. (The test
+    # suite's own connections may empty tables between tests: that switch is off here.)
+    for table in ("courrier_journalevent", "courrier_journalseal", "courrier_journalhead"):
+        with (
+            pytest.raises(DatabaseError, match="cannot be emptied"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute("SET LOCAL bannette.allow_journal_truncate = 'off'")
+            cursor.execute(f"TRUNCATE {table} CASCADE")
+    assert JournalSeal.objects.count() == 1 and JournalEvent.objects.count() >= 4
+
+
+def test_archivists_may_receive_each_seal_by_e_mail(
+    clerk, archivist, authority, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.BANNETTE_SEAL_EMAIL_ARCHIVISTS = True
+    archivist.email = "archives@villedieu.fr"
+    archivist.save()
+    make_mail(actor=clerk, subject="Courrier")
+    with django_capture_on_commit_callbacks(execute=True):  # sent once the seal is committed
+        seal = seal_journal()
+        assert mailoutbox == []
+    (message,) = mailoutbox
+    assert message.to == ["archives@villedieu.fr"]
+    assert "n° 1" in message.subject
+    assert seal.merkle_root in message.body
+    (_name, content, mime) = message.attachments[0]
+    assert json.loads(content)["hash"] == seal.hash and mime == "application/json"
 
 
 def test_the_seal_command_seals_on_demand(clerk, authority, capsys):
@@ -139,5 +172,5 @@ def test_a_timestamp_is_checked_against_the_trusted_authorities(sealed, pki, set
     assert verify_journal().problems == []
     roots.write_bytes(make_pki().ca_pem)  # another organisation's CA
     assert verify_journal().problems == [
-        "seal #1: its timestamp authority is not among the trusted ones"
+        "sceau n° 1 : son autorité d'horodatage ne fait pas partie des autorités de confiance"
     ]

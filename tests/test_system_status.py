@@ -62,4 +62,4 @@ def test_a_failing_journal_check_alerts_the_administrators(administrator, clerk,
     verify_journal_task.apply()
     assert not Heartbeat.objects.get(name="journal-check").healthy
     (alert,) = mailoutbox
-    assert alert.to == ["chef@villedieu.example"] and "event #1" in alert.body
+    assert alert.to == ["chef@villedieu.example"] and "événement n° 1" in alert.body

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import connection, models
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from courrier.events import JournalEventRecorded, MailChanged, publish
 from courrier.models import JournalEvent, JournalHead, Mail, User
@@ -132,19 +133,28 @@ def verify_journal() -> JournalReport:
         report.checked += 1
         if event.seq != expected_seq:
             report.problems.append(
-                f"event #{expected_seq}..#{event.seq - 1} missing (deleted events)"
+                _("events #%(first)s..#%(last)s are missing (deleted)")
+                % {"first": expected_seq, "last": event.seq - 1}
             )
         if event.prev_hash != expected_prev:
-            report.problems.append(f"event #{event.seq}: link to the previous event is broken")
+            report.problems.append(
+                _("event #%(seq)s: its link to the previous event is broken") % {"seq": event.seq}
+            )
         if event_hash(event) != event.hash:
-            report.problems.append(f"event #{event.seq}: content does not match its hash (edited)")
+            report.problems.append(
+                _("event #%(seq)s: its content no longer matches its hash (edited)")
+                % {"seq": event.seq}
+            )
         expected_seq, expected_prev = event.seq + 1, event.hash
     head = JournalHead.objects.filter(pk=1).first()
     head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
     if (head_seq, head_hash) != (expected_seq - 1, expected_prev):
         report.problems.append(
-            f"journal head says #{head_seq} but the last event is #{expected_seq - 1} "
-            "(events deleted at the end, or head altered)"
+            _(
+                "the journal head says #%(head)s but the last event is #%(last)s"
+                " (events deleted at the end, or head altered)"
+            )
+            % {"head": head_seq, "last": expected_seq - 1}
         )
     sealed = verify_seals()
     report.seals = sealed.seals

@@ -23,13 +23,15 @@ from typing import Any
 
 from asn1crypto import cms, tsp
 from django.conf import settings
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from pyhanko.sign import timestamps
 from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
 from pyhanko_certvalidator import ValidationContext
 
-from courrier.models import JournalEvent, JournalHead, JournalSeal
+from courrier.models import JournalEvent, JournalHead, JournalSeal, Role, User
 from courrier.trust import trust_roots
 
 logger = logging.getLogger(__name__)
@@ -115,6 +117,8 @@ def seal_journal() -> JournalSeal | None:
         with transaction.atomic():
             seal.save(force_insert=True)  # a concurrent sealer took this number: let it win
             transaction.on_commit(lambda: write_copies())
+            if settings.BANNETTE_SEAL_EMAIL_ARCHIVISTS:
+                transaction.on_commit(lambda: email_archivists(seal))
     except IntegrityError:
         logger.info("seal #%s was made by another process", seal.number)
         return None
@@ -152,6 +156,42 @@ def write_copies() -> int:
     return written
 
 
+def email_archivists(seal: JournalSeal) -> int:
+    """Send the seal's copy to every active archivist with an address; how many were sent to.
+    A failure to send is logged: the seal itself is made and copied already."""
+    recipients = sorted(
+        User.objects.filter(groups__name=Role.ARCHIVIST, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    if not recipients:
+        return 0
+    names = {"n": seal.number, "first": seal.first_seq, "last": seal.last_seq}
+    message = EmailMessage(
+        subject=_("[Bannette] Journal seal no. %(n)s") % names,
+        body=_(
+            "Seal no. %(n)s covers the probative journal's events no. %(first)s to %(last)s.\n"
+            "Merkle root: %(root)s\nSeal hash: %(hash)s\nSealed at: %(at)s\n\n"
+            "Keep this message: its attachment lets anyone check later that those events were"
+            " not rewritten (manage.py verify_journal compares the journal with the seals)."
+        )
+        % {**names, "root": seal.merkle_root, "hash": seal.hash, "at": seal.sealed_at.isoformat()},
+        to=recipients,
+    )
+    message.attach(
+        _copy_path(seal.number).name,
+        json.dumps(_as_copy(seal), indent=1).encode(),
+        "application/json",
+    )
+    try:
+        message.send()
+    except OSError:
+        logger.exception("seal #%s could not be e-mailed to the archivists", seal.number)
+        return 0
+    return len(recipients)
+
+
 @dataclass
 class SealReport:
     seals: int
@@ -166,11 +206,12 @@ def _token_problem(seal: JournalSeal) -> str | None:
         signed_data = cms.ContentInfo.load(token)["content"]
         info = signed_data["encap_content_info"]["content"].parsed
     except (ValueError, TypeError, KeyError) as exc:
-        return f"seal #{seal.number}: its timestamp token is unreadable ({exc})"
+        logger.warning("seal #%s: unreadable timestamp token (%s)", seal.number, exc)
+        return _("seal #%(n)s: its timestamp token is unreadable") % {"n": seal.number}
     if not isinstance(info, tsp.TSTInfo):
-        return f"seal #{seal.number}: its timestamp token holds no timestamp"
+        return _("seal #%(n)s: its timestamp token holds no timestamp") % {"n": seal.number}
     if info["message_imprint"]["hashed_message"].native != bytes.fromhex(seal.hash):
-        return f"seal #{seal.number}: its timestamp was given for other contents"
+        return _("seal #%(n)s: its timestamp was given for other contents") % {"n": seal.number}
     roots = trust_roots()
     status = asyncio.run(
         validate_tst_signed_data(
@@ -180,27 +221,35 @@ def _token_problem(seal: JournalSeal) -> str | None:
         )
     )
     if not status["intact"] or not status["valid"]:
-        return f"seal #{seal.number}: its timestamp's signature does not verify"
+        return _("seal #%(n)s: its timestamp's signature does not verify") % {"n": seal.number}
     if roots and status["trust_problem_indic"] is not None:
-        return f"seal #{seal.number}: its timestamp authority is not among the trusted ones"
+        return _("seal #%(n)s: its timestamp authority is not among the trusted ones") % {
+            "n": seal.number
+        }
     return None
 
 
 def _seal_problems(seal: JournalSeal, previous: str, expected_first: int) -> list[str]:
     problems = []
+    names = {"n": seal.number, "first": seal.first_seq, "last": seal.last_seq}
     if seal_hash(seal) != seal.hash:
-        problems.append(f"seal #{seal.number}: its contents were altered")
+        problems.append(_("seal #%(n)s: its contents were altered") % names)
     if seal.previous != previous or seal.first_seq != expected_first:
-        problems.append(f"seal #{seal.number}: the chain to the previous seal is broken")
+        problems.append(_("seal #%(n)s: the chain to the previous seal is broken") % names)
     hashes = _event_hashes(seal.first_seq, seal.last_seq)
-    span = f"events #{seal.first_seq}..#{seal.last_seq}"
     if len(hashes) != seal.events:
         problems.append(
-            f"{span}: {seal.events} were sealed by seal #{seal.number}, "
-            f"{len(hashes)} are left (events deleted or inserted after sealing)"
+            _(
+                "events #%(first)s..#%(last)s: %(sealed)s were sealed by seal #%(n)s,"
+                " %(left)s are left (events deleted or inserted after sealing)"
+            )
+            % {**names, "sealed": seal.events, "left": len(hashes)}
         )
     elif merkle_root(hashes) != seal.merkle_root:
-        problems.append(f"{span} no longer match seal #{seal.number} (rewritten after sealing)")
+        problems.append(
+            _("events #%(first)s..#%(last)s no longer match seal #%(n)s (rewritten after sealing)")
+            % names
+        )
     token_problem = _token_problem(seal)
     if token_problem:
         problems.append(token_problem)
@@ -216,13 +265,27 @@ def _copy_problems(seals: list[JournalSeal]) -> list[str]:
         seal = in_database.pop(copy["number"], None)
         if seal is None:
             problems.append(
-                f"seal #{copy['number']} (events #{copy['first_seq']}..#{copy['last_seq']}) "
-                f"is in {path.parent} but not in the database (seals or events deleted)"
+                _(
+                    "seal #%(n)s (events #%(first)s..#%(last)s) is in %(folder)s but not in"
+                    " the database (seals or events deleted)"
+                )
+                % {
+                    "n": copy["number"],
+                    "first": copy["first_seq"],
+                    "last": copy["last_seq"],
+                    "folder": path.parent,
+                }
             )
         elif copy["hash"] != seal.hash:
-            problems.append(f"seal #{seal.number} differs from its copy {path.name}")
+            problems.append(
+                _("seal #%(n)s differs from its copy %(file)s")
+                % {"n": seal.number, "file": path.name}
+            )
     for number in sorted(in_database):
-        problems.append(f"seal #{number} has no copy outside the database ({seal_dir()})")
+        problems.append(
+            _("seal #%(n)s has no copy outside the database (%(folder)s)")
+            % {"n": number, "folder": seal_dir()}
+        )
     return problems
 
 

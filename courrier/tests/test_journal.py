@@ -41,7 +41,9 @@ def test_events_are_chained_and_the_chain_verifies(journal):
 def test_an_edited_event_is_detected(journal):
     raw_sql("UPDATE courrier_journalevent SET actor_name = %s WHERE seq = 3", ["mallory"])
     report = verify_journal()
-    assert report.problems == ["event #3: content does not match its hash (edited)"]
+    assert report.problems == [
+        "événement n° 3 : son contenu ne correspond plus à son empreinte (modifié)"
+    ]
 
 
 def test_edited_details_are_detected(journal):
@@ -52,15 +54,16 @@ def test_edited_details_are_detected(journal):
 def test_a_deleted_event_is_detected(journal):
     raw_sql("DELETE FROM courrier_journalevent WHERE seq = 2", [])
     problems = verify_journal().problems
-    assert "event #2..#2 missing (deleted events)" in problems
-    assert "event #3: link to the previous event is broken" in problems
+    assert "les événements n° 2 à 2 manquent (supprimés)" in problems
+    assert "événement n° 3 : son lien avec l'événement précédent est rompu" in problems
 
 
 def test_deleting_the_last_events_is_detected(journal):
     raw_sql("DELETE FROM courrier_journalevent WHERE seq >= 4", [])
     problems = verify_journal().problems
     assert problems == [
-        "journal head says #5 but the last event is #3 (events deleted at the end, or head altered)"
+        "la tête du journal indique le n° 5 mais le dernier événement est le n° 3"
+        " (événements supprimés à la fin, ou tête modifiée)"
     ]
 
 
@@ -95,7 +98,7 @@ def test_record_event_requires_the_changes_transaction(clerk):
 
 def test_verify_journal_command_exits_non_zero_on_tampering(journal, capsys):
     call_command("verify_journal")
-    assert "Journal intact: 5 events checked." in capsys.readouterr().out
+    assert "Journal intact : 5 événements vérifiés" in capsys.readouterr().out
     raw_sql("UPDATE courrier_journalevent SET action = %s WHERE seq = 1", ["forged"])
-    with pytest.raises(CommandError, match="TAMPERED"):
+    with pytest.raises(CommandError, match="ALTÉRÉ"):
         call_command("verify_journal")

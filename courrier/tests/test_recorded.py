@@ -34,6 +34,30 @@ def test_sign_in_sign_out_and_failed_sign_in_are_journaled(client, agent):
     assert login.actor_id == logout.actor_id == agent.pk
 
 
+def test_repeated_wrong_passwords_suspend_signing_in_and_say_so(client, agent, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    agent.set_password("bon-mot-de-passe")
+    agent.save()
+    for _ in range(3):
+        client.post(reverse("login"), {"username": "agent", "password": "devine"})
+    # now even the right password is refused, with a page that says why and for how long
+    response = client.post(reverse("login"), {"username": "agent", "password": "bon-mot-de-passe"})
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "15 minutes" in page and "administrat" in page
+    assert "_auth_user_id" not in client.session
+    locked = events("auth.locked_out")  # on reaching the limit, and on each refused try
+    assert locked and {e.details["username"] for e in locked} == {"agent"}
+    # another account from the same address is not affected
+    other = UserFactory.create(username="voisin", primary_entity=agent.primary_entity)
+    other.set_password("autre-mot-de-passe")
+    other.save()
+    response = client.post(
+        reverse("login"), {"username": "voisin", "password": "autre-mot-de-passe"}
+    )
+    assert response.status_code == 302
+
+
 def test_taking_a_mail_over_is_journaled_with_whom_it_was_taken_from(client, agent, manager, org):
     mail = make_mail(destination_entity=org.voirie, override={"status": MailStatus.IN_PROGRESS})
     take_lock(user=manager, mail=mail)

@@ -6,17 +6,27 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+from csp.constants import SELF
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django_htmx.middleware import HtmxDetails
 
 from courrier.baskets import stands_in_for
 from courrier.models import Mail, User
 from courrier.selectors import can_see_mail, get_visible_mail_or_404
 from courrier.services.actions import Acting, refusal_text
+
+
+def shown_in_own_frames(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Pages are never framed (X-Frame-Options DENY, CSP frame-ancestors 'none'), except
+    documents that Bannette's own pages show in their PDF viewer."""
+    framed: Callable[..., HttpResponseBase] = csp_replace({"frame-ancestors": [SELF]})(view)
+    return xframe_options_sameorigin(framed)
 
 
 class BannetteRequest(HttpRequest):

@@ -30,7 +30,13 @@ from courrier.services.actions import Acting, basket_actions, mail_actions
 from courrier.services.circulation import diffusion_templates_for, note_templates_for
 from courrier.services.locks import current_lock, take_lock
 from courrier.services.processing import folders_for, redirect_targets
-from courrier.views.common import BannetteRequest, _user, acting_on_mail, standing_in_for
+from courrier.views.common import (
+    BannetteRequest,
+    _user,
+    acting_on_mail,
+    shown_in_own_frames,
+    standing_in_for,
+)
 
 SORTS = {
     "arrival": ("arrival_date", "id"),
@@ -181,6 +187,7 @@ def _download(field: FieldFile, name: str, *, inline_pdf: bool = False) -> FileR
     return response
 
 
+@shown_in_own_frames
 @login_required
 def mail_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
     _acting, mail = acting_on_mail(request, pk)
@@ -197,6 +204,7 @@ def mail_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
     raise Http404("No such file")
 
 
+@shown_in_own_frames
 @login_required
 def attachment_file(request: HttpRequest, pk: int, number: int) -> FileResponse:
     version = get_object_or_404(

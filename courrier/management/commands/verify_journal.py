@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from courrier.services.journal import verify_journal
 
@@ -17,12 +18,14 @@ class Command(BaseCommand):
         if report.intact:
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"Journal intact: {report.checked} events checked. Seals: {report.seals}."
+                    _("Journal intact: %(n)s events checked, %(s)s seals.")
+                    % {"n": report.checked, "s": report.seals}
                 )
             )
             return
         for problem in report.problems:
             self.stderr.write(problem)
         raise CommandError(
-            f"Journal TAMPERED: {len(report.problems)} problem(s) in {report.checked} events."
+            _("Journal TAMPERED: %(p)s problem(s) in %(n)s events.")
+            % {"p": len(report.problems), "n": report.checked}
         )

@@ -1,0 +1,28 @@
+/* Small behaviours shared by Bannette's pages, declared with data attributes so that no page
+   needs inline event handlers (the Content-Security-Policy forbids them). */
+(function () {
+  "use strict";
+  // <form data-confirm="Question ?">: ask before submitting.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+    }
+  });
+  // <select data-fills="target-id">: the chosen option's data-text goes into the target field.
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (!select.dataset || !select.dataset.fills || !select.value) return;
+    var target = document.getElementById(select.dataset.fills);
+    if (target) target.value = select.selectedOptions[0].dataset.text;
+  });
+  // <button data-fill-target="field-id" data-token="...">: put the token in the field.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-fill-target]") : null;
+    if (!button) return;
+    var target = document.getElementById(button.dataset.fillTarget);
+    if (target) target.value = button.dataset.token;
+    var details = button.closest("details");
+    if (details) details.open = false;
+  });
+})();
