@@ -60,6 +60,11 @@ def take_lock(*, user: User, mail: Mail) -> MailLock:
         return lock
 
 
-def release_lock_of(*, user: User, mail: Mail) -> bool:
-    """Give the mail back when its holder leaves it; others' locks are left alone."""
-    return MailLock.objects.filter(mail=mail, user=user).delete()[0] > 0
+def release_lock_of(*, user: User, mail: Mail, held_until: datetime.datetime | None = None) -> bool:
+    """Give the mail back when its holder leaves it; others' locks are left alone. With
+    `held_until`, only that hold: a page left after the same user reopened the mail (a reload,
+    a form sent back to it) must not release the hold the new page took."""
+    held = MailLock.objects.filter(mail=mail, user=user)
+    if held_until is not None:
+        held = held.filter(expires_at=held_until)
+    return held.delete()[0] > 0

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -118,8 +119,9 @@ def basket_batch(request: HttpRequest, code: str) -> HttpResponse:
 def release_lock(request: HttpRequest, pk: int) -> HttpResponse:
     """Called by the page when the user leaves it; the same answer whether or not the mail exists."""
     mail = Mail.objects.filter(pk=pk).first()
+    held_until = parse_datetime(request.POST.get("held_until", ""))
     if mail is not None:
-        release_lock_of(user=_user(request), mail=mail)
+        release_lock_of(user=_user(request), mail=mail, held_until=held_until)
     return HttpResponse(status=204)
 
 

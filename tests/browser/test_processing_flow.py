@@ -14,6 +14,7 @@ from capture.services import receive_input, run_pipeline
 from courrier.letters import letter_pdf
 from courrier.models import JournalEvent, Mail, MailLock, MailStatus, Role
 from courrier.selectors import visible_notes
+from courrier.services.locks import take_lock
 from courrier.tests.factories import ContactFactory, DocumentTypeFactory, UserFactory, make_mail
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -130,3 +131,44 @@ def test_a_colleague_sees_who_holds_the_mail_until_they_leave_it(open_as, org, a
     holder.click("a.brand")
     expect(colleague.locator(".notice.lock")).to_have_count(0)
     assert not MailLock.objects.filter(mail=mail).exists()
+
+
+def test_the_lock_banner_stays_one_banner_with_one_button_while_it_polls(
+    open_as, org, agent, settings
+):
+    settings.BANNETTE_LOCK_POLL_SECONDS = 1
+    UserFactory.create(username="agent2", primary_entity=org.voirie, roles=[Role.AGENT])
+    mail = make_mail(destination_entity=org.voirie, override={"status": MailStatus.IN_PROGRESS})
+    take_lock(user=agent, mail=mail)
+    colleague = open_as("agent2")
+    colleague.goto(f"{colleague.url}mails/{mail.pk}/")
+    for _poll in range(3):  # each poll swaps the banner: it added one more button each time
+        with colleague.expect_response(lambda r: "/lock/" in r.url and r.status == 200):
+            pass
+    expect(colleague.locator(".notice.lock")).to_have_count(1)
+    expect(colleague.get_by_role("button", name="Prendre la main")).to_have_count(1)
+
+
+def test_the_qualification_page_lets_go_of_the_mail_when_the_clerk_leaves(
+    open_as, captured_letter, clerk, org, settings
+):
+    settings.BANNETTE_LOCK_POLL_SECONDS = 1
+    UserFactory.create(username="clerk2", primary_entity=org.courrier, roles=[Role.CLERK])
+    page = open_as("clerk")
+    page.goto(f"{page.url}mails/{captured_letter.pk}/qualify/")
+    assert MailLock.objects.get(mail=captured_letter).user == clerk
+    colleague = open_as("clerk2")
+    colleague.goto(f"{colleague.url}mails/{captured_letter.pk}/")
+    banner = colleague.locator(".notice.lock")
+    expect(banner).to_contain_text("est en train de traiter ce courrier")
+    # A reload keeps the hold (the old page's goodbye names a hold the new page renewed):
+    # the colleague's banner is still there after two more polls.
+    page.reload()
+    for _poll in range(2):
+        with colleague.expect_response(lambda r: "/lock/" in r.url and r.status == 200):
+            pass
+    expect(banner).to_have_count(1)
+    # Leaving the page lets go: the banner goes at the next poll.
+    page.click("a.brand")
+    expect(banner).to_have_count(0)
+    assert not MailLock.objects.filter(mail=captured_letter).exists()

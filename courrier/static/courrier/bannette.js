@@ -25,4 +25,17 @@
     var details = button.closest("details");
     if (details) details.open = false;
   });
+  // <div data-release-lock="url" data-held-until="..." data-csrf="...">: the mail's processing
+  // lock is given back when the user leaves the page (keepalive outlives the page, like a
+  // beacon). The server lets go only of the hold this page saw: a reload has renewed it.
+  window.addEventListener("pagehide", function () {
+    document.querySelectorAll("[data-release-lock]").forEach(function (holder) {
+      var body = new FormData();
+      body.append("held_until", holder.dataset.heldUntil);
+      fetch(holder.dataset.releaseLock, {
+        method: "POST", keepalive: true, credentials: "same-origin", body: body,
+        headers: {"X-CSRFToken": holder.dataset.csrf}
+      });
+    });
+  });
 })();

@@ -1,0 +1,54 @@
+"""Daily screens (issue 13): each defect seen in the browser, checked here on the server side
+where no browser is needed."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from capture.models import CapturedMail, SourceKind
+from capture.services import receive_input
+from courrier.models import MailLock, MailStatus
+from courrier.services.locks import take_lock
+from courrier.tests.factories import make_mail
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_informations_tab_shows_a_suggested_sender(client, clerk, org):
+    # A sender suggestion has a label and no code: the tab answered 500 on every such mail.
+    mail = make_mail(destination_entity=org.courrier)
+    source = receive_input(source_kind=SourceKind.WEBFORM, name="demande.pdf", content=b"%PDF-")
+    CapturedMail.objects.create(
+        input=source,
+        segment=0,
+        mail=mail,
+        suggestions={
+            "sender": {"label": "Lucie Martin", "confidence": 0.9, "source": "email"},
+            "document_type": {"code": "signalement", "confidence": 0.2, "source": "learned"},
+        },
+    )
+    client.force_login(clerk)
+    response = client.get(reverse("mail_detail", args=[mail.pk]), {"tab": "info"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Lucie Martin" in page and "90 %" in page
+    assert "signalement" in page  # a type suggestion without label shows its code
+
+
+def test_leaving_a_page_releases_only_the_hold_that_page_saw(client, agent, org):
+    mail = make_mail(destination_entity=org.voirie, override={"status": MailStatus.IN_PROGRESS})
+    first = take_lock(user=agent, mail=mail)
+    seen = first.expires_at
+    # the same user reopened the mail (a reload, a form sent back to it): the hold was renewed
+    MailLock.objects.filter(pk=first.pk).update(expires_at=seen + datetime.timedelta(seconds=5))
+    client.force_login(agent)
+    url = reverse("release_lock", args=[mail.pk])
+    client.post(url, {"held_until": seen.isoformat()})
+    assert MailLock.objects.filter(mail=mail).exists()  # the old page's goodbye is ignored
+    client.post(url, {"held_until": MailLock.objects.get(mail=mail).expires_at.isoformat()})
+    assert not MailLock.objects.filter(mail=mail).exists()
+    assert timezone.now() < seen + datetime.timedelta(hours=1)
