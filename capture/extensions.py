@@ -75,10 +75,19 @@ ROLE_PERMISSIONS = {
 
 
 JOURNAL_ACTIONS = [
-    JournalAction("capture.received", _("Received for capture")),
-    JournalAction("capture.failed", _("Capture failed")),
+    JournalAction(
+        "capture.received", _("Received for capture"), sentences=(_("“%(file)s” received"),)
+    ),
+    JournalAction(
+        "capture.failed", _("Capture failed"), sentences=(_("Capture failed: %(reason)s"),)
+    ),
     JournalAction("capture.retried", _("Capture retried")),
-    JournalAction("acknowledgment.sent", _("Acknowledgment sent"), workflow=True),
+    JournalAction(
+        "acknowledgment.sent",
+        _("Acknowledgment sent"),
+        workflow=True,
+        sentences=(_("Acknowledgment sent to %(to)s"),),
+    ),
 ]
 
 

@@ -96,6 +96,9 @@ class JournalAction:
     code: str  # the journal event's action, e.g. "visa.approved"
     label: str | Promise
     workflow: bool = False  # a processing step: shown in the mail's short history
+    # What happened, in a sentence over the event's details ("Redirected to %(to)s"): the
+    # first whose details are all present is shown (see courrier.journal_text), else the label.
+    sentences: tuple[str | Promise, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -204,6 +207,10 @@ def role_permissions() -> dict[str, set[str]]:
 def register_journal_actions(actions: Iterable[JournalAction]) -> None:
     for action in actions:
         _journal_actions[action.code] = action
+
+
+def journal_action(code: str) -> JournalAction | None:
+    return _journal_actions.get(code)
 
 
 def journal_action_label(code: str) -> str:

@@ -7,33 +7,108 @@ from django.utils.translation import gettext_lazy as _
 from courrier.extensions import JournalAction
 
 CORE_JOURNAL_ACTIONS = [
-    JournalAction("mail.registered", _("Registered"), workflow=True),
-    JournalAction("mail.qualified", _("Qualified"), workflow=True),
-    JournalAction("mail.assigned", _("Assigned"), workflow=True),
-    JournalAction("mail.closed", _("Closed"), workflow=True),
-    JournalAction("mail.redirected", _("Redirected"), workflow=True),
+    JournalAction(
+        "mail.registered",
+        _("Registered"),
+        workflow=True,
+        sentences=(_("Registered as %(chrono_number)s"),),
+    ),
+    JournalAction(
+        "mail.qualified",
+        _("Qualified"),
+        workflow=True,
+        sentences=(
+            _("Qualified as %(document_type)s for %(destination_entity)s, due %(due_date)s"),
+            _("Qualified for %(destination_entity)s"),
+        ),
+    ),
+    JournalAction(
+        "mail.assigned", _("Assigned"), workflow=True, sentences=(_("Assigned to %(assignee)s"),)
+    ),
+    JournalAction(
+        "mail.closed", _("Closed"), workflow=True, sentences=(_("Closed: “%(comment)s”"),)
+    ),
+    JournalAction(
+        "mail.redirected",
+        _("Redirected"),
+        workflow=True,
+        sentences=(
+            _("Redirected from %(from)s to %(user)s (%(to)s)"),
+            _("Redirected from %(from)s to %(to)s"),
+            _("Redirected to %(to)s"),
+        ),
+    ),
     JournalAction("mail.put_on_hold", _("Put on hold"), workflow=True),
     JournalAction("mail.resumed", _("Resumed"), workflow=True),
     JournalAction("mail.reopened", _("Reopened"), workflow=True),
     JournalAction("mail.read", _("Copy read")),
-    JournalAction("mail.filed", _("Added to a folder")),
-    JournalAction("diffusion.copy_sent", _("Copy sent")),
-    JournalAction("diffusion.removed", _("Removed from the diffusion list")),
-    JournalAction("diffusion.template_applied", _("Diffusion template applied")),
-    JournalAction("attachment.returned", _("Transmission returned")),
+    JournalAction(
+        "mail.filed", _("Added to a folder"), sentences=(_("Added to the folder “%(label)s”"),)
+    ),
+    JournalAction(
+        "diffusion.copy_sent",
+        _("Copy sent"),
+        sentences=(_("Copy sent to %(user)s"), _("Copy sent to %(entity)s")),
+    ),
+    JournalAction(
+        "diffusion.removed",
+        _("Removed from the diffusion list"),
+        sentences=(_("%(who)s removed from the diffusion list"),),
+    ),
+    JournalAction(
+        "diffusion.template_applied",
+        _("Diffusion template applied"),
+        sentences=(_("Diffusion template “%(template)s” applied"),),
+    ),
+    JournalAction(
+        "attachment.returned",
+        _("Transmission returned"),
+        sentences=(_("Transmission %(chrono_number)s returned on %(returned_on)s"),),
+    ),
     JournalAction("absence.declared", _("Absence declared")),
     JournalAction("absence.cancelled", _("Absence cancelled")),
-    JournalAction("mail.linked", _("Linked to another mail")),
+    JournalAction(
+        "mail.linked", _("Linked to another mail"), sentences=(_("Linked to %(linked)s"),)
+    ),
     JournalAction("mail.renditions_stored", _("Document processed")),
-    JournalAction("diffusion.added", _("Added to the diffusion list")),
-    JournalAction("note.added", _("Note added")),
-    JournalAction("attachment.added", _("Attachment added")),
-    JournalAction("attachment.version_added", _("New attachment version")),
-    JournalAction("contact.created", _("Contact created")),
-    JournalAction("contact.changed", _("Contact changed")),
+    JournalAction(
+        "diffusion.added",
+        _("Added to the diffusion list"),
+        sentences=(
+            _("%(user)s added to the diffusion list"),
+            _("%(entity)s added to the diffusion list"),
+        ),
+    ),
+    JournalAction(
+        "note.added", _("Note added"), sentences=(_("Note added, restricted to %(restricted_to)s"),)
+    ),
+    JournalAction(
+        "attachment.added", _("Attachment added"), sentences=(_("Attachment “%(title)s” added"),)
+    ),
+    JournalAction(
+        "attachment.version_added",
+        _("New attachment version"),
+        sentences=(_("Version %(version)s added"),),
+    ),
+    JournalAction(
+        "contact.created", _("Contact created"), sentences=(_("Contact “%(name)s” created"),)
+    ),
+    JournalAction(
+        "contact.changed", _("Contact changed"), sentences=(_("Contact “%(name)s” changed"),)
+    ),
     JournalAction("contact.merged", _("Contacts merged")),
     JournalAction("reply.sent", _("Reply sent"), workflow=True),
-    JournalAction("mail.lock_taken_over", _("Taken over from a colleague")),
+    JournalAction("mail.sent", _("E-mail sent"), sentences=(_("E-mail sent to %(to)s"),)),
+    JournalAction(
+        "mail.duplicate_flagged",
+        _("Flagged as a possible duplicate"),
+        sentences=(_("Flagged as a possible duplicate of %(duplicate_of)s"),),
+    ),
+    JournalAction(
+        "mail.lock_taken_over",
+        _("Taken over from a colleague"),
+        sentences=(_("Taken over from %(from)s"),),
+    ),
     JournalAction("auth.login", _("Signed in")),
     JournalAction("auth.logout", _("Signed out")),
     JournalAction("auth.login_failed", _("Failed sign-in")),

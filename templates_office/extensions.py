@@ -8,10 +8,21 @@ from courrier.extensions import JournalAction, register_journal_actions, registe
 from courrier.models import Role
 
 JOURNAL_ACTIONS = [
-    JournalAction("reply.drafted", _("Reply drafted"), workflow=True),
+    JournalAction(
+        "reply.drafted",
+        _("Reply drafted"),
+        workflow=True,
+        sentences=(_("Reply drafted from “%(template)s”"),),
+    ),
     JournalAction("document.drafted", _("Document drafted"), workflow=True),
-    JournalAction("attachment.conversion_failed", _("PDF conversion failed")),
-    JournalAction("attachment.pdf_made", _("PDF made")),
+    JournalAction(
+        "attachment.conversion_failed",
+        _("PDF conversion failed"),
+        sentences=(_("Version %(version)s could not be converted to PDF"),),
+    ),
+    JournalAction(
+        "attachment.pdf_made", _("PDF made"), sentences=(_("PDF of version %(version)s made"),)
+    ),
 ]
 
 

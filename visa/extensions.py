@@ -121,14 +121,56 @@ SIGNING_KEY = NavLink(
 
 
 JOURNAL_ACTIONS = [
-    JournalAction("opinion.requested", _("Opinion requested"), workflow=True),
-    JournalAction("opinion.given", _("Opinion given"), workflow=True),
+    JournalAction(
+        "opinion.requested",
+        _("Opinion requested"),
+        workflow=True,
+        sentences=(
+            _("Opinion asked of %(asked)s by %(deadline)s"),
+            _("Opinion asked of %(asked)s"),
+        ),
+    ),
+    JournalAction(
+        "opinion.given",
+        _("Opinion given"),
+        workflow=True,
+        sentences=(_("Opinion given by %(for)s"),),
+    ),
     JournalAction("opinion.recalled", _("Opinion request recalled"), workflow=True),
     JournalAction("visa.circuit_started", _("Sent for visa"), workflow=True),
     JournalAction("visa.circuit_restarted", _("Visa circuit restarted (new version)")),
-    JournalAction("visa.approved", _("Visa given"), workflow=True),
-    JournalAction("visa.rejected", _("Sent back"), workflow=True),
-    JournalAction("visa.signed", _("Signed"), workflow=True),
+    JournalAction(
+        "visa.approved",
+        _("Visa given"),
+        workflow=True,
+        sentences=(
+            _("Visa given on version %(version)s; next: %(next)s"),
+            _("Visa given on version %(version)s"),
+        ),
+    ),
+    JournalAction(
+        "visa.rejected",
+        _("Sent back"),
+        workflow=True,
+        sentences=(_("Sent back at step %(step)s: “%(comment)s”"),),
+    ),
+    JournalAction(
+        "visa.signed", _("Signed"), workflow=True, sentences=(_("Signed (version %(version)s)"),)
+    ),
+    JournalAction("visa.key_registered", _("Signing key registered")),
+    JournalAction("parapheur.sent", _("Sent to the parapheur")),
+    JournalAction(
+        "parapheur.signed",
+        _("Signed in the parapheur"),
+        workflow=True,
+        sentences=(_("Signed in the parapheur by %(by)s"),),
+    ),
+    JournalAction(
+        "parapheur.refused",
+        _("Refused in the parapheur"),
+        workflow=True,
+        sentences=(_("Refused in the parapheur by %(by)s: “%(annotation)s”"),),
+    ),
 ]
 
 

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, render
 
 from courrier.baskets import active_delegations, basket_mails, baskets_for, unread_copy_q
 from courrier.extensions import mail_tabs, workflow_actions
+from courrier.journal_text import readable_events
 from courrier.models import (
     AttachmentKind,
     AttachmentVersion,
@@ -162,7 +163,7 @@ def mail_detail(request: BannetteRequest, pk: int) -> HttpResponse:
             "versions"
         ),
         "attachment_kinds": AttachmentKind.objects.all(),
-        "events": events,
+        "events": readable_events(events) if tab.code == "history" else [],
         "full_history": full_history,
         "linked": visible_mails(principal).filter(pk__in=mail.linked_mails.values("pk")),
         "is_closed": mail.status == MailStatus.CLOSED,
