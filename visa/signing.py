@@ -173,6 +173,25 @@ class SignatureCheck:
     def ok(self) -> bool:
         return self.intact and self.valid and self.trusted
 
+    @property
+    def verdict(self) -> str:
+        """"valid"; "unverified_signer" when the document is intact and the signature sound but
+        the certificate is not from an authority Bannette trusts (not the same as altered);
+        "altered" after signing; "invalid" otherwise."""
+        if not self.intact:
+            return "altered"
+        if not self.valid:
+            return "invalid"
+        return "valid" if self.trusted else "unverified_signer"
+
+
+def _signer_name(subject: asn1_x509.Name) -> str:
+    """"Jeanne Maire (Mairie de Villedieu)", not the certificate's field names."""
+    fields = subject.native
+    name = fields.get("common_name") or subject.human_friendly
+    organisation = fields.get("organization_name")
+    return f"{name} ({organisation})" if organisation and organisation != name else str(name)
+
 
 def check_signatures(
     pdf: bytes, roots: list[asn1_x509.Certificate] | None = None
@@ -189,7 +208,7 @@ def check_signatures(
                 intact=status.intact,
                 valid=status.valid,
                 trusted=status.trusted,
-                signer=status.signing_cert.subject.human_friendly,
+                signer=_signer_name(status.signing_cert.subject),
                 signed_at=status.timestamp_validity.timestamp
                 if status.timestamp_validity
                 else status.signer_reported_dt,

@@ -66,6 +66,7 @@ def test_a_b_b_signature_validates_and_one_altered_byte_breaks_it(pki, reply_pdf
     altered[12] ^= 0x01  # inside the signed byte range (the header's binary comment)
     (broken,) = check_signatures(bytes(altered), [pki.ca])
     assert broken.intact is False and broken.ok is False
+    assert broken.verdict == "altered"
 
 
 def test_a_b_t_signature_carries_the_timestamp_of_the_authority(pki, reply_pdf, settings):
@@ -88,6 +89,16 @@ def test_an_unknown_ca_is_not_trusted(pki, reply_pdf, settings):
     )
     (check,) = check_signatures(signed, [make_pki().ca])
     assert check.intact and not check.trusted
+    # intact, signer not verified: not the same verdict as a document altered after signing
+    assert check.verdict == "unverified_signer"
+
+
+def test_the_signer_reads_as_a_name_not_certificate_fields(pki, reply_pdf, settings):
+    settings.BANNETTE_TSA_URL = ""
+    signed = sign_pdf(reply_pdf, signer=load_signer(pki.signer_p12, pki.password), name="M", role="R")
+    (check,) = check_signatures(signed, [pki.ca])
+    assert check.verdict == "valid"
+    assert "Common Name" not in check.signer and "Organization" not in check.signer
 
 
 def test_a_wrong_password_is_refused_clearly(pki):
