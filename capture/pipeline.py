@@ -14,6 +14,7 @@ from typing import Protocol, cast
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from PIL import Image
 
 from capture import sniff
@@ -103,7 +104,10 @@ def _images_to_pdf(source: Path, dest: Path) -> Path:
                 frame = image.convert("L") if image.mode not in ("1", "L", "RGB") else image.copy()
                 frames.append(frame)
     except (OSError, SyntaxError) as exc:
-        raise CaptureRejected(f"the image cannot be read ({exc})") from exc
+        logger.info("image %s cannot be read: %s", source.name, exc)
+        raise CaptureRejected(
+            _("the image cannot be read: the file is damaged or not an image")
+        ) from exc
     dpi = _sane_dpi(frames[0])
     for frame in frames:  # the page images inside carry it too (OCR reads them as they are)
         frame.info["dpi"] = (dpi, dpi)
@@ -133,11 +137,14 @@ class Preflight:
     def run(self, ctx: CaptureContext) -> None:
         size = ctx.input.size  # what the source handed over (an oversized file is not kept)
         if size == 0:
-            raise CaptureRejected("the file is empty (0 bytes)")
+            raise CaptureRejected(_("the file is empty (0 bytes)"))
         if size > settings.BANNETTE_CAPTURE_MAX_BYTES:
             limit = settings.BANNETTE_CAPTURE_MAX_BYTES // (1024 * 1024)
             raise CaptureRejected(
-                f"the file is larger than the {limit} MiB limit (it was not kept: send it split)"
+                _(
+                    "the file is larger than the %(limit)s MiB limit (it was not kept: send it split)"
+                )
+                % {"limit": limit}
             )
         with ctx.source.open("rb") as handle:
             ctx.mime = sniff.sniff(handle.read(1024)) or ""
@@ -149,14 +156,16 @@ class Preflight:
             ctx.pdf = email_to_pdf(ctx)
         else:
             raise CaptureRejected(
-                "unsupported file type (accepted: PDF, TIFF, JPEG, PNG, e-mail messages)"
+                _("unsupported file type (accepted: PDF, TIFF, JPEG, PNG, e-mail messages)")
             )
         try:
             ctx.pages = pdftools.page_count(ctx.pdf)
             ctx.texts = pdftools.page_texts(ctx.pdf)
             ctx.image_coverage = pdftools.image_coverage(ctx.pdf, ctx.pages)
         except pdftools.PdfProtected as exc:
-            raise CaptureRejected(f"{exc}: remove the protection and retry") from exc
+            raise CaptureRejected(
+                _("the PDF is protected by a password: remove the protection and retry")
+            ) from exc
         except pdftools.PdfError as exc:
             raise CaptureRejected(str(exc)) from exc
         ctx.texts += [""] * (ctx.pages - len(ctx.texts))
@@ -167,14 +176,20 @@ def _check_dimensions(pdf: Path, pages: int) -> None:
     """Before any page is rendered: a bounded number of pages, none of them a huge sheet."""
     if pages > settings.BANNETTE_CAPTURE_MAX_PAGES:
         raise CaptureRejected(
-            f"the file has {pages} pages, more than the {settings.BANNETTE_CAPTURE_MAX_PAGES}-page"
-            " limit: scan it as several batches"
+            _(
+                "the file has %(pages)s pages, more than the %(limit)s-page limit: scan it as"
+                " several batches"
+            )
+            % {"pages": pages, "limit": settings.BANNETTE_CAPTURE_MAX_PAGES}
         )
     for page, (width, height) in enumerate(pdftools.page_sizes(pdf), start=1):
         if width * height > A0_POINTS * 1.05:
             raise CaptureRejected(
-                f"page {page} measures {width / 72 * 2.54:.0f} by {height / 72 * 2.54:.0f} cm,"
-                " larger than A0: it cannot be read as mail"
+                _(
+                    "page %(page)s measures %(width).0f by %(height).0f cm, larger than A0: it"
+                    " cannot be read as mail"
+                )
+                % {"page": page, "width": width / 72 * 2.54, "height": height / 72 * 2.54}
             )
 
 
@@ -225,21 +240,32 @@ class SplitOnSeparators:
             segment.index = index
         ctx.segments = kept
         if not kept:
-            raise CaptureRejected("the batch holds only separator sheets")
+            raise CaptureRejected(_("the batch holds only separator sheets"))
 
 
 def check_separator(separator: Separator, page: int) -> None:
     """A sheet naming an entity or type Bannette does not know stops the batch, loudly."""
     named = (
-        ("entity", Entity, separator.entity_code),
-        ("document type", DocumentType, separator.doctype_code),
+        (
+            _(
+                "the separator sheet on page %(page)s names an unknown entity “%(code)s”: print a"
+                " new sheet or add the entity"
+            ),
+            Entity,
+            separator.entity_code,
+        ),
+        (
+            _(
+                "the separator sheet on page %(page)s names an unknown document type “%(code)s”:"
+                " print a new sheet or add the document type"
+            ),
+            DocumentType,
+            separator.doctype_code,
+        ),
     )
-    for what, model, code in named:
+    for message, model, code in named:
         if code and not model.objects.filter(code=code, active=True).exists():
-            raise CaptureRejected(
-                f"the separator sheet on page {page} names an unknown {what} '{code}': "
-                f"print a new sheet or add the {what}"
-            )
+            raise CaptureRejected(message % {"page": page, "code": code})
 
 
 class ExtractText:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
 from pdf2image import convert_from_path
+
+logger = logging.getLogger(__name__)
 
 TIMEOUT = 300  # seconds for one external tool call; a hung tool must not block the pipeline
 MIN_SCAN_PPI = 150
@@ -28,9 +32,10 @@ def _run(args: list[str], *, check: bool = True) -> subprocess.CompletedProcess[
             args, capture_output=True, text=True, timeout=TIMEOUT, check=False
         )
     except subprocess.TimeoutExpired:
-        raise PdfError(f"{args[0]} took more than {TIMEOUT} s") from None
+        raise PdfError(_("reading the PDF took more than %(s)s s") % {"s": TIMEOUT}) from None
     if check and result.returncode != 0:
-        raise PdfError(f"{args[0]} failed: {result.stderr.strip()[:300]}")
+        logger.info("%s failed: %s", args[0], result.stderr.strip()[:300])
+        raise PdfError(_("the PDF cannot be read: it is damaged or not a PDF"))
     return result
 
 
@@ -40,11 +45,12 @@ def page_count(path: Path) -> int:
     message = result.stderr.strip()
     if result.returncode != 0:
         if "password" in message.lower():
-            raise PdfProtected("the PDF is protected by a password")
-        raise PdfError(f"the PDF cannot be read ({message[:200] or 'unknown error'})")
+            raise PdfProtected(_("the PDF is protected by a password"))
+        logger.info("pdfinfo: %s", message[:300])
+        raise PdfError(_("the PDF cannot be read: it is damaged or not a PDF"))
     match = re.search(r"^Pages:\s+(\d+)", result.stdout, re.MULTILINE)
     if not match or int(match.group(1)) == 0:
-        raise PdfError("the PDF has no page")
+        raise PdfError(_("the PDF has no page"))
     return int(match.group(1))
 
 

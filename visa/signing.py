@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import logging
 import re
 import subprocess
 import tempfile
@@ -17,6 +18,7 @@ from typing import Any
 
 from asn1crypto import x509 as asn1_x509
 from django.conf import settings
+from django.utils.translation import gettext as _
 from PIL import Image
 from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -30,6 +32,8 @@ from pyhanko_certvalidator import ValidationContext
 
 from courrier.trust import trust_roots
 from templates_office.catalogue import SIGNATURE_MARKER
+
+logger = logging.getLogger(__name__)
 
 STAMP_SIZE = (190.0, 62.0)  # points
 
@@ -92,9 +96,9 @@ def load_signer(pkcs12: bytes, password: str) -> signers.SimpleSigner:
             pkcs12, other_certs=[], passphrase=password.encode()
         )
     except (ValueError, TypeError) as exc:
-        raise SigningFailed("Wrong password, or not a PKCS#12 key file.") from exc
+        raise SigningFailed(_("Wrong password, or not a PKCS#12 key file.")) from exc
     if signer is None:
-        raise SigningFailed("Wrong password, or not a PKCS#12 key file.")
+        raise SigningFailed(_("Wrong password, or not a PKCS#12 key file."))
     return signer
 
 
@@ -136,7 +140,10 @@ def sign_pdf(
         signed: bytes = pdf_signer.sign_pdf(writer).getvalue()
         return signed
     except Exception as exc:  # pyHanko wraps network and key errors in many types
-        raise SigningFailed(f"The signature could not be made: {exc}") from exc
+        logger.warning("signature failed: %s", exc)
+        raise SigningFailed(
+            _("The signature could not be made; the administrators can read why in the log.")
+        ) from exc
 
 
 def _handwritten(image: bytes) -> dict[str, Any]:
@@ -175,7 +182,7 @@ class SignatureCheck:
 
     @property
     def verdict(self) -> str:
-        """"valid"; "unverified_signer" when the document is intact and the signature sound but
+        """ "valid"; "unverified_signer" when the document is intact and the signature sound but
         the certificate is not from an authority Bannette trusts (not the same as altered);
         "altered" after signing; "invalid" otherwise."""
         if not self.intact:
@@ -186,7 +193,7 @@ class SignatureCheck:
 
 
 def _signer_name(subject: asn1_x509.Name) -> str:
-    """"Jeanne Maire (Mairie de Villedieu)", not the certificate's field names."""
+    """ "Jeanne Maire (Mairie de Villedieu)", not the certificate's field names."""
     fields = subject.native
     name = fields.get("common_name") or subject.human_friendly
     organisation = fields.get("organization_name")

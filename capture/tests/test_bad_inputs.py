@@ -44,10 +44,14 @@ def protected_pdf(tmp_path) -> bytes:
 @pytest.mark.parametrize(
     ("name", "content", "reason"),
     [
-        ("vide.pdf", b"", "the file is empty (0 bytes)"),
-        ("notes.txt", b"juste du texte", "unsupported file type"),
-        ("casse.pdf", b"%PDF-1.4\n1 0 obj <<>> garbage", "the PDF cannot be read"),
-        ("photo.jpg", b"\xff\xd8\xff\xe0 not really a jpeg", "the image cannot be read"),
+        ("vide.pdf", b"", "le fichier est vide (0 octet)"),
+        ("notes.txt", b"juste du texte", "type de fichier non pris en charge"),
+        (
+            "casse.pdf",
+            b"%PDF-1.4\n1 0 obj <<>> garbage",
+            "le PDF est illisible : il est endommagé ou n'est pas un PDF",
+        ),
+        ("photo.jpg", b"\xff\xd8\xff\xe0 not really a jpeg", "l'image est illisible"),
     ],
 )
 def test_bad_files_are_refused_with_a_clear_reason(org, name, content, reason):
@@ -61,7 +65,8 @@ def test_bad_files_are_refused_with_a_clear_reason(org, name, content, reason):
 def test_a_password_protected_pdf_is_refused(org, tmp_path):
     capture_input = capture(protected_pdf(tmp_path), "protege.pdf")
     assert (
-        capture_input.error == "the PDF is protected by a password: remove the protection and retry"
+        capture_input.error
+        == "le PDF est protégé par un mot de passe : retirez la protection puis relancez"
     )
 
 
@@ -73,7 +78,7 @@ def test_an_unknown_entity_on_a_sheet_stops_the_batch_then_a_retry_registers_it(
     )
     capture_input = capture(batch, "lot.pdf")
     assert capture_input.status == InputStatus.ERROR
-    assert "unknown entity 'SPORTS'" in capture_input.error and "page 1" in capture_input.error
+    assert "entité inconnue « SPORTS »" in capture_input.error and "page 1" in capture_input.error
     Entity.objects.create(code="SPORTS", label="Sports")
     with django_capture_on_commit_callbacks(execute=True):
         retry_input(actor=clerk, capture_input=capture_input)  # runs in-process (no broker)
@@ -171,7 +176,7 @@ def test_a_file_over_the_page_limit_is_refused_before_any_page_is_read(org, sett
     pages = [scans.letter_page([f"Page {n}"]) for n in range(4)]
     capture_input = capture(scans.scanned_pdf(pages), "lot.pdf")
     assert capture_input.status == InputStatus.ERROR
-    assert "4 pages, more than the 3-page limit" in capture_input.error
+    assert "4 pages, au-delà de la limite de 3 pages" in capture_input.error
 
 
 def test_a_giant_page_is_refused_before_it_is_rendered(org, tmp_path):
@@ -183,7 +188,7 @@ def test_a_giant_page_is_refused_before_it_is_rendered(org, tmp_path):
     canvas.save()
     capture_input = capture(buffer.getvalue(), "plan.pdf")
     assert capture_input.status == InputStatus.ERROR
-    assert "page 1 measures 254 by 254 cm, larger than A0" in capture_input.error
+    assert "la page 1 mesure 254 \u00d7 254 cm, plus grand que le format A0" in capture_input.error
 
 
 def test_a_file_over_the_size_limit_is_refused_and_not_kept(org, settings):
@@ -192,6 +197,7 @@ def test_a_file_over_the_size_limit_is_refused_and_not_kept(org, settings):
     assert len(content) > 2048
     capture_input = capture(content, "gros.pdf")
     assert (
-        capture_input.status == InputStatus.ERROR and "larger than the 0 MiB" in capture_input.error
+        capture_input.status == InputStatus.ERROR
+        and "dépasse la limite de 0 Mio" in capture_input.error
     )
     assert capture_input.size == len(content) and capture_input.file.size == 0  # nothing kept

@@ -170,7 +170,7 @@ def test_a_failed_capture_leaves_the_message_untouched_and_visible(dovecot, acco
         client.append("INBOX", corrupt_pdf)
     (message,) = poll()
     (capture_input,) = message.inputs.all()
-    assert capture_input.status == "error" and "cannot be read" in capture_input.error
+    assert capture_input.status == "error" and "illisible" in capture_input.error
     assert message.acknowledged_at is None
     assert b"\\Seen" not in next(iter(flags(dovecot).values()))
     assert poll() == []  # recorded: not taken twice, waiting on the errors screen

@@ -57,7 +57,7 @@ def test_an_agent_uploads_files_and_gets_their_chrono_numbers(client, agent, org
     )
     page = response.content.decode()
     mail = Mail.objects.get()
-    assert mail.chrono_number in page and "the PDF cannot be read" in page
+    assert mail.chrono_number in page and "le PDF est illisible" in page
     assert (mail.channel, mail.destination_entity, mail.created_by) == ("upload", org.voirie, agent)
     assert client.get(reverse("mail_detail", args=[mail.pk])).status_code == 200
 
@@ -94,7 +94,7 @@ def test_the_errors_screen_lists_failures_and_retries_them(
     run_pipeline(failed)
     client.force_login(clerk)
     page = client.get(reverse("capture_errors")).content.decode()
-    assert "vide.pdf" in page and "the file is empty (0 bytes)" in page
+    assert "vide.pdf" in page and "le fichier est vide (0 octet)" in page
     original = client.get(reverse("capture_input_original", args=[failed.pk]))
     assert original["Content-Disposition"].startswith("attachment")
     with django_capture_on_commit_callbacks(execute=True):

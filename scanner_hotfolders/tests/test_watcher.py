@@ -78,7 +78,7 @@ def test_a_bad_file_goes_to_error_with_a_reason(watch, run_commits):
     error_dir = watch.root / "error"
     (kept, reason) = files(error_dir)
     assert reason == kept + ".reason.txt"
-    assert "the file is empty (0 bytes)" in (error_dir / reason).read_text()
+    assert "le fichier est vide (0 octet)" in (error_dir / reason).read_text()
 
 
 def test_a_retried_batch_leaves_the_error_folder_for_done(watch, run_commits, clerk):
@@ -92,7 +92,7 @@ def test_a_retried_batch_leaves_the_error_folder_for_done(watch, run_commits, cl
     run_commits(lambda: watch.poll(now=0))
     (failed,) = run_commits(lambda: watch.poll(now=6))
     failed.refresh_from_db()
-    assert "unknown entity 'SPORTS'" in failed.error
+    assert "entité inconnue « SPORTS »" in failed.error
     assert len(files(watch.root / "error")) == 2
     Entity.objects.create(code="SPORTS", label="Sports")  # the administrator's fix
     run_commits(lambda: retry_input(actor=clerk, capture_input=failed))

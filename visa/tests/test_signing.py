@@ -95,14 +95,16 @@ def test_an_unknown_ca_is_not_trusted(pki, reply_pdf, settings):
 
 def test_the_signer_reads_as_a_name_not_certificate_fields(pki, reply_pdf, settings):
     settings.BANNETTE_TSA_URL = ""
-    signed = sign_pdf(reply_pdf, signer=load_signer(pki.signer_p12, pki.password), name="M", role="R")
+    signed = sign_pdf(
+        reply_pdf, signer=load_signer(pki.signer_p12, pki.password), name="M", role="R"
+    )
     (check,) = check_signatures(signed, [pki.ca])
     assert check.verdict == "valid"
     assert "Common Name" not in check.signer and "Organization" not in check.signer
 
 
 def test_a_wrong_password_is_refused_clearly(pki):
-    with pytest.raises(SigningFailed, match="password"):
+    with pytest.raises(SigningFailed, match="Mot de passe erroné"):
         load_signer(pki.signer_p12, "wrong")
 
 
