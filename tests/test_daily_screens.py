@@ -52,3 +52,29 @@ def test_leaving_a_page_releases_only_the_hold_that_page_saw(client, agent, org)
     client.post(url, {"held_until": MailLock.objects.get(mail=mail).expires_at.isoformat()})
     assert not MailLock.objects.filter(mail=mail).exists()
     assert timezone.now() < seen + datetime.timedelta(hours=1)
+
+
+def test_error_pages_are_in_the_layout_in_french_with_a_way_back(client, org, archivist, agent):
+    secret = make_mail(destination_entity=org.urbanisme, confidential=True)
+    client.force_login(agent)
+    response = client.get(reverse("mail_detail", args=[secret.pk]))
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "Page introuvable" in page and 'class="topbar"' in page
+    assert f'href="{reverse("home")}"' in page and "Not Found" not in page
+    client.force_login(archivist)
+    response = client.get(reverse("capture_errors"))
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "Action non autorisée" in page and "Forbidden" not in page
+    client.logout()
+    response = client.get("/demarches/suivi/XXXX-0000/")
+    assert response.status_code in (404, 200)
+    assert "Not Found" not in response.content.decode()
+
+
+def test_the_server_error_page_stands_alone_in_french(rf):
+    from django.views.defaults import server_error
+
+    page = server_error(rf.get("/")).content.decode()
+    assert "Erreur du serveur" in page and "bannette.css" in page
