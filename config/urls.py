@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 urlpatterns = [
+    # browsers ask for it on every page without a <link rel="icon"> (the admin's)
+    path("favicon.ico", RedirectView.as_view(url=static("courrier/favicon.svg")), name="favicon"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("capture/", include("capture.urls")),

@@ -78,3 +78,20 @@ def test_the_server_error_page_stands_alone_in_french(rf):
 
     page = server_error(rf.get("/")).content.decode()
     assert "Erreur du serveur" in page and "bannette.css" in page
+
+
+def test_the_assignee_is_not_offered_to_assign_the_mail_to_themselves(org, agent):
+    from courrier.services.actions import mail_actions
+    from courrier.services.mail import assign_mail
+
+    mail = make_mail(destination_entity=org.voirie, override={"status": MailStatus.IN_PROGRESS})
+    assert "assign_to_me" in [a.code for a in mail_actions(mail, agent)]
+    assign_mail(actor=agent, mail=mail, assignee=agent)
+    mail.refresh_from_db()
+    assert "assign_to_me" not in [a.code for a in mail_actions(mail, agent)]
+
+
+def test_the_icon_is_served(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code in (301, 302)
+    assert client.get(response["Location"]).status_code == 200

@@ -34,8 +34,9 @@ from visa.models import OpinionRequest
 pytestmark = pytest.mark.django_db
 
 # Open to everyone: the citizens' form and its tracking, signing in and out, the language
-# switch, the health check.
+# switch, the health check, the icon.
 PUBLIC = {
+    "favicon",
     "set_language",
     "citizen_form",
     "citizen_thanks",

@@ -235,6 +235,8 @@ def mail_actions(mail: Mail, principal: User, basket: Basket | None = None) -> l
         offered = [a for a in offered if not a.for_processors]
     if not processing.unread_copies(principal, mail).exists():
         offered = [a for a in offered if a.code != "mark_read"]
+    if mail.assignee_id == principal.pk:
+        offered = [a for a in offered if a.code != "assign_to_me"]  # already theirs
     return offered
 
 
