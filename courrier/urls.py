@@ -47,6 +47,11 @@ urlpatterns = [
     path(
         "attachments/<int:pk>/versions/<int:number>/", mail.attachment_file, name="attachment_file"
     ),
+    path(
+        "attachments/<int:pk>/versions/<int:number>/pdf/",
+        mail.attachment_pdf,
+        name="attachment_pdf",
+    ),
     path("contacts/options/", qualify.contact_options, name="contact_options"),
     path("contacts/duplicates/", qualify.contact_duplicates, name="contact_duplicates"),
     path("outgoing/post/", outgoing.post_register, name="post_register"),

@@ -292,7 +292,7 @@ def test_a_substitute_works_the_absent_colleagues_basket(client, agent, org):
     history = client.get(
         reverse("mail_detail", args=[mail.pk]) + "?tab=history&for=agent"
     ).content.decode()
-    assert "pour le compte de agent" in history
+    assert f"pour le compte de {agent.get_full_name() or agent.username}" in history
 
 
 def test_no_one_stands_in_without_a_delegation(client, agent, outsider, org):

@@ -63,6 +63,8 @@ OWN_PAGES = {
     "absences",
     "system_status",
     "password_change",
+    "signature_book",
+    "signature_book_batch",
 }
 
 
@@ -149,6 +151,8 @@ def object_urls(w: World) -> dict[str, list[str]]:
         "add_attachment_version": [reverse("add_attachment_version", args=[m, w.attachment.pk])],
         "attachment_returned": [reverse("attachment_returned", args=[m, w.attachment.pk])],
         "attachment_file": [reverse("attachment_file", args=[w.attachment.pk, 1])],
+        "attachment_pdf": [reverse("attachment_pdf", args=[w.attachment.pk, 1])],
+        "signature_book_mail": [reverse("signature_book_mail", args=[m])],
         "folder": [reverse("folder", args=[w.folder.pk])],
         "absence_cancel": [reverse("absence_cancel", args=[w.absence.pk])],
     }

@@ -111,6 +111,13 @@ TABS = [
 ]
 
 
+SIGNATURE_BOOK = NavLink(
+    code="signature_book",
+    label=_("Signature book"),
+    url_name="signature_book",
+    position=40,
+    permission="courrier.visa_mail",
+)
 SIGNING_KEY = NavLink(
     code="signing_key",
     label=_("My signing key"),
@@ -176,6 +183,7 @@ JOURNAL_ACTIONS = [
 
 def register() -> None:
     register_journal_actions(JOURNAL_ACTIONS)
+    register_nav_link(SIGNATURE_BOOK)
     register_nav_link(SIGNING_KEY)
     register_role_permissions(
         Role.ADMINISTRATOR, [f"visa.{verb}_circuittemplate" for verb in ("view", "add", "change")]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from visa import views
+from visa import book, views
 
 urlpatterns = [
     path("mails/<int:pk>/reply/draft/", views.new_draft, name="reply_draft"),
@@ -15,4 +15,7 @@ urlpatterns = [
     path("mails/<int:pk>/opinions/give/", views.give_opinion, name="give_opinion"),
     path("mails/<int:pk>/opinions/<int:request_id>/recall/", views.recall, name="recall_opinion"),
     path("signing-key/", views.signing_key, name="signing_key"),
+    path("book/", book.signature_book, name="signature_book"),
+    path("book/decide/", book.signature_book_batch, name="signature_book_batch"),
+    path("book/mails/<int:pk>/", book.signature_book_mail, name="signature_book_mail"),
 ]

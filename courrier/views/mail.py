@@ -215,6 +215,23 @@ def attachment_file(request: HttpRequest, pk: int, number: int) -> FileResponse:
     return _download(version.file, version.file_name, inline_pdf=True)
 
 
+@shown_in_own_frames
+@login_required
+def attachment_pdf(request: HttpRequest, pk: int, number: int) -> FileResponse:
+    """A version as PDF, shown inline: the PDF made from a .docx, or the version itself when
+    it is a PDF. What visa-ers and signatories read before deciding."""
+    version = get_object_or_404(
+        AttachmentVersion.objects.select_related("attachment"), attachment_id=pk, number=number
+    )
+    acting_on_mail(request, version.attachment.mail_id)
+    stem = version.file_name.rsplit(".", 1)[0] or "document"
+    if version.pdf:
+        return _download(version.pdf, f"{stem}.pdf", inline_pdf=True)
+    if version.file_name.lower().endswith(".pdf"):
+        return _download(version.file, version.file_name, inline_pdf=True)
+    raise Http404("No PDF for this version yet")
+
+
 @login_required
 def lock_status(request: HttpRequest, pk: int) -> HttpResponse:
     """The lock banner, polled while a colleague holds the mail; empty once they leave it."""

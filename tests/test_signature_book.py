@@ -1,0 +1,133 @@
+"""The signature book: visa-ers and signatories read each draft as a PDF beside its mail,
+decide one after the other, or a whole batch at once (one key password for the batch)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.urls import reverse
+from pyhanko.pdf_utils.reader import PdfFileReader
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
+
+from courrier.models import AttachmentKind, JournalEvent, MailStatus, Role
+from courrier.services.circulation import add_attachment
+from courrier.services.mail import IncomingFile
+from courrier.tests.factories import UserFactory, make_mail
+from visa.models import VisaStepRole
+from visa.services import register_signing_key, start_visa_circuit
+from visa.tests.pki import make_pki
+
+pytestmark = pytest.mark.django_db
+
+
+def draft_pdf(text: str) -> bytes:
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4)
+    canvas.drawString(72, 760, text)
+    canvas.save()
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def signatory(org):
+    return UserFactory.create(
+        username="maire",
+        first_name="Jeanne",
+        last_name="Maire",
+        primary_entity=org.dgs,
+        roles=[Role.MANAGER],
+    )
+
+
+@pytest.fixture
+def three_in_circuit(org, agent, manager, signatory):
+    kind, _created = AttachmentKind.objects.get_or_create(code="reply_draft", label="Projet")
+    mails = []
+    for n in range(3):
+        mail = make_mail(
+            subject=f"Demande {n}",
+            destination_entity=org.voirie,
+            override={"status": MailStatus.IN_PROGRESS},
+        )
+        draft = add_attachment(
+            actor=agent,
+            mail=mail,
+            kind=kind,
+            title=f"Réponse {n}",
+            file=IncomingFile(f"reponse-{n}.pdf", draft_pdf(f"Réponse numéro {n}")),
+        )
+        steps = [(manager, VisaStepRole.VISA), (signatory, VisaStepRole.SIGNATURE)]
+        start_visa_circuit(actor=agent, mail=mail, steps=steps, draft=draft)
+        mails.append(mail)
+    return mails
+
+
+def test_a_visa_er_reads_each_draft_as_a_pdf_and_goes_from_one_to_the_next(
+    client, manager, three_in_circuit
+):
+    client.force_login(manager)
+    book = client.get(reverse("signature_book")).content.decode()
+    assert all(m.chrono_number in book for m in three_in_circuit)
+    first = three_in_circuit[0]
+    page = client.get(reverse("signature_book_mail", args=[first.pk])).content.decode()
+    draft = first.attachments.get(kind__code="reply_draft")
+    pdf_url = reverse("attachment_pdf", args=[draft.pk, 1])
+    assert f'<iframe class="viewer" src="{pdf_url}"' in page
+    assert 'rel="next"' in page and 'rel="prev"' not in page
+    response = client.get(pdf_url)
+    assert response["Content-Type"] == "application/pdf"
+    assert "attachment" not in response.get("Content-Disposition", "")  # shown, not downloaded
+    # deciding here leads to the next draft of the queue
+    response = client.post(
+        reverse("signature_book_batch"),
+        {"mails": [first.pk], "decision": "approve", "then": "next"},
+    )
+    assert response["Location"] == reverse("signature_book_mail", args=[three_in_circuit[1].pk])
+    first.refresh_from_db()
+    assert first.status == MailStatus.TO_SIGN
+
+
+def test_a_batch_of_visas_then_a_batch_of_signatures_with_one_password(
+    client, manager, signatory, three_in_circuit
+):
+    pki = make_pki(signer_name="Jeanne Maire")
+    register_signing_key(user=signatory, pkcs12=pki.signer_p12, password=pki.password)
+    ids = [m.pk for m in three_in_circuit]
+    client.force_login(manager)
+    client.post(reverse("signature_book_batch"), {"mails": ids, "decision": "approve"})
+    assert JournalEvent.objects.filter(action="visa.approved", mail_id__in=ids).count() == 3
+
+    client.force_login(signatory)
+    response = client.post(
+        reverse("signature_book_batch"),
+        {"mails": ids, "decision": "sign", "password": "mauvais"},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert all(m.chrono_number in page for m in three_in_circuit)  # each refusal named
+    assert "Mot de passe erroné" in page
+    client.post(
+        reverse("signature_book_batch"),
+        {"mails": ids, "decision": "sign", "password": pki.password},
+    )
+    for mail in three_in_circuit:
+        mail.refresh_from_db()
+        assert mail.status == MailStatus.TO_SEND
+        signed = mail.attachments.get(kind__code="reply_draft").versions.get(signed=True)
+        with signed.file.open("rb") as handle:
+            assert PdfFileReader(io.BytesIO(handle.read())).embedded_signatures
+    assert JournalEvent.objects.filter(action="visa.signed", mail_id__in=ids).count() == 3
+    assert "Rien n'attend" in client.get(reverse("signature_book")).content.decode()
+
+
+def test_the_book_opens_only_what_waits_for_me(client, agent, manager, three_in_circuit):
+    client.force_login(agent)  # the drafter: nothing waits for her decision
+    response = client.get(reverse("signature_book_mail", args=[three_in_circuit[0].pk]))
+    assert response.status_code == 404
+    response = client.post(
+        reverse("signature_book_batch"),
+        {"mails": [m.pk for m in three_in_circuit], "decision": "approve"},
+    )
+    assert not JournalEvent.objects.filter(action="visa.approved").exists()
