@@ -8,60 +8,12 @@ import io
 import pytest
 from django.urls import reverse
 from pyhanko.pdf_utils.reader import PdfFileReader
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfgen.canvas import Canvas
 
-from courrier.models import AttachmentKind, JournalEvent, MailStatus, Role
-from courrier.services.circulation import add_attachment
-from courrier.services.mail import IncomingFile
-from courrier.tests.factories import UserFactory, make_mail
-from visa.models import VisaStepRole
-from visa.services import register_signing_key, start_visa_circuit
+from courrier.models import JournalEvent, MailStatus
+from visa.services import register_signing_key
 from visa.tests.pki import make_pki
 
 pytestmark = pytest.mark.django_db
-
-
-def draft_pdf(text: str) -> bytes:
-    buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4)
-    canvas.drawString(72, 760, text)
-    canvas.save()
-    return buffer.getvalue()
-
-
-@pytest.fixture
-def signatory(org):
-    return UserFactory.create(
-        username="maire",
-        first_name="Jeanne",
-        last_name="Maire",
-        primary_entity=org.dgs,
-        roles=[Role.MANAGER],
-    )
-
-
-@pytest.fixture
-def three_in_circuit(org, agent, manager, signatory):
-    kind, _created = AttachmentKind.objects.get_or_create(code="reply_draft", label="Projet")
-    mails = []
-    for n in range(3):
-        mail = make_mail(
-            subject=f"Demande {n}",
-            destination_entity=org.voirie,
-            override={"status": MailStatus.IN_PROGRESS},
-        )
-        draft = add_attachment(
-            actor=agent,
-            mail=mail,
-            kind=kind,
-            title=f"Réponse {n}",
-            file=IncomingFile(f"reponse-{n}.pdf", draft_pdf(f"Réponse numéro {n}")),
-        )
-        steps = [(manager, VisaStepRole.VISA), (signatory, VisaStepRole.SIGNATURE)]
-        start_visa_circuit(actor=agent, mail=mail, steps=steps, draft=draft)
-        mails.append(mail)
-    return mails
 
 
 def test_a_visa_er_reads_each_draft_as_a_pdf_and_goes_from_one_to_the_next(
