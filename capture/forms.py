@@ -21,7 +21,11 @@ class MultipleFileField(forms.FileField):
 
 
 class UploadForm(forms.Form):
-    documents = MultipleFileField(label=_("Files"), widget=MultipleFileInput())
+    # An empty file does not refuse the whole selection: it goes to capture like the others
+    # and ends in Capture errors under its own name ("le fichier est vide").
+    documents = MultipleFileField(
+        label=_("Files"), widget=MultipleFileInput(), allow_empty_file=True
+    )
     entity = forms.ModelChoiceField(
         Entity.objects.filter(active=True), label=_("Destination entity"), required=False
     )

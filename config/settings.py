@@ -301,6 +301,9 @@ BANNETTE_CHRONO_PATTERN = env_str(
     "BANNETTE_CHRONO_PATTERN", "{prefix}/{year}/{category}/{counter:06d}"
 )
 BANNETTE_PAGE_SIZE = env_int("BANNETTE_PAGE_SIZE", 25, minimum=5)
+# Capture's suggestions pre-fill the qualification form from this confidence (percent) up;
+# below it they are only offered as a hint beside the empty field.
+BANNETTE_SUGGESTION_MIN_CONFIDENCE = env_int("BANNETTE_SUGGESTION_MIN_CONFIDENCE", 60, minimum=0)
 BANNETTE_DUE_SOON_DAYS = env_int("BANNETTE_DUE_SOON_DAYS", 3, minimum=0)
 BANNETTE_CLOSE_REQUIRES_NOTE = env_bool("BANNETTE_CLOSE_REQUIRES_NOTE", False)
 BANNETTE_LOCK_MINUTES = env_int("BANNETTE_LOCK_MINUTES", 30, minimum=1)
@@ -333,7 +336,13 @@ BANNETTE_PUBLIC_REQUEST_MAX_BYTES = env_int(
 )
 BANNETTE_CAPTURE_MAX_PAGES = env_int("BANNETTE_CAPTURE_MAX_PAGES", 300, minimum=1)
 BANNETTE_HOTFOLDERS = env_list("BANNETTE_HOTFOLDERS", [])  # NAME=PATH[:ENTITY[:DOCTYPE]]
-BANNETTE_PUBLIC_URL = env_str("BANNETTE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# The address citizens and e-mails are given (tracking links); by default where `./dev run`
+# listens (BANNETTE_LISTEN).
+BANNETTE_PUBLIC_URL = env_str(
+    "BANNETTE_PUBLIC_URL", f"http://{env_str('BANNETTE_LISTEN', '127.0.0.1:8000')}"
+).rstrip("/")
+# Who answers citizens' questions about their personal data (the DPO), shown on the web form.
+BANNETTE_PRIVACY_CONTACT = env_str("BANNETTE_PRIVACY_CONTACT")
 BANNETTE_WEBFORM_RATE_PER_HOUR = env_int("BANNETTE_WEBFORM_RATE_PER_HOUR", 5, minimum=1)
 BANNETTE_HOTFOLDER_STABLE_SECONDS = env_int("BANNETTE_HOTFOLDER_STABLE_SECONDS", 2, minimum=0)
 

@@ -35,6 +35,18 @@ def descendant_ids(root_ids: Iterable[int]) -> set[int]:
     return found
 
 
+def ancestor_ids(entity_ids: Iterable[int]) -> set[int]:
+    """The given entities and every entity above them (one query over the whole tree)."""
+    parents = dict(Entity.objects.values_list("pk", "parent_id"))
+    found: set[int] = set()
+    for pk in entity_ids:
+        current: int | None = pk
+        while current is not None and current not in found:
+            found.add(current)
+            current = parents.get(current)
+    return found
+
+
 def user_entity_ids(user: User) -> set[int]:
     """Primary entity plus other entities, cached on the user object for the request."""
     cached: set[int] | None = getattr(user, "_bannette_entity_ids", None)

@@ -95,3 +95,74 @@ def test_the_icon_is_served(client):
     response = client.get("/favicon.ico")
     assert response.status_code in (301, 302)
     assert client.get(response["Location"]).status_code == 200
+
+
+def _captured_with(mail, suggestions):
+    source = receive_input(source_kind=SourceKind.UPLOAD, name="lettre.pdf", content=b"%PDF-")
+    CapturedMail.objects.create(input=source, segment=0, mail=mail, suggestions=suggestions)
+
+
+def test_qualification_pre_fills_only_confident_suggestions_and_the_sender(client, clerk, org):
+    from courrier.tests.factories import ContactFactory, DocumentTypeFactory
+
+    DocumentTypeFactory.create(code="signalement", label="Signalement", delay_days=15)
+    lucie = ContactFactory.create(last_name="Martin", first_name="Lucie", email="lucie@ex.fr")
+    mail = make_mail(subject="Lettre")
+    _captured_with(
+        mail,
+        {
+            "document_type": {"code": "signalement", "label": "Signalement", "confidence": 0.2},
+            "entity": {"code": "URBA", "label": "Urbanisme", "confidence": 0.2},
+            "sender": {"contact": lucie.pk, "label": "Lucie Martin", "confidence": 0.9},
+        },
+    )
+    client.force_login(clerk)
+    response = client.get(reverse("qualify", args=[mail.pk]))
+    form = response.context["form"]
+    assert form.initial["document_type"] is None  # a 20 % guess is not typed in for the clerk
+    assert form.initial["destination_entity"] is None
+    assert "Lucie Martin" in form.initial["sender"]  # the sender found at 90 % is
+    page = response.content.decode()
+    assert "peut-être Signalement (20 %)" in page and "suggéré 90 %" in page
+
+
+def test_changing_the_type_brings_its_service_as_destination(client, clerk, org):
+    from courrier.tests.factories import DocumentTypeFactory
+
+    permis = DocumentTypeFactory.create(
+        code="permis", label="Permis", delay_days=60, default_entity=org.urbanisme
+    )
+    mail = make_mail(subject="Lettre", destination_entity=org.voirie)
+    client.force_login(clerk)
+    url = reverse("qualify_defaults", args=[mail.pk])
+    query = {"document_type": permis.pk, "destination_entity": org.voirie.pk}
+    page = client.get(url, {**query, "changed": "document_type"}).content.decode()
+    assert 'id="destination-entity" hx-swap-oob="true"' in page
+    assert f'<option value="{org.urbanisme.pk}" selected>' in page
+    # changing the destination itself leaves the clerk's choice alone
+    page = client.get(url, {**query, "changed": "destination_entity"}).content.decode()
+    assert "hx-swap-oob" not in page
+
+
+def test_circuit_templates_of_the_services_above_are_offered(client, agent, org):
+    from visa.models import CircuitTemplate
+
+    CircuitTemplate.objects.create(
+        label="Visa DST puis signature du Maire", entity=org.st, steps=[["manager", "visa"]]
+    )
+    CircuitTemplate.objects.create(label="Circuit de l'urbanisme", entity=org.urbanisme, steps=[])
+    mail = make_mail(destination_entity=org.voirie, override={"status": MailStatus.IN_PROGRESS})
+    client.force_login(agent)
+    response = client.get(reverse("mail_detail", args=[mail.pk]), {"tab": "reply"})
+    offered = [t.label for t in response.context["circuit_templates"]]
+    assert offered == ["Visa DST puis signature du Maire"]  # Services techniques is above Voirie
+
+
+def test_the_citizens_form_names_the_town_hall_and_says_what_becomes_of_their_data(
+    client, settings
+):
+    settings.BANNETTE_PRIVACY_CONTACT = "dpo@villedieu.fr"
+    page = client.get(reverse("citizen_form")).content.decode()
+    brand = page[page.index('class="brand"') : page.index("</a>", page.index('class="brand"'))]
+    assert settings.BANNETTE_ORGANISATION_NAME in brand and "Bannette" not in brand
+    assert "RGPD" in page and "dpo@villedieu.fr" in page

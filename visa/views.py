@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from courrier.forms import contact_from_token
 from courrier.models import Attachment, ContactRole, Entity, Mail, PdfStatus, User
-from courrier.selectors import can_process_mail, user_entity_ids
+from courrier.selectors import ancestor_ids, can_process_mail, user_entity_ids
 from courrier.services.actions import Acting, refusal_text
 from courrier.services.mail import IncomingFile
 from courrier.services.outgoing import default_channel, send_reply_by_email, send_reply_by_post
@@ -64,9 +64,17 @@ def reply_context(acting: Acting, mail: Mail) -> dict[str, Any]:
         "steps": VisaStep.objects.filter(mail=mail).select_related("user").order_by("position"),
         "current_step": step,
         "my_step": step if step is not None and step.user_id == principal.pk else None,
+        # A service's templates, and those of the services above it (the director's, the
+        # mayor's): a Voirie agent sends for "visa DST then signature of the Mayor".
         "circuit_templates": CircuitTemplate.objects.filter(
-            Q(entity__isnull=True) | Q(entity_id__in=user_entity_ids(principal))
-        ),
+            Q(entity__isnull=True)
+            | Q(entity_id__in=ancestor_ids(user_entity_ids(principal)))
+            | Q(
+                entity_id__in=ancestor_ids(
+                    [mail.destination_entity_id] if mail.destination_entity_id else []
+                )
+            )
+        ).order_by("label"),
         "deciders": deciders,
         "has_key": SigningKey.objects.filter(user=acting.actor).exists(),
         "signatures": _signature_panel(drafts[0]) if drafts else [],

@@ -78,13 +78,23 @@ def test_an_oversized_upload_is_refused_before_capture(client, agent, settings):
     assert not CaptureInput.objects.exists()
 
 
-def test_an_empty_upload_is_refused_by_the_form(client, agent):
+def test_an_empty_file_is_named_and_does_not_refuse_the_rest_of_the_selection(client, agent):
     client.force_login(agent)
     response = client.post(
-        reverse("capture_upload"), {"documents": [SimpleUploadedFile("vide.pdf", b"")]}
+        reverse("capture_upload"),
+        {
+            "documents": [
+                SimpleUploadedFile("vide.pdf", b""),
+                SimpleUploadedFile("lettre.pdf", LETTER),
+            ]
+        },
+        follow=True,
     )
-    assert "Le fichier soumis est vide" in response.content.decode()
-    assert not CaptureInput.objects.exists()
+    page = response.content.decode()
+    assert "vide.pdf" in page and "le fichier est vide (0 octet)" in page
+    assert Mail.objects.get().chrono_number in page  # the other file became mail
+    empty = CaptureInput.objects.get(file_name="vide.pdf")
+    assert empty.status == "error"  # in Capture errors, under its own name
 
 
 def test_the_errors_screen_lists_failures_and_retries_them(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,6 +23,7 @@ from courrier.extensions import suggestions_for
 from courrier.forms import NewContactFields, QualificationForm, contact_token, search_contacts
 from courrier.models import (
     Basket,
+    Contact,
     ContactRole,
     DiffusionRole,
     DocumentType,
@@ -38,9 +41,37 @@ from courrier.services.mail import Qualification, qualify_mail
 from courrier.views.common import acting_on_mail, as_id
 
 
+def _confident(suggestion: Mapping[str, Any] | None) -> bool:
+    threshold = settings.BANNETTE_SUGGESTION_MIN_CONFIDENCE / 100
+    if not suggestion:
+        return False
+    return float(suggestion.get("confidence", 0)) >= threshold
+
+
 def _suggested(mail: Mail, field: str) -> str | None:
+    """The suggested code, when capture was confident enough to pre-fill the field with it."""
     suggestion = suggestions_for(mail).get(field)
-    return str(suggestion["code"]) if suggestion and "code" in suggestion else None
+    if suggestion is None or not _confident(suggestion) or "code" not in suggestion:
+        return None
+    return str(suggestion["code"])
+
+
+def _suggested_sender(mail: Mail) -> Contact | None:
+    suggestion = suggestions_for(mail).get("sender")
+    if suggestion is None or not _confident(suggestion):
+        return None
+    contact_id = suggestion.get("contact")
+    if not isinstance(contact_id, int):
+        return None
+    return Contact.objects.filter(pk=contact_id, active=True).first()
+
+
+def suggestion_hints(mail: Mail) -> dict[str, Any]:
+    """Each suggestion with whether it pre-filled its field (confident) or is only a hint."""
+    return {
+        field: {**suggestion, "prefilled": _confident(suggestion)}
+        for field, suggestion in suggestions_for(mail).items()
+    }
 
 
 def _copies_for(
@@ -73,12 +104,15 @@ def initial_values(mail: Mail) -> dict[str, Any]:
         .select_related("contact", "address")
         .first()
     )
+    suggested_sender = None if sender else _suggested_sender(mail)
     copy_entities, copy_users = _copies_for(entity, doctype)
     return {
         "document_type": doctype,
         "subject": mail.subject,
         "destination_entity": entity,
-        "sender": contact_token(sender.contact, sender.address) if sender else "",
+        "sender": contact_token(sender.contact, sender.address)
+        if sender
+        else (contact_token(suggested_sender) if suggested_sender else ""),
         "priority": mail.priority,
         "confidential": mail.confidential,
         "document_date": mail.document_date,
@@ -187,7 +221,7 @@ def qualify(request: HttpRequest, pk: int) -> HttpResponse:
         "locked_by_other": lock.user_id != user.pk,
         "queue_size": _queue(acting.principal).count(),
         "for_user": acting.on_behalf_of.username if acting.on_behalf_of else "",
-        "suggestions": suggestions_for(mail),
+        "suggestions": suggestion_hints(mail),
     }
     return render(request, "courrier/qualify.html", context)
 
@@ -198,14 +232,29 @@ def qualify_defaults(request: HttpRequest, pk: int) -> HttpResponse:
     acting, mail = _qualifier(request, pk)
     doctype = DocumentType.objects.filter(pk=as_id(request.GET.get("document_type"))).first()
     entity = Entity.objects.filter(pk=as_id(request.GET.get("destination_entity"))).first()
+    # A new type brings its own service: the destination follows it (the clerk may still
+    # change it afterwards), so that Enter does not send the letter to the previous guess.
+    follows_type = request.GET.get("changed") == "document_type" and doctype is not None
+    if follows_type and doctype is not None and doctype.default_entity is not None:
+        entity = doctype.default_entity
+    else:
+        follows_type = False
     copy_entities, copy_users = _copies_for(entity, doctype)
     initial = {
         "due_date": due_date_for(doctype, mail.arrival_date)[0] if doctype else None,
         "copy_entities": copy_entities,
         "copy_users": copy_users,
+        "destination_entity": entity,
     }
     form = QualificationForm(user=acting.actor, mail=mail, initial=initial)
-    return render(request, "courrier/_qualify_defaults.html", {"form": form})
+    context = {
+        "form": form,
+        "mail": mail,
+        "entity_follows_type": follows_type,
+        "for_user": acting.on_behalf_of.username if acting.on_behalf_of else "",
+        "suggestions": suggestion_hints(mail),
+    }
+    return render(request, "courrier/_qualify_defaults.html", context)
 
 
 @login_required

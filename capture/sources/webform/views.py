@@ -37,6 +37,7 @@ def citizen_form(request: HttpRequest) -> HttpResponse:
                 "capture/webform/form.html",
                 {
                     "form": form,
+                    "settings_privacy_contact": settings.BANNETTE_PRIVACY_CONTACT,
                     "error": _(
                         "Too many requests from your connection: please try again in an hour."
                     ),
@@ -50,7 +51,11 @@ def citizen_form(request: HttpRequest) -> HttpResponse:
                 return redirect("citizen_thanks", code="0000-0000-0000")
             submitted = submit_request(data=form.cleaned_data, files=form.cleaned_data["documents"])
             return redirect("citizen_thanks", code=submitted.tracking_code)
-    return render(request, "capture/webform/form.html", {"form": form})
+    return render(
+        request,
+        "capture/webform/form.html",
+        {"form": form, "settings_privacy_contact": settings.BANNETTE_PRIVACY_CONTACT},
+    )
 
 
 def citizen_thanks(request: HttpRequest, code: str) -> HttpResponse:
