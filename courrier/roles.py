@@ -13,6 +13,13 @@ from courrier.extensions import DefaultBasket, default_baskets, role_permissions
 from courrier.models import Basket, MailStatus, Role
 
 _OPEN_WORK = [MailStatus.IN_PROGRESS.value, MailStatus.ON_HOLD.value]
+# The entity's mail stays its own while its reply is in visa, signature or waiting to leave.
+_ENTITY_WORK = [
+    *_OPEN_WORK,
+    MailStatus.TO_VISA.value,
+    MailStatus.TO_SIGN.value,
+    MailStatus.TO_SEND.value,
+]
 _NOT_CLOSED = [s.value for s in MailStatus if s != MailStatus.CLOSED]
 _ADMIN_MODELS = [
     "entity",
@@ -89,7 +96,7 @@ CORE_BASKETS = [
         description=gettext_noop("Mail addressed to my entities."),
         roles=(Role.AGENT, Role.MANAGER),
         position=30,
-        criteria={"statuses": _OPEN_WORK, "entity_scope": "mine"},
+        criteria={"statuses": _ENTITY_WORK, "entity_scope": "mine"},
     ),
     DefaultBasket(
         code="copies",

@@ -66,6 +66,7 @@ def test_each_role_is_offered_its_default_baskets(clerk, agent, manager, archivi
         "opinions",
         "in_circuit",
         "to_send",
+        "returned",
         "late",
     ]
     assert codes(manager) == [
@@ -75,6 +76,7 @@ def test_each_role_is_offered_its_default_baskets(clerk, agent, manager, archivi
         "opinions",
         "in_circuit",
         "to_send",
+        "returned",
         "late",
         "to_visa",
         "to_sign",
@@ -88,7 +90,13 @@ def test_clerk_to_qualify_basket_holds_only_captured_mail(clerk, mails):
 
 def test_agent_baskets_hold_exactly_their_mail(agent, mails):
     assert contents("my_mail", agent) == {mails.assigned}
-    assert contents("entity_mail", agent) == {mails.assigned, mails.voirie, mails.late}
+    # a mail whose reply is in visa is still the service's
+    assert contents("entity_mail", agent) == {
+        mails.assigned,
+        mails.voirie,
+        mails.late,
+        mails.in_visa,
+    }
     assert contents("copies", agent) == {mails.urba_copy}
     assert contents("late", agent) == {mails.late}
 
@@ -123,7 +131,7 @@ def test_confidential_mail_reaches_only_the_direct_entity(org, urbanisme_agent, 
 def test_a_basket_compiles_to_a_single_query(agent, mails):
     basket = Basket.objects.get(code="entity_mail")
     with CaptureQueriesContext(connection) as queries:
-        assert len(list(basket_mails(basket, agent))) == 3
+        assert len(list(basket_mails(basket, agent))) == 4
     mail_queries = [q for q in queries.captured_queries if '"courrier_mail"' in q["sql"]]
     assert len(mail_queries) == 1
 

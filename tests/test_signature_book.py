@@ -83,3 +83,24 @@ def test_the_book_opens_only_what_waits_for_me(client, agent, manager, three_in_
         {"mails": [m.pk for m in three_in_circuit], "decision": "approve"},
     )
     assert not JournalEvent.objects.filter(action="visa.approved").exists()
+
+
+def test_a_draft_sent_back_lands_in_the_drafters_returned_basket(
+    client, agent, manager, three_in_circuit
+):
+    from courrier.baskets import basket_mails
+    from courrier.models import Basket
+    from visa.services import reject
+
+    mail = three_in_circuit[0]
+    entity_mail = Basket.objects.get(code="entity_mail")
+    # while its reply is in visa, the mail stays in the service's basket
+    assert mail in basket_mails(entity_mail, agent)
+    returned = Basket.objects.get(code="returned")
+    assert mail not in basket_mails(returned, agent)
+    reject(actor=manager, mail=mail, note="Citer l'arrêté du 3 mars")
+    assert list(basket_mails(returned, agent)) == [mail]
+    home = client
+    home.force_login(agent)
+    page = home.get(reverse("home")).content.decode()
+    assert "Projets renvoyés" in page

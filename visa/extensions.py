@@ -54,6 +54,15 @@ def _awaiting_step(role: str) -> AwaitingCriterion:
     )
 
 
+def _sent_back_to(user: User) -> Q:
+    """A draft of mine the circuit sent back to me, not yet sent on again."""
+    returned = VisaStep.objects.filter(
+        mail=OuterRef("pk"), state=VisaStepState.REJECTED, draft__created_by=user
+    )
+    running = VisaStep.objects.filter(mail=OuterRef("pk"), state=VisaStepState.CURRENT)
+    return Q(Exists(returned)) & ~Q(Exists(running))
+
+
 def _opinion_asked_of(user: User) -> Q:
     asks = OpinionAsk.objects.filter(
         Q(user=user) | Q(entity_id__in=user_entity_ids(user)),
@@ -72,6 +81,14 @@ BASKETS = [
         roles=(Role.AGENT, Role.MANAGER),
         position=45,
         criteria={"awaiting_my": "opinion"},
+    ),
+    DefaultBasket(
+        code="returned",
+        label=gettext_noop("Drafts sent back"),
+        description=gettext_noop("My reply drafts a visa-er or signatory sent back to me."),
+        roles=(Role.AGENT, Role.MANAGER),
+        position=50,
+        criteria={"awaiting_my": "returned", "statuses": ["in_progress", "on_hold"]},
     ),
     DefaultBasket(
         code="to_visa",
@@ -106,7 +123,7 @@ TABS = [
         position=70,
         template="visa/tabs/reply.html",
         context=views.reply_context,
-        opened_from_baskets=("to_visa", "to_sign", "in_circuit", "to_send"),
+        opened_from_baskets=("to_visa", "to_sign", "in_circuit", "to_send", "returned"),
     ),
 ]
 
@@ -196,6 +213,7 @@ def register() -> None:
     register_awaiting_criterion(_awaiting_step(VisaStepRole.VISA))
     register_awaiting_criterion(_awaiting_step(VisaStepRole.SIGNATURE))
     register_awaiting_criterion(AwaitingCriterion(code="opinion", q=_opinion_asked_of))
+    register_awaiting_criterion(AwaitingCriterion(code="returned", q=_sent_back_to))
     for basket in BASKETS:
         register_default_basket(basket)
     for tab in TABS:

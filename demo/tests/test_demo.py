@@ -16,11 +16,12 @@ EXPECTED_BASKETS = {
     "c.martin": {"to_qualify": 1, "copies": 0},
     "a.durand": {
         "my_mail": 0,
-        "entity_mail": 0,
+        "entity_mail": 1,  # its reply is in visa: still Voirie's mail
         "copies": 0,
         "opinions": 0,
         "in_circuit": 1,
         "to_send": 0,
+        "returned": 0,
         "late": 1,
     },
     "e.roux": {
@@ -30,6 +31,7 @@ EXPECTED_BASKETS = {
         "opinions": 0,
         "in_circuit": 0,
         "to_send": 0,
+        "returned": 0,
         "late": 0,
     },
     "l.leroy": {
@@ -39,6 +41,7 @@ EXPECTED_BASKETS = {
         "opinions": 1,
         "in_circuit": 0,
         "to_send": 0,
+        "returned": 0,
         "late": 0,
     },
     "m.bernard": {
@@ -48,6 +51,7 @@ EXPECTED_BASKETS = {
         "opinions": 0,
         "in_circuit": 0,
         "to_send": 0,
+        "returned": 0,
         "late": 1,
         "to_visa": 1,
         "to_sign": 0,
