@@ -166,3 +166,13 @@ def test_the_citizens_form_names_the_town_hall_and_says_what_becomes_of_their_da
     brand = page[page.index('class="brand"') : page.index("</a>", page.index('class="brand"'))]
     assert settings.BANNETTE_ORGANISATION_NAME in brand and "Bannette" not in brand
     assert "RGPD" in page and "dpo@villedieu.fr" in page
+
+
+def test_a_manager_sees_the_folders_of_the_services_below(client, manager, org):
+    from courrier.models import Folder
+
+    Folder.objects.create(label="Travaux rue Haute", entity=org.voirie)
+    Folder.objects.create(label="PLU 2027", entity=org.urbanisme)
+    client.force_login(manager)  # Services techniques, above Voirie
+    page = client.get(reverse("folders")).content.decode()
+    assert "Travaux rue Haute" in page and "PLU 2027" not in page

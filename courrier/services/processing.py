@@ -269,7 +269,10 @@ def remove_diffusion_entry(
 
 
 def folders_for(user: User) -> QuerySet[Folder]:
-    return Folder.objects.filter(entity_id__in=user_entity_ids(user)).select_related("entity")
+    """The folders of the user's entities and of those below (a manager files for them too)."""
+    return Folder.objects.filter(
+        entity_id__in=descendant_ids(user_entity_ids(user))
+    ).select_related("entity")
 
 
 @transaction.atomic
