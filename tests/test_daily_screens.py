@@ -176,3 +176,15 @@ def test_a_manager_sees_the_folders_of_the_services_below(client, manager, org):
     client.force_login(manager)  # Services techniques, above Voirie
     page = client.get(reverse("folders")).content.decode()
     assert "Travaux rue Haute" in page and "PLU 2027" not in page
+
+
+def test_the_redirect_user_picker_lists_only_people_who_process_mail_by_service(
+    client, agent, urbanisme_agent, archivist, org
+):
+    mail = make_mail(destination_entity=org.voirie, override={"status": MailStatus.IN_PROGRESS})
+    client.force_login(agent)
+    response = client.get(reverse("mail_detail", args=[mail.pk]))
+    people = list(response.context["users"])
+    assert urbanisme_agent in people and agent in people
+    assert archivist not in people  # neither archivists nor administrators receive mail
+    assert '<optgroup label="Urbanisme">' in response.content.decode()

@@ -159,6 +159,7 @@ def test_home_shows_my_baskets_with_counts(client, agent, letter):
         "opinions": 0,
         "in_circuit": 0,
         "to_send": 0,
+        "returned": 0,
         "late": 0,
     }
 

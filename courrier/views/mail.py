@@ -148,9 +148,16 @@ def mail_detail(request: BannetteRequest, pk: int) -> HttpResponse:
         "lock_poll_seconds": settings.BANNETTE_LOCK_POLL_SECONDS,
         "actions": mail_actions(mail, principal),
         "targets": redirect_targets(principal),
-        "users": User.objects.filter(is_active=True)
+        # People a mail can be sent to: those who process mail in the entities one may redirect
+        # to (not the archivists nor the administrators), grouped by their entity.
+        "users": User.objects.filter(
+            is_active=True,
+            groups__permissions__codename="process_mail",
+            primary_entity__in=redirect_targets(principal),
+        )
         .select_related("primary_entity")
-        .order_by("last_name"),
+        .distinct()
+        .order_by("primary_entity__label", "last_name", "first_name"),
         "folders": folders_for(principal),
         "contacts": mail.mail_contacts.select_related("contact", "address"),
         "diffusion": mail.diffusion_entries.select_related("entity", "user"),
