@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from docx.shared import Mm
 
 from capture.models import ClassificationRule, WebFormTopic
 from courrier.letters import render_letter, thumbnail_png
@@ -139,6 +140,10 @@ def _entities() -> dict[str, Entity]:
                 "email": f"{code.lower()}@villedieu.example",
             },
         )
+    # The town hall's address and switchboard: its services write from there.
+    Entity.objects.filter(pk=found[ENTITIES[0][0]].pk).update(
+        address="Hôtel de ville\n1 place de la Mairie\n00100 Villedieu", phone="01 23 45 67 00"
+    )
     return found
 
 
@@ -492,7 +497,7 @@ REPLY_TEMPLATE = [
     "Objet : {{ mail.subject }}",
     "Réf. : {{ mail.chrono }}",
     "",
-    "{{ recipient.civility or 'Madame, Monsieur' }},",
+    "{{ recipient.salutation }},",
     "",
     "Nous avons bien reçu votre courrier du {{ mail.arrival_date }} et vous en remercions.",
     "Nos services étudient votre demande ; nous reviendrons vers vous au plus tard le {{ mail.due_date }}.",
@@ -508,6 +513,9 @@ def _reply_setup(entities: dict[str, Entity], users: dict[str, User]) -> None:
     """A reply template and a circuit template, so that a reply can be tried at once."""
     if not OfficeTemplate.objects.filter(label="Réponse standard").exists():
         document = docx.Document()
+        section = document.sections[0]  # python-docx starts on US Letter: French mail is A4
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.left_margin = section.right_margin = Mm(25)
         for line in REPLY_TEMPLATE:
             document.add_paragraph(line)
         buffer = io.BytesIO()

@@ -31,24 +31,29 @@ def contact_fields(
     contact: Contact | None, address: ContactAddress | None = None
 ) -> dict[str, Any]:
     if contact is None:
-        return {
-            key: ""
-            for key in (
-                "civility",
-                "first_name",
-                "last_name",
-                "name",
-                "organisation",
-                "service",
-                "email",
-                "address",
-            )
-        } | {"address_lines": []}
+        return (
+            {"salutation": "Madame, Monsieur"}
+            | {
+                key: ""
+                for key in (
+                    "civility",
+                    "first_name",
+                    "last_name",
+                    "name",
+                    "organisation",
+                    "service",
+                    "email",
+                    "address",
+                )
+            }
+            | {"address_lines": []}
+        )
     person = address if address is not None and address.last_name else contact
     name = " ".join(p for p in (person.first_name, person.last_name) if p)
     lines = postal_lines(contact, address)
     return {
         "civility": person.civility,
+        "salutation": salutation(person.civility),
         "first_name": person.first_name,
         "last_name": person.last_name,
         "name": name or contact.display_name,
@@ -71,14 +76,32 @@ def user_fields(user: User | None) -> dict[str, Any]:
 
 
 def entity_fields(entity: Entity | None) -> dict[str, Any]:
+    """The destination entity for the letterhead; a service without its own address, phone or
+    e-mail writes from those of the nearest entity above it (the town hall)."""
     if entity is None:
         return {"label": "", "address": "", "phone": "", "email": ""}
-    return {
-        "label": entity.label,
-        "address": entity.address,
-        "phone": entity.phone,
-        "email": entity.email,
-    }
+    fields = {"label": entity.label, "address": "", "phone": "", "email": ""}
+    current: Entity | None = entity
+    while current is not None and not all(fields.values()):
+        for key in ("address", "phone", "email"):
+            fields[key] = fields[key] or getattr(current, key)
+        current = current.parent
+    return fields
+
+
+SALUTATIONS = {
+    "mme": "Madame",
+    "madame": "Madame",
+    "m.": "Monsieur",
+    "m": "Monsieur",
+    "monsieur": "Monsieur",
+    "mlle": "Madame",
+}
+
+
+def salutation(civility: str) -> str:
+    """How a French letter addresses its reader: "Monsieur", "Madame", else both."""
+    return SALUTATIONS.get(civility.strip().lower(), "Madame, Monsieur")
 
 
 def mail_context(

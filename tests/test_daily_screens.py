@@ -188,3 +188,33 @@ def test_the_redirect_user_picker_lists_only_people_who_process_mail_by_service(
     assert urbanisme_agent in people and agent in people
     assert archivist not in people  # neither archivists nor administrators receive mail
     assert '<optgroup label="Urbanisme">' in response.content.decode()
+
+
+def test_reply_letters_greet_as_a_french_letter_and_write_from_the_town_hall(org):
+    from courrier.tests.factories import ContactFactory
+    from templates_office.catalogue import contact_fields, entity_fields
+
+    org.mairie.address = "1 place de la Mairie\n00100 Villedieu"
+    org.mairie.save()
+    assert entity_fields(org.voirie)["address"] == "1 place de la Mairie\n00100 Villedieu"
+    assert contact_fields(ContactFactory.create(civility="M."))["salutation"] == "Monsieur"
+    assert contact_fields(ContactFactory.create(civility="Mme"))["salutation"] == "Madame"
+    company = ContactFactory.create(civility="", organisation_name="Garage Petit")
+    assert contact_fields(company)["salutation"] == "Madame, Monsieur"
+
+
+def test_the_demo_reply_template_is_a4_and_says_monsieur(db):
+    import io
+
+    import docx
+    from django.core.management import call_command
+
+    from templates_office.models import OfficeTemplate
+
+    call_command("load_demo")
+    template = OfficeTemplate.objects.get(label="Réponse standard")
+    with template.file.open("rb") as handle:
+        document = docx.Document(io.BytesIO(handle.read()))
+    section = document.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    assert any("recipient.salutation" in p.text for p in document.paragraphs)
