@@ -156,4 +156,8 @@ admin.site.unregister(Group)
 
 @admin.register(Group)
 class RoleAdmin(JournaledAdminMixin, GroupAdmin):
-    pass
+    list_display = ["name", "role_label"]
+
+    @admin.display(description=_("role"))
+    def role_label(self, group: Group) -> str:
+        return str(models.Role.LABELS.get(group.name, group.name))

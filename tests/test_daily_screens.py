@@ -218,3 +218,19 @@ def test_the_demo_reply_template_is_a4_and_says_monsieur(db):
     section = document.sections[0]
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
     assert any("recipient.salutation" in p.text for p in document.paragraphs)
+
+
+def test_baskets_and_roles_read_in_french_in_the_administration(client, org):
+    from django.contrib.auth.models import Group
+
+    from courrier.models import Basket
+    from courrier.tests.factories import UserFactory
+
+    assert str(Basket.objects.get(code="to_qualify")) == "À qualifier"
+    boss = UserFactory.create(
+        username="chef", primary_entity=org.dgs, is_staff=True, is_superuser=True
+    )
+    client.force_login(boss)
+    page = client.get(reverse("admin:auth_group_changelist")).content.decode()
+    assert Group.objects.filter(name="clerk").exists()
+    assert "Agent du service courrier" in page and "Archiviste" in page

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -38,7 +39,7 @@ class Basket(models.Model):
         ordering = ["position", "label"]
 
     def __str__(self) -> str:
-        return self.label
+        return gettext(self.label)  # default baskets store their English label, translated here
 
     def clean(self) -> None:
         from courrier.baskets import BasketCriteria, InvalidCriteria

@@ -53,6 +53,13 @@ class Role:
     ARCHIVIST = "archivist"
     ADMINISTRATOR = "administrator"
     ALL = (CLERK, AGENT, MANAGER, ARCHIVIST, ADMINISTRATOR)
+    LABELS = {
+        CLERK: _("Mail-room clerk"),
+        AGENT: _("Agent"),
+        MANAGER: _("Manager"),
+        ARCHIVIST: _("Archivist"),
+        ADMINISTRATOR: _("Administrator"),
+    }
 
 
 class User(AbstractUser):
