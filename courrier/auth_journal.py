@@ -34,30 +34,28 @@ def _logged_out(sender: type, request: HttpRequest | None, user: User | None, **
         )
 
 
-def _login_failed(
-    sender: str, credentials: dict[str, Any], request: HttpRequest | None = None, **_: Any
-) -> None:
-    # Django has already masked the password in `credentials`; only the name is kept.
-    username = str(credentials.get("username", ""))[:150]
+def _attempt(action: str, username: str, request: HttpRequest | None) -> None:
+    """An attempt on an account, by whoever typed its name: the account if it exists."""
+    username = username[:150]
     known = User.objects.filter(username=username).first()
     with transaction.atomic():
         record_event(
-            action="auth.login_failed",
+            action=action,
             actor=None,
             target=known,
             details={"username": username, "address": _address(request)},
         )
 
 
+def _login_failed(
+    sender: str, credentials: dict[str, Any], request: HttpRequest | None = None, **_: Any
+) -> None:
+    # Django has already masked the password in `credentials`; only the name is kept.
+    _attempt("auth.login_failed", str(credentials.get("username", "")), request)
+
+
 def _locked_out(sender: str, request: HttpRequest | None, username: str, **_: Any) -> None:
-    known = User.objects.filter(username=username).first()
-    with transaction.atomic():
-        record_event(
-            action="auth.locked_out",
-            actor=None,
-            target=known,
-            details={"username": username[:150], "address": _address(request)},
-        )
+    _attempt("auth.locked_out", username, request)
 
 
 def connect() -> None:

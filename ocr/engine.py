@@ -260,22 +260,18 @@ def ocr_page(image: Path, workdir: Path, *, languages: str | None = None) -> Pag
     second_pass = False
     if chosen.sideways or _looks_incomplete(chosen, seen):
         cleaned = _despeckled(image, workdir)
-        best = chosen
         for psm in (1, 6):
             try:
                 attempt = _read(cleaned, languages, psm, workdir, budget)
             except _TooLong:
                 break
-            turned = attempt.rotation and attempt.confident_chars >= 0.9 * best.confident_chars
-            if turned or attempt.confident_chars > best.confident_chars:
-                best = attempt
             attempt_seen = coverage(cleaned, attempt.words)
+            turned = attempt.rotation and attempt.confident_chars >= 0.9 * chosen.confident_chars
+            if turned or attempt.confident_chars > chosen.confident_chars:
+                chosen, seen, second_pass = attempt, attempt_seen, True
             # one block has no orientation detection: only for a page already upright
             if not attempt_seen.dropped_regions or attempt.rotation:
                 break
-        if best is not chosen:
-            chosen, second_pass = best, True
-            seen = coverage(cleaned, best.words)
         cleaned.unlink()
     pdf = chosen.pdf
     if chosen.rotation:

@@ -21,12 +21,9 @@ pytestmark = pytest.mark.django_db
 def test_the_informations_tab_shows_a_suggested_sender(client, clerk, org):
     # A sender suggestion has a label and no code: the tab answered 500 on every such mail.
     mail = make_mail(destination_entity=org.courrier)
-    source = receive_input(source_kind=SourceKind.WEBFORM, name="demande.pdf", content=b"%PDF-")
-    CapturedMail.objects.create(
-        input=source,
-        segment=0,
-        mail=mail,
-        suggestions={
+    _captured_with(
+        mail,
+        {
             "sender": {"label": "Lucie Martin", "confidence": 0.9, "source": "email"},
             "document_type": {"code": "signalement", "confidence": 0.2, "source": "learned"},
         },

@@ -5,22 +5,20 @@ Threads on PostgreSQL (row locks need a server database; CI runs on it)."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfgen.canvas import Canvas
 
-from courrier.models import AttachmentKind, JournalEvent, Mail, MailStatus, Role
+from courrier.models import AttachmentKind, JournalEvent, Mail, MailStatus
 from courrier.services.circulation import add_attachment
 from courrier.services.mail import IncomingFile, close_mail
 from courrier.services.outgoing import send_reply_by_post
 from courrier.services.processing import redirect_mail
 from courrier.tests.concurrency import at_once
-from courrier.tests.factories import ContactFactory, UserFactory, make_mail
+from courrier.tests.factories import ContactFactory, make_mail
+from tests.conftest import draft_pdf
 from visa.models import VisaStepRole
 from visa.services import approve, register_signing_key, sign, start_visa_circuit
 from visa.tests.pki import make_pki
@@ -32,19 +30,6 @@ pytestmark = [
     ),
 ]
 CLICKS = 4
-
-
-def reply_pdf() -> bytes:
-    buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4)
-    canvas.drawString(72, 760, "Madame, nous avons bien reçu votre courrier.")
-    canvas.save()
-    return buffer.getvalue()
-
-
-@pytest.fixture
-def signatory(org):
-    return UserFactory.create(username="maire", primary_entity=org.dgs, roles=[Role.MANAGER])
 
 
 @pytest.fixture
@@ -60,7 +45,7 @@ def reply(org, agent):
         override={"status": MailStatus.IN_PROGRESS},
     )
     kind, _created = AttachmentKind.objects.get_or_create(code="reply_draft", label="Projet")
-    pdf = reply_pdf()
+    pdf = draft_pdf("Madame, nous avons bien reçu votre courrier.")
     draft = add_attachment(
         actor=agent, mail=mail, kind=kind, title="Réponse", file=IncomingFile("reponse.pdf", pdf)
     )

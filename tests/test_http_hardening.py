@@ -91,15 +91,20 @@ def test_each_response_has_a_request_id_that_the_log_lines_carry(client, caplog)
     assert forged != "<script>"  # only UUIDs are taken over
 
 
-def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+def _fresh_env(**env: str) -> dict[str, str]:
+    """This environment without Bannette's variables: settings as a new install reads them."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("BANNETTE_")}
     base.update(DATABASE_URL="", **env)
+    return base
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=django_settings.BASE_DIR,
         capture_output=True,
         text=True,
-        env=base,
+        env=_fresh_env(**env),
         check=False,
     )
 
@@ -137,10 +142,8 @@ def test_json_logs_are_one_object_per_line_with_the_request_id(tmp_path):
         "from django_guid import set_guid; set_guid('abc123');"
         "logging.getLogger('capture.services').info('capture input %s: done', 7)"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BANNETTE_")}
-    env.update(
+    env = _fresh_env(
         DJANGO_SETTINGS_MODULE="config.settings",
-        DATABASE_URL="",
         BANNETTE_DATA_DIR=str(tmp_path),
         BANNETTE_LOG_FORMAT="json",
     )

@@ -72,17 +72,6 @@ def template(org):
     return reply
 
 
-@pytest.fixture
-def signatory(org):
-    return UserFactory.create(
-        username="maire",
-        first_name="Jeanne",
-        last_name="Maire",
-        primary_entity=org.dgs,
-        roles=[Role.MANAGER],
-    )
-
-
 def pdf_text(field) -> str:
     with field.open("rb") as handle:
         return subprocess.run(

@@ -68,12 +68,7 @@ def reply_context(acting: Acting, mail: Mail) -> dict[str, Any]:
         # mayor's): a Voirie agent sends for "visa DST then signature of the Mayor".
         "circuit_templates": CircuitTemplate.objects.filter(
             Q(entity__isnull=True)
-            | Q(entity_id__in=ancestor_ids(user_entity_ids(principal)))
-            | Q(
-                entity_id__in=ancestor_ids(
-                    [mail.destination_entity_id] if mail.destination_entity_id else []
-                )
-            )
+            | Q(entity_id__in=ancestor_ids(user_entity_ids(principal) | _destination_id(mail)))
         ).order_by("label"),
         "deciders": deciders,
         "has_key": SigningKey.objects.filter(user=acting.actor).exists(),
@@ -83,6 +78,10 @@ def reply_context(acting: Acting, mail: Mail) -> dict[str, Any]:
         "parapheur": bool(settings.BANNETTE_PARAPHEUR_OUTBOX and settings.BANNETTE_PARAPHEUR_INBOX),
         "parapheur_requests": mail.parapheur_requests.order_by("-sent_at"),
     }
+
+
+def _destination_id(mail: Mail) -> set[int]:
+    return {mail.destination_entity_id} if mail.destination_entity_id else set()
 
 
 def _send_to(mail: Mail, draft: Attachment) -> str:

@@ -48,16 +48,19 @@ def _confident(suggestion: Mapping[str, Any] | None) -> bool:
     return float(suggestion.get("confidence", 0)) >= threshold
 
 
-def _suggested(mail: Mail, field: str) -> str | None:
+Suggestions = Mapping[str, Mapping[str, Any]]
+
+
+def _suggested(suggestions: Suggestions, field: str) -> str | None:
     """The suggested code, when capture was confident enough to pre-fill the field with it."""
-    suggestion = suggestions_for(mail).get(field)
+    suggestion = suggestions.get(field)
     if suggestion is None or not _confident(suggestion) or "code" not in suggestion:
         return None
     return str(suggestion["code"])
 
 
-def _suggested_sender(mail: Mail) -> Contact | None:
-    suggestion = suggestions_for(mail).get("sender")
+def _suggested_sender(suggestions: Suggestions) -> Contact | None:
+    suggestion = suggestions.get("sender")
     if suggestion is None or not _confident(suggestion):
         return None
     contact_id = suggestion.get("contact")
@@ -66,11 +69,11 @@ def _suggested_sender(mail: Mail) -> Contact | None:
     return Contact.objects.filter(pk=contact_id, active=True).first()
 
 
-def suggestion_hints(mail: Mail) -> dict[str, Any]:
+def suggestion_hints(suggestions: Suggestions) -> dict[str, Any]:
     """Each suggestion with whether it pre-filled its field (confident) or is only a hint."""
     return {
         field: {**suggestion, "prefilled": _confident(suggestion)}
-        for field, suggestion in suggestions_for(mail).items()
+        for field, suggestion in suggestions.items()
     }
 
 
@@ -88,15 +91,15 @@ def _copies_for(
     )
 
 
-def initial_values(mail: Mail) -> dict[str, Any]:
+def initial_values(mail: Mail, suggestions: Suggestions) -> dict[str, Any]:
     """The form as capture left it: suggestions, the type's default entity, computed due date."""
     doctype = (
         mail.document_type
-        or DocumentType.objects.filter(code=_suggested(mail, "document_type")).first()
+        or DocumentType.objects.filter(code=_suggested(suggestions, "document_type")).first()
     )
     entity = (
         mail.destination_entity
-        or Entity.objects.filter(code=_suggested(mail, "entity")).first()
+        or Entity.objects.filter(code=_suggested(suggestions, "entity")).first()
         or (doctype.default_entity if doctype else None)
     )
     sender = (
@@ -104,7 +107,7 @@ def initial_values(mail: Mail) -> dict[str, Any]:
         .select_related("contact", "address")
         .first()
     )
-    suggested_sender = None if sender else _suggested_sender(mail)
+    suggested_sender = None if sender else _suggested_sender(suggestions)
     copy_entities, copy_users = _copies_for(entity, doctype)
     return {
         "document_type": doctype,
@@ -194,8 +197,12 @@ def qualify(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return HttpResponseRedirect(reverse("mail_detail", args=[mail.pk]))
     lock = take_lock(user=user, mail=mail)
+    suggestions = suggestions_for(mail)
     form = QualificationForm(
-        request.POST or None, user=acting.principal, mail=mail, initial=initial_values(mail)
+        request.POST or None,
+        user=acting.principal,
+        mail=mail,
+        initial=initial_values(mail, suggestions),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -221,7 +228,7 @@ def qualify(request: HttpRequest, pk: int) -> HttpResponse:
         "locked_by_other": lock.user_id != user.pk,
         "queue_size": _queue(acting.principal).count(),
         "for_user": acting.on_behalf_of.username if acting.on_behalf_of else "",
-        "suggestions": suggestion_hints(mail),
+        "suggestions": suggestion_hints(suggestions),
     }
     return render(request, "courrier/qualify.html", context)
 
@@ -252,7 +259,7 @@ def qualify_defaults(request: HttpRequest, pk: int) -> HttpResponse:
         "mail": mail,
         "entity_follows_type": follows_type,
         "for_user": acting.on_behalf_of.username if acting.on_behalf_of else "",
-        "suggestions": suggestion_hints(mail),
+        "suggestions": suggestion_hints(suggestions_for(mail)),
     }
     return render(request, "courrier/_qualify_defaults.html", context)
 
