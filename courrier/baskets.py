@@ -89,7 +89,7 @@ def _scope_entity_ids(user: User, scope: str) -> set[int] | None:
     return descendant_ids(own) if scope == "mine_and_below" else set(own)
 
 
-def _deadline_q(state: str, today: datetime.date) -> Q:
+def deadline_q(state: str, today: datetime.date) -> Q:
     if state == "no_due_date":
         return Q(due_date__isnull=True)
     if state == "late":
@@ -121,7 +121,7 @@ def criteria_q(criteria: BasketCriteria, user: User) -> Q:
     elif criteria.assigned_to_me is False:
         q &= Q(assignee__isnull=True)
     if criteria.deadline_state:
-        q &= _deadline_q(criteria.deadline_state, timezone.localdate())
+        q &= deadline_q(criteria.deadline_state, timezone.localdate())
     if criteria.awaiting_my:
         q &= awaiting_criteria()[criteria.awaiting_my].q(user)
     return q

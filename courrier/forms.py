@@ -122,10 +122,16 @@ class QualificationForm(NewContactFields):
         required=False,
     )
     copy_entities = forms.ModelMultipleChoiceField(
-        label=_("Copies: entities"), queryset=Entity.objects.filter(active=True), required=False
+        label=_("Copies: entities"),
+        queryset=Entity.objects.filter(active=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     copy_users = forms.ModelMultipleChoiceField(
-        label=_("Copies: users"), queryset=User.objects.filter(is_active=True), required=False
+        label=_("Copies: users"),
+        queryset=User.objects.filter(is_active=True).order_by("last_name", "first_name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
     due_date = forms.DateField(

@@ -231,3 +231,25 @@ def test_baskets_and_roles_read_in_french_in_the_administration(client, org):
     page = client.get(reverse("admin:auth_group_changelist")).content.decode()
     assert Group.objects.filter(name="clerk").exists()
     assert "Agent du service courrier" in page and "Archiviste" in page
+
+
+def test_no_screen_asks_for_ctrl_click_to_choose_several(client, agent, clerk, org):
+    import re
+
+    mail = make_mail(subject="Voirie", destination_entity=org.voirie)
+    client.force_login(agent)
+    pages = [
+        reverse("absences"),
+        reverse("mail_detail", args=[mail.pk]) + "?tab=notes",
+        reverse("mail_detail", args=[mail.pk]) + "?tab=opinions",
+        reverse("mail_detail", args=[mail.pk]),
+    ]
+    client.force_login(clerk)
+    qualify = client.get(reverse("qualify", args=[mail.pk])).content.decode()
+    assert 'name="copy_entities"' in qualify and 'type="checkbox"' in qualify
+    client.force_login(agent)
+    for url in pages:
+        html = client.get(url).content.decode()
+        assert not re.search(r"<select[^>]*\bmultiple\b", html), url
+    absences = client.get(reverse("absences")).content.decode()
+    assert 'class="pick-list"' in absences and 'type="checkbox"' in absences

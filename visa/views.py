@@ -297,7 +297,7 @@ def opinions_context(acting: Acting, mail: Mail) -> dict[str, Any]:
         "can_process": can_process_mail(acting.principal, mail),
         "opinion_requests": opinion_requests(mail),
         "my_ask": my_ask(acting.actor, mail),
-        "askable_entities": Entity.objects.filter(active=True).order_by("label"),
+        "askable_entities": Entity.objects.filter(active=True),
         "askable_users": User.objects.filter(is_active=True)
         .exclude(pk=acting.actor.pk)
         .select_related("primary_entity")

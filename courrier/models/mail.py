@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -184,6 +185,18 @@ class Mail(models.Model):
             and self.status != MailStatus.CLOSED
             and self.due_date < timezone.localdate()
         )
+
+    @property
+    def deadline_state(self) -> str:
+        """late, due_soon or on_time for open mail with a due date (as the basket criteria say)."""
+        if self.due_date is None or self.status == MailStatus.CLOSED:
+            return ""
+        today = timezone.localdate()
+        if self.due_date < today:
+            return "late"
+        soon = today + datetime.timedelta(days=settings.BANNETTE_DUE_SOON_DAYS)
+        reminded = self.reminder_date is not None and self.reminder_date <= today
+        return "due_soon" if reminded or self.due_date <= soon else "on_time"
 
 
 class ContactRole(models.TextChoices):

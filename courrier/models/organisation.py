@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext_lazy as _
 
 
@@ -38,7 +40,8 @@ class Entity(models.Model):
     class Meta:
         verbose_name = _("entity")
         verbose_name_plural = _("entities")
-        ordering = ["label"]
+        # By the name lists show (the short label when there is one).
+        ordering = [Coalesce(NullIf("short_label", Value("")), "label"), "label"]
 
     def __str__(self) -> str:
         return self.short_label or self.label
@@ -76,6 +79,8 @@ class User(AbstractUser):
     entities = models.ManyToManyField(
         Entity, verbose_name=_("other entities"), blank=True, related_name="members"
     )
+    # Filters, sort and page size last used on each basket (courrier.basket_lists).
+    list_settings = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("user")

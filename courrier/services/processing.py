@@ -47,7 +47,7 @@ def redirect_scope_for(user: User) -> str:
 
 def redirect_targets(user: User) -> QuerySet[Entity]:
     """Entities the user may redirect mail to, by the rule of their baskets."""
-    active = Entity.objects.filter(active=True).order_by("label")
+    active = Entity.objects.filter(active=True)
     scope = redirect_scope_for(user)
     if scope == RedirectScope.ALL:
         return active

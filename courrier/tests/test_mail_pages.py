@@ -151,7 +151,7 @@ def test_basket_outside_my_roles_is_404(client, agent):
 def test_home_shows_my_baskets_with_counts(client, agent, letter):
     client.force_login(agent)
     response = client.get(reverse("home"))
-    counts = {basket.code: count for basket, count in response.context["baskets"]}
+    counts = {basket.code: count["total"] for basket, count in response.context["baskets"]}
     assert counts == {
         "my_mail": 0,
         "entity_mail": 1,

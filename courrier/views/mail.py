@@ -9,11 +9,11 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from courrier.basket_lists import deadline_counts, list_choices, settings_for, with_list_columns
 from courrier.baskets import active_delegations, basket_mails, baskets_for, unread_copy_q
 from courrier.extensions import mail_tabs, workflow_actions
 from courrier.journal_text import readable_events
@@ -21,7 +21,6 @@ from courrier.models import (
     AttachmentKind,
     AttachmentVersion,
     Basket,
-    Category,
     Mail,
     MailStatus,
     User,
@@ -39,22 +38,14 @@ from courrier.views.common import (
     standing_in_for,
 )
 
-SORTS = {
-    "arrival": ("arrival_date", "id"),
-    "-arrival": ("-arrival_date", "-id"),
-    "due": ("due_date", "id"),
-    "-due": ("-due_date", "-id"),
-    "chrono": ("chrono_number",),
-    "-chrono": ("-chrono_number",),
-}
-
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    baskets = [(b, basket_mails(b, user).count()) for b in baskets_for(user)]
+    baskets = [(b, deadline_counts(basket_mails(b, user))) for b in baskets_for(user)]
     delegated = [
-        (d, basket_mails(d.basket, d.absence.user).count()) for d in active_delegations(user)
+        (d, deadline_counts(basket_mails(d.basket, d.absence.user)))
+        for d in active_delegations(user)
     ]
     return render(request, "courrier/home.html", {"baskets": baskets, "delegated": delegated})
 
@@ -78,33 +69,22 @@ def basket_owner(request: HttpRequest, code: str) -> tuple[Basket, User, User | 
 @login_required
 def basket_list(request: BannetteRequest, code: str) -> HttpResponse:
     basket, owner, absent = basket_owner(request, code)
-    mails = basket_mails(basket, owner).select_related(
-        "document_type", "destination_entity", "lock__user"
-    )
-    query = request.GET.get("q", "").strip()
-    if query:
-        mails = mails.filter(Q(subject__icontains=query) | Q(chrono_number__icontains=query))
-    if request.GET.get("category") in Category.values:
-        mails = mails.filter(category=request.GET["category"])
-    sort = request.GET.get("sort", "-arrival")
-    mails = mails.order_by(*SORTS.get(sort, SORTS["-arrival"]))
-    page = Paginator(mails, settings.BANNETTE_PAGE_SIZE).get_page(request.GET.get("page"))
+    chosen = settings_for(_user(request), basket.code, request.GET)
+    mails = with_list_columns(chosen.apply(basket_mails(basket, owner)))
+    page = Paginator(mails, chosen.page_size).get_page(request.GET.get("page"))
     on_page = Mail.objects.filter(unread_copy_q(owner), pk__in=[m.pk for m in page])
-    unread = set(on_page.values_list("pk", flat=True))
     opens_on = next((t.code for t in mail_tabs() if basket.code in t.opened_from_baskets), "")
     link = {"tab": opens_on, "for": absent.username if absent else ""}
+    link = {k: v for k, v in link.items() if v}
     context = {
         "basket": basket,
         "absent": absent,
-        "link_query": "?" + urlencode({k: v for k, v in link.items() if v})
-        if any(link.values())
-        else "",
+        "link_query": "?" + urlencode(link) if link else "",
         "page": page,
-        "unread": unread,
-        "query": query,
-        "sort": sort,
-        "category": request.GET.get("category", ""),
-        "categories": Category.choices,
+        "unread": set(on_page.values_list("pk", flat=True)),
+        "chosen": chosen,
+        "list_query": urlencode({**chosen.to_query(), **link}),
+        "choices": list_choices(),
         "batch_actions": [a for a in basket_actions(basket, owner) if a.code != "link"],
         "targets": redirect_targets(owner),
         "folders": folders_for(owner),

@@ -77,7 +77,8 @@ def test_a_letter_goes_from_the_mail_room_to_voirie_then_urbanisme_then_closed(
     redirect.locator("textarea[name=note]").fill(
         "Permis de construire en cours sur cette parcelle."
     )
-    redirect.locator("select[name=restricted_to]").select_option(label="Urbanisme")
+    # Checkboxes, not a Ctrl-click list (the pick list).
+    redirect.locator(".pick-list").get_by_label("Urbanisme", exact=True).check()
     redirect.locator("button[data-action=redirect]").click()
     expect(page.locator(".messages")).to_contain_text("Rediriger : fait.")
     mail.refresh_from_db()

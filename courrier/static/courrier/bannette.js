@@ -25,6 +25,16 @@
     var details = button.closest("details");
     if (details) details.open = false;
   });
+  // <input data-pick-filter> in a .pick-list: show only the choices containing the typed words.
+  document.addEventListener("input", function (event) {
+    var box = event.target;
+    if (!box.dataset || box.dataset.pickFilter === undefined) return;
+    var words = box.value.toLowerCase().split(/\s+/).filter(Boolean);
+    box.closest(".pick-list").querySelectorAll(".pick-options label").forEach(function (label) {
+      var text = label.textContent.toLowerCase();
+      label.hidden = !words.every(function (w) { return text.indexOf(w) >= 0; });
+    });
+  });
   // <div data-release-lock="url" data-held-until="..." data-csrf="...">: the mail's processing
   // lock is given back when the user leaves the page (keepalive outlives the page, like a
   // beacon). The server lets go only of the hold this page saw: a reload has renewed it.

@@ -1,0 +1,223 @@
+"""What a basket list shows: filters, sort and page size, read from the query and remembered."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from courrier.baskets import DEADLINE_STATES, deadline_q
+from courrier.models import (
+    Category,
+    Channel,
+    DocumentType,
+    Entity,
+    Mail,
+    MailContact,
+    MailStatus,
+    Priority,
+    User,
+)
+from courrier.models.mail import ContactRole
+
+PAGE_SIZES = (25, 50, 100)
+SORTS = {
+    "arrival": ("arrival_date", "id"),
+    "-arrival": ("-arrival_date", "-id"),
+    "due": ("due_date", "id"),
+    "-due": ("-due_date", "-id"),
+    "chrono": ("chrono_number",),
+    "-chrono": ("-chrono_number",),
+    "-priority": ("-priority_rank", "-arrival_date", "-id"),
+    "priority": ("priority_rank", "-arrival_date", "-id"),
+}
+_PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
+# Query parameters that are not list settings: paging and standing in for a colleague.
+_NOT_SETTINGS = {"page", "for", "reset", "tab"}
+
+
+def _int_or_none(value: str) -> int | None:
+    return int(value) if value.isdigit() else None
+
+
+@dataclass(frozen=True)
+class ListSettings:
+    """One user's view of one basket; unknown or invalid values fall back to the default."""
+
+    q: str = ""
+    category: str = ""
+    document_type: int | None = None
+    entity: int | None = None
+    sender: str = ""
+    due: str = ""
+    priority: str = ""
+    channel: str = ""
+    sort: str = "-arrival"
+    per_page: int = 0
+
+    @classmethod
+    def from_query(cls, params: QueryDict | dict[str, Any]) -> ListSettings:
+        def text(key: str) -> str:
+            return str(params.get(key) or "").strip()[:200]
+
+        per_page = _int_or_none(text("per_page"))
+        return cls(
+            q=text("q"),
+            category=text("category") if text("category") in Category.values else "",
+            document_type=_int_or_none(text("document_type")),
+            entity=_int_or_none(text("entity")),
+            sender=text("sender"),
+            due=text("due") if text("due") in DEADLINE_STATES else "",
+            priority=text("priority") if text("priority") in Priority.values else "",
+            channel=text("channel") if text("channel") in Channel.values else "",
+            sort=text("sort") if text("sort") in SORTS else "-arrival",
+            per_page=per_page if per_page in PAGE_SIZES else 0,
+        )
+
+    @property
+    def page_size(self) -> int:
+        return self.per_page or settings.BANNETTE_PAGE_SIZE
+
+    @property
+    def filtering(self) -> bool:
+        """True when a filter narrows the list (sort and page size do not)."""
+        return self != replace(ListSettings(), sort=self.sort, per_page=self.per_page)
+
+    def to_query(self) -> dict[str, str]:
+        """The non-default values, as query parameters."""
+        default = ListSettings()
+        return {
+            f.name: str(getattr(self, f.name))
+            for f in fields(self)
+            if getattr(self, f.name) != getattr(default, f.name)
+        }
+
+    def apply(self, mails: QuerySet[Mail]) -> QuerySet[Mail]:
+        if self.q:
+            mails = mails.filter(Q(subject__icontains=self.q) | Q(chrono_number__icontains=self.q))
+        exact = {
+            "category": self.category,
+            "document_type_id": self.document_type,
+            "destination_entity_id": self.entity,
+            "priority": self.priority,
+            "channel": self.channel,
+        }
+        mails = mails.filter(**{k: v for k, v in exact.items() if v})
+        if self.due:
+            mails = mails.filter(deadline_q(self.due, timezone.localdate()))
+            if self.due in ("late", "due_soon"):
+                mails = mails.exclude(status=MailStatus.CLOSED)
+        if self.sender:
+            mails = mails.filter(Exists(_senders_named(self.sender).filter(mail=OuterRef("pk"))))
+        rank = Case(
+            *(When(priority=p, then=Value(r)) for p, r in _PRIORITY_RANK.items()),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+        return mails.annotate(priority_rank=rank).order_by(*SORTS[self.sort])
+
+
+def _senders_named(words: str) -> QuerySet[MailContact]:
+    links = MailContact.objects.filter(role=ContactRole.SENDER)
+    for word in words.split():
+        links = links.filter(
+            Q(contact__last_name__icontains=word)
+            | Q(contact__first_name__icontains=word)
+            | Q(contact__organisation_name__icontains=word)
+            | Q(contact__email__icontains=word)
+        )
+    return links
+
+
+def with_list_columns(mails: QuerySet[Mail]) -> QuerySet[Mail]:
+    """Everything the list's columns show, in a fixed number of queries."""
+    senders = MailContact.objects.filter(role=ContactRole.SENDER).select_related("contact")
+    return mails.select_related(
+        "document_type", "destination_entity", "lock__user"
+    ).prefetch_related(Prefetch("mail_contacts", queryset=senders, to_attr="sender_links"))
+
+
+def settings_for(user: User, basket_code: str, params: QueryDict) -> ListSettings:
+    """The settings the query asks for, else those the user last used on this basket."""
+    if params.get("reset"):
+        remember(user=user, basket_code=basket_code, settings=ListSettings())
+        return ListSettings()
+    if not set(params) - _NOT_SETTINGS:
+        saved = user.list_settings.get(basket_code)
+        return ListSettings.from_query(saved) if isinstance(saved, dict) else ListSettings()
+    chosen = ListSettings.from_query(params)
+    remember(user=user, basket_code=basket_code, settings=chosen)
+    return chosen
+
+
+def remember(*, user: User, basket_code: str, settings: ListSettings) -> None:
+    """Keep a user's list settings for next time (a preference: not journaled)."""
+    with transaction.atomic():
+        fresh = User.objects.select_for_update().only("list_settings").get(pk=user.pk)
+        saved = dict(fresh.list_settings)
+        if settings == ListSettings():
+            saved.pop(basket_code, None)
+        else:
+            saved[basket_code] = settings.to_query()
+        if saved != fresh.list_settings:
+            User.objects.filter(pk=user.pk).update(list_settings=saved)
+    user.list_settings = saved
+
+
+def deadline_counts(mails: QuerySet[Mail], today: datetime.date | None = None) -> dict[str, int]:
+    """How many open mails of a list are late and due soon, in one query."""
+    today = today or timezone.localdate()
+    open_mail = ~Q(status=MailStatus.CLOSED)
+    return mails.aggregate(
+        total=Count("pk"),
+        late=Count("pk", filter=open_mail & deadline_q("late", today)),
+        due_soon=Count("pk", filter=open_mail & deadline_q("due_soon", today)),
+    )
+
+
+DEADLINE_LABELS = {
+    "late": _("Late"),
+    "due_soon": _("Due soon"),
+    "on_time": _("On time"),
+    "no_due_date": _("No due date"),
+}
+SORT_LABELS = {
+    "-arrival": _("Newest first"),
+    "arrival": _("Oldest first"),
+    "due": _("Due date, earliest first"),
+    "-due": _("Due date, latest first"),
+    "-priority": _("Priority, most urgent first"),
+    "chrono": _("Chrono number"),
+}
+
+
+def list_choices() -> dict[str, Any]:
+    """The options of the filter form."""
+    return {
+        "categories": Category.choices,
+        "document_types": DocumentType.objects.filter(active=True).order_by("label"),
+        "entities": Entity.objects.filter(active=True),
+        "due_states": list(DEADLINE_LABELS.items()),
+        "priorities": Priority.choices,
+        "channels": Channel.choices,
+        "sorts": list(SORT_LABELS.items()),
+        "page_sizes": PAGE_SIZES,
+    }
