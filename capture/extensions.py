@@ -45,7 +45,8 @@ NAV_LINKS = [
         url_name="capture_upload",
         position=110,
         permission="capture.add_captureinput",
-        group="tools",
+        group="mail_room",
+        icon="upload",
     ),
     NavLink(
         code="capture_errors",
@@ -53,7 +54,8 @@ NAV_LINKS = [
         url_name="capture_errors",
         position=120,
         permission="capture.view_captureinput",
-        group="tools",
+        group="mail_room",
+        icon="alert",
     ),
     NavLink(
         code="separator_sheet",
@@ -61,7 +63,8 @@ NAV_LINKS = [
         url_name="separator_sheet",
         position=130,
         permission="capture.view_captureinput",
-        group="tools",
+        group="mail_room",
+        icon="barcode",
     ),
 ]
 _ERRORS = ["capture.view_captureinput", "capture.retry_captureinput"]

@@ -63,3 +63,15 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
     if value not in choices:
         raise ImproperlyConfigured(f"{name}={value!r} must be one of {sorted(choices)}")
     return value
+
+
+def env_colour(name: str, default: str) -> str:
+    """A colour written #rrggbb (as a stylesheet takes it)."""
+    value = os.environ.get(name, default).strip()
+    if (
+        len(value) != 7
+        or value[0] != "#"
+        or any(c not in "0123456789abcdefABCDEF" for c in value[1:])
+    ):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a colour written #rrggbb")
+    return value.lower()

@@ -17,7 +17,15 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from django_guid.integrations import CeleryIntegration
 
-from config.env import env_bool, env_choice, env_int, env_list, env_secret, env_str
+from config.env import (
+    env_bool,
+    env_choice,
+    env_colour,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+)
 
 # Generic admin and form classes (ModelAdmin[Mail]...) as the type checker sees them.
 django_stubs_ext.monkeypatch()
@@ -296,6 +304,9 @@ DEFAULT_FROM_EMAIL = env_str("BANNETTE_FROM_EMAIL", "courrier@localhost")
 
 # Domain settings.
 BANNETTE_ORGANISATION_NAME = env_str("BANNETTE_ORGANISATION_NAME", "Mairie de Villedieu")
+# The organisation's logo in the header (a PNG, JPEG, WebP or SVG file) and its colour.
+BANNETTE_ORGANISATION_LOGO = env_str("BANNETTE_ORGANISATION_LOGO")
+BANNETTE_BRAND_COLOUR = env_colour("BANNETTE_BRAND_COLOUR", "#124e8c")
 BANNETTE_CHRONO_PREFIX = env_str("BANNETTE_CHRONO_PREFIX", "VDL")
 BANNETTE_CHRONO_PATTERN = env_str(
     "BANNETTE_CHRONO_PATTERN", "{prefix}/{year}/{category}/{counter:06d}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, register
+from django.core.checks import CheckMessage, Error, Warning, register
 
 
 @register()
@@ -20,3 +20,29 @@ def chrono_pattern_check(**_: Any) -> list[CheckMessage]:
     ):
         return [Error("BANNETTE_CHRONO_PATTERN must contain {counter}", id="bannette.E002")]
     return []
+
+
+@register()
+def branding_check(**_: Any) -> list[CheckMessage]:
+    from courrier.branding import LOGO_TYPES, contrast_with_white, logo_path
+
+    problems: list[CheckMessage] = []
+    logo = settings.BANNETTE_ORGANISATION_LOGO
+    if logo and logo_path() is None:
+        problems.append(
+            Warning(
+                f"BANNETTE_ORGANISATION_LOGO={logo!r} is not a readable "
+                f"{'/'.join(sorted(LOGO_TYPES))} file: the header shows the name only",
+                id="bannette.W010",
+            )
+        )
+    ratio = contrast_with_white(settings.BANNETTE_BRAND_COLOUR)
+    if ratio < 4.5:
+        problems.append(
+            Warning(
+                f"BANNETTE_BRAND_COLOUR={settings.BANNETTE_BRAND_COLOUR} gives white text a "
+                f"contrast of {ratio:.1f}:1, below the 4.5:1 that accessibility (RGAA) asks",
+                id="bannette.W011",
+            )
+        )
+    return problems

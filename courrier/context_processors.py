@@ -1,19 +1,40 @@
-"""What every page's header needs: the organisation, and the links the apps add."""
+"""What every page's header needs: the organisation, the menu and who is signed in."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.functional import Promise
 
-from courrier.extensions import nav_links_for, quick_search_url_name
+from courrier.branding import logo_path
+from courrier.extensions import NavLink, nav_links_for, quick_search_url_name
+from courrier.models import Role
+from courrier.navigation import NAV_GROUPS
+
+
+def _menu(links: list[NavLink]) -> list[tuple[str | Promise, list[NavLink]]]:
+    sections = [
+        (label, [link for link in links if link.group == code])
+        for code, label in NAV_GROUPS.items()
+    ]
+    return [(label, section) for label, section in sections if section]
 
 
 def bannette(request: HttpRequest) -> dict[str, object]:
-    context: dict[str, object] = {"organisation_name": settings.BANNETTE_ORGANISATION_NAME}
+    context: dict[str, object] = {
+        "organisation_name": settings.BANNETTE_ORGANISATION_NAME,
+        "brand_colour": settings.BANNETTE_BRAND_COLOUR,
+        "has_logo": logo_path() is not None,
+    }
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         links = nav_links_for(user)
-        context["nav_links"] = [link for link in links if link.group == "main"]
-        context["nav_tools"] = [link for link in links if link.group == "tools"]
+        context["menu"] = _menu(links)
+        context["my_links"] = [link for link in links if link.group == "me"]
+        context["my_roles"] = [
+            Role.LABELS[name]
+            for name in user.groups.values_list("name", flat=True)
+            if name in Role.LABELS
+        ]
         context["quick_search_url_name"] = quick_search_url_name()
     return context

@@ -88,7 +88,8 @@ class NavLink:
     url_name: str
     position: int
     permission: str = ""  # "app.codename" the user needs; empty: every signed-in user
-    group: str = "main"  # "main" links come before the user's name, "tools" after it
+    group: str = "mail"  # a section of the menu (courrier.navigation.NAV_GROUPS)
+    icon: str = ""  # a symbol of courrier/templates/courrier/_icons.svg
 
 
 @dataclass(frozen=True)

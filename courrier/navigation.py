@@ -1,4 +1,4 @@
-"""The core's links in the page header; other apps add theirs (courrier.extensions.NavLink)."""
+"""The menu: the core's links and sections; other apps add links (courrier.extensions.NavLink)."""
 
 from __future__ import annotations
 
@@ -6,16 +6,38 @@ from django.utils.translation import gettext_lazy as _
 
 from courrier.extensions import NavLink
 
+# Sections of the menu bar, in order; "me" links go in the user's own menu.
+NAV_GROUPS = {
+    "mail": _("Mail"),
+    "signature": _("Signature"),
+    "mail_room": _("Mail room"),
+    "admin": _("Administration"),
+}
+
 CORE_NAV_LINKS = [
-    NavLink(code="folders", label=_("Folders"), url_name="folders", position=20),
-    NavLink(code="post_register", label=_("Outgoing post"), url_name="post_register", position=30),
-    NavLink(code="absences", label=_("Absences"), url_name="absences", position=40),
+    NavLink(code="folders", label=_("Folders"), url_name="folders", position=20, icon="folder"),
+    NavLink(
+        code="post_register",
+        label=_("Outgoing post"),
+        url_name="post_register",
+        position=30,
+        icon="send",
+    ),
+    NavLink(
+        code="absences",
+        label=_("My absences"),
+        url_name="absences",
+        position=100,
+        group="me",
+        icon="calendar",
+    ),
     NavLink(
         code="password_change",
         label=_("My password"),
         url_name="password_change",
         position=130,
-        group="tools",
+        group="me",
+        icon="lock",
     ),
     NavLink(
         code="system_status",
@@ -23,6 +45,7 @@ CORE_NAV_LINKS = [
         url_name="system_status",
         position=140,
         permission="courrier.view_heartbeat",
-        group="tools",
+        group="admin",
+        icon="pulse",
     ),
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from courrier import health
+from courrier import branding, health
 from courrier.views import absences, actions, folders, mail, outgoing, password, qualify, system
 
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", password.PasswordChange.as_view(), name="password_change"),
     path("healthz", health.healthz, name="healthz"),
+    path("brand/logo", branding.organisation_logo, name="organisation_logo"),
     path("", mail.home, name="home"),
     path("baskets/<slug:code>/", mail.basket_list, name="basket"),
     path("baskets/<slug:code>/batch/", actions.basket_batch, name="basket_batch"),

@@ -17,5 +17,11 @@ def register() -> None:
     register_health_check("search_index", search_index.check)
     register_quick_search("quick_search")
     register_nav_link(
-        NavLink(code="search", label=_("Advanced search"), url_name="search", position=10)
+        NavLink(
+            code="search",
+            label=_("Advanced search"),
+            url_name="search",
+            position=10,
+            icon="search",
+        )
     )

@@ -253,3 +253,40 @@ def test_no_screen_asks_for_ctrl_click_to_choose_several(client, agent, clerk, o
         assert not re.search(r"<select[^>]*\bmultiple\b", html), url
     absences = client.get(reverse("absences")).content.decode()
     assert 'class="pick-list"' in absences and 'type="checkbox"' in absences
+
+
+def test_the_menu_groups_links_and_names_the_user_and_role(client, clerk, manager, org):
+    client.force_login(manager)
+    page = client.get(reverse("home")).content.decode()
+    assert 'aria-label="Menu principal"' in page
+    assert "Parapheur" in page and "Signature" in page  # the section and its link
+    assert "Responsable" in page and str(manager.primary_entity) in page
+    assert "Ma clé de signature" in page and "Se déconnecter" in page
+    client.force_login(clerk)
+    page = client.get(reverse("home")).content.decode()
+    assert "Agent du service courrier" in page and "Erreurs de capture" in page
+    assert "Parapheur" not in page
+
+
+def test_the_organisation_logo_and_colour_come_from_settings(client, settings, tmp_path, agent):
+    logo = tmp_path / "logo.svg"
+    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
+    settings.BANNETTE_ORGANISATION_LOGO = str(logo)
+    settings.BANNETTE_BRAND_COLOUR = "#006b3c"
+    page = client.get(reverse("login")).content.decode()
+    assert reverse("organisation_logo") in page and "--brand:#006b3c" in page
+    served = client.get(reverse("organisation_logo"))
+    assert served["Content-Type"] == "image/svg+xml"
+    assert "sandbox" in served["Content-Security-Policy"]  # its script never runs
+
+
+def test_a_pale_brand_colour_or_a_missing_logo_is_reported_at_start_up(settings):
+    from courrier.checks import branding_check
+
+    settings.BANNETTE_BRAND_COLOUR = "#ffd700"
+    settings.BANNETTE_ORGANISATION_LOGO = "/nowhere/logo.png"
+    ids = {message.id for message in branding_check()}
+    assert ids == {"bannette.W010", "bannette.W011"}
+    settings.BANNETTE_BRAND_COLOUR = "#124e8c"
+    settings.BANNETTE_ORGANISATION_LOGO = ""
+    assert branding_check() == []

@@ -45,6 +45,7 @@ PUBLIC = {
     "login",
     "logout",
     "healthz",
+    "organisation_logo",  # the brand image, shown on the sign-in page too
 }
 # Signed-in pages about no one else's object (each user sees their own perimeter there).
 OWN_PAGES = {

@@ -134,13 +134,17 @@ SIGNATURE_BOOK = NavLink(
     url_name="signature_book",
     position=40,
     permission="courrier.visa_mail",
+    group="signature",
+    icon="pen",
 )
 SIGNING_KEY = NavLink(
     code="signing_key",
     label=_("My signing key"),
     url_name="signing_key",
-    position=50,
+    position=120,
     permission="courrier.sign_mail",
+    group="me",
+    icon="key",
 )
 
 

@@ -39,10 +39,18 @@ def serious_violations(page: Page) -> list[str]:
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
 def test_the_shell_shows_what_each_app_plugs_in(open_as, live_server, waiting_for_visa, width):
     page = open_as("manager", width=width)
-    header = page.locator("header")
-    for link in ("Recherche avancée", "Dossiers", "Absences", "Ma clé de signature"):
-        expect(header.get_by_role("link", name=link)).to_be_visible()
+    menu = page.get_by_role("navigation", name="Menu principal")
+    for link in ("Mes bannettes", "Recherche avancée", "Dossiers", "Parapheur"):
+        expect(menu.get_by_role("link", name=link)).to_be_visible()
     expect(page.get_by_role("searchbox")).to_be_visible()
+    assert serious_violations(page) == []
+    # The user's own menu: name and role, then personal pages, by keyboard too.
+    summary = page.locator(".user-menu summary")
+    expect(summary).to_contain_text("Responsable")
+    summary.focus()
+    page.keyboard.press("Enter")
+    for link in ("Mes absences", "Ma clé de signature", "Mon mot de passe"):
+        expect(page.locator("header").get_by_role("link", name=link)).to_be_visible()
     assert serious_violations(page) == []
 
     page.goto(f"{live_server.url}/baskets/to_visa/")
