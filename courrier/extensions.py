@@ -214,6 +214,10 @@ def journal_action(code: str) -> JournalAction | None:
     return _journal_actions.get(code)
 
 
+def journal_action_codes() -> list[str]:
+    return list(_journal_actions)
+
+
 def journal_action_label(code: str) -> str:
     """The action in words; an action no app described shows its code."""
     action = _journal_actions.get(code)

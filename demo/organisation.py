@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime
 import io
+import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import docx
+import time_machine
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
@@ -40,6 +43,8 @@ from courrier.models import (
 )
 from courrier.services import circulation, contacts, processing
 from courrier.services import mail as mail_services
+from demo import year
+from indexing.services import indexing_deferred
 from scanner_hotfolders.models import HotFolder
 from templates_office.models import OfficeTemplate
 from visa.models import CircuitTemplate, VisaStepRole
@@ -79,7 +84,9 @@ PERSONAS = [
     Persona("l.leroy", "Lucie", "Leroy", Role.AGENT, "URBA", "agent, Urbanisme"),
     Persona("e.roux", "Emma", "Roux", Role.AGENT, "ETCIV", "agent, État civil"),
     Persona("v.petit", "Victor", "Petit", Role.AGENT, "VASSO", "agent, Vie associative"),
+    Persona("n.garnier", "Nicolas", "Garnier", Role.AGENT, "FIN", "agent, Finances"),
     Persona("m.bernard", "Marc", "Bernard", Role.MANAGER, "ST", "manager, Services techniques"),
+    Persona("j.moreau", "Jeanne", "Moreau", Role.MANAGER, "CAB", "the Mayor, signs replies"),
     Persona("s.lambert", "Sophie", "Lambert", Role.ARCHIVIST, "DGS", "archivist"),
     Persona("admin", "Alice", "Admin", Role.ADMINISTRATOR, "DGS", "administrator"),
 ]
@@ -526,14 +533,16 @@ def _reply_setup(entities: dict[str, Entity], users: dict[str, User]) -> None:
         label="Services techniques : visa DST puis signature du Maire",
         defaults={
             "entity": entities["ST"],
-            "steps": [["m.bernard", "visa"], ["admin", "signature"]],
+            "steps": [["m.bernard", "visa"], ["j.moreau", "signature"]],
         },
     )
 
 
 @transaction.atomic
-def load_demo() -> bool:
-    """Load the demo organisation; False when it is already there (users are reset)."""
+def load_demo(
+    *, year_mails: int = year.DEFAULT_MAILS, progress: Callable[[int, int], None] | None = None
+) -> bool:
+    """Load the demo organisation and its year of mail; False when already there (users reset)."""
     entities = _entities()
     users = _users(entities)
     types = _document_types(entities)
@@ -555,7 +564,36 @@ def load_demo() -> bool:
     _reply_setup(entities, users)
     if Mail.objects.exists():
         return False
-    people = _contacts(users["c.martin"])
-    mails = [_register(users["c.martin"], people, types, spec) for spec in MAILS]
-    _circulate(mails, users, entities, types)
+    with indexing_deferred():
+        _live_a_year(users, entities, types, year_mails, progress)
+        people = _contacts(users["c.martin"])
+        mails = [_register(users["c.martin"], people, types, spec) for spec in MAILS]
+        _circulate(mails, users, entities, types)
     return True
+
+
+def _live_a_year(
+    users: dict[str, User],
+    entities: dict[str, Entity],
+    types: dict[str, DocumentType],
+    mails: int,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    """The town hall's last year of mail (see demo.year), dated as it happened."""
+    if not mails:
+        return
+    rng = random.Random(year.SEED)
+    start = timezone.now() - datetime.timedelta(days=366)
+    with time_machine.travel(start, tick=False):
+        people, associations, companies = year.directory(users["c.martin"], rng)
+    cast = year.Cast(users, entities, types, people, associations, companies)
+    steps = year.in_date_order(year.plan_year(cast, mails=mails, now=timezone.now()))
+    done = 0
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress:
+            progress(done, len(steps))
+
+    year.live(steps, advance)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import partial
 from types import ModuleType
 
@@ -35,8 +37,30 @@ def index_mails(mail_ids: Iterable[int]) -> int:
     return int(_backend().write(docs, removed=gone))
 
 
+# Mail ids changed while indexing is deferred (bulk loads); None when it is not.
+_deferred: ContextVar[set[int] | None] = ContextVar("deferred_indexing", default=None)
+
+
+@contextmanager
+def indexing_deferred(batch: int = 500) -> Iterator[None]:
+    """Index the mails changed inside this block once, at its end (bulk loads, the demo)."""
+    pending: set[int] = set()
+    token = _deferred.set(pending)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    ids = sorted(pending)
+    for start in range(0, len(ids), batch):
+        index_mails(ids[start : start + batch])
+
+
 def schedule_indexing(mail_id: int) -> None:
     """PostgreSQL: update now, in the change's transaction. Whoosh: after commit, in a worker."""
+    pending = _deferred.get()
+    if pending is not None:
+        pending.add(mail_id)
+        return
     if _postgres():
         index_mails([mail_id])
         return

@@ -208,7 +208,7 @@ def test_the_demo_reply_template_is_a4_and_says_monsieur(db):
 
     from templates_office.models import OfficeTemplate
 
-    call_command("load_demo")
+    call_command("load_demo", mails=0)
     template = OfficeTemplate.objects.get(label="Réponse standard")
     with template.file.open("rb") as handle:
         document = docx.Document(io.BytesIO(handle.read()))

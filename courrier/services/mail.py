@@ -38,7 +38,7 @@ from courrier.models import (
     Priority,
     User,
 )
-from courrier.selectors import can_process_mail, can_see_mail
+from courrier.selectors import can_process_mail, can_see_mail, visible_by_its_columns
 from courrier.services.chrono import allocate_chrono_number
 from courrier.services.journal import record_event
 from courrier.services.locks import check_not_locked, release_lock
@@ -92,7 +92,7 @@ def check_mail_access(
         if not stands_in_for(substitute=actor, absent=on_behalf_of, mail=mail):
             raise PermissionDenied("You are not standing in for this user on this mail.")
         principal = on_behalf_of
-    if not can_see_mail(principal, mail):
+    if not (visible_by_its_columns(principal, mail) or can_see_mail(principal, mail)):
         raise PermissionDenied("This mail is outside your perimeter.")
     if permission and not principal.has_perm(f"courrier.{permission}"):
         raise PermissionDenied("Your role does not allow this action.")

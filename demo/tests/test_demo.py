@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from capture.models import WebFormTopic
 from courrier.models import Mail
@@ -67,18 +68,18 @@ def sign_in(client, username: str) -> bool:
 
 
 def test_each_persona_logs_in_and_sees_its_baskets(client, capsys):
-    call_command("load_demo")
+    call_command("load_demo", mails=0)
     assert f"password for all: {DEMO_PASSWORD}" in capsys.readouterr().out
     for username, baskets in EXPECTED_BASKETS.items():
         assert sign_in(client, username), username
         response = client.get(reverse("home"))
-        counts = {basket.code: count for basket, count in response.context["baskets"]}
+        counts = {basket.code: count["total"] for basket, count in response.context["baskets"]}
         assert counts == baskets, username
         client.logout()
 
 
 def test_demo_mail_went_through_services_and_the_journal_holds(client):
-    call_command("load_demo")
+    call_command("load_demo", mails=0)
     assert Mail.objects.count() == 7
     secret = Mail.objects.select_related("destination_entity").get(confidential=True)
     assert secret.destination_entity is not None
@@ -88,14 +89,14 @@ def test_demo_mail_went_through_services_and_the_journal_holds(client):
 
 
 def test_loading_twice_adds_nothing(capsys):
-    call_command("load_demo")
-    call_command("load_demo")
+    call_command("load_demo", mails=0)
+    call_command("load_demo", mails=0)
     assert "already present" in capsys.readouterr().out
     assert Mail.objects.count() == 7
 
 
 def test_outsider_persona_cannot_open_voirie_mail(client):
-    call_command("load_demo")
+    call_command("load_demo", mails=0)
     voirie_mail = Mail.objects.get(subject__startswith="Éclairage public")
     assert sign_in(client, "v.petit")
     assert client.get(reverse("mail_detail", args=[voirie_mail.pk])).status_code == 404
@@ -105,8 +106,67 @@ def test_outsider_persona_cannot_open_voirie_mail(client):
 
 
 def test_the_demo_can_capture_right_away(settings):
-    call_command("load_demo")
+    call_command("load_demo", mails=0)
     folder = HotFolder.objects.get(name="courrier")
     assert folder.entity.code == "COUR" and folder.split_on_separators
     assert folder.path.startswith(str(settings.DATA_DIR))
     assert WebFormTopic.objects.filter(active=True).count() == 5
+
+
+def test_a_lived_in_year_goes_through_every_state_with_dates_as_they_happened():
+    from django.db.models import Min
+
+    from courrier.models import JournalEvent, MailStatus, Note
+    from visa.models import OpinionAsk
+
+    call_command("load_demo", mails=150)
+    year_mail = Mail.objects.exclude(chrono_number__isnull=True)
+    assert year_mail.count() == 157  # the year's and the 7 showcase letters
+    statuses = set(year_mail.values_list("status", flat=True))
+    assert {
+        MailStatus.TO_QUALIFY,
+        MailStatus.IN_PROGRESS,
+        MailStatus.TO_VISA,
+        MailStatus.CLOSED,
+    } <= statuses
+    oldest = year_mail.aggregate(first=Min("arrival_date"))["first"]
+    assert (timezone.localdate() - oldest).days > 330
+    # The journal was written at the moments the mail lived, in order, and it holds.
+    first_event = JournalEvent.objects.order_by("seq").first()
+    assert (timezone.now() - first_event.timestamp).days > 330
+    stamps = list(JournalEvent.objects.order_by("seq").values_list("timestamp", flat=True))
+    assert stamps == sorted(stamps)
+    assert verify_journal().intact
+    closed = year_mail.filter(status=MailStatus.CLOSED)
+    assert all(m.closing_date.date() >= m.arrival_date for m in closed)
+    late = [m for m in year_mail.exclude(status=MailStatus.CLOSED) if m.is_late]
+    assert late, "some open mail is late"
+    assert Note.objects.filter(mail__in=year_mail).count() > 30
+    assert OpinionAsk.objects.exists()
+
+
+def test_the_year_is_the_same_at_every_load():
+    import random
+
+    from courrier.models import DocumentType, Entity, User
+    from demo import year
+
+    call_command("load_demo", mails=0)
+    now = timezone.now()
+    rng = random.Random(1)
+    cast = year.Cast(
+        users={u.username: u for u in User.objects.all()},
+        entities={e.code: e for e in Entity.objects.all()},
+        types={t.code: t for t in DocumentType.objects.all()},
+        people=[year._contact(rng, n) for n in range(20)],
+        associations=[year._organisation(name, n) for n, name in enumerate(year.ASSOCIATIONS)],
+        companies=[year._organisation(name, n) for n, name in enumerate(year.COMPANIES)],
+    )
+
+    def plan() -> list[tuple[object, ...]]:
+        lives = year.plan_year(cast, mails=200, now=now)
+        return [(life.subject, life.arrival, [at for at, _run in life.steps]) for life in lives]
+
+    first = plan()
+    assert first == plan()
+    assert len({subject for subject, _at, _steps in first}) > 50  # and varied

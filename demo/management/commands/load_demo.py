@@ -1,19 +1,36 @@
-"""Load the demo town hall (entities, personas, document types, mail)."""
+"""Load the demo town hall (entities, personas, document types and a year of mail)."""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
+from tqdm import tqdm
 
 from demo.organisation import DEMO_PASSWORD, PERSONAS, demo_hotfolder_path, load_demo
+from demo.year import DEFAULT_MAILS
 
 
 class Command(BaseCommand):
-    help = "Load the demo organisation (a town hall) with one user per persona."
+    help = "Load the demo organisation (a town hall) with one user per persona and a year of mail."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--mails",
+            type=int,
+            default=DEFAULT_MAILS,
+            help=f"mails in the year of history (default {DEFAULT_MAILS}; 0 for none)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        created = load_demo()
+        with tqdm(unit="step", desc="Une année de courrier", disable=None, file=sys.stderr) as bar:
+
+            def advance(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            created = load_demo(year_mails=options["mails"], progress=advance)
         if created:
             self.stdout.write(self.style.SUCCESS("Demo organisation loaded."))
         else:

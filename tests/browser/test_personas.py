@@ -1,0 +1,140 @@
+"""Each demo persona walks its main pages over the lived-in demo, in French: axe-core finds no
+serious or critical violation, no English interface string nor raw event code shows, and each
+page is photographed (into docs/screenshots/ with `./dev screenshots`)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import trans_real
+from playwright.sync_api import Browser, Page
+
+from courrier.extensions import journal_action_codes
+from courrier.models import Mail, MailStatus
+from demo.organisation import DEMO_PASSWORD
+from visa.models import VisaStep, VisaStepState
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# Raw Python or template leftovers a person must never read.
+LEFTOVERS = re.compile(r"\{'|\{\{|\{%|\bNone\b|\bTrue\b|\bFalse\b|<[a-z]+ [a-z-]+=|\[object ")
+
+
+def english_phrases() -> list[str]:
+    """Interface phrases of the catalogues whose French differs (two words or more)."""
+    catalog = trans_real.translation("fr")._catalog  # type: ignore[attr-defined]
+    phrases = set()
+    for msgid, msgstr in catalog.items():
+        if not isinstance(msgid, str) or "%" in msgid or "{" in msgid or msgid == msgstr:
+            continue
+        if len(msgid.split()) >= 2 and len(msgid) >= 9 and msgid.lower() not in msgstr.lower():
+            phrases.add(msgid.lower())
+    return sorted(phrases)
+
+
+def page_problems(page: Page, phrases: list[str], codes: list[str]) -> list[str]:
+    text = page.inner_text("body")
+    lowered = text.lower()
+    problems = [f"English: {p!r}" for p in phrases if p in lowered]
+    problems += [f"event code: {code}" for code in codes if code in text]
+    problems += [f"leftover: {m.group(0)!r}" for m in LEFTOVERS.finditer(text)]
+    if page.get_attribute("html", "lang") != "fr":
+        problems.append("html lang is not fr")
+    results = Axe().run(page)
+    problems += [
+        f"axe {v['id']}: {v['help']} ({[(n['target'], n['any'][0]['message'] if n['any'] else '') for n in v['nodes']][:3]})"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    return problems
+
+
+@pytest.fixture
+def lived_in() -> None:
+    call_command("load_demo", mails=90)
+
+
+def sign_in(browser: Browser, base: str, username: str, width: int = 1366) -> Page:
+    context = browser.new_context(locale="fr-FR", viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+    return page
+
+
+def _open_mail_of(basket: str, username: str) -> str:
+    """The first mail's page of a basket, as the basket lists it."""
+    from courrier.baskets import basket_mails
+    from courrier.models import Basket, User
+
+    user = User.objects.get(username=username)
+    mail = basket_mails(Basket.objects.get(code=basket), user).order_by("-arrival_date").first()
+    assert mail is not None, f"{username}'s {basket} basket is empty in the demo"
+    return f"/mails/{mail.pk}/"
+
+
+def walks() -> dict[str, list[tuple[str, str]]]:
+    """Persona: (name of the shot, path) of the pages each opens every day."""
+    book_mail = VisaStep.objects.filter(state=VisaStepState.CURRENT, user__username="m.bernard")
+    first_book = book_mail.values_list("mail_id", flat=True).first()
+    to_qualify = Mail.objects.filter(status=MailStatus.TO_QUALIFY).order_by("pk").first()
+    assert to_qualify is not None
+    return {
+        "c.martin": [
+            ("accueil", "/"),
+            ("a-qualifier", "/baskets/to_qualify/"),
+            ("qualification", f"/mails/{to_qualify.pk}/qualify/"),
+            ("numeriser", reverse("capture_upload")),
+            ("erreurs-capture", reverse("capture_errors")),
+        ],
+        "a.durand": [
+            ("accueil", "/"),
+            ("courriers-entite", "/baskets/entity_mail/"),
+            ("courrier", _open_mail_of("entity_mail", "a.durand")),
+            ("courrier-historique", _open_mail_of("entity_mail", "a.durand") + "?tab=history"),
+            ("recherche", reverse("search") + "?q=rue"),
+            ("dossiers", reverse("folders")),
+            ("absences", reverse("absences")),
+        ],
+        "m.bernard": [
+            ("accueil", "/"),
+            ("parapheur", reverse("signature_book")),
+            ("parapheur-courrier", reverse("signature_book_mail", args=[first_book])),
+            ("en-retard", "/baskets/late/"),
+        ],
+        "s.lambert": [("accueil", "/"), ("clos", "/baskets/closed/")],
+        "admin": [("accueil", "/"), ("etat-systeme", reverse("system_status"))],
+    }
+
+
+def test_each_persona_walks_its_pages_in_french_without_accessibility_faults(
+    browser, live_server, lived_in, tmp_path
+):
+    shots = Path(os.environ.get("BANNETTE_SCREENSHOTS_DIR") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    with translation.override("fr"):
+        phrases = english_phrases()
+    codes = journal_action_codes()
+    problems: dict[str, list[str]] = {}
+    for username, pages in walks().items():
+        page = sign_in(browser, live_server.url, username)
+        for shot, path in pages:
+            response = page.goto(f"{live_server.url}{path}")
+            assert response is not None and response.status == 200, (username, path)
+            found = page_problems(page, phrases, codes)
+            if found:
+                problems[f"{username} {path}"] = found
+            page.screenshot(path=str(shots / f"{username}-{shot}.png"), full_page=False)
+        page.context.close()
+    assert problems == {}
