@@ -91,6 +91,14 @@ def archivist(org) -> User:
 
 
 @pytest.fixture
+def administrator(org) -> User:
+    """A functional administrator (the Administrator role), not a superuser."""
+    return UserFactory.create(
+        username="administrator", primary_entity=org.dgs, roles=[Role.ADMINISTRATOR]
+    )
+
+
+@pytest.fixture
 def outsider(org) -> User:
     return UserFactory.create(username="outsider", primary_entity=org.vasso, roles=[Role.AGENT])
 

@@ -7,7 +7,6 @@ import re
 from typing import Any
 
 from django import forms
-from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from courrier.models import (
@@ -23,7 +22,7 @@ from courrier.models import (
     User,
 )
 from courrier.selectors import user_entity_ids, visible_mails
-from courrier.services.contacts import find_duplicates
+from courrier.services.contacts import find_duplicates, matching_contacts
 
 CONTACT_TOKEN = re.compile(r"\[#(\d+)(?:\.(\d+))?\]\s*$")
 
@@ -55,19 +54,9 @@ def search_contacts(text: str, limit: int = 15) -> list[str]:
     words = text.split()
     if not words:
         return []
-    contacts: QuerySet[Contact] = Contact.objects.filter(active=True)
-    for word in words:
-        contacts = contacts.filter(
-            Q(last_name__icontains=word)
-            | Q(first_name__icontains=word)
-            | Q(organisation_name__icontains=word)
-            | Q(email__icontains=word)
-            | Q(city__icontains=word)
-            | Q(addresses__label__icontains=word)
-            | Q(addresses__last_name__icontains=word)
-        )
+    contacts = matching_contacts(text)
     tokens: list[str] = []
-    for contact in contacts.distinct().prefetch_related("addresses")[:limit]:
+    for contact in contacts.prefetch_related("addresses")[:limit]:
         tokens.append(contact_token(contact))
         tokens.extend(contact_token(contact, a) for a in contact.addresses.all()[:5])
     return tokens[:limit]

@@ -17,6 +17,14 @@ NAV_GROUPS = {
 CORE_NAV_LINKS = [
     NavLink(code="folders", label=_("Folders"), url_name="folders", position=20, icon="folder"),
     NavLink(
+        code="contacts",
+        label=_("Contacts"),
+        url_name="contacts",
+        position=25,
+        permission="courrier.view_contact",
+        icon="users",
+    ),
+    NavLink(
         code="post_register",
         label=_("Outgoing post"),
         url_name="post_register",

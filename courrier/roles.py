@@ -68,6 +68,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "view_all_mail",
         "view_journalevent",
         "view_heartbeat",
+        "merge_contact",
     ]
     + [f"{verb}_{model}" for model in _ADMIN_MODELS for verb in ("view", "add", "change")],
 }

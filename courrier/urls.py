@@ -4,7 +4,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from courrier import branding, health
-from courrier.views import absences, actions, folders, mail, outgoing, password, qualify, system
+from courrier.views import (
+    absences,
+    actions,
+    contacts,
+    folders,
+    mail,
+    outgoing,
+    password,
+    qualify,
+    system,
+)
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -53,6 +63,11 @@ urlpatterns = [
         mail.attachment_pdf,
         name="attachment_pdf",
     ),
+    path("contacts/", contacts.contact_list, name="contacts"),
+    path("contacts/new/", contacts.contact_edit, name="contact_new"),
+    path("contacts/merge/", contacts.contact_merge, name="contact_merge"),
+    path("contacts/<int:pk>/", contacts.contact_detail, name="contact"),
+    path("contacts/<int:pk>/edit/", contacts.contact_edit, name="contact_edit"),
     path("contacts/options/", qualify.contact_options, name="contact_options"),
     path("contacts/duplicates/", qualify.contact_duplicates, name="contact_duplicates"),
     path("outgoing/post/", outgoing.post_register, name="post_register"),

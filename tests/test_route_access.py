@@ -66,7 +66,13 @@ OWN_PAGES = {
     "password_change",
     "signature_book",
     "signature_book_batch",
+    "contacts",
+    "contact_new",
+    "contact_merge",
 }
+# The directory is the organisation's, shared by all who may read contacts; a contact's page
+# lists only the mail the reader may open (tests/test_contacts_directory.py).
+SHARED_DIRECTORY = {"contact", "contact_edit"}
 
 
 @dataclass
@@ -180,7 +186,7 @@ def route_names() -> set[str]:
 
 
 def test_every_route_is_known_to_this_test(world):
-    known = PUBLIC | OWN_PAGES | set(object_urls(world))
+    known = PUBLIC | OWN_PAGES | SHARED_DIRECTORY | set(object_urls(world))
     assert route_names() - known == set(), "new routes: say who may open them here"
 
 

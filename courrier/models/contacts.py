@@ -66,6 +66,7 @@ class Contact(PostalAddress):
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         ordering = ["normalized_name"]
+        permissions = [("merge_contact", _("Can merge duplicate contacts"))]
 
     def __str__(self) -> str:
         return self.display_name

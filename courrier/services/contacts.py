@@ -6,9 +6,10 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from courrier.models import Contact, ContactAddress, ContactKind, MailContact, User
 from courrier.services.journal import record_event
@@ -55,7 +56,7 @@ def refresh_normalized(contact: Contact) -> None:
 def save_contact(*, actor: User | None, contact: Contact) -> Contact:
     """Create or update a contact with its normalised keys, and journal it."""
     if not (contact.organisation_name or contact.last_name):
-        raise ValidationError("A contact needs a last name or an organisation name.")
+        raise ValidationError(_("A contact needs a last name or an organisation name."))
     created = contact.pk is None
     refresh_normalized(contact)
     contact.save()
@@ -89,27 +90,72 @@ def find_or_create_contact(*, actor: User | None, candidate: Contact) -> Contact
     return find_duplicates(candidate).first() or save_contact(actor=actor, contact=candidate)
 
 
+def matching_contacts(text: str) -> QuerySet[Contact]:
+    """Active contacts whose name, organisation, e-mail, city or points of contact hold every word."""
+    contacts: QuerySet[Contact] = Contact.objects.filter(active=True)
+    for word in text.split():
+        contacts = contacts.filter(
+            Q(last_name__icontains=word)
+            | Q(first_name__icontains=word)
+            | Q(organisation_name__icontains=word)
+            | Q(email__icontains=word)
+            | Q(city__icontains=word)
+            | Q(addresses__label__icontains=word)
+            | Q(addresses__last_name__icontains=word)
+        )
+    return contacts.distinct()
+
+
 def duplicate_groups() -> list[list[Contact]]:
-    """Every group of two or more active contacts that look like the same one."""
+    """Every group of two or more active contacts that look like the same one.
+
+    Same kind and normalised name, and the same e-mail or postal address as one of the group
+    (found from the names shared in one query, not one query per contact).
+    """
+    shared = (
+        Contact.objects.filter(active=True)
+        .exclude(normalized_name="")
+        .values("kind", "normalized_name")
+        .annotate(count=Count("pk"))
+        .filter(count__gt=1)
+    )
+    names = {(row["kind"], row["normalized_name"]) for row in shared}
+    candidates = Contact.objects.filter(
+        active=True, normalized_name__in={name for _kind, name in names}
+    ).order_by("pk")
+    by_name: dict[tuple[str, str], list[Contact]] = {}
+    for contact in candidates:
+        if (contact.kind, contact.normalized_name) in names:
+            by_name.setdefault((contact.kind, contact.normalized_name), []).append(contact)
+    groups = [group for same in by_name.values() for group in _linked(same)]
+    return sorted(groups, key=lambda group: group[0].pk)
+
+
+def _linked(contacts: list[Contact]) -> list[list[Contact]]:
+    """Split contacts of one name into groups sharing an e-mail or an address, transitively."""
     groups: list[list[Contact]] = []
-    seen: set[int] = set()
-    for contact in Contact.objects.filter(active=True).order_by("pk"):
-        if contact.pk in seen:
-            continue
-        twins = list(find_duplicates(contact).order_by("pk"))
-        if twins:
-            groups.append([contact, *twins])
-            seen.update(c.pk for c in twins)
-        seen.add(contact.pk)
-    return groups
+    for contact in contacts:
+        keys = {k for k in (contact.normalized_email, contact.normalized_address) if k}
+        joined = [g for g in groups if keys & _keys(g)]
+        merged = [c for g in joined for c in g] + [contact]
+        groups = [g for g in groups if g not in joined] + [merged]
+    return [sorted(g, key=lambda c: c.pk) for g in groups if len(g) > 1]
+
+
+def _keys(group: list[Contact]) -> set[str]:
+    return {k for c in group for k in (c.normalized_email, c.normalized_address) if k}
 
 
 @transaction.atomic
 def merge_contacts(*, actor: User, target: Contact, duplicates: Sequence[Contact]) -> Contact:
     """Move mail links and points of contact to `target`; duplicates become inactive aliases."""
+    if not actor.has_perm("courrier.merge_contact"):
+        raise PermissionDenied(_("Your role does not allow merging contacts."))
+    if not duplicates:
+        raise ValidationError(_("Choose the contacts to merge into this one."))
     for duplicate in duplicates:
         if duplicate.pk == target.pk:
-            raise ValidationError("A contact cannot be merged into itself.")
+            raise ValidationError(_("A contact cannot be merged into itself."))
         for field in ("email", "phone", "address_line1", "address_line2", "postcode", "city"):
             if not getattr(target, field) and getattr(duplicate, field):
                 setattr(target, field, getattr(duplicate, field))

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from courrier.models import Contact, ContactAddress, ContactKind, JournalEvent, MailContact
 from courrier.services.contacts import (
@@ -73,7 +73,7 @@ def test_organisations_match_without_their_legal_form():
     assert list(find_duplicates(twin)) == [org]
 
 
-def test_merge_moves_mail_and_points_of_contact_and_keeps_an_alias(clerk):
+def test_merge_moves_mail_and_points_of_contact_and_keeps_an_alias(administrator):
     keep = person(first_name="Jean", last_name="Dupont", email="jd@example.org")
     twin = person(first_name="DUPONT", last_name="Jean", email="jd@example.org", phone="0102030405")
     ContactAddress.objects.create(contact=twin, label="Bureau")
@@ -81,7 +81,7 @@ def test_merge_moves_mail_and_points_of_contact_and_keeps_an_alias(clerk):
     mail_b = make_mail(senders=[keep, twin])
     assert [len(g) for g in duplicate_groups()] == [2]
 
-    merge_contacts(actor=clerk, target=keep, duplicates=[twin])
+    merge_contacts(actor=administrator, target=keep, duplicates=[twin])
 
     keep.refresh_from_db()
     twin.refresh_from_db()
@@ -96,10 +96,16 @@ def test_merge_moves_mail_and_points_of_contact_and_keeps_an_alias(clerk):
     assert JournalEvent.objects.filter(action="contact.merged", object_id=str(keep.pk)).exists()
 
 
-def test_a_contact_cannot_be_merged_into_itself(clerk):
+def test_a_contact_cannot_be_merged_into_itself(administrator):
     keep = person(last_name="Seul")
     with pytest.raises(ValidationError):
-        merge_contacts(actor=clerk, target=keep, duplicates=[keep])
+        merge_contacts(actor=administrator, target=keep, duplicates=[keep])
+
+
+def test_only_administrators_merge_contacts(clerk):
+    keep, twin = person(last_name="Seul"), person(last_name="Seul")
+    with pytest.raises(PermissionDenied):
+        merge_contacts(actor=clerk, target=keep, duplicates=[twin])
 
 
 def test_a_contact_needs_a_name():

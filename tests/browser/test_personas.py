@@ -84,6 +84,16 @@ def _open_mail_of(basket: str, username: str) -> str:
     return f"/mails/{mail.pk}/"
 
 
+def _busiest_contact() -> int:
+    from django.db.models import Count
+
+    from courrier.models import Contact
+
+    busiest = Contact.objects.annotate(n=Count("mail_links")).order_by("-n", "pk").first()
+    assert busiest is not None
+    return busiest.pk
+
+
 def walks() -> dict[str, list[tuple[str, str]]]:
     """Persona: (name of the shot, path) of the pages each opens every day."""
     book_mail = VisaStep.objects.filter(state=VisaStepState.CURRENT, user__username="m.bernard")
@@ -105,6 +115,8 @@ def walks() -> dict[str, list[tuple[str, str]]]:
             ("courrier-historique", _open_mail_of("entity_mail", "a.durand") + "?tab=history"),
             ("recherche", reverse("search") + "?q=rue"),
             ("dossiers", reverse("folders")),
+            ("contacts", reverse("contacts") + "?q=villedieu"),
+            ("contact", reverse("contact", args=[_busiest_contact()])),
             ("absences", reverse("absences")),
         ],
         "m.bernard": [
@@ -114,7 +126,11 @@ def walks() -> dict[str, list[tuple[str, str]]]:
             ("en-retard", "/baskets/late/"),
         ],
         "s.lambert": [("accueil", "/"), ("clos", "/baskets/closed/")],
-        "admin": [("accueil", "/"), ("etat-systeme", reverse("system_status"))],
+        "admin": [
+            ("accueil", "/"),
+            ("etat-systeme", reverse("system_status")),
+            ("doublons", reverse("contact_merge")),
+        ],
     }
 
 
