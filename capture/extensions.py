@@ -68,7 +68,11 @@ NAV_LINKS = [
     ),
 ]
 _ERRORS = ["capture.view_captureinput", "capture.retry_captureinput"]
-_RULES = [f"capture.{verb}_classificationrule" for verb in ("view", "add", "change")]
+_RULES = [
+    f"capture.{verb}_{model}"
+    for model in ("classificationrule", "imapaccount")
+    for verb in ("view", "add", "change")
+]
 ROLE_PERMISSIONS = {
     Role.CLERK: [*_ERRORS, "capture.add_captureinput"],
     Role.AGENT: ["capture.add_captureinput"],

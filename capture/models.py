@@ -35,7 +35,7 @@ class CaptureInput(models.Model):
     source_ref = models.CharField(_("source reference"), max_length=500, blank=True)
     file = models.FileField(_("original"), upload_to=input_path)
     file_name = models.CharField(_("file name"), max_length=255)
-    sha256 = models.CharField(max_length=64, db_index=True)
+    sha256 = models.CharField(max_length=64, db_index=True, verbose_name=_("SHA-256 fingerprint"))
     size = models.PositiveBigIntegerField(_("size"))
     mime = models.CharField(_("type"), max_length=100, blank=True)
     page_count = models.PositiveIntegerField(_("pages"), null=True, blank=True)
@@ -45,9 +45,14 @@ class CaptureInput(models.Model):
     error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     # Defaults for the mail(s): channel, entity, document_type, subject, sender, split, ...
-    options = models.JSONField(default=dict, blank=True)
+    options = models.JSONField(default=dict, blank=True, verbose_name=_("options"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     received_at = models.DateTimeField(_("received"), default=timezone.now)
     # The row is the durable queue: when it was last handed to the workers, and the last sign
@@ -70,16 +75,26 @@ class CaptureInput(models.Model):
 class CapturedMail(models.Model):
     """One segment of an input registered as a mail; (input, segment) makes retries idempotent."""
 
-    input = models.ForeignKey(CaptureInput, on_delete=models.PROTECT, related_name="mails")
-    segment = models.PositiveIntegerField()
-    mail = models.OneToOneField("courrier.Mail", on_delete=models.CASCADE, related_name="capture")
-    pages = models.JSONField(default=list)
-    duplicate_of = models.ForeignKey(
-        "courrier.Mail", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    input = models.ForeignKey(
+        CaptureInput, on_delete=models.PROTECT, related_name="mails", verbose_name=_("input")
     )
-    suggestions = models.JSONField(default=dict, blank=True)
+    segment = models.PositiveIntegerField(verbose_name=_("segment"))
+    mail = models.OneToOneField(
+        "courrier.Mail", on_delete=models.CASCADE, related_name="capture", verbose_name=_("mail")
+    )
+    pages = models.JSONField(default=list, verbose_name=_("pages"))
+    duplicate_of = models.ForeignKey(
+        "courrier.Mail",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("duplicate of"),
+    )
+    suggestions = models.JSONField(default=dict, blank=True, verbose_name=_("suggestions"))
 
     class Meta:
+        verbose_name = _("captured mail")
         constraints = [
             models.UniqueConstraint(fields=["input", "segment"], name="unique_input_segment")
         ]
@@ -96,10 +111,20 @@ class ClassificationRule(models.Model):
         _("phrase"), max_length=200, help_text=_("Matched case- and accent-insensitively.")
     )
     document_type = models.ForeignKey(
-        "courrier.DocumentType", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "courrier.DocumentType",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("document type"),
     )
     entity = models.ForeignKey(
-        "courrier.Entity", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "courrier.Entity",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("entity"),
     )
     position = models.PositiveIntegerField(_("position"), default=100)
     active = models.BooleanField(_("active"), default=True)
@@ -170,7 +195,9 @@ class ImapAccount(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    uidvalidity = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    uidvalidity = models.PositiveBigIntegerField(
+        null=True, blank=True, editable=False, verbose_name=_("UIDVALIDITY")
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -185,18 +212,31 @@ class ImapRule(models.Model):
     """When a header contains a phrase, the mail gets this type and entity. First match wins."""
 
     FIELDS = [("from", _("From")), ("to", _("To")), ("subject", _("Subject"))]
-    account = models.ForeignKey(ImapAccount, on_delete=models.CASCADE, related_name="rules")
+    account = models.ForeignKey(
+        ImapAccount, on_delete=models.CASCADE, related_name="rules", verbose_name=_("account")
+    )
     header = models.CharField(_("header"), max_length=10, choices=FIELDS)
     contains = models.CharField(_("contains"), max_length=200)
     document_type = models.ForeignKey(
-        "courrier.DocumentType", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "courrier.DocumentType",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("document type"),
     )
     entity = models.ForeignKey(
-        "courrier.Entity", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "courrier.Entity",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("entity"),
     )
-    position = models.PositiveIntegerField(default=100)
+    position = models.PositiveIntegerField(default=100, verbose_name=_("position"))
 
     class Meta:
+        verbose_name = _("IMAP rule")
         ordering = ["position", "pk"]
 
     def __str__(self) -> str:
@@ -206,15 +246,22 @@ class ImapRule(models.Model):
 class ImapMessage(models.Model):
     """A message taken from a mailbox, by UIDVALIDITY and UID: never taken twice."""
 
-    account = models.ForeignKey(ImapAccount, on_delete=models.PROTECT, related_name="messages")
-    uidvalidity = models.PositiveBigIntegerField()
-    uid = models.PositiveBigIntegerField()
-    message_id = models.CharField(max_length=500, blank=True, db_index=True)
-    inputs = models.ManyToManyField(CaptureInput, related_name="imap_messages")
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
-    received_at = models.DateTimeField(default=timezone.now)
+    account = models.ForeignKey(
+        ImapAccount, on_delete=models.PROTECT, related_name="messages", verbose_name=_("account")
+    )
+    uidvalidity = models.PositiveBigIntegerField(verbose_name=_("UIDVALIDITY"))
+    uid = models.PositiveBigIntegerField(verbose_name=_("IMAP UID"))
+    message_id = models.CharField(
+        max_length=500, blank=True, db_index=True, verbose_name=_("Message-ID")
+    )
+    inputs = models.ManyToManyField(
+        CaptureInput, related_name="imap_messages", verbose_name=_("inputs")
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True, verbose_name=_("acknowledged at"))
+    received_at = models.DateTimeField(default=timezone.now, verbose_name=_("received at"))
 
     class Meta:
+        verbose_name = _("IMAP message")
         constraints = [
             models.UniqueConstraint(
                 fields=["account", "uidvalidity", "uid"], name="unique_imap_uid"
@@ -258,15 +305,27 @@ class WebFormTopic(models.Model):
 class WebFormRequest(models.Model):
     """A citizen's request: the tracking code they received, and the mail it became."""
 
-    tracking_code = models.CharField(max_length=20, unique=True)
-    input = models.OneToOneField(CaptureInput, on_delete=models.PROTECT, related_name="webform")
-    email = models.EmailField()
-    topic = models.ForeignKey(WebFormTopic, on_delete=models.PROTECT, related_name="+")
-    mail = models.ForeignKey(
-        "courrier.Mail", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    tracking_code = models.CharField(max_length=20, unique=True, verbose_name=_("tracking code"))
+    input = models.OneToOneField(
+        CaptureInput, on_delete=models.PROTECT, related_name="webform", verbose_name=_("input")
     )
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    email = models.EmailField(verbose_name=_("email"))
+    topic = models.ForeignKey(
+        WebFormTopic, on_delete=models.PROTECT, related_name="+", verbose_name=_("topic")
+    )
+    mail = models.ForeignKey(
+        "courrier.Mail",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("mail"),
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True, verbose_name=_("acknowledged at"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("web form request")
 
     def __str__(self) -> str:
         return self.tracking_code

@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 import datetime
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from celery import shared_task
+from django import db
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
@@ -27,9 +29,33 @@ def process_capture_input(input_id: int) -> list[str]:
     return [mail.chrono_number or "" for mail in process_input(input_id)]
 
 
+_embedded: ThreadPoolExecutor | None = None
+
+
+def embedded_worker() -> ThreadPoolExecutor:
+    """The web process's own capture worker when there is no broker: one thread, in order."""
+    global _embedded
+    if _embedded is None:
+        _embedded = ThreadPoolExecutor(max_workers=1, thread_name_prefix="capture")
+    return _embedded
+
+
+def _run_in_thread(input_id: int) -> None:
+    try:
+        process_input(input_id)
+    except Exception:  # the input is in capture errors or left for the sweeper; keep the thread
+        logger.exception("capture input %s failed in the embedded worker", input_id)
+    finally:
+        db.connection.close()  # this thread's own connection
+
+
 def dispatch(input_id: int) -> bool:
     """Hand an input to the workers. When the broker is away the input stays safe in the
     database and the sweeper hands it over later: no error reaches the person who sent it."""
+    if settings.CELERY_TASK_ALWAYS_EAGER and settings.BANNETTE_CAPTURE_IN_BACKGROUND:
+        embedded_worker().submit(_run_in_thread, input_id)
+        CaptureInput.objects.filter(pk=input_id).update(dispatched_at=timezone.now())
+        return True
     try:
         process_capture_input.apply_async((input_id,), retry=False)
     except (BrokerUnreachable, OSError):

@@ -139,6 +139,7 @@ INSTALLED_APPS = [
     "visa",
     "templates_office",
     "scanner_hotfolders",
+    "administration",
     "demo",
 ]
 
@@ -258,6 +259,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = BANNETTE_TASK_TIME_LIMIT - 30
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": BANNETTE_TASK_TIME_LIMIT + 300}
 BANNETTE_CAPTURE_STALE_SECONDS = env_int("BANNETTE_CAPTURE_STALE_SECONDS", 600, minimum=10)
 BANNETTE_CAPTURE_REQUEUE_SECONDS = env_int("BANNETTE_CAPTURE_REQUEUE_SECONDS", 300, minimum=10)
+# Without a broker, capture runs in a thread of the web process, one input after another, so
+# that an upload or a citizen's form answers at once (0: in the request, as the tests do).
+BANNETTE_CAPTURE_IN_BACKGROUND = env_bool("BANNETTE_CAPTURE_IN_BACKGROUND", True)
 BANNETTE_CAPTURE_MAX_ATTEMPTS = env_int("BANNETTE_CAPTURE_MAX_ATTEMPTS", 3, minimum=1)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"

@@ -16,6 +16,7 @@ urlpatterns = [
     path("search/", include("indexing.urls")),
     path("templates/", include("templates_office.urls")),
     path("visa/", include("visa.urls")),
+    path("settings/", include("administration.urls")),
     path("demarches/", include("capture.sources.webform.urls")),
     path("", include("courrier.urls")),
 ]

@@ -4,16 +4,48 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from courrier import models
 from courrier.admin_journal import JournaledAdminMixin
 from courrier.services.contacts import refresh_normalized
+
+_ACTIONS = {
+    "add": _("Can add %(model)s"),
+    "change": _("Can change %(model)s"),
+    "delete": _("Can delete %(model)s"),
+    "view": _("Can view %(model)s"),
+}
+
+
+def permission_label(permission: Permission) -> str:
+    """A permission in the reader's language: Django stores its name in English."""
+    model = permission.content_type.model_class()
+    action, _sep, model_name = permission.codename.partition("_")
+    if model is not None and action in _ACTIONS and model_name == model._meta.model_name:
+        name = _ACTIONS[action] % {"model": model._meta.verbose_name}
+    else:
+        name = gettext(permission.name)
+    app = apps.get_app_config(permission.content_type.app_label).verbose_name
+    return f"{app} | {name}"
+
+
+class TranslatedPermissions:
+    """Put first in the bases of an admin editing permissions: their choices read in French."""
+
+    def formfield_for_manytomany(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+        if field is not None and db_field.related_model is Permission:
+            field.queryset = field.queryset.select_related("content_type")
+            field.label_from_instance = permission_label
+        return field
 
 
 @admin.register(models.Entity)
@@ -25,7 +57,7 @@ class EntityAdmin(JournaledAdminMixin, admin.ModelAdmin[models.Entity]):
 
 
 @admin.register(models.User)
-class BannetteUserAdmin(JournaledAdminMixin, UserAdmin[models.User]):
+class BannetteUserAdmin(TranslatedPermissions, JournaledAdminMixin, UserAdmin[models.User]):
     list_display = ("username", "first_name", "last_name", "primary_entity", "is_active")
     list_filter = ("groups", "is_active", "primary_entity")
     fieldsets = (
@@ -155,7 +187,7 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class RoleAdmin(JournaledAdminMixin, GroupAdmin):
+class RoleAdmin(TranslatedPermissions, JournaledAdminMixin, GroupAdmin):
     list_display = ["name", "role_label"]
 
     @admin.display(description=_("role"))

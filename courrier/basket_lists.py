@@ -37,6 +37,7 @@ from courrier.models import (
     User,
 )
 from courrier.models.mail import ContactRole
+from courrier.services.contacts import matching_contacts
 
 PAGE_SIZES = (25, 50, 100)
 SORTS = {
@@ -136,15 +137,7 @@ class ListSettings:
 
 
 def _senders_named(words: str) -> QuerySet[MailContact]:
-    links = MailContact.objects.filter(role=ContactRole.SENDER)
-    for word in words.split():
-        links = links.filter(
-            Q(contact__last_name__icontains=word)
-            | Q(contact__first_name__icontains=word)
-            | Q(contact__organisation_name__icontains=word)
-            | Q(contact__email__icontains=word)
-        )
-    return links
+    return MailContact.objects.filter(role=ContactRole.SENDER, contact__in=matching_contacts(words))
 
 
 def with_list_columns(mails: QuerySet[Mail]) -> QuerySet[Mail]:

@@ -44,6 +44,7 @@ class PerimeterContributor:
 class AwaitingCriterion:
     code: str
     q: Callable[[User], Q]  # Q over Mail: it waits for something from this user
+    label: str | Promise = ""  # what it waits for, in words (basket settings screen)
 
 
 @dataclass(frozen=True)

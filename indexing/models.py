@@ -11,11 +11,14 @@ from django.utils.translation import gettext_lazy as _
 
 class SavedSearch(models.Model):
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="saved_searches",
+        verbose_name=_("user"),
     )
     name = models.CharField(_("name"), max_length=100)
-    query_string = models.CharField(max_length=2000)
-    created_at = models.DateTimeField(default=timezone.now)
+    query_string = models.CharField(max_length=2000, verbose_name=_("query string"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("saved search")
@@ -31,9 +34,16 @@ class MailSearchEntry(models.Model):
     """PostgreSQL backend: the mail's weighted tsvector, kept in the mail's own transaction."""
 
     mail = models.OneToOneField(
-        "courrier.Mail", on_delete=models.CASCADE, primary_key=True, related_name="search_entry"
+        "courrier.Mail",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="search_entry",
+        verbose_name=_("mail"),
     )
-    vector = SearchVectorField(null=True)
+    vector = SearchVectorField(null=True, verbose_name=_("vector"))
+
+    class Meta:
+        verbose_name = _("mail search entry")
 
     def __str__(self) -> str:
         return f"search entry of {self.mail_id}"

@@ -43,7 +43,7 @@ class OfficeTemplate(models.Model):
     )
     file = models.FileField(_(".docx file"), upload_to=template_file_path)
     active = models.BooleanField(_("active"), default=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("office template")

@@ -184,7 +184,7 @@ def test_the_redirect_user_picker_lists_only_people_who_process_mail_by_service(
     people = list(response.context["users"])
     assert urbanisme_agent in people and agent in people
     assert archivist not in people  # neither archivists nor administrators receive mail
-    assert '<optgroup label="Urbanisme">' in response.content.decode()
+    assert '<optgroup label="Urbanisme" data-entity=' in response.content.decode()
 
 
 def test_reply_letters_greet_as_a_french_letter_and_write_from_the_town_hall(org):
@@ -290,3 +290,19 @@ def test_a_pale_brand_colour_or_a_missing_logo_is_reported_at_start_up(settings)
     settings.BANNETTE_BRAND_COLOUR = "#124e8c"
     settings.BANNETTE_ORGANISATION_LOGO = ""
     assert branding_check() == []
+
+
+def test_permissions_read_in_french_in_the_administration(client, org):
+    from django.contrib.auth.models import Group
+
+    from courrier.tests.factories import UserFactory
+
+    boss = UserFactory.create(
+        username="chef", primary_entity=org.dgs, is_staff=True, is_superuser=True
+    )
+    client.force_login(boss)
+    clerk_role = Group.objects.get(name="clerk")
+    page = client.get(reverse("admin:auth_group_change", args=[clerk_role.pk])).content.decode()
+    assert "Can add" not in page and "Can change" not in page
+    assert "Peut ajouter message IMAP" in page
+    assert "Peut qualifier" in page  # a permission of our own, by its French name

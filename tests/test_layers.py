@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = [
     "config",
     "demo",
+    "administration",
     "visa",
     "scanner_hotfolders",
     "templates_office",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -170,7 +171,8 @@ def test_diffusion_templates_prefill_copies_for_the_type(client, clerk, captured
         reverse("qualify_defaults", args=[captured.pk]),
         {"document_type": doctype.pk, "destination_entity": org.voirie.pk},
     ).content.decode()
-    assert f'value="{org.st.pk}" selected' in fragment
+    # A checkbox of the pick list, ticked.
+    assert re.search(rf'name="copy_entities" value="{org.st.pk}"[^>]*checked', fragment)
 
 
 def test_only_the_mail_room_qualifies(client, agent, captured):

@@ -49,9 +49,9 @@ def _awaiting_step(role: str) -> AwaitingCriterion:
         )
         return Q(Exists(steps))
 
-    return AwaitingCriterion(
-        code="visa" if role == VisaStepRole.VISA else "signature", q=current_step_is_mine
-    )
+    if role == VisaStepRole.VISA:
+        return AwaitingCriterion(code="visa", q=current_step_is_mine, label=_("my visa"))
+    return AwaitingCriterion(code="signature", q=current_step_is_mine, label=_("my signature"))
 
 
 def _sent_back_to(user: User) -> Q:
@@ -216,8 +216,12 @@ def register() -> None:
     )
     register_awaiting_criterion(_awaiting_step(VisaStepRole.VISA))
     register_awaiting_criterion(_awaiting_step(VisaStepRole.SIGNATURE))
-    register_awaiting_criterion(AwaitingCriterion(code="opinion", q=_opinion_asked_of))
-    register_awaiting_criterion(AwaitingCriterion(code="returned", q=_sent_back_to))
+    register_awaiting_criterion(
+        AwaitingCriterion(code="opinion", q=_opinion_asked_of, label=_("my opinion"))
+    )
+    register_awaiting_criterion(
+        AwaitingCriterion(code="returned", q=_sent_back_to, label=_("my draft, sent back"))
+    )
     for basket in BASKETS:
         register_default_basket(basket)
     for tab in TABS:

@@ -21,10 +21,15 @@ class VisaStepState(models.TextChoices):
 
 
 class VisaStep(models.Model):
-    mail = models.ForeignKey("courrier.Mail", on_delete=models.CASCADE, related_name="visa_steps")
+    mail = models.ForeignKey(
+        "courrier.Mail", on_delete=models.CASCADE, related_name="visa_steps", verbose_name=_("mail")
+    )
     position = models.PositiveIntegerField(_("position"))
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="visa_steps"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="visa_steps",
+        verbose_name=_("user"),
     )
     role = models.CharField(_("role"), max_length=16, choices=VisaStepRole.choices)
     state = models.CharField(
@@ -83,15 +88,18 @@ class SigningKey(models.Model):
     """A user's PKCS#12 file, kept as uploaded (encrypted by its own password, never stored)."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signing_key"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="signing_key",
+        verbose_name=_("user"),
     )
-    pkcs12 = models.BinaryField()
+    pkcs12 = models.BinaryField(verbose_name=_("PKCS#12 key file"))
     subject = models.CharField(_("certificate"), max_length=300)
     role = models.CharField(_("role shown on the stamp"), max_length=120, blank=True)
     signature_image = models.BinaryField(
         _("handwritten signature (image)"), blank=True, default=b""
     )
-    uploaded_at = models.DateTimeField(auto_now=True)
+    uploaded_at = models.DateTimeField(auto_now=True, verbose_name=_("uploaded at"))
 
     class Meta:
         verbose_name = _("signing key")
@@ -109,25 +117,36 @@ class ParapheurStatus(models.TextChoices):
 class ParapheurRequest(models.Model):
     """A reply draft handed to the external parapheur through the drop folders."""
 
-    request_id = models.UUIDField(unique=True)
+    request_id = models.UUIDField(unique=True, verbose_name=_("request id"))
     mail = models.ForeignKey(
-        "courrier.Mail", on_delete=models.CASCADE, related_name="parapheur_requests"
+        "courrier.Mail",
+        on_delete=models.CASCADE,
+        related_name="parapheur_requests",
+        verbose_name=_("mail"),
     )
-    draft = models.ForeignKey("courrier.Attachment", on_delete=models.CASCADE, related_name="+")
-    version = models.PositiveIntegerField()
+    draft = models.ForeignKey(
+        "courrier.Attachment", on_delete=models.CASCADE, related_name="+", verbose_name=_("draft")
+    )
+    version = models.PositiveIntegerField(verbose_name=_("version"))
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
     circuit_type = models.CharField(_("circuit type"), max_length=100, blank=True)
     circuit_subtype = models.CharField(_("circuit subtype"), max_length=100, blank=True)
     signatory = models.CharField(_("signatory"), max_length=200, blank=True)
     status = models.CharField(
-        max_length=8, choices=ParapheurStatus.choices, default=ParapheurStatus.SENT
+        max_length=8,
+        choices=ParapheurStatus.choices,
+        default=ParapheurStatus.SENT,
+        verbose_name=_("status"),
     )
-    sent_at = models.DateTimeField(auto_now_add=True)
-    returned_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.CharField(max_length=200, blank=True)
-    annotation = models.TextField(blank=True)
+    sent_at = models.DateTimeField(auto_now_add=True, verbose_name=_("sent at"))
+    returned_at = models.DateTimeField(null=True, blank=True, verbose_name=_("returned at"))
+    decided_by = models.CharField(max_length=200, blank=True, verbose_name=_("decided by"))
+    annotation = models.TextField(blank=True, verbose_name=_("annotation"))
 
     class Meta:
         verbose_name = _("parapheur request")
@@ -141,16 +160,22 @@ class OpinionRequest(models.Model):
     """Asking entities or users for their opinion on a mail, in parallel or one after another."""
 
     mail = models.ForeignKey(
-        "courrier.Mail", on_delete=models.CASCADE, related_name="opinion_requests"
+        "courrier.Mail",
+        on_delete=models.CASCADE,
+        related_name="opinion_requests",
+        verbose_name=_("mail"),
     )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
     reason = models.TextField(_("reason"))
     deadline = models.DateField(_("answer by"))
     sequential = models.BooleanField(_("one after another"), default=False)
     recalled_at = models.DateTimeField(_("recalled at"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("opinion request")
@@ -171,27 +196,57 @@ class AskState(models.TextChoices):
 class OpinionAsk(models.Model):
     """One entity or user asked within an opinion request."""
 
-    request = models.ForeignKey(OpinionRequest, on_delete=models.CASCADE, related_name="asks")
-    position = models.PositiveIntegerField()
+    request = models.ForeignKey(
+        OpinionRequest, on_delete=models.CASCADE, related_name="asks", verbose_name=_("request")
+    )
+    position = models.PositiveIntegerField(verbose_name=_("position"))
     entity = models.ForeignKey(
-        "courrier.Entity", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "courrier.Entity",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("entity"),
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("user"),
     )
-    state = models.CharField(max_length=10, choices=AskState.choices, default=AskState.QUEUED)
+    state = models.CharField(
+        max_length=10, choices=AskState.choices, default=AskState.QUEUED, verbose_name=_("state")
+    )
     answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("answered by"),
     )
-    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("answered at"))
     answer = models.ForeignKey(
-        "courrier.Note", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "courrier.Note",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("answer"),
     )
     attachment = models.ForeignKey(
-        "courrier.Attachment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "courrier.Attachment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("attachment"),
     )
 
     class Meta:
+        verbose_name = _("opinion ask")
         ordering = ["request", "position"]
         constraints = [
             models.CheckConstraint(

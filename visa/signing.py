@@ -124,7 +124,7 @@ def sign_pdf(
         timestamp_format="%d/%m/%Y %H:%M",
         text_box_style=TextBoxStyle(font_size=8),
         border_width=1,
-        **_handwritten(image),
+        **_handwritten(image, width=place.box[2] - place.box[0]),
     )
     meta = signers.PdfSignatureMetadata(
         field_name=field_name,
@@ -146,19 +146,32 @@ def sign_pdf(
         ) from exc
 
 
-def _handwritten(image: bytes) -> dict[str, Any]:
-    """The signatory's handwritten signature behind the stamp's text, when they gave one."""
+def _handwritten(image: bytes, *, width: float) -> dict[str, Any]:
+    """The signatory's handwritten signature in the stamp's right part, the text in its left part
+    (side by side: the picture never covers the name, role and date)."""
     if not image:
         return {}
     picture = Image.open(io.BytesIO(image))
     picture.load()
-    layout = SimpleBoxLayoutRule(
-        x_align=AxisAlignment.ALIGN_MAX,
+    split = round(width / 2)
+    width = round(width)
+    text = SimpleBoxLayoutRule(
+        x_align=AxisAlignment.ALIGN_MIN,
         y_align=AxisAlignment.ALIGN_MID,
-        margins=Margins(2, 2, 2, 2),
+        margins=Margins(left=4, right=width - split + 2, top=2, bottom=2),
+    )
+    signature = SimpleBoxLayoutRule(
+        x_align=AxisAlignment.ALIGN_MID,
+        y_align=AxisAlignment.ALIGN_MID,
+        margins=Margins(left=split + 2, right=3, top=3, bottom=3),
         inner_content_scaling=InnerScaling.SHRINK_TO_FIT,
     )
-    return {"background": PdfImage(picture), "background_layout": layout, "background_opacity": 0.9}
+    return {
+        "background": PdfImage(picture),
+        "background_layout": signature,
+        "background_opacity": 1.0,
+        "inner_content_layout": text,
+    }
 
 
 def _whole(box: tuple[float, float, float, float]) -> tuple[int, int, int, int]:

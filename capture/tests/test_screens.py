@@ -191,3 +191,29 @@ def test_a_too_large_request_is_refused_before_its_body_is_read(client, agent, s
     big = b"x" * 60_000
     assert client.generic("POST", reverse("capture_upload"), big, "text/plain").status_code == 413
     assert not CaptureInput.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_the_upload_answers_at_once_and_capture_follows(
+    client, agent, settings, org
+):
+    """Embedded mode: capture runs in the web process's own worker thread, not in the request."""
+    import threading
+
+    from capture.tasks import embedded_worker
+
+    settings.BANNETTE_CAPTURE_IN_BACKGROUND = True
+    hold = threading.Event()
+    embedded_worker().submit(hold.wait, 60)  # the worker is busy until we let it go
+    client.force_login(agent)
+    response = client.post(
+        reverse("capture_upload"),
+        {"documents": [SimpleUploadedFile("lettre.pdf", LETTER)], "entity": org.voirie.pk},
+    )
+    assert response.status_code == 302
+    assert not Mail.objects.exists()  # answered before capture ran
+    assert CaptureInput.objects.get().status == InputStatus.RECEIVED
+    hold.set()
+    embedded_worker().submit(lambda: None).result(timeout=120)  # the worker went through its queue
+    mail = Mail.objects.get()
+    assert mail.destination_entity == org.voirie and "lampadaire" in mail.text

@@ -18,11 +18,19 @@ class DiffusionListEntry(models.Model):
     """One line of a mail's diffusion list: an entity or a user, as recipient or in copy."""
 
     mail = models.ForeignKey(
-        "courrier.Mail", on_delete=models.CASCADE, related_name="diffusion_entries"
+        "courrier.Mail",
+        on_delete=models.CASCADE,
+        related_name="diffusion_entries",
+        verbose_name=_("mail"),
     )
     role = models.CharField(_("role"), max_length=16, choices=DiffusionRole.choices)
     entity = models.ForeignKey(
-        "courrier.Entity", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "courrier.Entity",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("entity"),
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -30,6 +38,7 @@ class DiffusionListEntry(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="diffusion_entries",
+        verbose_name=_("user"),
     )
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     added_at = models.DateTimeField(_("added at"), default=timezone.now)
@@ -55,9 +64,14 @@ class DiffusionListEntry(models.Model):
 class Note(models.Model):
     """An annotation; when restricted, only members of the chosen entities (and its author) see it."""
 
-    mail = models.ForeignKey("courrier.Mail", on_delete=models.CASCADE, related_name="notes")
+    mail = models.ForeignKey(
+        "courrier.Mail", on_delete=models.CASCADE, related_name="notes", verbose_name=_("mail")
+    )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notes"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="notes",
+        verbose_name=_("author"),
     )
     text = models.TextField(_("text"))
     restricted_to = models.ManyToManyField(
@@ -99,8 +113,15 @@ class AttachmentKind(models.Model):
 
 
 class Attachment(models.Model):
-    mail = models.ForeignKey("courrier.Mail", on_delete=models.CASCADE, related_name="attachments")
-    kind = models.ForeignKey(AttachmentKind, on_delete=models.PROTECT, related_name="attachments")
+    mail = models.ForeignKey(
+        "courrier.Mail",
+        on_delete=models.CASCADE,
+        related_name="attachments",
+        verbose_name=_("mail"),
+    )
+    kind = models.ForeignKey(
+        AttachmentKind, on_delete=models.PROTECT, related_name="attachments", verbose_name=_("kind")
+    )
     title = models.CharField(_("title"), max_length=300)
     chrono_number = models.CharField(
         _("chrono number"), max_length=80, unique=True, null=True, blank=True
@@ -116,7 +137,12 @@ class Attachment(models.Model):
     expected_return_date = models.DateField(_("expected return"), null=True, blank=True)
     returned_on = models.DateField(_("returned on"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
@@ -153,22 +179,36 @@ class PdfStatus(models.TextChoices):
 
 
 class AttachmentVersion(models.Model):
-    attachment = models.ForeignKey(Attachment, on_delete=models.CASCADE, related_name="versions")
-    number = models.PositiveIntegerField()
-    file = models.FileField(upload_to=attachment_file_path)
-    file_name = models.CharField(max_length=255)
-    sha256 = models.CharField(max_length=64)
-    size = models.PositiveBigIntegerField()
-    pdf = models.FileField(upload_to=attachment_file_path, blank=True)
-    pdf_status = models.CharField(max_length=8, choices=PdfStatus.choices, blank=True, default="")
-    pdf_error = models.TextField(blank=True)
-    signed = models.BooleanField(default=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    attachment = models.ForeignKey(
+        Attachment, on_delete=models.CASCADE, related_name="versions", verbose_name=_("attachment")
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    number = models.PositiveIntegerField(verbose_name=_("number"))
+    file = models.FileField(upload_to=attachment_file_path, verbose_name=_("file"))
+    file_name = models.CharField(max_length=255, verbose_name=_("file name"))
+    sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256 fingerprint"))
+    size = models.PositiveBigIntegerField(verbose_name=_("size"))
+    pdf = models.FileField(upload_to=attachment_file_path, blank=True, verbose_name=_("PDF"))
+    pdf_status = models.CharField(
+        max_length=8,
+        choices=PdfStatus.choices,
+        blank=True,
+        default="",
+        verbose_name=_("PDF conversion"),
+    )
+    pdf_error = models.TextField(blank=True, verbose_name=_("PDF conversion error"))
+    signed = models.BooleanField(default=False, verbose_name=_("signed"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("attachment version")
         ordering = ["number"]
         constraints = [
             models.UniqueConstraint(

@@ -57,9 +57,19 @@ class Contact(PostalAddress):
         related_name="merged_contacts",
     )
     # Normalised forms feed duplicate detection; set by courrier.services.contacts.
-    normalized_name = models.CharField(max_length=300, blank=True, db_index=True, editable=False)
-    normalized_email = models.CharField(max_length=254, blank=True, db_index=True, editable=False)
-    normalized_address = models.CharField(max_length=400, blank=True, editable=False)
+    normalized_name = models.CharField(
+        max_length=300, blank=True, db_index=True, editable=False, verbose_name=_("normalized name")
+    )
+    normalized_email = models.CharField(
+        max_length=254,
+        blank=True,
+        db_index=True,
+        editable=False,
+        verbose_name=_("normalized email"),
+    )
+    normalized_address = models.CharField(
+        max_length=400, blank=True, editable=False, verbose_name=_("normalized address")
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -24,7 +24,9 @@ class AppendOnlyQuerySet(models.QuerySet["JournalEvent"]):
 class JournalEvent(models.Model):
     """One action on one object. Written only by courrier.services.journal.record_event."""
 
-    seq = models.PositiveBigIntegerField(unique=True, editable=False)
+    seq = models.PositiveBigIntegerField(
+        unique=True, editable=False, verbose_name=_("sequence number")
+    )
     timestamp = models.DateTimeField(_("time"), editable=False)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -32,6 +34,7 @@ class JournalEvent(models.Model):
         on_delete=models.DO_NOTHING,
         db_constraint=False,
         related_name="+",
+        verbose_name=_("actor"),
     )
     actor_name = models.CharField(_("actor"), max_length=150, blank=True)
     on_behalf_of = models.ForeignKey(
@@ -40,21 +43,23 @@ class JournalEvent(models.Model):
         on_delete=models.DO_NOTHING,
         db_constraint=False,
         related_name="+",
+        verbose_name=_("on behalf of"),
     )
     on_behalf_of_name = models.CharField(_("on behalf of"), max_length=150, blank=True)
     action = models.CharField(_("action"), max_length=64, db_index=True)
-    object_type = models.CharField(max_length=64)
-    object_id = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64, verbose_name=_("object type"))
+    object_id = models.CharField(max_length=64, verbose_name=_("object id"))
     mail = models.ForeignKey(
         "courrier.Mail",
         null=True,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
         related_name="journal_events",
+        verbose_name=_("mail"),
     )
-    details = models.JSONField(default=dict)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    details = models.JSONField(default=dict, verbose_name=_("details"))
+    prev_hash = models.CharField(max_length=64, verbose_name=_("previous hash"))
+    hash = models.CharField(max_length=64, verbose_name=_("hash"))
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -80,8 +85,11 @@ class JournalEvent(models.Model):
 class JournalHead(models.Model):
     """Single row holding the last sequence number and hash; locked to serialise appends."""
 
-    seq = models.PositiveBigIntegerField(default=0)
-    hash = models.CharField(max_length=64, default="0" * 64)
+    seq = models.PositiveBigIntegerField(default=0, verbose_name=_("sequence number"))
+    hash = models.CharField(max_length=64, default="0" * 64, verbose_name=_("hash"))
+
+    class Meta:
+        verbose_name = _("journal head")
 
     def __str__(self) -> str:
         return f"journal head #{self.seq}"
@@ -91,15 +99,21 @@ class JournalSeal(models.Model):
     """A Merkle root over the events since the previous seal, chained to it and timestamped by
     an RFC 3161 authority; a copy lives outside the database (BANNETTE_SEAL_DIR)."""
 
-    number = models.PositiveBigIntegerField(primary_key=True)
-    first_seq = models.PositiveBigIntegerField()
-    last_seq = models.PositiveBigIntegerField()
-    events = models.PositiveBigIntegerField()
-    merkle_root = models.CharField(max_length=64)
-    previous = models.CharField(max_length=64)  # the previous seal's hash
-    sealed_at = models.DateTimeField()
-    hash = models.CharField(max_length=64)  # of the fields above: what the authority stamps
-    timestamp_token = models.BinaryField(blank=True, default=b"")  # DER TimeStampToken
+    number = models.PositiveBigIntegerField(primary_key=True, verbose_name=_("number"))
+    first_seq = models.PositiveBigIntegerField(verbose_name=_("first event"))
+    last_seq = models.PositiveBigIntegerField(verbose_name=_("last event"))
+    events = models.PositiveBigIntegerField(verbose_name=_("events"))
+    merkle_root = models.CharField(max_length=64, verbose_name=_("merkle root"))
+    previous = models.CharField(
+        max_length=64, verbose_name=_("previous")
+    )  # the previous seal's hash
+    sealed_at = models.DateTimeField(verbose_name=_("sealed at"))
+    hash = models.CharField(
+        max_length=64, verbose_name=_("hash")
+    )  # of the fields above: what the authority stamps
+    timestamp_token = models.BinaryField(
+        blank=True, default=b"", verbose_name=_("timestamp token")
+    )  # DER TimeStampToken
 
     class Meta:
         verbose_name = _("journal seal")

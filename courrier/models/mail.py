@@ -65,11 +65,12 @@ class Keyword(models.Model):
 class ChronoCounter(models.Model):
     """Yearly counter per category; incremented under a row lock (see services.chrono)."""
 
-    year = models.PositiveIntegerField()
-    category = models.CharField(max_length=16, choices=Category.choices)
-    value = models.PositiveIntegerField(default=0)
+    year = models.PositiveIntegerField(verbose_name=_("year"))
+    category = models.CharField(max_length=16, choices=Category.choices, verbose_name=_("category"))
+    value = models.PositiveIntegerField(default=0, verbose_name=_("value"))
 
     class Meta:
+        verbose_name = _("chrono counter")
         constraints = [
             models.UniqueConstraint(fields=["year", "category"], name="unique_chrono_counter")
         ]
@@ -142,8 +143,16 @@ class Mail(models.Model):
 
     original = models.FileField(_("original"), upload_to=mail_file_path, blank=True)
     original_name = models.CharField(_("original file name"), max_length=255, blank=True)
-    original_sha256 = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    original_mime = models.CharField(max_length=100, blank=True)
+    original_sha256 = models.CharField(
+        max_length=64,
+        blank=True,
+        db_index=True,
+        editable=False,
+        verbose_name=_("SHA-256 fingerprint of the original"),
+    )
+    original_mime = models.CharField(
+        max_length=100, blank=True, verbose_name=_("type of the original")
+    )
     searchable_pdf = models.FileField(_("searchable PDF"), upload_to=mail_file_path, blank=True)
     text = models.TextField(_("extracted text"), blank=True)
     incomplete_text_pages = models.JSONField(
@@ -205,9 +214,14 @@ class ContactRole(models.TextChoices):
 
 
 class MailContact(models.Model):
-    mail = models.ForeignKey(Mail, on_delete=models.CASCADE, related_name="mail_contacts")
+    mail = models.ForeignKey(
+        Mail, on_delete=models.CASCADE, related_name="mail_contacts", verbose_name=_("mail")
+    )
     contact = models.ForeignKey(
-        "courrier.Contact", on_delete=models.PROTECT, related_name="mail_links"
+        "courrier.Contact",
+        on_delete=models.PROTECT,
+        related_name="mail_links",
+        verbose_name=_("contact"),
     )
     address = models.ForeignKey(
         "courrier.ContactAddress",
@@ -215,8 +229,9 @@ class MailContact(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="mail_links",
+        verbose_name=_("address"),
     )
-    role = models.CharField(max_length=16, choices=ContactRole.choices)
+    role = models.CharField(max_length=16, choices=ContactRole.choices, verbose_name=_("role"))
 
     class Meta:
         verbose_name = _("mail contact")

@@ -80,7 +80,9 @@ class User(AbstractUser):
         Entity, verbose_name=_("other entities"), blank=True, related_name="members"
     )
     # Filters, sort and page size last used on each basket (courrier.basket_lists).
-    list_settings = models.JSONField(default=dict, blank=True, editable=False)
+    list_settings = models.JSONField(
+        default=dict, blank=True, editable=False, verbose_name=_("list settings")
+    )
 
     class Meta:
         verbose_name = _("user")

@@ -7,15 +7,19 @@ from django.utils.translation import gettext_lazy as _
 
 
 class OutgoingEmail(models.Model):
-    mail = models.OneToOneField("courrier.Mail", on_delete=models.CASCADE, related_name="email")
+    mail = models.OneToOneField(
+        "courrier.Mail", on_delete=models.CASCADE, related_name="email", verbose_name=_("mail")
+    )
     from_address = models.EmailField(_("from"))
     to_address = models.EmailField(_("to"))
     subject = models.CharField(_("subject"), max_length=500)
     body = models.TextField(_("message"))
-    versions = models.ManyToManyField("courrier.AttachmentVersion", blank=True, related_name="+")
+    versions = models.ManyToManyField(
+        "courrier.AttachmentVersion", blank=True, related_name="+", verbose_name=_("versions")
+    )
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
 
     class Meta:
         verbose_name = _("outgoing e-mail")

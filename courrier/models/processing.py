@@ -14,10 +14,14 @@ from courrier.models.circulation import DiffusionRole
 class MailLock(models.Model):
     """Who is processing a mail of a shared basket right now; advisory and expiring."""
 
-    mail = models.OneToOneField("courrier.Mail", on_delete=models.CASCADE, related_name="lock")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    acquired_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
+    mail = models.OneToOneField(
+        "courrier.Mail", on_delete=models.CASCADE, related_name="lock", verbose_name=_("mail")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    acquired_at = models.DateTimeField(default=timezone.now, verbose_name=_("acquired at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
 
     class Meta:
         verbose_name = _("processing lock")
@@ -61,8 +65,12 @@ class Absence(models.Model):
 class BasketDelegation(models.Model):
     """During an absence, one of the absent user's baskets goes to one colleague (or several)."""
 
-    absence = models.ForeignKey(Absence, on_delete=models.CASCADE, related_name="delegations")
-    basket = models.ForeignKey("courrier.Basket", on_delete=models.CASCADE, related_name="+")
+    absence = models.ForeignKey(
+        Absence, on_delete=models.CASCADE, related_name="delegations", verbose_name=_("absence")
+    )
+    basket = models.ForeignKey(
+        "courrier.Basket", on_delete=models.CASCADE, related_name="+", verbose_name=_("basket")
+    )
     substitute = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("substitute"),
@@ -114,14 +122,27 @@ class DiffusionTemplate(models.Model):
 
 class DiffusionTemplateEntry(models.Model):
     template = models.ForeignKey(
-        DiffusionTemplate, on_delete=models.CASCADE, related_name="entries"
+        DiffusionTemplate,
+        on_delete=models.CASCADE,
+        related_name="entries",
+        verbose_name=_("template"),
     )
     role = models.CharField(_("role"), max_length=16, choices=DiffusionRole.choices)
     entity = models.ForeignKey(
-        "courrier.Entity", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "courrier.Entity",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("entity"),
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("user"),
     )
 
     class Meta:
@@ -171,8 +192,10 @@ class Folder(models.Model):
         on_delete=models.PROTECT,
         related_name="folders",
     )
-    mails = models.ManyToManyField("courrier.Mail", blank=True, related_name="folders")
-    created_at = models.DateTimeField(default=timezone.now)
+    mails = models.ManyToManyField(
+        "courrier.Mail", blank=True, related_name="folders", verbose_name=_("mails")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("folder")

@@ -3,6 +3,8 @@ and the duplicate-merge screen for administrators."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -58,7 +60,13 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(contacts.order_by("normalized_name", "pk"), 50).get_page(
         request.GET.get("page")
     )
-    context = {"page": page, "query": query, "kind": kind, "kinds": ContactKind.choices}
+    context = {
+        "page": page,
+        "query": query,
+        "kind": kind,
+        "kinds": ContactKind.choices,
+        "pager_query": urlencode({k: v for k, v in {"q": query, "kind": kind}.items() if v}),
+    }
     return render(request, "courrier/contacts/list.html", context)
 
 

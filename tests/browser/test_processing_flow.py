@@ -74,6 +74,10 @@ def test_a_letter_goes_from_the_mail_room_to_voirie_then_urbanisme_then_closed(
     page.click(f"tr[data-chrono='{mail.chrono_number}'] td:nth-child(2) a")
     redirect = page.locator("details[data-action=redirect]")
     redirect.locator("select[name=entity]").select_option(label="Urbanisme")
+    # The people offered follow the chosen service.
+    offered = redirect.locator("select[name=user] optgroup:not([hidden])")
+    expect(offered).to_have_count(1)
+    expect(offered).to_have_attribute("label", "Urbanisme")
     redirect.locator("textarea[name=note]").fill(
         "Permis de construire en cours sur cette parcelle."
     )

@@ -142,3 +142,54 @@ def test_only_small_png_or_jpeg_images_are_kept(pki, manager):
         user=manager, pkcs12=pki.signer_p12, password=pki.password, signature_image=handwriting()
     )
     assert bytes(key.signature_image).startswith(b"\x89PNG")
+
+
+def test_the_handwritten_signature_sits_beside_the_stamp_text_not_over_it(pki, reply_pdf, settings):
+    """Rendered by poppler: the picture's ink is in the stamp's right half, the text's in the left."""
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    settings.BANNETTE_TSA_URL = ""
+    solid = Image.new("RGB", (400, 120), (220, 0, 0))  # a wide picture, all red
+    buffer = io.BytesIO()
+    solid.save(buffer, "PNG")
+    place = stamp_place(reply_pdf)
+    signer = load_signer(pki.signer_p12, pki.password)
+    signed = sign_pdf(
+        reply_pdf,
+        signer=signer,
+        name="Jeanne Maire",
+        role="Maire",
+        image=buffer.getvalue(),
+        place=place,
+    )
+    with tempfile.TemporaryDirectory() as work:
+        source = Path(work) / "signed.pdf"
+        source.write_bytes(signed)
+        first = str(place.page + 1)
+        subprocess.run(
+            ["pdftoppm", "-r", "144", "-f", first, "-l", first, "-png", str(source), f"{work}/p"],
+            check=True,
+        )
+        page = Image.open(next(Path(work).glob("p*.png"))).convert("RGB")
+    x1, y1, x2, y2 = (2 * v for v in place.box)  # 144 dpi: two pixels per point
+    top = page.height - y2
+    stamp = page.crop((round(x1), round(top), round(x2), round(top + y2 - y1)))
+    middle = stamp.width // 2
+
+    def red(part: Image.Image) -> int:
+        pixels: list[tuple[int, int, int]] = list(part.getdata())
+        return sum(1 for r, g, b in pixels if r > 180 and g < 80 and b < 80)
+
+    def dark(part: Image.Image) -> int:
+        pixels: list[tuple[int, int, int]] = list(part.getdata())
+        return sum(1 for r, g, b in pixels if r < 120 and g < 120 and b < 120)
+
+    left, right = (
+        stamp.crop((2, 2, middle - 1, stamp.height - 2)),
+        stamp.crop((middle + 1, 2, stamp.width - 2, stamp.height - 2)),
+    )
+    assert red(left) == 0, "the picture spills over the text"
+    assert red(right) > 500
+    assert dark(left) > 50  # the name, role and date are there, readable

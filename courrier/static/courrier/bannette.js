@@ -25,6 +25,20 @@
     var details = button.closest("details");
     if (details) details.open = false;
   });
+  // <select data-narrows="user-select-id">: the people offered are those of the chosen entity
+  // (their <optgroup data-entity>); no entity chosen offers everyone.
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (!select.dataset || !select.dataset.narrows) return;
+    var people = document.getElementById(select.dataset.narrows);
+    if (!people) return;
+    people.querySelectorAll("optgroup").forEach(function (group) {
+      group.hidden = Boolean(select.value) && group.dataset.entity !== select.value;
+      group.disabled = group.hidden;
+    });
+    var chosen = people.selectedOptions[0];
+    if (chosen && chosen.parentElement.disabled) people.value = "";
+  });
   // <input data-pick-filter> in a .pick-list: show only the choices containing the typed words.
   document.addEventListener("input", function (event) {
     var box = event.target;
