@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from capture.models import ImapAccount
@@ -189,6 +190,10 @@ class BasketForm(forms.ModelForm[Basket]):
         fields["awaiting_my"].choices = [("", _("nothing in particular"))] + [
             (code, criterion.label or code) for code, criterion in awaiting_criteria().items()
         ]
+        if self.instance.pk:  # default baskets are stored in English and shown translated
+            for name in ("label", "description"):
+                stored = getattr(self.instance, name)
+                self.initial[name] = gettext(stored) if stored else ""
         criteria = BasketCriteria.from_json(self.instance.criteria or {})
         assigned = {True: "yes", False: "no", None: ""}[criteria.assigned_to_me]
         self.initial.update(

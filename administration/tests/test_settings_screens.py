@@ -239,3 +239,10 @@ def test_deactivating_is_journaled_and_one_cannot_deactivate_oneself(
     assert administrator.is_active
     client.post(reverse("administration_toggle", args=["entities", org.vasso.pk]))
     assert not Entity.objects.get(pk=org.vasso.pk).active
+
+
+def test_a_default_basket_is_edited_in_the_readers_language(client, administrator):
+    client.force_login(administrator)
+    late = Basket.objects.get(code="late")
+    form = client.get(reverse("administration_edit", args=["baskets", late.pk])).context["form"]
+    assert form.initial["label"] == "Courriers en retard"

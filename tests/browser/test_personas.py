@@ -167,4 +167,16 @@ def test_each_persona_walks_its_pages_in_french_without_accessibility_faults(
                 problems[f"{username} {path}"] = found
             page.screenshot(path=str(shots / f"{username}-{shot}.png"), full_page=False)
         page.context.close()
+    # On a phone: one column, the same checks (the header may wrap there).
+    page = sign_in(browser, live_server.url, "a.durand", width=390)
+    for shot, path in [("accueil", "/"), ("courrier", _open_mail_of("entity_mail", "a.durand"))]:
+        page.goto(f"{live_server.url}{path}")
+        found = page_problems(page, phrases, codes)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            found.append(f"wider than the phone: {width} px")
+        if found:
+            problems[f"phone {path}"] = found
+        page.screenshot(path=str(shots / f"telephone-a.durand-{shot}.png"), full_page=False)
+    page.context.close()
     assert problems == {}
