@@ -124,6 +124,18 @@ def object_urls(w: World) -> dict[str, list[str]]:
     """Each route that names an object, with the ids of objects that are not the outsider's."""
     m = w.mail.pk
     return {
+        # Settings are the administrators': an agent is refused all of them.
+        "administration": [reverse("administration")],
+        "administration_section": [
+            reverse("administration_section", args=[code]) for code in ("users", "mailboxes")
+        ],
+        "administration_new": [reverse("administration_new", args=["entities"])],
+        "administration_edit": [
+            reverse("administration_edit", args=["entities", w.mail.destination_entity_id])
+        ],
+        "administration_toggle": [
+            reverse("administration_toggle", args=["entities", w.mail.destination_entity_id])
+        ],
         "capture_retry": [reverse("capture_retry", args=[w.capture_input.pk])],
         "capture_input_original": [reverse("capture_input_original", args=[w.capture_input.pk])],
         "delete_search": [reverse("delete_search", args=[w.saved_search.pk])],
