@@ -21,11 +21,11 @@ from courrier.models import Entity
 from courrier.views.common import _user
 
 
-def _section_or_404(request: HttpRequest, code: str, permission: str = "") -> Section:
+def _section_or_404(request: HttpRequest, code: str, *, adding: bool = False) -> Section:
     found = section(code)
     if found is None:
         raise Http404("No such section")
-    if not request.user.has_perm(permission or found.permission):
+    if not request.user.has_perm(found.add_permission if adding else found.permission):
         raise PermissionDenied
     return found
 
@@ -88,7 +88,7 @@ def section_list(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def edit(request: HttpRequest, code: str, pk: int | None = None) -> HttpResponse:
-    current = _section_or_404(request, code, "" if pk else section_permission_add(code))
+    current = _section_or_404(request, code, adding=pk is None)
     instance: Model | None = get_object_or_404(current.objects(), pk=pk) if pk else None
     form = current.form(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
@@ -98,11 +98,6 @@ def edit(request: HttpRequest, code: str, pk: int | None = None) -> HttpResponse
         return redirect("administration_section", current.code)
     context: dict[str, Any] = {"section": current, "form": form, "object": instance}
     return render(request, "administration/form.html", context)
-
-
-def section_permission_add(code: str) -> str:
-    found = section(code)
-    return found.add_permission if found else ""
 
 
 @login_required

@@ -6,7 +6,6 @@ import datetime
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -21,6 +20,7 @@ from courrier.models import (
     User,
 )
 from courrier.models.circulation import DiffusionRole
+from courrier.models.mail import due_soon_until
 from courrier.selectors import descendant_ids, user_entity_ids, visible_mails
 
 ENTITY_SCOPES = ("mine", "mine_and_below", "primary", "all")
@@ -94,7 +94,7 @@ def deadline_q(state: str, today: datetime.date) -> Q:
         return Q(due_date__isnull=True)
     if state == "late":
         return Q(due_date__lt=today)
-    soon = today + datetime.timedelta(days=settings.BANNETTE_DUE_SOON_DAYS)
+    soon = due_soon_until(today)
     due_soon = Q(due_date__gte=today) & (Q(reminder_date__lte=today) | Q(due_date__lte=soon))
     if state == "due_soon":
         return due_soon

@@ -79,6 +79,11 @@ class ChronoCounter(models.Model):
         return f"{self.year}/{self.category}: {self.value}"
 
 
+def due_soon_until(today: datetime.date) -> datetime.date:
+    """The last due date that counts as "due soon" today (baskets, lists and counts agree)."""
+    return today + datetime.timedelta(days=settings.BANNETTE_DUE_SOON_DAYS)
+
+
 class Mail(models.Model):
     category = models.CharField(
         _("category"), max_length=16, choices=Category.choices, default=Category.INCOMING
@@ -203,9 +208,8 @@ class Mail(models.Model):
         today = timezone.localdate()
         if self.due_date < today:
             return "late"
-        soon = today + datetime.timedelta(days=settings.BANNETTE_DUE_SOON_DAYS)
         reminded = self.reminder_date is not None and self.reminder_date <= today
-        return "due_soon" if reminded or self.due_date <= soon else "on_time"
+        return "due_soon" if reminded or self.due_date <= due_soon_until(today) else "on_time"
 
 
 class ContactRole(models.TextChoices):
