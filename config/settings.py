@@ -320,6 +320,8 @@ BANNETTE_PAGE_SIZE = env_int("BANNETTE_PAGE_SIZE", 25, minimum=5)
 # below it they are only offered as a hint beside the empty field.
 BANNETTE_SUGGESTION_MIN_CONFIDENCE = env_int("BANNETTE_SUGGESTION_MIN_CONFIDENCE", 60, minimum=0)
 BANNETTE_DUE_SOON_DAYS = env_int("BANNETTE_DUE_SOON_DAYS", 3, minimum=0)
+# Alsace-Moselle local law: Good Friday and 26 December are public holidays too.
+BANNETTE_ALSACE_MOSELLE = env_bool("BANNETTE_ALSACE_MOSELLE", False)
 BANNETTE_CLOSE_REQUIRES_NOTE = env_bool("BANNETTE_CLOSE_REQUIRES_NOTE", False)
 BANNETTE_LOCK_MINUTES = env_int("BANNETTE_LOCK_MINUTES", 30, minimum=1)
 BANNETTE_LOCK_POLL_SECONDS = env_int("BANNETTE_LOCK_POLL_SECONDS", 10, minimum=1)

@@ -20,16 +20,17 @@ class OfficeTemplateForm(forms.ModelForm[OfficeTemplate]):
         model = OfficeTemplate
         fields = ("label", "kind", "entity", "document_type", "file", "active")
 
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        upload = cleaned.get("file")
         if upload and hasattr(upload, "read"):
             content = upload.read()
             upload.seek(0)
             try:
-                check_template(content)
+                check_template(content, kind=cleaned.get("kind", ""))
             except TemplateProblem as exc:
-                raise forms.ValidationError(str(exc)) from exc
-        return upload
+                self.add_error("file", str(exc))
+        return cleaned
 
 
 @admin.register(OfficeTemplate)

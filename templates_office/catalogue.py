@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import override
 
+from courrier.legal_mentions import legal_mentions, service_details
 from courrier.models import Contact, ContactAddress, Entity, Mail, User
 from courrier.services.contacts import postal_lines
 
@@ -76,17 +77,8 @@ def user_fields(user: User | None) -> dict[str, Any]:
 
 
 def entity_fields(entity: Entity | None) -> dict[str, Any]:
-    """The destination entity for the letterhead; a service without its own address, phone or
-    e-mail writes from those of the nearest entity above it (the town hall)."""
-    if entity is None:
-        return {"label": "", "address": "", "phone": "", "email": ""}
-    fields = {"label": entity.label, "address": "", "phone": "", "email": ""}
-    current: Entity | None = entity
-    while current is not None and not all(fields.values()):
-        for key in ("address", "phone", "email"):
-            fields[key] = fields[key] or getattr(current, key)
-        current = current.parent
-    return fields
+    """The destination entity for the letterhead, completed from the entities above it."""
+    return dict(service_details(entity))
 
 
 SALUTATIONS = {
@@ -131,9 +123,35 @@ def mail_context(
         "drafter": user_fields(drafter),
         "signatory": user_fields(signatory),
         "entity": entity_fields(mail.destination_entity),
+        "legal": _french_mentions(mail),
         "today": french_date(timezone.localdate()),
         "custom": dict(mail.custom_fields),
         "signature": SIGNATURE_MARKER,
+    }
+
+
+def _french_mentions(mail: Mail) -> dict[str, Any]:
+    with override("fr"):
+        return legal_mentions(mail).as_context()
+
+
+def sample_mentions() -> dict[str, str]:
+    """The acknowledgment mentions of a request that silence accepts, as samples."""
+    return {
+        "service_name": "Service Urbanisme",
+        "service_address": "Hôtel de ville\n1 place de la Mairie\n00100 Villedieu",
+        "service_email": "urbanisme@villedieu.example",
+        "service_phone": "01 23 45 67 80",
+        "received_on": french_date(datetime.date(2026, 1, 31)),
+        "delay": "2 mois",
+        "implicit_decision": "acceptance",
+        "implicit_decision_date": french_date(datetime.date(2026, 3, 31)),
+        "consequence": "Sans décision expresse au 31 mars 2026, votre demande sera réputée "
+        "acceptée.",
+        "appeal": "",
+        "attestation": "Vous pourrez alors nous demander une attestation de cette acceptation "
+        "implicite (CRPA L232-3).",
+        "organisation": "Mairie de Villedieu",
     }
 
 
@@ -174,6 +192,7 @@ def sample_context() -> dict[str, Any]:
             "entity": "Services techniques",
         },
         "entity": entity_fields(entity),
+        "legal": sample_mentions(),
         "today": french_date(timezone.localdate()),
         "custom": _SampleCustom(),
         "signature": SIGNATURE_MARKER,

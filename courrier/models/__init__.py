@@ -21,6 +21,14 @@ from courrier.models.doctypes import (
     ProcessingMode,
 )
 from courrier.models.journal import JournalEvent, JournalHead, JournalSeal, JournalTampering
+from courrier.models.legal import (
+    ACKNOWLEDGMENT_KINDS,
+    ClockSuspension,
+    NoticeChannel,
+    NoticeKind,
+    RequesterNotice,
+    SuspensionReason,
+)
 from courrier.models.mail import (
     OPEN_STATUSES,
     Channel,
@@ -46,6 +54,7 @@ from courrier.models.processing import (
 )
 
 __all__ = [
+    "ACKNOWLEDGMENT_KINDS",
     "OPEN_STATUSES",
     "Absence",
     "Attachment",
@@ -57,6 +66,7 @@ __all__ = [
     "Channel",
     "ChronoCounter",
     "Civility",
+    "ClockSuspension",
     "Contact",
     "ContactAddress",
     "ContactKind",
@@ -85,11 +95,15 @@ __all__ = [
     "MailStatus",
     "Note",
     "NoteTemplate",
+    "NoticeChannel",
+    "NoticeKind",
     "OutgoingEmail",
     "PdfStatus",
     "Priority",
     "ProcessingMode",
     "RedirectScope",
+    "RequesterNotice",
     "Role",
+    "SuspensionReason",
     "User",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +21,7 @@ class Category(models.TextChoices):
 class DelayUnit(models.TextChoices):
     CALENDAR_DAYS = "calendar", _("calendar days")
     WORKING_DAYS = "working", _("working days")
+    MONTHS = "months", _("months (date to date)")
 
 
 class ProcessingMode(models.TextChoices):
@@ -53,8 +54,33 @@ class DocumentType(models.Model):
     reminder2_days_after = models.PositiveIntegerField(
         _("second reminder (days after due date)"), null=True, blank=True
     )
+    escalation_percent = models.PositiveSmallIntegerField(
+        _("alert the entity's manager after (% of the delay)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+    )
     processing_mode = models.CharField(
         _("processing mode"), max_length=8, choices=ProcessingMode.choices, default="normal"
+    )
+    implicit_delay = models.PositiveIntegerField(
+        _("delay before the implicit decision"),
+        default=2,
+        help_text=_("For SVA and SVR: two months unless a decree says otherwise (CRPA L231-1)."),
+    )
+    implicit_delay_unit = models.CharField(
+        _("unit of the implicit-decision delay"),
+        max_length=16,
+        choices=DelayUnit.choices,
+        default=DelayUnit.MONTHS,
+    )
+    appeal_routes = models.TextField(
+        _("appeal routes and delays"),
+        blank=True,
+        help_text=_(
+            "Printed on acknowledgments of requests that silence rejects (CRPA R112-5). "
+            "Empty: the usual appeals before the administrative court within two months."
+        ),
     )
     retention_duration = models.CharField(
         _("retention duration"), max_length=20, default="P10Y", validators=[iso8601_duration]

@@ -113,6 +113,22 @@ class Mail(models.Model):
     document_date = models.DateField(_("document date"), null=True, blank=True)
     due_date = models.DateField(_("due date"), null=True, blank=True)
     reminder_date = models.DateField(_("reminder date"), null=True, blank=True)
+    clock_start = models.DateField(
+        _("delays counted from"),
+        null=True,
+        blank=True,
+        help_text=_("The arrival date, or the day missing pieces arrived (CRPA L114-5)."),
+    )
+    suspended_since = models.DateField(_("delays suspended since"), null=True, blank=True)
+    implicit_decision_date = models.DateField(_("implicit decision on"), null=True, blank=True)
+    implicit_decision_born_on = models.DateField(
+        _("implicit decision born on"), null=True, blank=True
+    )
+    acknowledgment_failed = models.BooleanField(
+        _("acknowledgment not sent"),
+        default=False,
+        help_text=_("Appeal delays cannot be held against the requester (CRPA L112-6)."),
+    )
     closing_date = models.DateTimeField(_("closing date"), null=True, blank=True)
     destination_entity = models.ForeignKey(
         "courrier.Entity",
@@ -176,6 +192,7 @@ class Mail(models.Model):
         indexes = [
             models.Index(fields=["status", "destination_entity"]),
             models.Index(fields=["due_date"]),
+            models.Index(fields=["implicit_decision_date"]),
             models.Index(fields=["arrival_date"]),
         ]
         permissions = [

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from courrier.baskets import stands_in_for
 from courrier.custom_fields import clean_custom_fields
-from courrier.deadlines import due_date_for
+from courrier.deadlines import deadlines_for
 from courrier.events import MailClosed, MailRegistered, publish
 from courrier.models import (
     Category,
@@ -139,7 +139,7 @@ def register_mail(*, actor: User | None, registration: Registration) -> Mail:
     """Create a mail with its chrono number and due date, and journal its registration."""
     r = registration
     arrival = r.arrival_date or timezone.localdate()
-    due, reminder = due_date_for(r.document_type, arrival)
+    deadlines = deadlines_for(r.document_type, arrival)
     mail = Mail(
         category=r.category,
         subject=r.subject,
@@ -149,8 +149,10 @@ def register_mail(*, actor: User | None, registration: Registration) -> Mail:
         or (r.document_type.default_entity if r.document_type else None),
         arrival_date=arrival,
         document_date=r.document_date,
-        due_date=due,
-        reminder_date=reminder,
+        due_date=deadlines.due_date,
+        reminder_date=deadlines.reminder_date,
+        clock_start=arrival,
+        implicit_decision_date=deadlines.implicit_decision_date,
         priority=r.priority,
         confidential=r.confidential,
         status=r.status,
@@ -236,10 +238,13 @@ def qualify_mail(
     q = qualification
     if mail.status != MailStatus.TO_QUALIFY:
         raise PermissionDenied("Only mail waiting for qualification can be qualified.")
-    computed_due, reminder = due_date_for(q.document_type, mail.arrival_date)
+    clock_start = mail.clock_start or mail.arrival_date
+    deadlines = deadlines_for(q.document_type, clock_start)
     mail.document_type, mail.destination_entity = q.document_type, q.destination_entity
     mail.subject = q.subject.strip() or mail.subject
-    mail.due_date, mail.reminder_date = q.due_date or computed_due, reminder
+    mail.due_date = q.due_date or deadlines.due_date
+    mail.reminder_date = deadlines.reminder_date
+    mail.clock_start, mail.implicit_decision_date = clock_start, deadlines.implicit_decision_date
     mail.document_date = q.document_date or mail.document_date
     mail.priority = q.priority or mail.priority
     mail.confidential = mail.confidential if q.confidential is None else q.confidential
