@@ -172,6 +172,8 @@ class BasketForm(forms.ModelForm[Basket]):
             ("due_soon", _("due soon")),
             ("on_time", _("on time")),
             ("no_due_date", _("no due date")),
+            ("suspended", _("delays suspended")),
+            ("implicit_decision_born", _("implicit decision born")),
         ],
         required=False,
     )

@@ -13,7 +13,11 @@ class CaptureConfig(AppConfig):
         from capture import extensions
 
         # Source adapters register how their inputs are acknowledged or set aside.
-        from capture.sources.imap import poller  # noqa: F401
+        from capture.sources.imap import (
+            acknowledgments,
+            poller,  # noqa: F401
+        )
         from capture.sources.webform import services  # noqa: F401
 
         extensions.register()
+        acknowledgments.connect()

@@ -89,12 +89,6 @@ JOURNAL_ACTIONS = [
         "capture.failed", _("Capture failed"), sentences=(_("Capture failed: %(reason)s"),)
     ),
     JournalAction("capture.retried", _("Capture retried")),
-    JournalAction(
-        "acknowledgment.sent",
-        _("Acknowledgment sent"),
-        workflow=True,
-        sentences=(_("Acknowledgment sent to %(to)s"),),
-    ),
 ]
 
 

@@ -198,6 +198,14 @@ class ImapAccount(models.Model):
     uidvalidity = models.PositiveBigIntegerField(
         null=True, blank=True, editable=False, verbose_name=_("UIDVALIDITY")
     )
+    acknowledge_senders = models.BooleanField(
+        _("acknowledge senders by e-mail"),
+        default=True,
+        help_text=_(
+            "An acknowledgment of registration at once, then the acknowledgment of receipt "
+            "with its delays once the mail is qualified (CRPA L112-11, R112-11-1)."
+        ),
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -112,9 +112,10 @@ def sweep_capture_inputs() -> dict[str, int]:
 @shared_task
 def send_pending_acknowledgments() -> int:
     """Send the acknowledgments that could not leave when their mail was registered."""
-    from capture.sources.webform.services import send_pending_acknowledgments as send  # idem
+    from capture.sources.imap.acknowledgments import acknowledge_pending  # idem
+    from capture.sources.webform.services import send_pending_acknowledgments as send
 
-    return send()
+    return send() + acknowledge_pending()
 
 
 @shared_task

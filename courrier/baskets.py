@@ -25,7 +25,14 @@ from courrier.selectors import descendant_ids, user_entity_ids, visible_mails
 
 ENTITY_SCOPES = ("mine", "mine_and_below", "primary", "all")
 DIFFUSION_ROLES = ("recipient", "copy")
-DEADLINE_STATES = ("late", "due_soon", "on_time", "no_due_date")
+DEADLINE_STATES = (
+    "late",
+    "due_soon",
+    "on_time",
+    "no_due_date",
+    "suspended",
+    "implicit_decision_born",
+)
 
 
 class InvalidCriteria(ValueError):
@@ -92,6 +99,10 @@ def _scope_entity_ids(user: User, scope: str) -> set[int] | None:
 def deadline_q(state: str, today: datetime.date) -> Q:
     if state == "no_due_date":
         return Q(due_date__isnull=True)
+    if state == "suspended":
+        return Q(suspended_since__isnull=False)
+    if state == "implicit_decision_born":
+        return Q(implicit_decision_born_on__isnull=False)
     if state == "late":
         return Q(due_date__lt=today)
     soon = due_soon_until(today)

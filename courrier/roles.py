@@ -139,6 +139,20 @@ CORE_BASKETS = [
         },
     ),
     DefaultBasket(
+        code="implicit_decisions",
+        label=gettext_noop("Implicit decisions born"),
+        description=gettext_noop(
+            "Requests that silence accepted or rejected, in my entities and below."
+        ),
+        roles=(Role.AGENT, Role.MANAGER),
+        position=52,
+        criteria={
+            "statuses": _NOT_CLOSED,
+            "entity_scope": "mine_and_below",
+            "deadline_state": "implicit_decision_born",
+        },
+    ),
+    DefaultBasket(
         code="closed",
         label=gettext_noop("Closed mail"),
         description=gettext_noop("Closed mail, for archiving."),

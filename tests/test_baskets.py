@@ -68,6 +68,7 @@ def test_each_role_is_offered_its_default_baskets(clerk, agent, manager, archivi
         "to_send",
         "returned",
         "late",
+        "implicit_decisions",
     ]
     assert codes(manager) == [
         "my_mail",
@@ -78,6 +79,7 @@ def test_each_role_is_offered_its_default_baskets(clerk, agent, manager, archivi
         "to_send",
         "returned",
         "late",
+        "implicit_decisions",
         "to_visa",
         "to_sign",
     ]

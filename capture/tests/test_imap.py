@@ -138,6 +138,7 @@ def test_a_message_with_french_accents_becomes_mail_then_is_marked_read(dovecot,
         "Lefèvre",
     )
     assert sorted(a.title for a in mail.attachments.all()) == [
+        "accuse-d-enregistrement.eml",  # the electronic acknowledgment of registration
         "facture n° 1.pdf",
         "message-origine.eml",
     ]
@@ -269,3 +270,59 @@ def test_an_attachment_capture_cannot_read_rides_with_the_message_and_nothing_bl
     message.refresh_from_db()
     assert message.acknowledged_at is not None
     assert b"\\Seen" in flags(dovecot)[message.uid]
+
+
+def test_an_email_gets_an_acknowledgment_of_registration_then_of_receipt_once_qualified(
+    dovecot, account, poll, smtp, clerk, org, django_capture_on_commit_callbacks
+):
+    """CRPA L112-11 and R112-11-1: the electronic acknowledgment; when it cannot be immediate
+    (the type, hence the delays, is known only after qualification), an acknowledgment of
+    registration first, sent here at once, well within the first working day."""
+    from courrier.models import DocumentType, ProcessingMode
+    from courrier.services.mail import Qualification, qualify_mail
+
+    with dovecot.client() as client:
+        client.append("INBOX", ACCENTS)
+    poll()
+    mail = Mail.objects.get()
+    (registration,) = smtp.messages
+    assert registration["To"] == "helene.lefevre@example.org"
+    assert mail.chrono_number in registration["Subject"]
+    body = registration.get_body(("plain",)).get_content()
+    assert "enregistré sous le numéro" in body and mail.chrono_number in body
+
+    doctype = DocumentType.objects.create(
+        code="occupation", label="Occupation", processing_mode=ProcessingMode.SVR
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        qualify_mail(
+            actor=clerk,
+            mail=mail,
+            qualification=Qualification(document_type=doctype, destination_entity=org.voirie),
+        )
+    receipt = smtp.messages[1]
+    text = receipt.get_body(("plain",)).get_content()
+    html = receipt.get_body(("html",)).get_content()
+    mail.refresh_from_db()
+    for part in (text, html):  # R112-5
+        assert "2 mois" in part and "réputée rejetée" in part and "tribunal administratif" in part
+        assert "Voirie" in part
+    assert sorted(mail.notices.values_list("kind", flat=True)) == ["receipt", "registration"]
+    # qualified again later, or the job run again: never a second acknowledgment
+    from capture.sources.imap.acknowledgments import acknowledge_pending
+
+    assert acknowledge_pending() == 0 and len(smtp.messages) == 2
+
+
+def test_robots_and_silent_mailboxes_get_no_acknowledgment(dovecot, account, poll, smtp):
+    robot = ACCENTS.replace(b"helene.lefevre@example.org", b"no-reply@impots.example")
+    with dovecot.client() as client:
+        client.append("INBOX", robot)
+    poll()
+    account.acknowledge_senders = False
+    account.save()
+    with dovecot.client() as client:
+        client.append("INBOX", HTML_NESTED)
+    poll()
+    assert Mail.objects.count() == 2
+    assert smtp.messages == []

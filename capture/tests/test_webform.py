@@ -6,13 +6,20 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from capture.models import WebFormRequest, WebFormTopic
 from capture.sources.webform import forms as webform_forms
 from capture.tests import scans
+from courrier.legal_mentions import long_date
 from courrier.models import DelayUnit, JournalEvent, Mail, ProcessingMode
 
 pytestmark = pytest.mark.django_db
+
+
+def french_date(day):
+    with translation.override("fr"):
+        return long_date(day)
 
 
 @pytest.fixture
@@ -81,9 +88,13 @@ def test_a_citizen_request_becomes_mail_and_is_acknowledged_by_email(
     assert ack["To"] == "ines@example.net" and mail.chrono_number in ack["Subject"]
     text = ack.get_body(("plain",)).get_content()
     html = ack.get_body(("html",)).get_content()
+    implicit = french_date(mail.implicit_decision_date)
     for part in (text, html):
         assert mail.chrono_number in part and request.tracking_code in part
-        assert "10 jours ouvrés" in part and "réputée acceptée" in part
+        # R112-5: receipt date, delay, implicit-decision date and its meaning, the service
+        assert french_date(mail.arrival_date) in part and "2 mois" in part
+        assert f"au {implicit}, votre demande sera réputée acceptée" in part
+        assert "attestation" in part and "Voirie" in part
 
 
 def test_the_tracking_page_shows_the_status_from_the_code_only(
@@ -150,10 +161,16 @@ def test_an_acknowledgment_that_could_not_leave_is_sent_later(
     submit(client, topic, django_capture_on_commit_callbacks)
     request = WebFormRequest.objects.get()
     assert request.mail is not None and request.acknowledged_at is None  # the mail is not lost
+    # L112-6: until it leaves, the mail says its appeal delays cannot be held against anyone
+    assert request.mail.acknowledgment_failed
+    assert JournalEvent.objects.filter(action="acknowledgment.failed", mail=request.mail).exists()
+    assert send_pending_acknowledgments() == 0  # still refused: flagged once, not twice
+    assert request.mail.notices.filter(sent_at__isnull=True).count() == 1
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     assert send_pending_acknowledgments() == 1
     request.refresh_from_db()
-    assert request.acknowledged_at is not None
+    request.mail.refresh_from_db()
+    assert request.acknowledged_at is not None and not request.mail.acknowledgment_failed
     assert send_pending_acknowledgments() == 0
 
 
@@ -198,3 +215,37 @@ def test_the_acknowledgment_sent_is_kept_with_the_mail_and_journaled(
     event = JournalEvent.objects.get(action="acknowledgment.sent", mail=request.mail)
     assert event.details["to"] == "ines@example.net"
     assert event.details["sha256"] == kept.versions.get().sha256
+
+
+def test_a_request_whose_capture_failed_is_acknowledged_once_registered_after_retry(
+    client, topic, smtp, monkeypatch, django_capture_on_commit_callbacks
+):
+    from capture import services as capture_services
+    from capture.models import CaptureInput, InputStatus
+    from capture.services import retry_input
+    from courrier.tests.factories import UserFactory
+
+    class Crash:
+        name = "crash"
+
+        def able_to_run(self, ctx):
+            return True
+
+        def run(self, ctx):
+            raise RuntimeError("disque plein")
+
+    working = capture_services.default_steps
+    monkeypatch.setattr(capture_services, "default_steps", lambda: [Crash()])
+    submit(client, topic, django_capture_on_commit_callbacks)
+    capture_input = CaptureInput.objects.get()
+    assert capture_input.status == InputStatus.ERROR and not Mail.objects.exists()
+    assert smtp.messages == []  # nothing registered: nothing acknowledged yet
+
+    monkeypatch.setattr(capture_services, "default_steps", working)
+    clerk = UserFactory.create(username="courrier", roles=["clerk"])
+    with django_capture_on_commit_callbacks(execute=True):
+        retry_input(actor=clerk, capture_input=capture_input)
+    mail = Mail.objects.get()
+    (ack,) = smtp.messages
+    assert mail.chrono_number in ack["Subject"] and ack["To"] == "ines@example.net"
+    assert mail.notices.get().sent_at is not None

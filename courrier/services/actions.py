@@ -7,6 +7,7 @@ stop the others.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,8 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 from courrier.models import Basket, Entity, Folder, Mail, MailStatus, User
 from courrier.selectors import can_process_mail
+from courrier.services import legal, processing
 from courrier.services import mail as mail_services
-from courrier.services import processing
 
 _OPEN = frozenset({MailStatus.IN_PROGRESS, MailStatus.ON_HOLD})
 _ANY = frozenset(MailStatus.values)
@@ -46,6 +47,8 @@ class ActionInput:
     restricted_to: Sequence[Entity] = ()
     folder: Folder | None = None
     other: Mail | None = None
+    text: str = ""  # missing pieces asked for, competent authority
+    day: datetime.date | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,24 @@ def _copy(acting: Acting, mail: Mail, given: ActionInput) -> Any:
         entity=None if given.user else given.entity,
         user=given.user,
         on_behalf_of=acting.on_behalf_of,
+    )
+
+
+def _request_pieces(acting: Acting, mail: Mail, given: ActionInput) -> Any:
+    return legal.request_missing_pieces(
+        actor=acting.actor, mail=mail, pieces=given.text, on_behalf_of=acting.on_behalf_of
+    )
+
+
+def _pieces_received(acting: Acting, mail: Mail, given: ActionInput) -> Any:
+    return legal.record_pieces_received(
+        actor=acting.actor, mail=mail, received_on=given.day, on_behalf_of=acting.on_behalf_of
+    )
+
+
+def _transfer(acting: Acting, mail: Mail, given: ActionInput) -> Any:
+    return legal.transfer_to_competent_authority(
+        actor=acting.actor, mail=mail, authority=given.text, on_behalf_of=acting.on_behalf_of
     )
 
 
@@ -210,8 +231,37 @@ CATALOGUE: dict[str, Action] = {
             asks=("entity", "user"),
             run=_copy,
         ),
+        Action(
+            code="request_pieces",
+            label=_("Ask for missing pieces"),
+            permission="process_mail",
+            statuses=_OPEN,
+            asks=("pieces",),
+            run=_request_pieces,
+        ),
+        Action(
+            code="pieces_received",
+            label=_("Missing pieces received"),
+            permission="process_mail",
+            statuses=_OPEN,
+            asks=("received_on",),
+            run=_pieces_received,
+        ),
+        Action(
+            code="transfer",
+            label=_("Send to the competent authority"),
+            permission="close_mail",
+            statuses=_OPEN,
+            asks=("authority",),
+            run=_transfer,
+            confirm=True,
+        ),
     ]
 }
+
+# Offered only while the delays are suspended, or only while they run.
+_WHILE_SUSPENDED = {"pieces_received"}
+_WHILE_RUNNING = {"request_pieces"}
 
 
 def basket_actions(basket: Basket | None, principal: User) -> list[Action]:
@@ -237,7 +287,8 @@ def mail_actions(mail: Mail, principal: User, basket: Basket | None = None) -> l
         offered = [a for a in offered if a.code != "mark_read"]
     if mail.assignee_id == principal.pk:
         offered = [a for a in offered if a.code != "assign_to_me"]  # already theirs
-    return offered
+    hidden = _WHILE_RUNNING if mail.suspended_since else _WHILE_SUSPENDED
+    return [a for a in offered if a.code not in hidden]
 
 
 def perform(acting: Acting, code: str, mail: Mail, given: ActionInput) -> None:

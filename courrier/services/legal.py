@@ -215,7 +215,7 @@ def _record_implicit_decision(mail_pk: int, today: datetime.date) -> bool:
         action="deadline.implicit_decision_born",
         actor=None,
         target=mail,
-        details={"decision": decision, "born_on": born},
+        details={"decision": decision, f"{decision}_born_on": born},
     )
     return True
 
@@ -238,6 +238,14 @@ NOTICE_SUBJECTS = {
     NoticeKind.REGISTRATION: "Enregistrement de votre envoi {chrono}",
     NoticeKind.MISSING_PIECES: "Pièces manquantes pour votre demande {chrono}",
     NoticeKind.TRANSFER: "Transmission de votre demande {chrono} à l'autorité compétente",
+}
+
+
+NOTICE_FILE_NAMES = {
+    NoticeKind.RECEIPT: "accuse-de-reception",
+    NoticeKind.REGISTRATION: "accuse-d-enregistrement",
+    NoticeKind.MISSING_PIECES: "demande-de-pieces",
+    NoticeKind.TRANSFER: "avis-de-transmission",
 }
 
 
@@ -274,7 +282,7 @@ def notify_requester(mail_pk: int, kind: str, *, to: str = "") -> RequesterNotic
         channel=NoticeChannel.EMAIL,
         recipient=address,
         content=email.message().as_bytes(),
-        file_name=f"{kind}.eml",
+        file_name=f"{NOTICE_FILE_NAMES[NoticeKind(kind)]}.eml",
         mime="message/rfc822",
     )
 
@@ -332,7 +340,7 @@ def record_notice(
         details={
             "kind": kind,
             "channel": channel,
-            "to": recipient,
+            "to" if channel == NoticeChannel.EMAIL else "addressee": recipient,
             "sent_at": now,
             "sha256": sha256,
         },

@@ -137,3 +137,40 @@ def test_the_implicit_decision_is_born_once_on_its_date_on_open_mail_only(org, a
     assert decided.implicit_decision_born_on is None
     born = JournalEvent.objects.filter(action="deadline.implicit_decision_born")
     assert sorted(e.details["decision"] for e in born) == ["acceptance", "rejection"]
+
+
+@pytest.mark.django_db
+def test_born_decisions_fill_their_basket_and_show_on_the_mail(client, org, agent, sva_type):
+    from courrier.baskets import basket_mails
+    from courrier.models import Basket
+
+    mail = _request(org, sva_type, agent, arrival=datetime.date(2026, 1, 31))
+    other = _request(org, sva_type, agent, arrival=datetime.date(2026, 3, 1))
+    legal.record_implicit_decisions(datetime.date(2026, 4, 1))
+    basket = Basket.objects.get(code="implicit_decisions")
+    assert set(basket_mails(basket, agent)) == {mail}
+    assert other not in basket_mails(basket, agent)
+
+    client.force_login(agent)
+    page = client.get(f"/mails/{mail.pk}/").content.decode()
+    assert "Acceptation implicite née le 31 mars 2026" in page
+    waiting = client.get(f"/mails/{other.pk}/?tab=info").content.decode()
+    assert "Acceptation implicite le 1 mai 2026 sans décision expresse" in waiting
+
+
+@pytest.mark.django_db
+def test_the_clock_actions_are_offered_on_the_mail_page(client, org, agent, sva_type):
+    mail = _request(org, sva_type, agent, arrival=datetime.date.today(), email="")
+    client.force_login(agent)
+    page = client.get(f"/mails/{mail.pk}/").content.decode()
+    assert 'data-action="request_pieces"' in page and 'data-action="pieces_received"' not in page
+    response = client.post(
+        f"/mails/{mail.pk}/actions/request_pieces/", {"text": "Attestation d'assurance"}
+    )
+    assert response.status_code == 302
+    page = client.get(f"/mails/{mail.pk}/?tab=info").content.decode()
+    assert "Délais suspendus" in page and "Attestation d&#x27;assurance" in page
+    assert 'data-action="pieces_received"' in page and 'data-action="request_pieces"' not in page
+    client.post(f"/mails/{mail.pk}/actions/pieces_received/", {"day": str(datetime.date.today())})
+    mail.refresh_from_db()
+    assert mail.suspended_since is None and mail.implicit_decision_date is not None

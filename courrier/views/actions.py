@@ -65,7 +65,16 @@ def action_input(request: HttpRequest, principal: User) -> ActionInput:
         other=visible_mails(principal).filter(chrono_number__iexact=chrono).first()
         if chrono
         else None,
+        text=post.get("text", ""),
+        day=_posted_date(post.get("day", "")),
     )
+
+
+def _posted_date(value: str) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(value.strip()) if value.strip() else None
+    except ValueError:
+        return None
 
 
 @login_required

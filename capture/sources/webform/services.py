@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
+import smtplib
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any
@@ -19,18 +19,10 @@ from capture import sources
 from capture.models import CaptureInput, SourceKind, WebFormRequest, WebFormTopic
 from capture.services import receive_input
 from capture.tasks import dispatch
-from courrier.models import (
-    AttachmentKind,
-    Channel,
-    Contact,
-    ContactKind,
-    DelayUnit,
-    DocumentType,
-)
-from courrier.services.circulation import add_attachment
+from courrier.legal_mentions import legal_mentions
+from courrier.models import Channel, Contact, ContactKind, Mail, NoticeChannel, NoticeKind
 from courrier.services.contacts import find_or_create_contact
-from courrier.services.journal import record_event
-from courrier.services.mail import IncomingFile
+from courrier.services.legal import record_notice, record_notice_failure
 
 logger = logging.getLogger(__name__)
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
@@ -111,79 +103,55 @@ def submit_request(*, data: dict[str, Any], files: list[Any]) -> WebFormRequest:
     return request
 
 
-def legal_delay(document_type: DocumentType) -> str:
-    if not document_type.delay_days:
-        return ""
-    unit = "jours ouvrés" if document_type.delay_unit == DelayUnit.WORKING_DAYS else "jours"
-    return f"{document_type.delay_days} {unit}"
-
-
-def send_acknowledgment(request: WebFormRequest) -> None:
-    """The accusé de réception: chrono number, legal delay, tracking code (text and HTML)."""
+def send_acknowledgment(request: WebFormRequest) -> bool:
+    """The accusé de réception with the mentions of R112-5 and the tracking code (text and
+    HTML), kept with the mail; False when the SMTP server refused it (the mail is flagged)."""
     assert request.mail is not None
+    mail = request.mail
     with translation.override("fr"):
         context = {
             "request": request,
-            "mail": request.mail,
-            "delay": legal_delay(request.topic.document_type),
-            "mode": request.topic.document_type.processing_mode,
+            "mail": mail,
+            "legal": legal_mentions(mail),
             "tracking_url": f"{settings.BANNETTE_PUBLIC_URL}/demarches/suivi/{request.tracking_code}/",
-            "organisation": settings.BANNETTE_ORGANISATION_NAME,
         }
         text = render_to_string("capture/webform/acknowledgment.txt", context)
         html = render_to_string("capture/webform/acknowledgment.html", context)
     email = EmailMultiAlternatives(
-        subject=f"Accusé de réception de votre demande {request.mail.chrono_number}",
+        subject=f"Accusé de réception de votre demande {mail.chrono_number}",
         body=text,
         to=[request.email],
     )
     email.attach_alternative(html, "text/html")
-    email.send()
-    _keep_acknowledgment(request, email.message().as_bytes())
-
-
-def _keep_acknowledgment(request: WebFormRequest, message: bytes) -> None:
-    """Its date starts the legal delay: the message as sent is kept with the mail, journaled."""
-    assert request.mail is not None
-    kind, _created = AttachmentKind.objects.get_or_create(
-        code="acknowledgment", defaults={"label": "Accusé de réception"}
-    )
+    try:
+        email.send()
+    except (OSError, smtplib.SMTPException) as exc:
+        logger.warning("acknowledgment %s not sent: %s", request.tracking_code, exc)
+        if not Mail.objects.filter(pk=mail.pk, acknowledgment_failed=True).exists():
+            record_notice_failure(
+                mail, kind=NoticeKind.RECEIPT, recipient=request.email, error=str(exc)
+            )
+        return False
     with transaction.atomic():
-        now = timezone.now()
-        WebFormRequest.objects.filter(pk=request.pk).update(acknowledged_at=now)
-        kept = add_attachment(
-            actor=None,
-            mail=request.mail,
-            kind=kind,
-            title="accuse-de-reception.eml",
-            file=IncomingFile("accuse-de-reception.eml", message, "message/rfc822"),
+        WebFormRequest.objects.filter(pk=request.pk).update(acknowledged_at=timezone.now())
+        record_notice(
+            mail,
+            kind=NoticeKind.RECEIPT,
+            channel=NoticeChannel.EMAIL,
+            recipient=request.email,
+            content=email.message().as_bytes(),
+            file_name="accuse-de-reception.eml",
+            mime="message/rfc822",
         )
-        record_event(
-            action="acknowledgment.sent",
-            actor=None,
-            target=kept,
-            mail=request.mail,
-            details={
-                "to": request.email,
-                "sent_at": now,
-                "sha256": hashlib.sha256(message).hexdigest(),
-            },
-        )
+    return True
 
 
 def send_pending_acknowledgments() -> int:
     """Acknowledgments whose sending failed (SMTP down...) are sent again; returns how many."""
-    sent = 0
-    for request in WebFormRequest.objects.filter(
+    requests = WebFormRequest.objects.filter(
         mail__isnull=False, acknowledged_at__isnull=True
-    ).select_related("mail", "topic__document_type"):
-        try:
-            send_acknowledgment(request)
-        except OSError:
-            logger.warning("acknowledgment %s still cannot be sent", request.tracking_code)
-            continue
-        sent += 1
-    return sent
+    ).select_related("mail__document_type", "mail__destination_entity", "topic")
+    return sum(send_acknowledgment(request) for request in requests)
 
 
 def _on_done(capture_input: CaptureInput) -> None:
