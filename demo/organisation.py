@@ -41,7 +41,7 @@ from courrier.models import (
     Role,
     User,
 )
-from courrier.services import circulation, contacts, processing
+from courrier.services import circulation, contacts, legal, processing
 from courrier.services import mail as mail_services
 from demo import year
 from indexing.services import indexing_deferred
@@ -131,7 +131,20 @@ DOCUMENT_TYPES = [
     ("candidature", "Candidature", 30, DelayUnit.CALENDAR_DAYS, 7, 7, "normal", "P2Y", "DGS"),
     ("signalement", "Signalement", 8, DelayUnit.WORKING_DAYS, 2, 2, "normal", "P5Y", "VOIR"),
     ("invitation", "Invitation", 15, DelayUnit.CALENDAR_DAYS, 3, 0, "normal", "P1Y", "CAB"),
+    (
+        "occupation",
+        "Demande d'occupation du domaine public",
+        30,
+        DelayUnit.CALENDAR_DAYS,
+        7,
+        7,
+        ProcessingMode.SVA,
+        "P5Y",
+        "VOIR",
+    ),
 ]
+# Types whose late mail is raised to the service's manager once this share of the delay passed.
+ESCALATION_PERCENT = {"reclamation": 80, "signalement": 75, "rapo": 70, "occupation": 70}
 
 
 def _entities() -> dict[str, Entity]:
@@ -187,6 +200,10 @@ def _document_types(entities: dict[str, Entity]) -> dict[str, DocumentType]:
                 "reminder1_days_before": before,
                 "reminder2_days_after": after,
                 "processing_mode": mode,
+                # SVA and SVR: two months counted date to date (CRPA L231-1), not 60 days.
+                "implicit_delay": 2,
+                "implicit_delay_unit": DelayUnit.MONTHS,
+                "escalation_percent": ESCALATION_PERCENT.get(code),
                 "retention_duration": retention,
                 "default_entity": entities[entity] if entity else None,
             },
@@ -516,19 +533,71 @@ REPLY_TEMPLATE = [
 ]
 
 
+ACKNOWLEDGMENT_TEMPLATE = [
+    "{{ legal.organisation }} — {{ legal.service_name }}",
+    "{{ legal.service_address }}",
+    "Tél. {{ legal.service_phone }} — {{ legal.service_email }}",
+    "",
+    "{{ recipient.address }}",
+    "",
+    "Villedieu, le {{ today }}",
+    "",
+    "Objet : accusé de réception de votre demande",
+    "Réf. : {{ mail.chrono }}",
+    "",
+    "{{ recipient.salutation }},",
+    "",
+    "Nous avons bien reçu le {{ legal.received_on }} votre demande « {{ mail.subject }} », "
+    "enregistrée sous la référence ci-dessus et confiée au service mentionné en en-tête.",
+    "Délai d'instruction : {{ legal.delay }}.",
+    "{{ legal.consequence }}",
+    "{{ legal.attestation }}",
+    "{{ legal.appeal }}",
+    "Date de décision implicite, le cas échéant : {{ legal.implicit_decision_date }}",
+    "",
+    "Veuillez agréer l'expression de nos salutations distinguées.",
+]
+
+ATTESTATION_TEMPLATE = [
+    "{{ legal.organisation }}",
+    "{{ legal.service_address }}",
+    "",
+    "Attestation de décision implicite d'acceptation",
+    "(article L232-3 du code des relations entre le public et l'administration)",
+    "",
+    "La demande « {{ mail.subject }} » présentée par {{ sender.name }}, reçue le "
+    "{{ legal.received_on }} et enregistrée sous la référence {{ mail.chrono }}, n'a pas fait "
+    "l'objet d'une décision expresse dans le délai de {{ legal.delay }}.",
+    "Elle a donc fait l'objet d'une décision implicite d'acceptation née le "
+    "{{ legal.implicit_decision_date }}.",
+    "",
+    "Villedieu, le {{ today }}",
+    "{{ signatory.name }}",
+]
+
+
+def _office_template(label: str, kind: str, lines: list[str]) -> None:
+    if OfficeTemplate.objects.filter(label=label).exists():
+        return
+    document = docx.Document()
+    section = document.sections[0]  # python-docx starts on US Letter: French mail is A4
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.left_margin = section.right_margin = Mm(25)
+    for line in lines:
+        document.add_paragraph(line)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    template = OfficeTemplate(label=label, kind=kind)
+    name = f"{kind}.docx"
+    template.file.save(name, ContentFile(buffer.getvalue()), save=True)
+
+
 def _reply_setup(entities: dict[str, Entity], users: dict[str, User]) -> None:
-    """A reply template and a circuit template, so that a reply can be tried at once."""
-    if not OfficeTemplate.objects.filter(label="Réponse standard").exists():
-        document = docx.Document()
-        section = document.sections[0]  # python-docx starts on US Letter: French mail is A4
-        section.page_width, section.page_height = Mm(210), Mm(297)
-        section.left_margin = section.right_margin = Mm(25)
-        for line in REPLY_TEMPLATE:
-            document.add_paragraph(line)
-        buffer = io.BytesIO()
-        document.save(buffer)
-        template = OfficeTemplate(label="Réponse standard")
-        template.file.save("reponse-standard.docx", ContentFile(buffer.getvalue()), save=True)
+    """Reply, acknowledgment and attestation templates and a circuit template, so that each
+    can be tried at once."""
+    _office_template("Réponse standard", "reply", REPLY_TEMPLATE)
+    _office_template("Accusé de réception", "acknowledgment", ACKNOWLEDGMENT_TEMPLATE)
+    _office_template("Attestation d'acceptation implicite", "attestation", ATTESTATION_TEMPLATE)
     CircuitTemplate.objects.get_or_create(
         label="Services techniques : visa DST puis signature du Maire",
         defaults={
@@ -569,6 +638,7 @@ def load_demo(
         people = _contacts(users["c.martin"])
         mails = [_register(users["c.martin"], people, types, spec) for spec in MAILS]
         _circulate(mails, users, entities, types)
+        legal.record_implicit_decisions()  # what the daily job would have found over the year
     return True
 
 

@@ -12,6 +12,7 @@ class TemplateKind(models.TextChoices):
     ACKNOWLEDGMENT = "acknowledgment", _("Acknowledgment")
     TRANSMISSION = "transmission", _("Transmission")
     NOTE = "note", _("Note")
+    ATTESTATION = "attestation", _("Attestation of implicit acceptance")
 
 
 def template_file_path(instance: OfficeTemplate, filename: str) -> str:

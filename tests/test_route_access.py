@@ -69,6 +69,7 @@ OWN_PAGES = {
     "contacts",
     "contact_new",
     "contact_merge",
+    "acknowledgment_batch",  # the day's post in the user's perimeter, or qualified by the user
 }
 # The directory is the organisation's, shared by all who may read contacts; a contact's page
 # lists only the mail the reader may open (tests/test_contacts_directory.py).
@@ -172,13 +173,26 @@ def object_urls(w: World) -> dict[str, list[str]]:
         "attachment_file": [reverse("attachment_file", args=[w.attachment.pk, 1])],
         "attachment_pdf": [reverse("attachment_pdf", args=[w.attachment.pk, 1])],
         "signature_book_mail": [reverse("signature_book_mail", args=[m])],
+        "acknowledgment_letter": [reverse("acknowledgment_letter", args=[m])],
+        "attestation": [reverse("attestation", args=[m])],
         "folder": [reverse("folder", args=[w.folder.pk])],
         "absence_cancel": [reverse("absence_cancel", args=[w.absence.pk])],
     }
 
 
 TABS = ("document", "info", "diffusion", "notes", "attachments", "opinions", "reply", "history")
-ACTIONS = ("redirect", "assign_to_me", "hold", "close", "mark_read", "add_to_folder", "send_copy")
+ACTIONS = (
+    "redirect",
+    "assign_to_me",
+    "hold",
+    "close",
+    "mark_read",
+    "add_to_folder",
+    "send_copy",
+    "request_pieces",
+    "pieces_received",
+    "transfer",
+)
 LOGIN_PAGES = ("/login/", "/admin/login/")  # the admin's previews send to the admin's own
 FORM = {"text": "intrus", "entity": "", "note": "intrus", "title": "x", "steps": "", "close": "1"}
 

@@ -249,3 +249,19 @@ def test_a_request_whose_capture_failed_is_acknowledged_once_registered_after_re
     (ack,) = smtp.messages
     assert mail.chrono_number in ack["Subject"] and ack["To"] == "ines@example.net"
     assert mail.notices.get().sent_at is not None
+
+
+def test_the_tracking_page_says_when_the_implicit_acceptance_is_born(
+    client, topic, smtp, django_capture_on_commit_callbacks
+):
+    from courrier.services.legal import record_implicit_decisions
+
+    submit(client, topic, django_capture_on_commit_callbacks)
+    request = WebFormRequest.objects.get()
+    url = reverse("citizen_tracking_code", args=[request.tracking_code])
+    implicit = request.mail.implicit_decision_date
+    assert f"Acceptation implicite le {french_date(implicit)}" in client.get(url).content.decode()
+    record_implicit_decisions(implicit)
+    assert (
+        f"Acceptation implicite née le {french_date(implicit)}" in client.get(url).content.decode()
+    )

@@ -21,6 +21,7 @@ from courrier.models import (
     Role,
 )
 from courrier.selectors import can_see_mail, visible_notes
+from courrier.services import legal
 from courrier.services.actions import (
     CATALOGUE,
     Acting,
@@ -208,6 +209,8 @@ def test_every_action_leaves_exactly_one_event_with_actor_and_on_behalf_of(
         mail.refresh_from_db()
     if code == "mark_read":
         DiffusionListEntry.objects.create(mail=mail, role="copy", entity=org.voirie)
+    if code == "pieces_received":
+        legal.request_missing_pieces(actor=agent, mail=mail, pieces="Plan")
     acting = Acting(agent)
     if standing_in:
         colleague = UserFactory.create(
@@ -220,6 +223,7 @@ def test_every_action_leaves_exactly_one_event_with_actor_and_on_behalf_of(
         folder=Folder.objects.create(label="Dossier", entity=org.voirie),
         other=voirie_mail_of(),
         note="Fait",
+        text="Plan de situation",
     )
     before = JournalEvent.objects.count()
     perform(acting, code, mail, given)

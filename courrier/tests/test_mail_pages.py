@@ -161,6 +161,7 @@ def test_home_shows_my_baskets_with_counts(client, agent, letter):
         "to_send": 0,
         "returned": 0,
         "late": 0,
+        "implicit_decisions": 0,
     }
 
 

@@ -24,6 +24,7 @@ EXPECTED_BASKETS = {
         "to_send": 0,
         "returned": 0,
         "late": 1,
+        "implicit_decisions": 0,
     },
     "e.roux": {
         "my_mail": 1,
@@ -34,6 +35,7 @@ EXPECTED_BASKETS = {
         "to_send": 0,
         "returned": 0,
         "late": 0,
+        "implicit_decisions": 0,
     },
     "l.leroy": {
         "my_mail": 0,
@@ -44,6 +46,7 @@ EXPECTED_BASKETS = {
         "to_send": 0,
         "returned": 0,
         "late": 0,
+        "implicit_decisions": 0,
     },
     "m.bernard": {
         "my_mail": 0,
@@ -54,6 +57,7 @@ EXPECTED_BASKETS = {
         "to_send": 0,
         "returned": 0,
         "late": 1,
+        "implicit_decisions": 0,
         "to_visa": 1,
         "to_sign": 0,
     },
