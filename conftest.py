@@ -45,6 +45,7 @@ class Organisation:
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.BANNETTE_CAPTURE_IN_BACKGROUND = False  # capture in the request: tests read its result
+    settings.BANNETTE_NOTIFY_IN_BACKGROUND = False  # e-mails leave at commit: tests read them
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.BANNETTE_INDEX_DIR = tmp_path / "index"  # each test its own search index
     settings.BANNETTE_SEAL_DIR = tmp_path / "seals"

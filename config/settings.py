@@ -139,6 +139,7 @@ INSTALLED_APPS = [
     "visa",
     "templates_office",
     "scanner_hotfolders",
+    "notifications",
     "administration",
     "demo",
 ]
@@ -281,6 +282,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, str | float]] = {
         "task": "courrier.tasks.verify_journal_task",
         "schedule": 24 * 3600.0,
     },
+    "notification-emails": {
+        "task": "notifications.tasks.send_emails",
+        "schedule": 60.0,
+    },
+    "deadline-watch": {
+        "task": "notifications.tasks.watch_deadlines",
+        "schedule": 3600.0,
+    },
+    "daily-digest": {
+        "task": "notifications.tasks.send_digests",
+        "schedule": 3600.0,
+    },
     "resend-acknowledgments": {
         "task": "capture.tasks.send_pending_acknowledgments",
         "schedule": 600.0,
@@ -322,6 +335,10 @@ BANNETTE_SUGGESTION_MIN_CONFIDENCE = env_int("BANNETTE_SUGGESTION_MIN_CONFIDENCE
 BANNETTE_DUE_SOON_DAYS = env_int("BANNETTE_DUE_SOON_DAYS", 3, minimum=0)
 # Alsace-Moselle local law: Good Friday and 26 December are public holidays too.
 BANNETTE_ALSACE_MOSELLE = env_bool("BANNETTE_ALSACE_MOSELLE", False)
+# Notification e-mails leave from a thread of the web process when there is no broker.
+BANNETTE_NOTIFY_IN_BACKGROUND = env_bool("BANNETTE_NOTIFY_IN_BACKGROUND", True)
+# The daily digest leaves at the first run of its hourly job from this local hour.
+BANNETTE_DIGEST_HOUR = env_int("BANNETTE_DIGEST_HOUR", 7, minimum=0)
 BANNETTE_CLOSE_REQUIRES_NOTE = env_bool("BANNETTE_CLOSE_REQUIRES_NOTE", False)
 BANNETTE_LOCK_MINUTES = env_int("BANNETTE_LOCK_MINUTES", 30, minimum=1)
 BANNETTE_LOCK_POLL_SECONDS = env_int("BANNETTE_LOCK_POLL_SECONDS", 10, minimum=1)

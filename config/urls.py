@@ -17,6 +17,7 @@ urlpatterns = [
     path("templates/", include("templates_office.urls")),
     path("visa/", include("visa.urls")),
     path("settings/", include("administration.urls")),
+    path("notifications/", include("notifications.urls")),
     path("demarches/", include("capture.sources.webform.urls")),
     path("", include("courrier.urls")),
 ]

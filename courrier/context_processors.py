@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.utils.functional import Promise
 
 from courrier.branding import logo_path
-from courrier.extensions import NavLink, nav_links_for, quick_search_url_name
+from courrier.extensions import NavLink, header_widgets, nav_links_for, quick_search_url_name
 from courrier.models import Role
 from courrier.navigation import NAV_GROUPS
 
@@ -37,4 +37,5 @@ def bannette(request: HttpRequest) -> dict[str, object]:
             if name in Role.LABELS
         ]
         context["quick_search_url_name"] = quick_search_url_name()
+        context["header_widgets"] = [(w.template, w.context(user)) for w in header_widgets()]
     return context

@@ -88,6 +88,13 @@ class AttachmentVersionAdded(DomainEvent):
     actor_id: int | None
 
 
+@dataclass(frozen=True)
+class JournalCheckFailed(DomainEvent):
+    """The nightly verification found the journal edited, cut or reordered."""
+
+    problems: tuple[str, ...]
+
+
 E = TypeVar("E", bound=DomainEvent)
 
 

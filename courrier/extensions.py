@@ -94,6 +94,15 @@ class NavLink:
 
 
 @dataclass(frozen=True)
+class HeaderWidget:
+    """Something an app shows in every page's header beside the user menu (the bell)."""
+
+    code: str
+    template: str
+    context: Callable[[User], dict[str, Any]]
+
+
+@dataclass(frozen=True)
 class JournalAction:
     code: str  # the journal event's action, e.g. "visa.approved"
     label: str | Promise
@@ -117,6 +126,7 @@ _tabs: dict[str, MailTab] = {}
 _panels: dict[str, InfoPanel] = {}
 _suggestion_sources: list[SuggestionSource] = []
 _nav_links: dict[str, NavLink] = {}
+_header_widgets: dict[str, HeaderWidget] = {}
 _quick_search: list[str] = []
 _role_permissions: dict[str, set[str]] = {}
 _journal_actions: dict[str, JournalAction] = {}
@@ -186,6 +196,14 @@ def register_nav_link(link: NavLink) -> None:
 def nav_links_for(user: User) -> list[NavLink]:
     links = sorted(_nav_links.values(), key=lambda link: link.position)
     return [link for link in links if not link.permission or user.has_perm(link.permission)]
+
+
+def register_header_widget(widget: HeaderWidget) -> None:
+    _header_widgets[widget.code] = widget
+
+
+def header_widgets() -> list[HeaderWidget]:
+    return list(_header_widgets.values())
 
 
 def register_quick_search(url_name: str) -> None:

@@ -70,6 +70,10 @@ OWN_PAGES = {
     "contact_new",
     "contact_merge",
     "acknowledgment_batch",  # the day's post in the user's perimeter, or qualified by the user
+    "notifications",  # one's own notifications, bell and preferences
+    "notification_bell",
+    "notifications_read",
+    "notification_preferences",
 }
 # The directory is the organisation's, shared by all who may read contacts; a contact's page
 # lists only the mail the reader may open (tests/test_contacts_directory.py).

@@ -53,13 +53,18 @@ def test_only_administrators_open_it(client, agent):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="tampers with PostgreSQL's SQL")
-def test_a_failing_journal_check_alerts_the_administrators(administrator, clerk, mailoutbox):
+def test_a_failing_journal_check_alerts_the_administrators(
+    administrator, clerk, mailoutbox, django_capture_on_commit_callbacks
+):
     make_mail(actor=clerk, subject="Courrier")
     with connection.cursor() as cursor:
         cursor.execute("ALTER TABLE courrier_journalevent DISABLE TRIGGER USER")
         cursor.execute("UPDATE courrier_journalevent SET action = 'x' WHERE seq = 1")
         cursor.execute("ALTER TABLE courrier_journalevent ENABLE TRIGGER USER")
-    verify_journal_task.apply()
+    with django_capture_on_commit_callbacks(execute=True):  # the task runs outside a transaction
+        verify_journal_task.apply()
     assert not Heartbeat.objects.get(name="journal-check").healthy
-    (alert,) = mailoutbox
+    (alert,) = mailoutbox  # a notification of kind journal_failure, sent at once
     assert alert.to == ["chef@villedieu.example"] and "événement n° 1" in alert.body
+    assert "/system/" in alert.body  # straight to the system status page
+    assert administrator.notifications.get().kind == "journal_failure"  # and in the bell

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Value
@@ -78,6 +79,12 @@ class User(AbstractUser):
     )
     entities = models.ManyToManyField(
         Entity, verbose_name=_("other entities"), blank=True, related_name="members"
+    )
+    language = models.CharField(
+        _("language of e-mails"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="fr",
     )
     # Filters, sort and page size last used on each basket (courrier.basket_lists).
     list_settings = models.JSONField(

@@ -1,16 +1,15 @@
-"""Heartbeats of the long-running parts, and the alert when the journal check fails."""
+"""Heartbeats of the long-running parts, and the event when the journal check fails."""
 
 from __future__ import annotations
 
 import logging
 
-from django.core.mail import send_mail
 from django.db import DatabaseError
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courrier.models import Heartbeat, Role, User
+from courrier.events import JournalCheckFailed, publish
+from courrier.models import Heartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -26,20 +25,6 @@ def beat(name: str, detail: str = "", *, healthy: bool = True) -> None:
         logger.warning("heartbeat %s not recorded: database unreachable", name)
 
 
-def alert_administrators(subject: str, body: str) -> int:
-    """E-mail every administrator with an address; returns how many were written to."""
-    recipients = sorted(
-        User.objects.filter(Q(is_superuser=True) | Q(groups__name=Role.ADMINISTRATOR))
-        .filter(is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-        .distinct()
-    )
-    if recipients:
-        send_mail(f"[Bannette] {subject}", body, None, recipients)
-    return len(recipients)
-
-
 def journal_checked(checked: int, seals: int, problems: list[str]) -> None:
     """The nightly check's result on the system page; administrators are alerted on failure."""
     if not problems:
@@ -50,9 +35,4 @@ def journal_checked(checked: int, seals: int, problems: list[str]) -> None:
         _("%(n)s problem(s): %(first)s") % {"n": len(problems), "first": problems[0]},
         healthy=False,
     )
-    alert_administrators(
-        _("The journal check found %(n)s problem(s)") % {"n": len(problems)},
-        _("The probative journal may have been tampered with:")
-        + "\n\n"
-        + "\n".join(f"- {p}" for p in problems),
-    )
+    publish(JournalCheckFailed(problems=tuple(problems)))  # administrators are notified
