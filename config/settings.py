@@ -337,6 +337,8 @@ BANNETTE_DUE_SOON_DAYS = env_int("BANNETTE_DUE_SOON_DAYS", 3, minimum=0)
 BANNETTE_ALSACE_MOSELLE = env_bool("BANNETTE_ALSACE_MOSELLE", False)
 # Notification e-mails leave from a thread of the web process when there is no broker.
 BANNETTE_NOTIFY_IN_BACKGROUND = env_bool("BANNETTE_NOTIFY_IN_BACKGROUND", True)
+# Every page asks this often whether new notifications came (the bell's count).
+BANNETTE_BELL_POLL_SECONDS = env_int("BANNETTE_BELL_POLL_SECONDS", 30, minimum=1)
 # The daily digest leaves at the first run of its hourly job from this local hour.
 BANNETTE_DIGEST_HOUR = env_int("BANNETTE_DIGEST_HOUR", 7, minimum=0)
 BANNETTE_CLOSE_REQUIRES_NOTE = env_bool("BANNETTE_CLOSE_REQUIRES_NOTE", False)

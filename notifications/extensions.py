@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from courrier.extensions import HeaderWidget, NavLink, register_header_widget, register_nav_link
@@ -12,7 +13,7 @@ from notifications.services import unread_count
 
 
 def bell(user: User) -> dict[str, Any]:
-    return {"unread": unread_count(user)}
+    return {"unread": unread_count(user), "poll": settings.BANNETTE_BELL_POLL_SECONDS}
 
 
 def register() -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from capture.models import CaptureInput
 from courrier.events import JournalCheckFailed, JournalEventRecorded, MailChanged, subscribe
@@ -135,7 +136,8 @@ def _returned(mail: Mail, event: JournalEvent) -> None:
 def _parapheur(mail: Mail, event: JournalEvent) -> None:
     request = ParapheurRequest.objects.filter(mail=mail).order_by("-pk").first()
     users = [request.requested_by] if request else workers_of(mail)
-    outcome = _("signed") if event.action == "parapheur.signed" else _("refused")
+    signed = event.action == "parapheur.signed"
+    outcome = pgettext("reply", "signed") if signed else pgettext("reply", "refused")
     notify(
         "parapheur_return",
         users,

@@ -16,17 +16,14 @@ from courrier.views.common import _user, posted_ids
 from notifications import services
 from notifications.catalogue import KINDS
 from notifications.emails import notification_link, notification_text
+from notifications.extensions import bell as bell_context
 from notifications.models import Mode, Notification
 
 
 @login_required
 def bell(request: HttpRequest) -> HttpResponse:
-    """The bell alone, refreshed by the page every half minute."""
-    return render(
-        request,
-        "notifications/_bell.html",
-        {"widget": {"unread": services.unread_count(_user(request))}},
-    )
+    """The bell alone, which the page asks for again every BANNETTE_BELL_POLL_SECONDS."""
+    return render(request, "notifications/_bell.html", {"widget": bell_context(_user(request))})
 
 
 @login_required
