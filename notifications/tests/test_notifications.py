@@ -53,6 +53,7 @@ def test_a_redirection_tells_the_new_holder_at_once_and_nobody_else(people, org,
 
     redirect_mail(actor=agent, mail=mail, entity=org.urbanisme, user=urba)
     (given,) = told(urba, "redirected_to_me")
+    assert given.mail == mail and given.params["actor"] == str(agent)
     (message,) = smtp.messages
     assert message["To"] == "urba@villedieu.example"
     text = message.get_body(("plain",)).get_content()
