@@ -239,7 +239,11 @@ class DocumentTypeForm(forms.ModelForm[DocumentType]):
             "delay_unit",
             "reminder1_days_before",
             "reminder2_days_after",
+            "escalation_percent",
             "processing_mode",
+            "implicit_delay",
+            "implicit_delay_unit",
+            "appeal_routes",
             "default_entity",
             "retention_duration",
             "final_disposition",
@@ -389,4 +393,5 @@ class ImapAccountForm(forms.ModelForm[ImapAccount]):
             "move_to",
             "entity",
             "document_type",
+            "acknowledge_senders",
         ]

@@ -45,6 +45,8 @@ from courrier.services import circulation, contacts, legal, processing
 from courrier.services import mail as mail_services
 from demo import year
 from indexing.services import indexing_deferred
+from notifications import jobs as notification_jobs
+from notifications import services as notification_services
 from scanner_hotfolders.models import HotFolder
 from templates_office.models import OfficeTemplate
 from visa.models import CircuitTemplate, VisaStepRole
@@ -607,11 +609,23 @@ def _reply_setup(entities: dict[str, Entity], users: dict[str, User]) -> None:
     )
 
 
-@transaction.atomic
 def load_demo(
     *, year_mails: int = year.DEFAULT_MAILS, progress: Callable[[int, int], None] | None = None
 ) -> bool:
-    """Load the demo organisation and its year of mail; False when already there (users reset)."""
+    """Load the demo organisation and its year of mail; False when already there (users reset).
+
+    Nobody is notified of the year replayed (its handlers run at the commit, still muted); then
+    the deadline watch tells each persona of today's reminders and late mail, as every morning.
+    """
+    with notification_services.muted():
+        created = _load(year_mails, progress)
+    if created:
+        notification_jobs.watch_deadlines()
+    return created
+
+
+@transaction.atomic
+def _load(year_mails: int, progress: Callable[[int, int], None] | None) -> bool:
     entities = _entities()
     users = _users(entities)
     types = _document_types(entities)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Q
 
 from courrier.models import Entity, Mail, Role, User
-from notifications.services import users_with
 
 
 def processors_of(entity_id: int | None) -> list[User]:
@@ -13,8 +14,17 @@ def processors_of(entity_id: int | None) -> list[User]:
     if entity_id is None:
         return []
     members = Q(primary_entity_id=entity_id) | Q(entities__id=entity_id)
-    allowed = {u.pk for u in users_with("courrier.process_mail")}
-    return [u for u in User.objects.filter(members, is_active=True).distinct() if u.pk in allowed]
+    return list(User.objects.filter(members, id__in=_holders("courrier.process_mail")))
+
+
+def _holders(permission: str) -> Any:
+    """Ids of the active users who hold a permission through their role, or superusers."""
+    app_label, codename = permission.split(".", 1)
+    granted = Q(
+        groups__permissions__codename=codename,
+        groups__permissions__content_type__app_label=app_label,
+    )
+    return User.objects.filter(Q(is_superuser=True) | granted, is_active=True).values("id")
 
 
 def managers_of(entity: Entity | None) -> list[User]:

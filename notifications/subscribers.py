@@ -19,7 +19,7 @@ from capture.models import CaptureInput
 from courrier.events import JournalCheckFailed, JournalEventRecorded, MailChanged, subscribe
 from courrier.models import DiffusionListEntry, JournalEvent, Mail, Role, User
 from notifications.recipients import managers_of, processors_of, workers_of
-from notifications.services import notify, users_with
+from notifications.services import is_muted, notify, users_with
 from visa.models import (
     AskState,
     OpinionAsk,
@@ -183,7 +183,7 @@ HANDLERS: dict[str, Handler] = {
 
 def on_mail_changed(event: MailChanged) -> None:
     handler = HANDLERS.get(event.action)
-    if handler is None:
+    if handler is None or is_muted():
         return
     recorded = JournalEvent.objects.select_related("actor").get(seq=event.seq)
     mail = Mail.objects.select_related("assignee", "destination_entity").get(pk=event.mail_id)
@@ -191,7 +191,7 @@ def on_mail_changed(event: MailChanged) -> None:
 
 
 def on_journal_event(event: JournalEventRecorded) -> None:
-    if event.action != "capture.failed":
+    if event.action != "capture.failed" or is_muted():
         return
     details = JournalEvent.objects.get(seq=event.seq).details or {}
     capture_input = CaptureInput.objects.filter(pk=event.object_id).first()

@@ -16,6 +16,7 @@ PACKAGES = [
     "config",
     "demo",
     "administration",
+    "notifications",
     "visa",
     "scanner_hotfolders",
     "templates_office",

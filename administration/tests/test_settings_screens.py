@@ -155,7 +155,11 @@ def test_document_types_with_their_delays(client, administrator, org):
             "delay_unit": "calendar",
             "reminder1_days_before": 10,
             "reminder2_days_after": 5,
-            "processing_mode": "normal",
+            "escalation_percent": 80,
+            "processing_mode": "sva",
+            "implicit_delay": 2,
+            "implicit_delay_unit": "months",
+            "appeal_routes": "",
             "default_entity": org.urbanisme.pk,
             "retention_duration": "P10Y",
             "final_disposition": "keep",
@@ -163,6 +167,8 @@ def test_document_types_with_their_delays(client, administrator, org):
     )
     created = DocumentType.objects.get(code="permis")
     assert created.delay_days == 60 and created.default_entity == org.urbanisme
+    assert (created.implicit_delay, created.implicit_delay_unit) == (2, "months")
+    assert created.escalation_percent == 80
     listed = client.get(reverse("administration_section", args=["document-types"]))
     assert "Permis de construire" in listed.content.decode()
 

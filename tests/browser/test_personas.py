@@ -113,6 +113,7 @@ def walks() -> dict[str, list[tuple[str, str]]]:
             ("qualification", f"/mails/{to_qualify.pk}/qualify/"),
             ("numeriser", reverse("capture_upload")),
             ("erreurs-capture", reverse("capture_errors")),
+            ("accuses-reception", reverse("acknowledgment_batch")),
         ],
         "a.durand": [
             ("accueil", "/"),
@@ -124,6 +125,8 @@ def walks() -> dict[str, list[tuple[str, str]]]:
             ("contacts", reverse("contacts") + "?q=villedieu"),
             ("contact", reverse("contact", args=[_busiest_contact()])),
             ("absences", reverse("absences")),
+            ("notifications", reverse("notifications")),
+            ("mes-notifications", reverse("notification_preferences")),
         ],
         "m.bernard": [
             ("accueil", "/"),
