@@ -151,16 +151,20 @@ def basket_mails(basket: Basket, user: User) -> QuerySet[Mail]:
     return visible_mails(user).filter(criteria_q(criteria, user))
 
 
-def active_delegations(substitute: User) -> QuerySet[BasketDelegation]:
-    """Baskets colleagues handed to this user for an absence going on now."""
+def current_delegations() -> QuerySet[BasketDelegation]:
+    """Baskets handed over for an absence going on now."""
     now = timezone.now()
     return BasketDelegation.objects.filter(
-        substitute=substitute,
         absence__start__lte=now,
         absence__end__gt=now,
         absence__cancelled=False,
         basket__active=True,
-    ).select_related("basket", "absence__user")
+    ).select_related("basket", "absence__user", "substitute")
+
+
+def active_delegations(substitute: User) -> QuerySet[BasketDelegation]:
+    """Baskets colleagues handed to this user for an absence going on now."""
+    return current_delegations().filter(substitute=substitute)
 
 
 def stands_in_for(*, substitute: User, absent: User, mail: Mail) -> bool:

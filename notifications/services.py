@@ -19,8 +19,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from courrier.baskets import basket_mails
-from courrier.models import BasketDelegation, Mail, User
+from courrier.baskets import basket_mails, current_delegations
+from courrier.models import Mail, User
 from courrier.selectors import visible_mails
 from notifications.catalogue import CATALOGUE
 from notifications.models import DeliveryStatus, EmailDelivery, Mode, Notification, Preference
@@ -57,16 +57,8 @@ def set_preference(*, user: User, kind: str, mode: str) -> None:
 
 def _substitutes(user: User, mail: Mail | None) -> list[User]:
     """Who reads the user's baskets now: the substitutes of the baskets holding this mail."""
-    now = timezone.now()
-    delegations = BasketDelegation.objects.filter(
-        absence__user=user,
-        absence__start__lte=now,
-        absence__end__gt=now,
-        absence__cancelled=False,
-        basket__active=True,
-    ).select_related("basket", "substitute")
     found: dict[int, User] = {}
-    for delegation in delegations:
+    for delegation in current_delegations().filter(absence__user=user):
         if mail is None or basket_mails(delegation.basket, user).filter(pk=mail.pk).exists():
             found[delegation.substitute.pk] = delegation.substitute
     return list(found.values())

@@ -17,7 +17,7 @@ import hashlib
 import logging
 import smtplib
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -74,18 +74,8 @@ def request_missing_pieces(
     _check_open(mail)
     if not pieces.strip():
         raise ValidationError(_("Say which pieces are missing."))
-    today = timezone.localdate()
-    suspension = ClockSuspension.objects.create(
-        mail=mail,
-        reason=SuspensionReason.MISSING_PIECES,
-        started_on=today,
-        details=pieces.strip(),
-        previous_due_date=mail.due_date,
-        previous_implicit_decision_date=mail.implicit_decision_date,
-        created_by=actor,
-    )
-    mail.suspended_since = today
-    mail.due_date = mail.reminder_date = mail.implicit_decision_date = None
+    suspension = _suspend(mail, SuspensionReason.MISSING_PIECES, pieces.strip(), actor)
+    today = suspension.started_on
     mail.save(update_fields=_CLOCK_FIELDS)
     record_event(
         action="deadline.suspended",
@@ -95,6 +85,22 @@ def request_missing_pieces(
         details={"since": today, "pieces": pieces.strip()},
     )
     transaction.on_commit(lambda: notify_requester(mail.pk, NoticeKind.MISSING_PIECES))
+    return suspension
+
+
+def _suspend(mail: Mail, reason: str, details: str, actor: User) -> ClockSuspension:
+    """Stop the clock today, keeping the dates it would have given (the caller saves the mail)."""
+    suspension = ClockSuspension.objects.create(
+        mail=mail,
+        reason=reason,
+        started_on=timezone.localdate(),
+        details=details,
+        previous_due_date=mail.due_date,
+        previous_implicit_decision_date=mail.implicit_decision_date,
+        created_by=actor,
+    )
+    mail.suspended_since = suspension.started_on
+    mail.due_date = mail.reminder_date = mail.implicit_decision_date = None
     return suspension
 
 
@@ -161,18 +167,7 @@ def transfer_to_competent_authority(
     _check_open(mail)
     if not authority.strip():
         raise ValidationError(_("Name the authority the request is sent to."))
-    today = timezone.localdate()
-    ClockSuspension.objects.create(
-        mail=mail,
-        reason=SuspensionReason.TRANSFERRED,
-        started_on=today,
-        details=authority.strip(),
-        previous_due_date=mail.due_date,
-        previous_implicit_decision_date=mail.implicit_decision_date,
-        created_by=actor,
-    )
-    mail.suspended_since = today
-    mail.due_date = mail.reminder_date = mail.implicit_decision_date = None
+    today = _suspend(mail, SuspensionReason.TRANSFERRED, authority.strip(), actor).started_on
     mark_closed(mail, actor=actor)
     mail.save(update_fields=[*_CLOCK_FIELDS, "status", "closing_date"])
     record_event(
@@ -364,10 +359,3 @@ def record_notice_failure(mail: Mail, *, kind: str, recipient: str, error: str) 
         details={"kind": kind, "to": recipient},
     )
     return notice
-
-
-def check_can_act_on_clock(actor: User, mail: Mail) -> None:
-    """Views ask before offering the suspension and transfer actions."""
-    check_mail_access(actor, mail, "process_mail", processing=True)
-    if mail.status == MailStatus.CLOSED:
-        raise PermissionDenied(_("This mail is closed."))
