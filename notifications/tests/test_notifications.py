@@ -184,3 +184,44 @@ def test_a_refusing_smtp_server_is_retried_with_backoff(people, org, settings, s
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENT, 2)
     assert len(smtp.messages) == 1
     assert services.backoff(1) < services.backoff(2) < services.backoff(5)
+
+
+def test_visa_and_signature_turns_and_a_returned_draft(people, org, manager, smtp):
+    from visa.services import approve, reject, start_visa_circuit
+
+    agent = people["agent"]
+    mayor = UserFactory.create(
+        username="maire",
+        email="maire@villedieu.example",
+        primary_entity=org.mairie,
+        roles=["manager"],
+    )
+    mail = make_mail(
+        subject="Réponse au riverain",
+        destination_entity=org.voirie,
+        override={"status": MailStatus.IN_PROGRESS, "assignee_id": agent.pk},
+    )
+    start_visa_circuit(actor=agent, mail=mail, steps=[(manager, "visa"), (mayor, "signature")])
+    assert [n.kind for n in told(manager)] == ["visa_waiting"] and told(mayor) == []
+    approve(actor=manager, mail=mail)
+    assert [n.kind for n in told(mayor)] == ["signature_waiting"]
+    reject(actor=mayor, mail=mail, note="Reformuler le deuxième paragraphe")
+    (returned,) = told(agent, "draft_returned")
+    assert returned.params["actor"] == str(mayor)
+    assert told(people["outsider"]) == []
+
+
+def test_a_failed_capture_tells_the_mail_room_only(people, smtp):
+    from capture.models import SourceKind
+    from capture.services import receive_input, run_pipeline
+
+    capture_input = receive_input(source_kind=SourceKind.UPLOAD, name="vide.pdf", content=b"")
+    run_pipeline(capture_input)
+    (failed,) = told(people["clerk"], "capture_error")
+    assert failed.params["file"] == "vide.pdf"
+    assert told(people["agent"]) == [] and told(people["outsider"]) == []
+    (message,) = smtp.messages
+    assert (
+        message["To"] == "clerk@villedieu.example"
+        and "/capture/" in message.get_body(("plain",)).get_content()
+    )
