@@ -225,3 +225,34 @@ def test_a_failed_capture_tells_the_mail_room_only(people, smtp):
         message["To"] == "clerk@villedieu.example"
         and "/capture/" in message.get_body(("plain",)).get_content()
     )
+
+
+def test_each_person_reads_e_mails_in_their_own_language(people, org, smtp):
+    agent, urba = people["agent"], people["urba"]
+    urba.language = "en"
+    urba.save()
+    mail = make_mail(
+        subject="Banc cassé", destination_entity=org.voirie, override={"status": "in_progress"}
+    )
+    redirect_mail(actor=agent, mail=mail, entity=org.urbanisme, user=urba)
+    (message,) = smtp.messages
+    text = message.get_body(("plain",)).get_content()
+    assert f"gave you {mail.chrono_number}" in text and "Hello" in text
+    assert "vous a confié" not in text
+
+
+def test_the_preferences_page_offers_only_what_concerns_the_person(client, people):
+    agent = people["agent"]
+    client.force_login(agent)
+    page = client.get("/notifications/preferences/").content.decode()
+    assert "Courrier qui m'est redirigé ou attribué" in page
+    assert "Échec de la vérification du journal" not in page  # administrators only
+    client.post(
+        "/notifications/preferences/",
+        {"redirected_to_me": "digest", "copy_received": "off", "language": "en"},
+    )
+    agent.refresh_from_db()
+    assert services.mode_for(agent, "redirected_to_me") == "digest"
+    assert services.mode_for(agent, "copy_received") == "off"
+    assert services.mode_for(agent, "late") == "immediate"  # untouched: its default
+    assert agent.language == "en"
