@@ -245,7 +245,7 @@ def test_the_preferences_page_offers_only_what_concerns_the_person(client, peopl
     agent = people["agent"]
     client.force_login(agent)
     page = client.get("/notifications/preferences/").content.decode()
-    assert "Courrier qui m'est redirigé ou attribué" in page
+    assert "Courrier qui m&#x27;est redirigé ou attribué" in page
     assert "Échec de la vérification du journal" not in page  # administrators only
     client.post(
         "/notifications/preferences/",
