@@ -256,3 +256,32 @@ def test_the_preferences_page_offers_only_what_concerns_the_person(client, peopl
     assert services.mode_for(agent, "copy_received") == "off"
     assert services.mode_for(agent, "late") == "immediate"  # untouched: its default
     assert agent.language == "en"
+
+
+def test_copies_late_opinions_and_born_decisions_reach_their_people(people, org, manager, smtp):
+    from courrier.services.legal import record_implicit_decisions
+    from courrier.services.processing import send_copy
+
+    agent, urba, outsider = people["agent"], people["urba"], people["outsider"]
+    sva = DocumentTypeFactory.create(
+        code="occupation", label="Occupation", processing_mode="sva", implicit_delay=2
+    )
+    mail = make_mail(
+        subject="Terrasse",
+        document_type=sva,
+        destination_entity=org.voirie,
+        arrival_date=datetime.date(2026, 1, 31),
+        override={"status": MailStatus.IN_PROGRESS, "assignee_id": agent.pk},
+    )
+    send_copy(actor=agent, mail=mail, entity=org.urbanisme)
+    assert [n.kind for n in told(urba)] == ["copy_received"]
+    deadline = datetime.date.today() + datetime.timedelta(days=3)
+    request_opinion(actor=agent, mail=mail, asked=[manager], reason="Avis ?", deadline=deadline)
+    assert jobs.watch_deadlines(deadline).opinion_late == 0  # due today: not late yet
+    assert jobs.watch_deadlines(deadline + datetime.timedelta(days=1)).opinion_late == 1
+    assert "opinion_late" in [n.kind for n in told(manager)]
+    record_implicit_decisions(datetime.date(2026, 3, 31))
+    (born,) = told(agent, "implicit_decision")
+    assert born.params["decision"] == "Acceptation implicite"
+    assert "implicit_decision" in [n.kind for n in told(manager)]  # the service's manager too
+    assert told(outsider) == []
