@@ -71,7 +71,7 @@ def register() -> None:
     register_nav_link(
         NavLink(
             code="acknowledgment_batch",
-            label=_("Acknowledgments to print"),
+            label=_("Acknowledgments"),
             url_name="acknowledgment_batch",
             position=125,
             permission="courrier.qualify_mail",
