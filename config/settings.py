@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "templates_office",
     "scanner_hotfolders",
     "notifications",
+    "stats",
     "administration",
     "demo",
 ]

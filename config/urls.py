@@ -18,6 +18,7 @@ urlpatterns = [
     path("visa/", include("visa.urls")),
     path("settings/", include("administration.urls")),
     path("notifications/", include("notifications.urls")),
+    path("statistics/", include("stats.urls")),
     path("demarches/", include("capture.sources.webform.urls")),
     path("", include("courrier.urls")),
 ]

@@ -64,6 +64,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "view_contact",
     ],
     Role.ARCHIVIST: ["view_all_mail", "export_journal", "view_journalevent"],
+    Role.ELECTED: [],  # statistics only (granted by the stats app)
     Role.ADMINISTRATOR: [
         "view_all_mail",
         "view_journalevent",

@@ -17,6 +17,7 @@ PACKAGES = [
     "demo",
     "administration",
     "notifications",
+    "stats",
     "visa",
     "scanner_hotfolders",
     "templates_office",

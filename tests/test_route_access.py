@@ -74,6 +74,7 @@ OWN_PAGES = {
     "notification_bell",
     "notifications_read",
     "notification_preferences",
+    "statistics",  # figures of one's own perimeter (403 without the statistics permission)
 }
 # The directory is the organisation's, shared by all who may read contacts; a contact's page
 # lists only the mail the reader may open (tests/test_contacts_directory.py).
@@ -179,6 +180,7 @@ def object_urls(w: World) -> dict[str, list[str]]:
         "signature_book_mail": [reverse("signature_book_mail", args=[m])],
         "acknowledgment_letter": [reverse("acknowledgment_letter", args=[m])],
         "attestation": [reverse("attestation", args=[m])],
+        "statistics_mails": [reverse("statistics_mails", args=[c]) for c in ("late", "incoming")],
         "folder": [reverse("folder", args=[w.folder.pk])],
         "absence_cancel": [reverse("absence_cancel", args=[w.absence.pk])],
     }

@@ -56,13 +56,15 @@ class Role:
     MANAGER = "manager"
     ARCHIVIST = "archivist"
     ADMINISTRATOR = "administrator"
-    ALL = (CLERK, AGENT, MANAGER, ARCHIVIST, ADMINISTRATOR)
+    ELECTED = "elected"  # reads statistics, never mail
+    ALL = (CLERK, AGENT, MANAGER, ARCHIVIST, ADMINISTRATOR, ELECTED)
     LABELS = {
         CLERK: _("Mail-room clerk"),
         AGENT: _("Agent"),
         MANAGER: _("Manager"),
         ARCHIVIST: _("Archivist"),
         ADMINISTRATOR: _("Administrator"),
+        ELECTED: _("Elected official"),
     }
 
 

@@ -133,6 +133,7 @@ def walks() -> dict[str, list[tuple[str, str]]]:
             ("parapheur", reverse("signature_book")),
             ("parapheur-courrier", reverse("signature_book_mail", args=[first_book])),
             ("en-retard", "/baskets/late/"),
+            ("statistiques", reverse("statistics")),
         ],
         "s.lambert": [("accueil", "/"), ("clos", "/baskets/closed/")],
         "admin": [

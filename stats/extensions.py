@@ -1,0 +1,25 @@
+"""What statistics add: the menu link and who may see them."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from courrier.extensions import NavLink, register_nav_link, register_role_permissions
+from courrier.models import Role
+
+
+def register() -> None:
+    register_nav_link(
+        NavLink(
+            code="statistics",
+            label=_("Statistics"),
+            url_name="statistics",
+            position=60,
+            permission="stats.view_statistics",
+            icon="chart",
+        )
+    )
+    register_role_permissions(Role.MANAGER, ["stats.view_statistics"])
+    organisation = ["stats.view_statistics", "stats.view_organisation_statistics"]
+    register_role_permissions(Role.ADMINISTRATOR, organisation)
+    register_role_permissions(Role.ELECTED, organisation)

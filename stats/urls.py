@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from stats import views
+
+urlpatterns = [
+    path("", views.dashboard, name="statistics"),
+    path("mails/<slug:code>/", views.figure_mails, name="statistics_mails"),
+]
