@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pygal
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from pygal.style import Style
 
 from stats.indicators import Period
@@ -37,7 +38,7 @@ def volumes_chart(rows: list[tuple[Period, int, int]]) -> str:
     )
     chart.title = _("Incoming and closed mail per month")
     chart.x_labels = [month_label(month) for month, _i, _c in rows]
-    chart.add(_("Incoming"), [incoming for _m, incoming, _c in rows])
-    chart.add(_("Closed"), [closed for _m, _i, closed in rows])
+    chart.add(pgettext("statistics", "Incoming"), [incoming for _m, incoming, _c in rows])
+    chart.add(pgettext("statistics", "Closed"), [closed for _m, _i, closed in rows])
     rendered: str = chart.render(is_unicode=True)
     return rendered

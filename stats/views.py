@@ -17,6 +17,7 @@ from courrier.models import Entity, User
 from courrier.views.common import _user
 from stats import charts, indicators, selectors
 from stats.indicators import COUNTS, STATES, Period
+from stats.tables import TABLES
 
 
 def _allowed(request: HttpRequest) -> User:
@@ -88,3 +89,43 @@ def figure_mails(request: HttpRequest, code: str) -> HttpResponse:
 
 def _today() -> datetime.date:
     return timezone.localdate()
+
+
+@login_required
+def statistics_tables(request: HttpRequest) -> HttpResponse:
+    """The breakdowns of the period, each with its CSV and XLSX export."""
+    user = _allowed(request)
+    period, entity = _filters(user, request.GET)
+    mails = selectors.scope(user, entity)
+    return render(
+        request,
+        "stats/tables.html",
+        {
+            "period": period,
+            "entity": entity,
+            "entities": selectors.entity_choices(user),
+            "month_value": f"{period.start:%Y-%m}",
+            "tables": [build(mails, period) for build in TABLES.values()],
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+def table_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    user = _allowed(request)
+    if code not in TABLES or fmt not in ("csv", "xlsx"):
+        raise PermissionDenied
+    period, entity = _filters(user, request.GET)
+    table = TABLES[code](selectors.scope(user, entity), period)
+    if fmt == "csv":
+        response = HttpResponse(table.csv(), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(table.xlsx(), content_type=XLSX)
+    response["Content-Disposition"] = (
+        f'attachment; filename="statistiques-{code}-{period.start:%Y-%m}.{fmt}"'
+    )
+    return response
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -126,3 +126,31 @@ def test_the_chart_is_an_svg_with_its_table_beside_it(client, manager, october):
         page = client.get(reverse("statistics") + "?month=2026-10").content.decode()
     assert "<svg" in page and "<script" not in page.split("<svg", 1)[1].split("</svg>")[0]
     assert 'data-table="months"' in page and "10/2026" in page
+
+
+def test_tables_and_their_exports_read_back(client, manager, october):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    client.force_login(manager)
+    with time_machine.travel(TODAY):
+        page = client.get(reverse("statistics_tables") + "?month=2026-10")
+        tables = {t.code: t for t in page.context["tables"]}
+        assert tables["entities"].rows == [["Voirie", 5, 3, 1], ["Total", 5, 3, 1]]
+        assert ["Total", 5, 3, 1] in tables["types"].rows
+        sheet = client.get(
+            reverse("statistics_export", args=["entities", "xlsx"]) + "?month=2026-10"
+        )
+        text = client.get(reverse("statistics_export", args=["types", "csv"]) + "?month=2026-10")
+    workbook = load_workbook(io.BytesIO(sheet.content))
+    rows = list(workbook.active.iter_rows(values_only=True))
+    assert rows == [
+        ("Entité", "Arrivés", "Clos", "En retard"),
+        ("Voirie", 5, 3, 1),
+        ("Total", 5, 3, 1),
+    ]
+    lines = list(csv.reader(io.StringIO(text.content.decode("utf-8-sig")), delimiter=";"))
+    assert lines[0] == ["Type de document", "Arrivés", "Clos", "En retard"]
+    assert ["Réclamation", "4", "2", "1"] in lines and ["État civil", "1", "1", "0"] in lines
