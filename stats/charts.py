@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pygal
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -36,6 +38,9 @@ def volumes_chart(rows: list[tuple[Period, int, int]]) -> str:
         disable_xml_declaration=True,
         js=[],  # no script from a CDN: the SVG stands alone
     )
+    top = max([1, *(max(incoming, closed) for _m, incoming, closed in rows)])
+    step = max(1, math.ceil(top / 8))
+    chart.y_labels = list(range(0, top + step, step))  # whole mails, never 0.2 of one
     chart.title = _("Incoming and closed mail per month")
     chart.x_labels = [month_label(month) for month, _i, _c in rows]
     chart.add(pgettext("statistics", "Incoming"), [incoming for _m, incoming, _c in rows])
