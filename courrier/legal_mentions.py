@@ -18,6 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from courrier.deadlines import has_implicit_decision
 from courrier.models import DelayUnit, DocumentType, Entity, Mail, ProcessingMode
 
 
@@ -76,7 +77,7 @@ class LegalMentions:
 def _delay(document_type: DocumentType | None) -> str:
     if document_type is None:
         return ""
-    if document_type.processing_mode in (ProcessingMode.SVA, ProcessingMode.SVR):
+    if has_implicit_decision(document_type):
         return delay_text(document_type.implicit_delay, document_type.implicit_delay_unit)
     if document_type.delay_days:
         return delay_text(document_type.delay_days, document_type.delay_unit)

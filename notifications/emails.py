@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from notifications.catalogue import sentence
 from notifications.models import Notification
+
+
+def day_label(value: datetime.date | str | None) -> str:
+    """A date as notifications write it (journal details hold it as ISO text)."""
+    if isinstance(value, str):
+        value = datetime.date.fromisoformat(value[:10])
+    return date_format(value, "DATE_FORMAT") if value else ""
 
 
 def absolute(path: str) -> str:

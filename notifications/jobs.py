@@ -12,14 +12,19 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from courrier.baskets import basket_mails, baskets_for, deadline_q
 from courrier.deadlines import escalation_date, second_reminder_date
 from courrier.models import OPEN_STATUSES, JournalEvent, Mail, User
-from notifications.emails import absolute, digest_email, notification_link, notification_text
+from notifications.emails import (
+    absolute,
+    day_label,
+    digest_email,
+    notification_link,
+    notification_text,
+)
 from notifications.models import EmailDelivery, Mode, Notification
 from notifications.recipients import managers_of, processors_of, workers_of
 from notifications.services import notify, queue_email
@@ -38,10 +43,6 @@ class Watch:
         return ", ".join(f"{name} {value}" for name, value in vars(self).items())
 
 
-def _day(day: datetime.date) -> str:
-    return date_format(day, "DATE_FORMAT")
-
-
 def watch_deadlines(today: datetime.date | None = None) -> Watch:
     """Tell the people concerned of reminders, late mail, escalations and late opinions due
     today or before (a missed day is caught up; a key keeps each to once)."""
@@ -56,7 +57,7 @@ def watch_deadlines(today: datetime.date | None = None) -> Watch:
     )
     for mail in open_mail.iterator(chunk_size=500):
         assert mail.due_date is not None
-        due, params = mail.due_date, {"due": _day(mail.due_date)}
+        due, params = mail.due_date, {"due": day_label(mail.due_date)}
         stem = f"{mail.pk}:{due:%Y%m%d}"
         if mail.reminder_date and mail.reminder_date <= today <= due:
             watch.reminder1 += _tell("reminder1", workers_of(mail), mail, params, stem)
@@ -85,7 +86,7 @@ def watch_deadlines(today: datetime.date | None = None) -> Watch:
                 "opinion_late",
                 users,
                 mail=ask.request.mail,
-                params={"deadline": _day(ask.request.deadline)},
+                params={"deadline": day_label(ask.request.deadline)},
                 key=f"opinion_late:{ask.pk}",
             )
         )
@@ -173,7 +174,7 @@ def digest_for(user: User, today: datetime.date) -> dict[str, Any]:
         user=user, mode=Mode.DIGEST, created_at__gte=since
     ).select_related("mail", "for_user", "user")
     return {
-        "day_label": _day(today),
+        "day_label": day_label(today),
         "baskets": baskets,
         "notifications": [
             {"text": notification_text(n), "url": absolute(notification_link(n))}

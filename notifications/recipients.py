@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Q
 
 from courrier.models import Entity, Mail, Role, User
+from notifications.services import permission_holders
 
 
 def processors_of(entity_id: int | None) -> list[User]:
@@ -14,17 +13,8 @@ def processors_of(entity_id: int | None) -> list[User]:
     if entity_id is None:
         return []
     members = Q(primary_entity_id=entity_id) | Q(entities__id=entity_id)
-    return list(User.objects.filter(members, id__in=_holders("courrier.process_mail")))
-
-
-def _holders(permission: str) -> Any:
-    """Ids of the active users who hold a permission through their role, or superusers."""
-    app_label, codename = permission.split(".", 1)
-    granted = Q(
-        groups__permissions__codename=codename,
-        groups__permissions__content_type__app_label=app_label,
-    )
-    return User.objects.filter(Q(is_superuser=True) | granted, is_active=True).values("id")
+    holders = permission_holders("courrier.process_mail").values("id")
+    return list(User.objects.filter(members, id__in=holders).distinct())
 
 
 def managers_of(entity: Entity | None) -> list[User]:

@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from courrier.baskets import basket_mails, current_delegations
@@ -232,9 +232,15 @@ def mark_read(*, user: User, pks: Iterable[int] | None = None) -> int:
     return mine.update(read_at=timezone.now())
 
 
-def users_with(permission: str) -> list[User]:
+def permission_holders(permission: str) -> QuerySet[User]:
+    """Active users who hold a permission through their role, and superusers."""
     app_label, codename = permission.split(".", 1)
-    granted = Q(groups__permissions__codename=codename) & Q(
-        groups__permissions__content_type__app_label=app_label
+    granted = Q(
+        groups__permissions__codename=codename,
+        groups__permissions__content_type__app_label=app_label,
     )
-    return list(User.objects.filter(Q(is_superuser=True) | granted, is_active=True).distinct())
+    return User.objects.filter(Q(is_superuser=True) | granted, is_active=True).distinct()
+
+
+def users_with(permission: str) -> list[User]:
+    return list(permission_holders(permission))

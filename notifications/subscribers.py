@@ -7,17 +7,15 @@ preferences and their absences.
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable
-from typing import Any
 
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from capture.models import CaptureInput
 from courrier.events import JournalCheckFailed, JournalEventRecorded, MailChanged, subscribe
 from courrier.models import DiffusionListEntry, JournalEvent, Mail, Role, User
+from notifications.emails import day_label
 from notifications.recipients import managers_of, processors_of, workers_of
 from notifications.services import is_muted, notify, users_with
 from visa.models import (
@@ -35,12 +33,6 @@ Handler = Callable[[Mail, JournalEvent], None]
 
 def _actor_name(event: JournalEvent) -> str:
     return str(event.actor) if event.actor else _("Bannette (automatic)")
-
-
-def _day(value: Any) -> str:
-    if isinstance(value, str):
-        value = datetime.date.fromisoformat(value[:10])
-    return date_format(value, "DATE_FORMAT") if value else ""
 
 
 def _arrived(mail: Mail, event: JournalEvent) -> None:
@@ -91,7 +83,7 @@ def _opinion_asks(mail: Mail, event: JournalEvent) -> None:
             mail=mail,
             params={
                 "actor": str(ask.request.requested_by),
-                "deadline": _day(ask.request.deadline),
+                "deadline": day_label(ask.request.deadline),
             },
             key=f"opinion-ask:{ask.pk}",
             actor=event.actor,
@@ -157,7 +149,7 @@ def _implicit_decision(mail: Mail, event: JournalEvent) -> None:
         mail=mail,
         params={
             "decision": _("Implicit acceptance") if acceptance else _("Implicit rejection"),
-            "born_on": _day(born),
+            "born_on": day_label(born),
         },
         key=f"seq:{event.seq}",
     )

@@ -11,10 +11,9 @@ import datetime
 from typing import Any
 
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import override
 
-from courrier.legal_mentions import legal_mentions, service_details
+from courrier.legal_mentions import legal_mentions, long_date, service_details
 from courrier.models import Contact, ContactAddress, Entity, Mail, User
 from courrier.services.contacts import postal_lines
 
@@ -22,10 +21,8 @@ SIGNATURE_MARKER = "[signature]"
 
 
 def french_date(day: datetime.date | None) -> str:
-    if day is None:
-        return ""
     with override("fr"):
-        return date_format(day, "j F Y")
+        return long_date(day)
 
 
 def contact_fields(

@@ -16,6 +16,7 @@ import datetime
 import hashlib
 import logging
 import smtplib
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
@@ -260,26 +261,50 @@ def notify_requester(mail_pk: int, kind: str, *, to: str = "") -> RequesterNotic
         }
         text = render_to_string("courrier/notices/notice.txt", context)
         html = render_to_string("courrier/notices/notice.html", context)
-    email = EmailMultiAlternatives(
+    return send_notice_email(
+        mail,
+        kind=kind,
+        to=address,
         subject=NOTICE_SUBJECTS[NoticeKind(kind)].format(chrono=mail.chrono_number),
-        body=text,
-        to=[address],
+        text=text,
+        html=html,
     )
+
+
+def send_notice_email(
+    mail: Mail,
+    *,
+    kind: str,
+    to: str,
+    subject: str,
+    text: str,
+    html: str,
+    on_sent: Callable[[], object] | None = None,
+) -> RequesterNotice | None:
+    """Send a notice to the requester and keep it (with `on_sent` in the same transaction); a
+    refusal is recorded, and flags the mail, once until a later attempt gets through."""
+    email = EmailMultiAlternatives(subject=subject, body=text, to=[to])
     email.attach_alternative(html, "text/html")
     try:
         email.send()
     except (OSError, smtplib.SMTPException) as exc:
         logger.warning("notice %s for mail %s not sent: %s", kind, mail.pk, exc)
-        return record_notice_failure(mail, kind=kind, recipient=address, error=str(exc))
-    return record_notice(
-        mail,
-        kind=kind,
-        channel=NoticeChannel.EMAIL,
-        recipient=address,
-        content=email.message().as_bytes(),
-        file_name=f"{NOTICE_FILE_NAMES[NoticeKind(kind)]}.eml",
-        mime="message/rfc822",
-    )
+        if mail.notices.filter(kind=kind, sent_at__isnull=True).exists():
+            return None  # already recorded as not sent: the retries do not repeat it
+        return record_notice_failure(mail, kind=kind, recipient=to, error=str(exc))
+    with transaction.atomic():
+        notice = record_notice(
+            mail,
+            kind=kind,
+            channel=NoticeChannel.EMAIL,
+            recipient=to,
+            content=email.message().as_bytes(),
+            file_name=f"{NOTICE_FILE_NAMES[NoticeKind(kind)]}.eml",
+            mime="message/rfc822",
+        )
+        if on_sent is not None:
+            on_sent()
+    return notice
 
 
 def _copy_kind(kind: str) -> AttachmentKind:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import logging
 import secrets
-import smtplib
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -20,9 +18,9 @@ from capture.models import CaptureInput, SourceKind, WebFormRequest, WebFormTopi
 from capture.services import receive_input
 from capture.tasks import dispatch
 from courrier.legal_mentions import legal_mentions
-from courrier.models import Channel, Contact, ContactKind, Mail, NoticeChannel, NoticeKind
+from courrier.models import Channel, Contact, ContactKind, NoticeKind
 from courrier.services.contacts import find_or_create_contact
-from courrier.services.legal import record_notice, record_notice_failure
+from courrier.services.legal import send_notice_email
 
 logger = logging.getLogger(__name__)
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
@@ -117,33 +115,18 @@ def send_acknowledgment(request: WebFormRequest) -> bool:
         }
         text = render_to_string("capture/webform/acknowledgment.txt", context)
         html = render_to_string("capture/webform/acknowledgment.html", context)
-    email = EmailMultiAlternatives(
+    sent = send_notice_email(
+        mail,
+        kind=NoticeKind.RECEIPT,
+        to=request.email,
         subject=f"Accusé de réception de votre demande {mail.chrono_number}",
-        body=text,
-        to=[request.email],
+        text=text,
+        html=html,
+        on_sent=lambda: WebFormRequest.objects.filter(pk=request.pk).update(
+            acknowledged_at=timezone.now()
+        ),
     )
-    email.attach_alternative(html, "text/html")
-    try:
-        email.send()
-    except (OSError, smtplib.SMTPException) as exc:
-        logger.warning("acknowledgment %s not sent: %s", request.tracking_code, exc)
-        if not Mail.objects.filter(pk=mail.pk, acknowledgment_failed=True).exists():
-            record_notice_failure(
-                mail, kind=NoticeKind.RECEIPT, recipient=request.email, error=str(exc)
-            )
-        return False
-    with transaction.atomic():
-        WebFormRequest.objects.filter(pk=request.pk).update(acknowledged_at=timezone.now())
-        record_notice(
-            mail,
-            kind=NoticeKind.RECEIPT,
-            channel=NoticeChannel.EMAIL,
-            recipient=request.email,
-            content=email.message().as_bytes(),
-            file_name="accuse-de-reception.eml",
-            mime="message/rfc822",
-        )
-    return True
+    return sent is not None and sent.sent_at is not None
 
 
 def send_pending_acknowledgments() -> int:
