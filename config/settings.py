@@ -295,6 +295,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, str | float]] = {
         "task": "notifications.tasks.send_digests",
         "schedule": 3600.0,
     },
+    "monthly-reports": {
+        "task": "stats.tasks.send_monthly_reports",
+        "schedule": 3600.0,
+    },
     "resend-acknowledgments": {
         "task": "capture.tasks.send_pending_acknowledgments",
         "schedule": 600.0,

@@ -132,3 +132,25 @@ def escalation_date(
         return None
     elapsed = (due - start).days * document_type.escalation_percent // 100
     return start + datetime.timedelta(days=elapsed)
+
+
+def days_used(
+    *,
+    arrival: datetime.date,
+    closed_on: datetime.date,
+    document_type: DocumentType | None,
+    suspended: list[tuple[datetime.date, datetime.date]],
+) -> int:
+    """The days a mail took from arrival to closing, as the law counts its delay: days the clock
+    stood still (pieces missing, from the day after the request to the day they came) are left
+    out, and only working days count for a type whose delay is in working days."""
+    working = document_type is not None and document_type.delay_unit == DelayUnit.WORKING_DAYS
+    days, day = 0, arrival
+    while day < closed_on:
+        day += datetime.timedelta(days=1)
+        if any(start < day <= end for start, end in suspended):
+            continue
+        if working and not is_working_day(day):
+            continue
+        days += 1
+    return days

@@ -89,6 +89,9 @@ PERSONAS = [
     Persona("n.garnier", "Nicolas", "Garnier", Role.AGENT, "FIN", "agent, Finances"),
     Persona("m.bernard", "Marc", "Bernard", Role.MANAGER, "ST", "manager, Services techniques"),
     Persona("j.moreau", "Jeanne", "Moreau", Role.MANAGER, "CAB", "the Mayor, signs replies"),
+    Persona(
+        "p.dubois", "Pierre", "Dubois", Role.ELECTED, "CAB", "deputy mayor: statistics, no mail"
+    ),
     Persona("s.lambert", "Sophie", "Lambert", Role.ARCHIVIST, "DGS", "archivist"),
     Persona("admin", "Alice", "Admin", Role.ADMINISTRATOR, "DGS", "administrator"),
 ]

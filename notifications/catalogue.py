@@ -110,6 +110,12 @@ KINDS = [
         audience="clerks",
     ),
     Kind(
+        "monthly_report",
+        _("Monthly statistics report of my services (managers)"),
+        _("The statistics report of %(entity)s for %(month)s is ready"),
+        audience="managers",
+    ),
+    Kind(
         "journal_failure",
         _("Journal verification failure (administrators)"),
         _("The journal check found %(count)s problem(s): %(first)s"),

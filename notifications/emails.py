@@ -44,6 +44,8 @@ def notification_text(notification: Notification) -> str:
 def notification_link(notification: Notification) -> str:
     if notification.mail_id is not None:
         return reverse("mail_detail", args=[notification.mail_id])
+    if notification.params.get("link"):  # a page of its own (a report), kept as a path
+        return str(notification.params["link"])
     if notification.kind == "capture_error":
         return reverse("capture_errors")
     if notification.kind == "journal_failure":

@@ -106,6 +106,10 @@ class EmailDelivery(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # One document sent with the e-mail (a monthly statistics report), kept until it leaves.
+    attachment_name = models.CharField(_("attachment"), max_length=200, blank=True)
+    attachment_type = models.CharField(_("attachment type"), max_length=100, blank=True)
+    attachment_content = models.BinaryField(_("attachment content"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification e-mail")

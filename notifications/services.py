@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -87,6 +88,7 @@ def notify(
     params: dict[str, Any] | None = None,
     key: str = "",
     actor: User | None = None,
+    attachment: Attachment | None = None,
 ) -> list[Notification]:
     """Notify each user (or their substitutes) who may open the mail, by their preference;
     with a key, a user is told once whatever how often this runs. The actor is not told."""
@@ -116,7 +118,12 @@ def notify(
         if mode == Mode.IMMEDIATE and user.email:
             from notifications.emails import notification_email  # the e-mails read the catalogue
 
-            queue_email(user, f"notification:{notification.pk}", *notification_email(notification))
+            queue_email(
+                user,
+                f"notification:{notification.pk}",
+                *notification_email(notification),
+                attachment=attachment,
+            )
     return made
 
 
@@ -130,14 +137,39 @@ def _create(**fields: Any) -> Notification | None:
         return None
 
 
-def queue_email(user: User, key: str, subject: str, text: str, html: str) -> EmailDelivery | None:
+@dataclass(frozen=True)
+class Attachment:
+    """A document sent with an e-mail."""
+
+    name: str
+    content: bytes
+    mime: str
+
+
+def queue_email(
+    user: User,
+    key: str,
+    subject: str,
+    text: str,
+    html: str,
+    *,
+    attachment: Attachment | None = None,
+) -> EmailDelivery | None:
     """Keep the e-mail to send (once per key); it leaves after commit, without holding anyone."""
     if EmailDelivery.objects.filter(key=key).exists():
         return None
     try:
         with transaction.atomic():
             delivery = EmailDelivery.objects.create(
-                user=user, key=key, to_address=user.email, subject=subject, text=text, html=html
+                user=user,
+                key=key,
+                to_address=user.email,
+                subject=subject,
+                text=text,
+                html=html,
+                attachment_name=attachment.name if attachment else "",
+                attachment_type=attachment.mime if attachment else "",
+                attachment_content=attachment.content if attachment else None,
             )
     except IntegrityError:
         return None
@@ -204,6 +236,12 @@ def _send_one(pk: int) -> bool:
             subject=delivery.subject, body=delivery.text, to=[delivery.to_address]
         )
         message.attach_alternative(delivery.html, "text/html")
+        if delivery.attachment_name and delivery.attachment_content is not None:
+            message.attach(
+                delivery.attachment_name,
+                bytes(delivery.attachment_content),
+                delivery.attachment_type or "application/octet-stream",
+            )
         delivery.attempts += 1
         try:
             message.send()

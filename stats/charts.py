@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from pygal.style import Style
 
-from stats.indicators import Period
+from stats.indicators import Series
 
 _STYLE = Style(
     background="white",
@@ -22,13 +22,8 @@ _STYLE = Style(
 )
 
 
-def month_label(month: Period) -> str:
-    return month.start.strftime("%m/%Y")
-
-
-def volumes_chart(rows: list[tuple[Period, int, int]]) -> str:
-    """Incoming and closed mail per month, as an inline SVG document."""
-    chart = pygal.Bar(
+def _chart(kind: type[pygal.Bar] | type[pygal.Line], title: str, series: Series) -> str:
+    chart = kind(
         style=_STYLE,
         height=320,
         width=900,
@@ -38,12 +33,22 @@ def volumes_chart(rows: list[tuple[Period, int, int]]) -> str:
         disable_xml_declaration=True,
         js=[],  # no script from a CDN: the SVG stands alone
     )
-    top = max([1, *(max(incoming, closed) for _m, incoming, closed in rows)])
+    top = max([1, *series.incoming, *series.closed])
     step = max(1, math.ceil(top / 8))
     chart.y_labels = list(range(0, top + step, step))  # whole mails, never 0.2 of one
-    chart.title = _("Incoming and closed mail per month")
-    chart.x_labels = [month_label(month) for month, _i, _c in rows]
-    chart.add(pgettext("statistics", "Incoming"), [incoming for _m, incoming, _c in rows])
-    chart.add(pgettext("statistics", "Closed"), [closed for _m, _i, closed in rows])
+    chart.title = title
+    chart.x_labels = series.labels
+    chart.add(pgettext("statistics", "Incoming"), series.incoming)
+    chart.add(pgettext("statistics", "Closed"), series.closed)
     rendered: str = chart.render(is_unicode=True)
     return rendered
+
+
+def volumes_chart(series: Series) -> str:
+    """Incoming and closed mail per month, as bars in an inline SVG document."""
+    return _chart(pygal.Bar, _("Incoming and closed mail per month"), series)
+
+
+def weekly_chart(series: Series) -> str:
+    """Incoming and closed mail per week of the period, as lines."""
+    return _chart(pygal.Line, _("Incoming and closed mail per week"), series)

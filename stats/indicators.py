@@ -1,32 +1,35 @@
 """Quality-of-service indicators, read from the mail within a scope (a perimeter, an entity and
-below) over a period, each beside the same indicator for the period before.
+below, a document type, a channel, a category) over a period, each beside the same indicator for
+the period before.
 
 Definitions (the README's "Statistics" repeats them):
-- incoming: incoming mail that arrived in the period;
-- closed: incoming mail closed in the period;
-- in progress: incoming mail open today; late: open with a due date before today; due soon:
-  open, due within the reminder or BANNETTE_DUE_SOON_DAYS window;
+- incoming: mail of the category (incoming unless chosen) registered with an arrival date in the
+  period;
+- closed: mail of the category closed in the period (a reopened mail counts when closed again);
+- in progress: mail open today; late: open, not suspended, with a due date before today; due
+  soon: open, not suspended, due within the reminder or BANNETTE_DUE_SOON_DAYS window;
 - answered in time: share of the mail closed in the period that had a due date and was closed
   on or before it;
 - processing time: days from arrival to closing of the mail closed in the period, suspended
   periods (missing pieces) left out, counted in working days for types whose delay is in
-  working days; median and 90th percentile;
-- implicit decisions born: SVA/SVR decisions born in the period.
+  working days (stored on the mail when it closes); median and 90th percentile;
+- implicit decisions born: SVA/SVR decisions born in the period;
+- replies sent: outgoing mail sent (closed) in the period.
 """
 
 from __future__ import annotations
 
 import datetime
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from courrier.baskets import deadline_q
-from courrier.deadlines import is_working_day
-from courrier.models import OPEN_STATUSES, Category, ClockSuspension, DelayUnit, Mail
+from courrier.models import OPEN_STATUSES, Category, DocumentType, Entity, Mail
 
 
 @dataclass(frozen=True)
@@ -38,42 +41,110 @@ class Period:
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
+    @property
+    def kind(self) -> str:
+        """month, quarter or year when the period is a whole one; else days."""
+        for kind in ("month", "quarter", "year"):
+            if self == Period.of(kind, self.start):
+                return kind
+        return "days"
+
     def previous(self) -> Period:
-        """The month before a whole month; else as many days just before."""
+        """The month, quarter or year before a whole one; else as many days just before."""
         end = self.start - datetime.timedelta(days=1)
-        if self == Period.month(self.start.year, self.start.month):
-            return Period.month(end.year, end.month)
+        if self.kind != "days":
+            return Period.of(self.kind, end)
         return Period(end - datetime.timedelta(days=self.days - 1), end)
 
     @classmethod
     def month(cls, year: int, month: int) -> Period:
-        start = datetime.date(year, month, 1)
-        following = datetime.date(year + month // 12, month % 12 + 1, 1)
+        return cls.of("month", datetime.date(year, month, 1))
+
+    @classmethod
+    def of(cls, kind: str, day: datetime.date) -> Period:
+        """The month, quarter or year holding a day."""
+        first_month = {"month": day.month, "quarter": (day.month - 1) // 3 * 3 + 1, "year": 1}
+        months = {"month": 1, "quarter": 3, "year": 12}[kind]
+        start = datetime.date(day.year, first_month[kind], 1)
+        following = _add_months(start, months)
         return cls(start, following - datetime.timedelta(days=1))
 
+    def bounds(self) -> tuple[datetime.datetime, datetime.datetime]:
+        """The period as aware instants, from its first midnight to the one after its end."""
+        zone = timezone.get_current_timezone()
+        start = datetime.datetime.combine(self.start, datetime.time.min, tzinfo=zone)
+        end = datetime.datetime.combine(
+            self.end + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone
+        )
+        return start, end
 
-def _closed_in(period: Period) -> Q:
-    return Q(
-        status="closed",
-        closing_date__date__gte=period.start,
-        closing_date__date__lte=period.end,
-    )
+
+def _add_months(day: datetime.date, months: int) -> datetime.date:
+    index = day.year * 12 + day.month - 1 + months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a statistics page counts: a period and, optionally, an entity (and below), a
+    document type, a channel and a category (incoming mail unless chosen)."""
+
+    period: Period
+    entity: Entity | None = None
+    document_type: DocumentType | None = None
+    channel: str = ""
+    category: str = Category.INCOMING
+    # A drill-down from a table's row narrows further: exact destination entity, and so on.
+    narrow: dict[str, str] = field(default_factory=dict)
+
+    def before(self) -> Filters:
+        return Filters(
+            self.period.previous(), self.entity, self.document_type, self.channel, self.category
+        )
+
+
+def closed_in(period: Period) -> Q:
+    start, end = period.bounds()
+    return Q(status="closed", closing_date__gte=start, closing_date__lt=end)
 
 
 # The mail behind each countable indicator: the drill-down lists exactly these.
-def mails_behind(code: str, mails: QuerySet[Mail], period: Period) -> QuerySet[Mail]:
-    incoming = mails.filter(category=Category.INCOMING)
+def mails_behind(code: str, mails: QuerySet[Mail], filters: Filters) -> QuerySet[Mail]:
+    period = filters.period
+    start, end = period.bounds()
+    narrow = filters.narrow
+    if code == "replies":
+        return mails.filter(closed_in(period), category=Category.OUTGOING)
+    if code == "opinions":  # an opinion asked in the period (of that entity or person)
+        asked = Q(opinion_requests__created_at__gte=start, opinion_requests__created_at__lt=end)
+        if "asked_entity" in narrow:
+            asked &= Q(opinion_requests__asks__entity_id=narrow["asked_entity"])
+        if "asked_user" in narrow:
+            asked &= Q(opinion_requests__asks__user_id=narrow["asked_user"])
+        return mails.filter(asked).distinct()
+    if code == "decisions":  # a visa or signature given or refused in the period (by them)
+        decided = Q(
+            visa_steps__decided_at__gte=start,
+            visa_steps__decided_at__lt=end,
+            visa_steps__state__in=["approved", "rejected"],
+        )
+        if "step_user" in narrow:
+            decided &= Q(visa_steps__user_id=narrow["step_user"])
+        if "role" in narrow:
+            decided &= Q(visa_steps__role=narrow["role"])
+        return mails.filter(decided).distinct()
+    chosen = mails.filter(category=filters.category)
     today = timezone.localdate()
-    open_now = incoming.filter(status__in=OPEN_STATUSES)
+    open_now = chosen.filter(status__in=OPEN_STATUSES)
     selections: dict[str, Callable[[], QuerySet[Mail]]] = {
-        "incoming": lambda: incoming.filter(arrival_date__range=(period.start, period.end)),
-        "closed": lambda: incoming.filter(_closed_in(period)),
+        "incoming": lambda: chosen.filter(arrival_date__range=(period.start, period.end)),
+        "closed": lambda: chosen.filter(closed_in(period)),
         "in_progress": lambda: open_now,
         "late": lambda: open_now.filter(deadline_q("late", today), suspended_since__isnull=True),
         "due_soon": lambda: open_now.filter(
             deadline_q("due_soon", today), suspended_since__isnull=True
         ),
-        "implicit_born": lambda: incoming.filter(
+        "implicit_born": lambda: chosen.filter(
             implicit_decision_born_on__range=(period.start, period.end)
         ),
     }
@@ -83,68 +154,67 @@ def mails_behind(code: str, mails: QuerySet[Mail], period: Period) -> QuerySet[M
 COUNTS = ("incoming", "closed", "in_progress", "late", "due_soon", "implicit_born")
 # These say how things stand today: the period before has no such figure.
 STATES = ("in_progress", "late", "due_soon")
+DRILLABLE = (*COUNTS, "replies", "opinions", "decisions")
+# The narrowing a drill-down accepts beside the filters (stats.selectors applies the first ones).
+NARROW_KEYS = ("dest", "type", "channel", "asked_entity", "asked_user", "step_user", "role")
 
 
 @dataclass(frozen=True)
-class Figures:
-    counts: dict[str, int]
+class Times:
+    """How the mail closed in a period did against its delays."""
+
     in_time_percent: float | None
     median_days: float | None
     p90_days: float | None
 
 
-def figures(mails: QuerySet[Mail], period: Period) -> Figures:
-    counts = {code: mails_behind(code, mails, period).count() for code in COUNTS}
-    closed = list(mails_behind("closed", mails, period).select_related("document_type"))
-    with_due = [m for m in closed if m.due_date is not None and m.closing_date is not None]
-    in_time = [m for m in with_due if _closed_on(m) <= (m.due_date or datetime.date.max)]
-    suspended = _suspended_days(closed)
-    durations = sorted(processing_days(m, suspended) for m in closed)
-    return Figures(
-        counts=counts,
-        in_time_percent=round(100 * len(in_time) / len(with_due), 1) if with_due else None,
+@dataclass(frozen=True)
+class Figures:
+    counts: dict[str, int]
+    times: Times
+
+    @property
+    def in_time_percent(self) -> float | None:
+        return self.times.in_time_percent
+
+    @property
+    def median_days(self) -> float | None:
+        return self.times.median_days
+
+    @property
+    def p90_days(self) -> float | None:
+        return self.times.p90_days
+
+
+def figures(mails: QuerySet[Mail], filters: Filters) -> Figures:
+    counts = {code: mails_behind(code, mails, filters).count() for code in COUNTS}
+    return Figures(counts=counts, times=times(mails_behind("closed", mails, filters)))
+
+
+def times(closed: QuerySet[Mail]) -> Times:
+    """In-time share and processing-time percentiles of closed mail, counted by the database
+    and from the days stored on each mail when it closed."""
+    with_due = closed.filter(due_date__isnull=False)
+    answered = with_due.annotate(
+        closed_on=TruncDate("closing_date", tzinfo=timezone.get_current_timezone())
+    ).aggregate(
+        total=Count("pk"),
+        in_time=Count("pk", filter=Q(closed_on__lte=F("due_date"))),
+    )
+    durations = sorted(
+        d
+        for d in closed.filter(processing_days__isnull=False).values_list(
+            "processing_days", flat=True
+        )
+        if d is not None
+    )
+    return Times(
+        in_time_percent=(
+            round(100 * answered["in_time"] / answered["total"], 1) if answered["total"] else None
+        ),
         median_days=percentile(durations, 50),
         p90_days=percentile(durations, 90),
     )
-
-
-def _closed_on(mail: Mail) -> datetime.date:
-    return timezone.localdate(mail.closing_date) if mail.closing_date else datetime.date.max
-
-
-def _suspended_days(mails: list[Mail]) -> dict[int, list[tuple[datetime.date, datetime.date]]]:
-    spans: dict[int, list[tuple[datetime.date, datetime.date]]] = {}
-    for suspension in ClockSuspension.objects.filter(
-        mail__in=[m.pk for m in mails], ended_on__isnull=False
-    ):
-        assert suspension.ended_on is not None
-        spans.setdefault(suspension.mail_id, []).append(
-            (suspension.started_on, suspension.ended_on)
-        )
-    return spans
-
-
-def processing_days(
-    mail: Mail, suspended: dict[int, list[tuple[datetime.date, datetime.date]]]
-) -> int:
-    """Days from arrival to closing, without the days the clock stood still; working days for
-    types counted in working days."""
-    assert mail.closing_date is not None
-    closed_on = timezone.localdate(mail.closing_date)
-    working = mail.document_type is not None and (
-        mail.document_type.delay_unit == DelayUnit.WORKING_DAYS
-    )
-    paused = suspended.get(mail.pk, [])
-    days = 0
-    day = mail.arrival_date
-    while day < closed_on:
-        day += datetime.timedelta(days=1)
-        if any(start < day <= end for start, end in paused):
-            continue
-        if working and not is_working_day(day):
-            continue
-        days += 1
-    return days
 
 
 def percentile(values: list[int], rank: int) -> float | None:
@@ -155,16 +225,80 @@ def percentile(values: list[int], rank: int) -> float | None:
     return float(values[index])
 
 
-def per_month(mails: QuerySet[Mail], months: list[Period]) -> list[tuple[Period, int, int]]:
-    """(month, incoming, closed) for each month."""
-    return [
-        (
-            month,
-            mails_behind("incoming", mails, month).count(),
-            mails_behind("closed", mails, month).count(),
-        )
-        for month in months
-    ]
+def grouped_percentiles(
+    pairs: Iterable[tuple[object, int | None]],
+) -> dict[object, tuple[float | None, float | None]]:
+    """(median, 90th percentile) of the values of each key (None values left out)."""
+    values: dict[object, list[int]] = {}
+    for key, value in pairs:
+        if value is not None:
+            values.setdefault(key, []).append(value)
+    return {
+        key: (percentile(sorted(v), 50), percentile(sorted(v), 90)) for key, v in values.items()
+    }
+
+
+@dataclass(frozen=True)
+class Series:
+    """Incoming and closed mail per month or per week, in one query each."""
+
+    labels: list[str]
+    starts: list[datetime.date]
+    incoming: list[int]
+    closed: list[int]
+
+
+def per_month(mails: QuerySet[Mail], filters: Filters, count: int = 12) -> Series:
+    months = last_months(filters.period.end, count)
+    return _series(mails, filters, [m.start for m in months], "month", "%m/%Y")
+
+
+def per_week(mails: QuerySet[Mail], filters: Filters) -> Series:
+    monday = filters.period.start - datetime.timedelta(days=filters.period.start.weekday())
+    weeks = []
+    while monday <= filters.period.end:
+        weeks.append(monday)
+        monday += datetime.timedelta(days=7)
+    return _series(mails, filters, weeks, "week", "%d/%m")
+
+
+def _series(
+    mails: QuerySet[Mail], filters: Filters, starts: list[datetime.date], unit: str, label: str
+) -> Series:
+    zone = timezone.get_current_timezone()
+    trunc = {"month": TruncMonth, "week": TruncWeek}[unit]
+    span = Period(starts[0], filters.period.end)
+    chosen = mails.filter(category=filters.category)
+    arrived = dict(
+        chosen.filter(arrival_date__range=(span.start, span.end))
+        .annotate(bucket=trunc("arrival_date"))
+        .values_list("bucket")
+        .annotate(n=Count("pk"))
+        .values_list("bucket", "n")
+    )
+    closed = dict(
+        chosen.filter(closed_in(span))
+        .annotate(bucket=trunc("closing_date", tzinfo=zone))
+        .values_list("bucket")
+        .annotate(n=Count("pk"))
+        .values_list("bucket", "n")
+    )
+
+    def day(value: datetime.date | datetime.datetime) -> datetime.date:
+        if isinstance(value, datetime.datetime):
+            return (
+                timezone.localtime(value, zone).date() if timezone.is_aware(value) else value.date()
+            )
+        return value
+
+    arrived = {day(k): v for k, v in arrived.items()}
+    closed = {day(k): v for k, v in closed.items()}
+    return Series(
+        labels=[start.strftime(label) for start in starts],
+        starts=starts,
+        incoming=[arrived.get(start, 0) for start in starts],
+        closed=[closed.get(start, 0) for start in starts],
+    )
 
 
 def last_months(today: datetime.date, count: int) -> list[Period]:

@@ -7,6 +7,10 @@ from django.db.models import QuerySet
 
 from courrier.models import Entity, Mail, User
 from courrier.selectors import descendant_ids, user_entity_ids, visible_mails
+from stats.indicators import Filters
+
+# A table row's drill-down narrows the mail to that row: query key -> the mail's field.
+NARROWING = {"dest": "destination_entity", "type": "document_type", "channel": "channel"}
 
 
 def sees_organisation(user: User) -> bool:
@@ -25,19 +29,34 @@ def entity_choices(user: User) -> QuerySet[Entity]:
     return entities.filter(pk__in=descendant_ids(user_entity_ids(user)))
 
 
-def scope(user: User, entity: Entity | None = None) -> QuerySet[Mail]:
-    """The mail a user's statistics count, narrowed to an entity and below when chosen."""
+def scope(user: User, filters: Filters | None = None) -> QuerySet[Mail]:
+    """The mail a user's statistics count, narrowed by the filters (entity and below, type,
+    channel, a table row); the category and the period apply per indicator."""
     if sees_organisation(user):
         mails = Mail.objects.all()
     else:
         mails = visible_mails(user).filter(
             destination_entity_id__in=descendant_ids(user_entity_ids(user))
         )
-    if entity is not None:
-        mails = mails.filter(destination_entity_id__in=descendant_ids([entity.pk]))
+    if filters is None:
+        return mails
+    if filters.entity is not None:
+        mails = mails.filter(destination_entity_id__in=descendant_ids([filters.entity.pk]))
+    if filters.document_type is not None:
+        mails = mails.filter(document_type=filters.document_type)
+    if filters.channel:
+        mails = mails.filter(channel=filters.channel)
+    for key, value in filters.narrow.items():
+        if key not in NARROWING:
+            continue  # the indicator applies it (opinions asked of, decisions by)
+        column = NARROWING[key]
+        if value == "none":
+            mails = mails.filter(**{f"{column}__isnull": True})
+        else:
+            mails = mails.filter(**{column if key == "channel" else f"{column}_id": value})
     return mails
 
 
-def drill_down(user: User, entity: Entity | None = None) -> QuerySet[Mail]:
+def drill_down(user: User, filters: Filters) -> QuerySet[Mail]:
     """The mail behind a figure, as the user may open it."""
-    return scope(user, entity).filter(pk__in=visible_mails(user).values("pk"))
+    return scope(user, filters).filter(pk__in=visible_mails(user).values("pk"))

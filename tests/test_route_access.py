@@ -76,6 +76,7 @@ OWN_PAGES = {
     "notification_preferences",
     "statistics",  # figures of one's own perimeter (403 without the statistics permission)
     "statistics_tables",
+    "statistics_report",  # the PDF of one's own figures; the mail listed only if one may open it
 }
 # The directory is the organisation's, shared by all who may read contacts; a contact's page
 # lists only the mail the reader may open (tests/test_contacts_directory.py).
@@ -181,7 +182,9 @@ def object_urls(w: World) -> dict[str, list[str]]:
         "signature_book_mail": [reverse("signature_book_mail", args=[m])],
         "acknowledgment_letter": [reverse("acknowledgment_letter", args=[m])],
         "attestation": [reverse("attestation", args=[m])],
-        "statistics_mails": [reverse("statistics_mails", args=[c]) for c in ("late", "incoming")],
+        "statistics_mails": [
+            reverse("statistics_mails", args=[c]) for c in ("late", "incoming", "decisions")
+        ],
         "statistics_export": [reverse("statistics_export", args=["entities", "xlsx"])],
         "folder": [reverse("folder", args=[w.folder.pk])],
         "absence_cancel": [reverse("absence_cancel", args=[w.absence.pk])],

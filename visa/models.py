@@ -35,6 +35,8 @@ class VisaStep(models.Model):
     state = models.CharField(
         _("state"), max_length=16, choices=VisaStepState.choices, default=VisaStepState.PENDING
     )
+    # When the step became the one awaited: the visa and signature times count from there.
+    current_since = models.DateTimeField(_("awaited since"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     comment = models.TextField(_("comment"), blank=True)
     draft = models.ForeignKey(

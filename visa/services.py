@@ -74,6 +74,7 @@ def start_visa_circuit(
             role=role,
             draft=draft,
             state=VisaStepState.CURRENT if position == 1 else VisaStepState.PENDING,
+            current_since=timezone.now() if position == 1 else None,
         )
         for position, (user, role) in enumerate(steps, start=1)
     ]
@@ -112,8 +113,8 @@ def _advance(mail: Mail, step: VisaStep) -> VisaStep | None:
         VisaStep.objects.filter(mail=mail, position__gt=step.position).order_by("position").first()
     )
     if following is not None:
-        following.state = VisaStepState.CURRENT
-        following.save(update_fields=["state"])
+        following.state, following.current_since = VisaStepState.CURRENT, timezone.now()
+        following.save(update_fields=["state", "current_since"])
     mail.status = _status_for(following)
     mail.save(update_fields=["status", "updated_at"])
     return following
@@ -174,7 +175,8 @@ def reject(
     )
     if to_previous and previous is not None:
         previous.state, previous.decided_at = VisaStepState.CURRENT, None
-        previous.save(update_fields=["state", "decided_at"])
+        previous.current_since = timezone.now()
+        previous.save(update_fields=["state", "decided_at", "current_since"])
         mail.status = _status_for(previous)
     else:
         VisaStep.objects.filter(mail=mail, state=VisaStepState.PENDING).update(
@@ -208,8 +210,9 @@ def restart_circuit(draft: Attachment) -> bool:
         return False  # a signed reply's circuit is over
     for position, step in enumerate(steps):
         step.state = VisaStepState.CURRENT if position == 0 else VisaStepState.PENDING
+        step.current_since = timezone.now() if position == 0 else None
         step.decided_at, step.decided_version = None, None
-        step.save(update_fields=["state", "decided_at", "decided_version"])
+        step.save(update_fields=["state", "decided_at", "decided_version", "current_since"])
     draft.mail.status = _status_for(steps[0])
     draft.mail.save(update_fields=["status", "updated_at"])
     return True

@@ -130,6 +130,17 @@ class Mail(models.Model):
         help_text=_("Appeal delays cannot be held against the requester (CRPA L112-6)."),
     )
     closing_date = models.DateTimeField(_("closing date"), null=True, blank=True)
+    # Set on closing (statistics read it rather than count every mail's days again).
+    processing_days = models.PositiveIntegerField(
+        _("processing time (days)"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "From arrival to closing, suspended days left out, in working days where "
+            "the type counts them."
+        ),
+    )
     destination_entity = models.ForeignKey(
         "courrier.Entity",
         verbose_name=_("destination entity"),
@@ -194,6 +205,10 @@ class Mail(models.Model):
             models.Index(fields=["due_date"]),
             models.Index(fields=["implicit_decision_date"]),
             models.Index(fields=["arrival_date"]),
+            # The statistics: a period's arrivals and closings per category, implicit decisions.
+            models.Index(fields=["category", "arrival_date"]),
+            models.Index(fields=["category", "closing_date"]),
+            models.Index(fields=["implicit_decision_born_on"]),
         ]
         permissions = [
             ("qualify_mail", _("Can qualify mail in the mail room")),

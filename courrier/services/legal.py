@@ -44,7 +44,7 @@ from courrier.models import (
 )
 from courrier.services.circulation import add_attachment
 from courrier.services.journal import record_event
-from courrier.services.mail import IncomingFile, check_mail_access, mark_closed
+from courrier.services.mail import CLOSING_FIELDS, IncomingFile, check_mail_access, mark_closed
 
 logger = logging.getLogger(__name__)
 
@@ -170,7 +170,7 @@ def transfer_to_competent_authority(
         raise ValidationError(_("Name the authority the request is sent to."))
     today = _suspend(mail, SuspensionReason.TRANSFERRED, authority.strip(), actor).started_on
     mark_closed(mail, actor=actor)
-    mail.save(update_fields=[*_CLOCK_FIELDS, "status", "closing_date"])
+    mail.save(update_fields=[*_CLOCK_FIELDS, *CLOSING_FIELDS])
     record_event(
         action="mail.transferred",
         actor=actor,

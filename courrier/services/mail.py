@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 
 from courrier.baskets import stands_in_for
 from courrier.custom_fields import clean_custom_fields
-from courrier.deadlines import deadlines_for
+from courrier.deadlines import days_used, deadlines_for
 from courrier.events import MailClosed, MailRegistered, publish
 from courrier.models import (
     Category,
     Channel,
+    ClockSuspension,
     Contact,
     ContactAddress,
     ContactRole,
@@ -318,9 +319,35 @@ def _closing_comment(comment: str, restricted_to: Sequence[Entity]) -> dict[str,
     return {} if restricted_to or not comment.strip() else {"comment": comment.strip()}
 
 
+def processing_days(mail: Mail) -> int | None:
+    """The days a closed mail took, as its legal delay counts them (see deadlines.days_used); a
+    suspension still running at closing ends with it."""
+    if mail.closing_date is None:
+        return None
+    closed_on = timezone.localdate(mail.closing_date)
+    suspended = [
+        (start, end or closed_on)
+        for start, end in ClockSuspension.objects.filter(mail=mail).values_list(
+            "started_on", "ended_on"
+        )
+    ]
+    return days_used(
+        arrival=mail.arrival_date,
+        closed_on=closed_on,
+        document_type=mail.document_type,
+        suspended=suspended,
+    )
+
+
+# What closing changes on a mail: the callers of mark_closed save these.
+CLOSING_FIELDS = ["status", "closing_date", "processing_days", "updated_at"]
+
+
 def mark_closed(mail: Mail, *, actor: User | None, at: datetime.datetime | None = None) -> None:
-    """Set the mail closed (the caller saves it) and tell subscribers once committed."""
+    """Set the mail closed with the days it took (the caller saves CLOSING_FIELDS) and tell
+    subscribers once committed."""
     mail.status, mail.closing_date = MailStatus.CLOSED, at or timezone.now()
+    mail.processing_days = processing_days(mail)
     publish(MailClosed(mail_id=mail.pk, actor_id=actor.pk if actor else None))
 
 
@@ -342,7 +369,7 @@ def close_mail(
         raise ValidationError(_("A closing note is required."))
     note = note_for_action(actor=actor, mail=mail, text=comment, restricted_to=restricted_to)
     mark_closed(mail, actor=actor)
-    mail.save(update_fields=["status", "closing_date", "updated_at"])
+    mail.save(update_fields=CLOSING_FIELDS)
     release_lock(mail)
     record_event(
         action="mail.closed",

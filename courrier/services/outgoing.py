@@ -32,6 +32,7 @@ from courrier.postal import address_sheet, print_ready
 from courrier.services.contacts import postal_lines
 from courrier.services.journal import record_event
 from courrier.services.mail import (
+    CLOSING_FIELDS,
     IncomingFile,
     Registration,
     check_mail_access,
@@ -111,7 +112,7 @@ def _settle_incoming(actor: User, mail: Mail, close: bool, details: dict[str, ob
         mark_closed(mail, actor=actor)
     else:
         mail.status = MailStatus.IN_PROGRESS
-    mail.save(update_fields=["status", "closing_date", "updated_at"])
+    mail.save(update_fields=CLOSING_FIELDS)
     record_event(
         action="reply.sent", actor=actor, target=mail, details={**details, "closed": close}
     )
@@ -205,7 +206,7 @@ def deliver(email_id: int) -> bool:
         email.sent_at, email.error, email.attempts = timezone.now(), "", email.attempts + 1
         email.save(update_fields=["sent_at", "error", "attempts"])
         mark_closed(email.mail, actor=None, at=email.sent_at)
-        email.mail.save(update_fields=["status", "closing_date", "updated_at"])
+        email.mail.save(update_fields=CLOSING_FIELDS)
         record_event(
             action="mail.sent", actor=None, target=email.mail, details={"to": email.to_address}
         )
@@ -242,7 +243,7 @@ def send_reply_by_post(
         original=IncomingFile(f"a-imprimer-{version.file_name}", printable, "application/pdf"),
     )
     mark_closed(outgoing, actor=actor)
-    outgoing.save(update_fields=["status", "closing_date"])
+    outgoing.save(update_fields=CLOSING_FIELDS)
     _settle_incoming(
         actor,
         mail,

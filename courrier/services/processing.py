@@ -140,8 +140,8 @@ def _set_status(
     mail.status = status
     fields = ["status", "updated_at"]
     if status != MailStatus.CLOSED and mail.closing_date:
-        mail.closing_date = None
-        fields.append("closing_date")
+        mail.closing_date, mail.processing_days = None, None
+        fields += ["closing_date", "processing_days"]
     mail.save(update_fields=fields)
     record_event(
         action=action,

@@ -134,7 +134,9 @@ def walks() -> dict[str, list[tuple[str, str]]]:
             ("parapheur-courrier", reverse("signature_book_mail", args=[first_book])),
             ("en-retard", "/baskets/late/"),
             ("statistiques", reverse("statistics")),
+            ("statistiques-tableaux", reverse("statistics_tables")),
         ],
+        "p.dubois": [("accueil", "/"), ("statistiques", reverse("statistics"))],
         "s.lambert": [("accueil", "/"), ("clos", "/baskets/closed/")],
         "admin": [
             ("accueil", "/"),
