@@ -67,7 +67,7 @@ def monthly_report(user: User, filters: Filters) -> bytes:
     mails = selectors.scope(user, filters)
     styles = getSampleStyleSheet()
     now = indicators.figures(mails, filters)
-    before = indicators.figures(mails, filters.before())
+    before = indicators.figures(mails, filters.before(), states=False)
     story: list[Flowable] = [
         Paragraph(report_title(entity, filters), styles["Title"]),
         Paragraph(

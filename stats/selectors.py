@@ -3,10 +3,10 @@ user's entities and below inside their perimeter (so that counts agree with what
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from courrier.models import Entity, Mail, User
-from courrier.selectors import descendant_ids, user_entity_ids, visible_mails
+from courrier.selectors import descendant_ids, perimeter_of, user_entity_ids, visible_mails
 from stats.indicators import Filters
 
 # A table row's drill-down narrows the mail to that row: query key -> the mail's field.
@@ -35,8 +35,15 @@ def scope(user: User, filters: Filters | None = None) -> QuerySet[Mail]:
     if sees_organisation(user):
         mails = Mail.objects.all()
     else:
-        mails = visible_mails(user).filter(
-            destination_entity_id__in=descendant_ids(user_entity_ids(user))
+        # The mail addressed to the user's entities and below that their perimeter opens by its
+        # own columns (courrier.selectors.perimeter_q): ordinary mail of those entities, and
+        # confidential mail of their direct entities. Mail they only open because they are named
+        # on it stays out of the figures and of the lists behind them alike, and the figures
+        # read indexes, not the diffusion lists.
+        perimeter = perimeter_of(user)
+        mails = Mail.objects.filter(
+            Q(confidential=False, destination_entity_id__in=perimeter.scope_entities)
+            | Q(confidential=True, destination_entity_id__in=perimeter.direct_entities)
         )
     if filters is None:
         return mails

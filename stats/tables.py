@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import ExtractYear, TruncDate
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +25,13 @@ from openpyxl import Workbook
 from capture.models import CaptureInput, InputStatus, SourceKind, WebFormRequest
 from courrier.models import Channel, Mail, User
 from stats import selectors
-from stats.indicators import Filters, grouped_percentiles, mails_behind, per_week
+from stats.indicators import (
+    Filters,
+    mails_behind,
+    per_week,
+    percentiles_per,
+    processing_percentiles,
+)
 from visa.models import AskState, OpinionAsk, VisaStep, VisaStepRole, VisaStepState
 
 Cell = str | int | float | None
@@ -114,7 +120,7 @@ def _breakdown(
         grouped = (
             mails_behind(figure, mails, filters)
             .values(field_name, label_field)
-            .annotate(n=Count("pk"))
+            .annotate(n=Count("*"))
         )
         for row in grouped:
             counts.setdefault(row[field_name], Counter())[figure] = row["n"]
@@ -126,11 +132,11 @@ def _breakdown(
         for row in closed.filter(due_date__isnull=False)
         .annotate(closed_on=TruncDate("closing_date", tzinfo=zone))
         .values(field_name)
-        .annotate(total=Count("pk"), in_time=Count("pk", filter=Q(closed_on__lte=F("due_date"))))
+        .annotate(
+            total=Count("*"), in_time=Count("closing_date", filter=Q(closed_on__lte=F("due_date")))
+        )
     }
-    days = grouped_percentiles(
-        closed.filter(processing_days__isnull=False).values_list(field_name, "processing_days")
-    )
+    days = percentiles_per(closed, field_name)
     keys = sorted(counts, key=lambda key: names[key])
     rows: list[list[Cell]] = []
     drills: dict[tuple[int, int], Drill] = {}
@@ -152,11 +158,7 @@ def _breakdown(
         for column, figure in ((1, "incoming"), (2, "closed"), (3, "late")):
             drills[(r, column)] = Drill(figure, {narrow_key: value})
     total_time = list(in_time.values())
-    overall = grouped_percentiles(
-        closed.filter(processing_days__isnull=False)
-        .annotate(all=Value(0))
-        .values_list("all", "processing_days")
-    ).get(0, (None, None))
+    overall = processing_percentiles(closed)
     total: list[Cell] = [
         _("Total"),
         *(sum(int(row[i] or 0) for row in rows) for i in (1, 2, 3)),
@@ -232,7 +234,7 @@ def replies(mails: QuerySet[Mail], filters: Filters) -> Table:
     grouped = (
         mails_behind("replies", mails, filters)
         .values("channel")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .order_by("channel")
     )
     rows: list[list[Cell]] = [
@@ -433,7 +435,7 @@ def webform_topics(mails: QuerySet[Mail], _filters: Filters | None = None) -> Ta
         WebFormRequest.objects.filter(mail__in=mails)
         .annotate(year=ExtractYear("created_at"))
         .values("topic__label", "year")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
     )
     years = sorted({row["year"] for row in grouped})
     cells: dict[str, dict[int, int]] = {}

@@ -74,3 +74,5 @@ def test_the_chart_is_an_svg_with_its_table_beside_it(client, manager, october):
         page = client.get(reverse("statistics") + "?month=2026-10").content.decode()
     assert "<svg" in page and "<script" not in page.split("<svg", 1)[1].split("</svg>")[0]
     assert 'data-table="months"' in page and "10/2026" in page
+    assert 'data-table="weeks"' in page and page.count("<svg") >= 2  # bars, and lines per week
+    assert 'data-figure="replies"' in page
