@@ -244,7 +244,7 @@ def main() -> None:
     test_settings = settings.DATABASES["default"].setdefault("TEST", {})
     assert isinstance(test_settings, dict)
     if connection.vendor == "postgresql":
-        test_settings["NAME"] = "test_bannette_stats"
+        test_settings["NAME"] = "test_bannette_stats" + ("_demo" if ARGS.demo else "")
     setup_databases(verbosity=0, interactive=False, keepdb=ARGS.keep, serialized_aliases=set())
     from courrier.models import Category, Mail
 
