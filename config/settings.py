@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "scanner_hotfolders",
     "notifications",
     "stats",
+    "archives",
     "administration",
     "demo",
 ]

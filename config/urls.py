@@ -19,6 +19,7 @@ urlpatterns = [
     path("settings/", include("administration.urls")),
     path("notifications/", include("notifications.urls")),
     path("statistics/", include("stats.urls")),
+    path("archives/", include("archives.urls")),
     path("demarches/", include("capture.sources.webform.urls")),
     path("", include("courrier.urls")),
 ]

@@ -18,6 +18,7 @@ PACKAGES = [
     "administration",
     "notifications",
     "stats",
+    "archives",
     "visa",
     "scanner_hotfolders",
     "templates_office",

@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from archives.models import ExportStatus, JournalExport
 from capture.models import CaptureInput, InputStatus
 from courrier.models import (
     Absence,
@@ -96,6 +97,7 @@ class World:
     template: Any
     folder: Any
     absence: Any
+    export: Any
 
 
 @pytest.fixture
@@ -125,6 +127,7 @@ def world(org, agent, clerk) -> World:
             start=timezone.now(),
             end=timezone.now() + datetime.timedelta(days=2),
         ),
+        export=JournalExport.objects.create(requested_by=clerk, status=ExportStatus.READY),
     )
 
 
@@ -132,6 +135,10 @@ def object_urls(w: World) -> dict[str, list[str]]:
     """Each route that names an object, with the ids of objects that are not the outsider's."""
     m = w.mail.pk
     return {
+        # The probative journal and its exports are the archivists'.
+        "archives_journal": [reverse("archives_journal")],
+        "archives_exports": [reverse("archives_exports")],
+        "archives_export_download": [reverse("archives_export_download", args=[w.export.pk])],
         # Settings are the administrators': an agent is refused all of them.
         "administration": [reverse("administration")],
         "administration_section": [

@@ -56,7 +56,7 @@ def merkle_root(hashes: Sequence[str]) -> str:
     return level[0].hex()
 
 
-def _sealed_fields(seal: JournalSeal) -> dict[str, Any]:
+def sealed_fields(seal: JournalSeal) -> dict[str, Any]:
     """What a seal vouches for: its hash covers exactly these."""
     return {
         "number": seal.number,
@@ -70,7 +70,7 @@ def _sealed_fields(seal: JournalSeal) -> dict[str, Any]:
 
 
 def seal_hash(seal: JournalSeal) -> str:
-    text = json.dumps(_sealed_fields(seal), sort_keys=True, separators=(",", ":"))
+    text = json.dumps(sealed_fields(seal), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -135,7 +135,7 @@ def _copy_path(number: int) -> Path:
 
 def _as_copy(seal: JournalSeal) -> dict[str, Any]:
     return {
-        **_sealed_fields(seal),
+        **sealed_fields(seal),
         "hash": seal.hash,
         "timestamp_token": base64.b64encode(bytes(seal.timestamp_token)).decode(),
     }

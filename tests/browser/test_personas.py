@@ -137,7 +137,12 @@ def walks() -> dict[str, list[tuple[str, str]]]:
             ("statistiques-tableaux", reverse("statistics_tables")),
         ],
         "p.dubois": [("accueil", "/"), ("statistiques", reverse("statistics"))],
-        "s.lambert": [("accueil", "/"), ("clos", "/baskets/closed/")],
+        "s.lambert": [
+            ("accueil", "/"),
+            ("clos", "/baskets/closed/"),
+            ("journal", reverse("archives_journal")),
+            ("exports-journal", reverse("archives_exports")),
+        ],
         "admin": [
             ("accueil", "/"),
             ("etat-systeme", reverse("system_status")),

@@ -1,0 +1,222 @@
+"""The probative journal's export package: the events of a period as JSON lines, the seals that
+cover them with their RFC 3161 tokens, the authority's certificates, a README in French and the
+standalone verifier (archives/verifier/verify.py), in one ZIP an archivist can check on her own.
+
+The period widens to whole seals: a seal's Merkle root can only be recomputed over all the
+events it covers, so the package starts at the first event of the seal holding the period's
+first event and ends at the last event of the seal holding its last one (events not sealed yet
+are exported too, and the verifier says so).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import hashlib
+import json
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from asn1crypto import cms, pem
+from django.conf import settings
+from django.db.models import Max, Min
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from courrier.models import JournalEvent, JournalSeal, User
+from courrier.services.seals import GENESIS, sealed_fields
+from courrier.trust import trust_roots
+
+VERIFIER = Path(__file__).resolve().parent / "verifier" / "verify.py"
+FOLDER = "journal"
+BATCH = 5000
+
+
+@dataclass(frozen=True)
+class PackageSummary:
+    first_seq: int | None
+    last_seq: int | None
+    events: int
+    seals: int
+    size: int
+
+
+def local_bounds(
+    since: datetime.date | None, until: datetime.date | None
+) -> tuple[datetime.datetime | None, datetime.datetime | None]:
+    zone = timezone.get_current_timezone()
+    start = datetime.datetime.combine(since, datetime.time.min, tzinfo=zone) if since else None
+    end = (
+        datetime.datetime.combine(
+            until + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone
+        )
+        if until
+        else None
+    )
+    return start, end
+
+
+def sequence_range(
+    since: datetime.date | None, until: datetime.date | None
+) -> tuple[int, int] | None:
+    """The first and last event numbers of the period, widened to whole seals."""
+    start, end = local_bounds(since, until)
+    events = JournalEvent.objects.all()
+    if start:
+        events = events.filter(timestamp__gte=start)
+    if end:
+        events = events.filter(timestamp__lt=end)
+    found = events.aggregate(first=Min("seq"), last=Max("seq"))
+    if found["first"] is None:
+        return None
+    first, last = int(found["first"]), int(found["last"])
+    opening = JournalSeal.objects.filter(first_seq__lte=first, last_seq__gte=first).first()
+    closing = JournalSeal.objects.filter(first_seq__lte=last, last_seq__gte=last).first()
+    return (
+        opening.first_seq if opening else first,
+        closing.last_seq if closing else last,
+    )
+
+
+def event_record(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The event as its hash was computed (courrier.services.journal.event_hash), with it."""
+    return {
+        "seq": values["seq"],
+        "timestamp": values["timestamp"].astimezone(datetime.UTC).isoformat(),
+        "actor": values["actor_id"],
+        "actor_name": values["actor_name"],
+        "on_behalf_of": values["on_behalf_of_id"],
+        "on_behalf_of_name": values["on_behalf_of_name"],
+        "action": values["action"],
+        "object_type": values["object_type"],
+        "object_id": values["object_id"],
+        "mail": values["mail_id"],
+        "details": values["details"],
+        "prev_hash": values["prev_hash"],
+        "hash": values["hash"],
+    }
+
+
+def _token_certificates(seals: list[JournalSeal]) -> list[bytes]:
+    """The certificates the authority put in its tokens (its own, often its chain)."""
+    found: dict[bytes, None] = {}
+    for seal in seals:
+        token = bytes(seal.timestamp_token)
+        if not token:
+            continue
+        signed = cms.ContentInfo.load(token)["content"]
+        for choice in signed["certificates"] or []:
+            found[choice.chosen.dump()] = None
+    return list(found)
+
+
+def _pem(certificates: list[bytes]) -> str:
+    return "".join(pem.armor("CERTIFICATE", der).decode("ascii") for der in certificates)
+
+
+def write_package(
+    output: Path,
+    *,
+    since: datetime.date | None = None,
+    until: datetime.date | None = None,
+    exported_by: User | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> PackageSummary:
+    """Write the ZIP to `output` (streamed: memory stays flat over millions of events)."""
+    span = sequence_range(since, until)
+    first, last = span if span else (1, 0)
+    seals = list(
+        JournalSeal.objects.filter(last_seq__gte=first, first_seq__lte=last).order_by("number")
+    )
+    previous = (
+        JournalSeal.objects.filter(number=seals[0].number - 1)
+        .values_list("hash", flat=True)
+        .first()
+        if seals
+        else None
+    )
+    total = max(0, last - first + 1)
+    digests: dict[str, str] = {}
+    count = 0
+    with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as bundle:
+
+        def add(name: str, data: bytes) -> None:
+            digests[name] = hashlib.sha256(data).hexdigest()
+            bundle.writestr(f"{FOLDER}/{name}", data)
+
+        digest = hashlib.sha256()
+        with bundle.open(f"{FOLDER}/events.jsonl", "w", force_zip64=True) as handle:
+            start = first
+            while start <= last:
+                rows = (
+                    JournalEvent.objects.filter(
+                        seq__gte=start, seq__lte=min(last, start + BATCH - 1)
+                    )
+                    .order_by("seq")
+                    .values()
+                )
+                for row in rows:
+                    line = (
+                        json.dumps(event_record(row), ensure_ascii=False, sort_keys=True) + "\n"
+                    ).encode("utf-8")
+                    digest.update(line)
+                    handle.write(line)
+                    count += 1
+                start += BATCH
+                if progress:
+                    progress(min(count, total), total)
+        digests["events.jsonl"] = digest.hexdigest()
+        seal_records = [
+            {
+                **sealed_fields(seal),
+                "hash": seal.hash,
+                "timestamp_token": base64.b64encode(bytes(seal.timestamp_token)).decode(),
+            }
+            for seal in seals
+        ]
+        add("seals.json", json.dumps(seal_records, indent=1).encode())
+        add(
+            "autorite/racines.pem",
+            _pem([root.dump() for root in trust_roots()]).encode("ascii"),
+        )
+        add("autorite/certificats.pem", _pem(_token_certificates(seals)).encode("ascii"))
+        context = {
+            "organisation": settings.BANNETTE_ORGANISATION_NAME,
+            "since": since,
+            "until": until,
+            "first": first if count else None,
+            "last": last if count else None,
+            "events": count,
+            "seals": len(seals),
+            "exported_at": timezone.localtime(),
+            "exported_by": exported_by,
+        }
+        add("LISEZMOI.txt", render_to_string("archives/journal_readme.txt", context).encode())
+        add("verify.py", VERIFIER.read_bytes())
+        manifest = {
+            "format": "bannette-journal-export/1",
+            "organisation": settings.BANNETTE_ORGANISATION_NAME,
+            "exported_at": timezone.now().isoformat(),
+            "exported_by": exported_by.get_username() if exported_by else "system",
+            "period": {
+                "since": since.isoformat() if since else None,
+                "until": until.isoformat() if until else None,
+            },
+            "first_seq": first if count else None,
+            "last_seq": last if count else None,
+            "events": count,
+            "seals": [seal.number for seal in seals],
+            "previous_seal_hash": previous or GENESIS,
+            "files": digests,
+        }
+        bundle.writestr(f"{FOLDER}/manifest.json", json.dumps(manifest, indent=1))
+    return PackageSummary(
+        first_seq=first if count else None,
+        last_seq=last if count else None,
+        events=count,
+        seals=len(seals),
+        size=output.stat().st_size,
+    )

@@ -1,0 +1,240 @@
+"""The journal export package, checked by its standalone verifier run as an archivist would:
+`python3 verify.py` in a separate process, without site packages (no Django, no Bannette).
+The timestamp authority is the tests' RFC 3161 server on a loopback port (visa.tests.pki)."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import io
+import itertools
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from archives.models import ExportStatus, JournalExport
+from archives.services import build_export, export_journal
+from courrier.models import JournalEvent, JournalSeal
+from courrier.services.seals import seal_journal
+from courrier.tests.factories import make_mail
+from visa.tests.pki import TimestampAuthority, make_pki
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def journal(settings, clerk, tmp_path):
+    """Two timestamped seals over the first events, then events not sealed yet."""
+    pki = make_pki()
+    roots = tmp_path / "roots.pem"
+    roots.write_bytes(pki.ca_pem)
+    settings.BANNETTE_TRUST_ROOTS_FILE = str(roots)
+    with TimestampAuthority(pki) as tsa:
+        settings.BANNETTE_TSA_URL = tsa.url
+        for i in range(3):
+            make_mail(actor=clerk, subject=f"Courrier {i}")
+        seal_journal()
+        make_mail(actor=clerk, subject="Courrier 3")
+        seal_journal()
+    make_mail(actor=clerk, subject="Après les sceaux")
+    assert JournalSeal.objects.count() == 2
+    return pki
+
+
+def unpack(archive: Path, into: Path) -> Path:
+    with zipfile.ZipFile(archive) as bundle:
+        bundle.extractall(into)
+    return into / "journal"
+
+
+def verify(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """As the archivist runs it: a bare Python, standard library only."""
+    return subprocess.run(
+        [sys.executable, "-I", "-S", "verify.py", *args],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def exported(tmp_path: Path, archivist) -> Path:
+    archive = tmp_path / "journal.zip"
+    export_journal(archive, actor=archivist)
+    return unpack(archive, tmp_path / "unzipped")
+
+
+def test_an_untouched_package_verifies_with_python_and_openssl_alone(journal, archivist, tmp_path):
+    archive = tmp_path / "journal.zip"
+    summary = export_journal(archive, actor=archivist)
+    folder = unpack(archive, tmp_path / "unzipped")
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "LISEZMOI.txt",
+        "autorite",
+        "events.jsonl",
+        "manifest.json",
+        "seals.json",
+        "verify.py",
+    ]
+    result = verify(folder)
+    assert result.returncode == 0, result.stdout
+    assert "Résultat : tout tient." in result.stdout
+    assert "ne sont pas encore scellés" in result.stdout  # the last mail's events
+    on_zip = verify(folder, str(archive))
+    assert on_zip.returncode == 0, on_zip.stdout
+    assert summary.events == JournalEvent.objects.count() - 1  # all but the export's own event
+    exported_event = JournalEvent.objects.get(action="journal.exported")
+    assert exported_event.actor == archivist
+    assert exported_event.details["events"] == summary.events
+    assert "python3 verify.py" in (folder / "LISEZMOI.txt").read_text()
+
+
+def rewrite_events(folder: Path, change) -> None:
+    path = folder / "events.jsonl"
+    events = [json.loads(line) for line in path.read_text().splitlines()]
+    events = change(events)
+    path.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events))
+
+
+def test_an_edited_event_is_named(journal, archivist, tmp_path):
+    folder = exported(tmp_path, archivist)
+
+    def edit(events):
+        events[2]["details"] = {**events[2]["details"], "subject": "Autre objet"}
+        return events
+
+    rewrite_events(folder, edit)
+    result = verify(folder)
+    assert result.returncode == 1
+    assert "événement n° 3" in result.stdout and "modifié" in result.stdout
+    assert "fichier modifié depuis l'export : events.jsonl" in result.stdout
+
+
+def test_an_event_removed_even_with_hashes_recomputed_is_named(journal, archivist, tmp_path):
+    folder = exported(tmp_path, archivist)
+    sys.path.insert(0, str(folder))
+    try:
+        import verify as verifier  # the package's own verifier, as a library here
+    finally:
+        sys.path.pop(0)
+
+    def remove_and_rechain(events):
+        kept = events[:1] + events[2:]
+        for before, event in itertools.pairwise(kept):  # a careful forger
+            event["prev_hash"] = before["hash"]
+            event["hash"] = verifier.event_hash(event)
+        return kept
+
+    rewrite_events(folder, remove_and_rechain)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"]["events.jsonl"] = hashlib.sha256(
+        (folder / "events.jsonl").read_bytes()
+    ).hexdigest()
+    manifest["events"] -= 1
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    result = verify(folder)
+    assert result.returncode == 1
+    assert "événements n° 2 à 2 absents" in result.stdout
+    assert "sceau n° 1 : il scelle" in result.stdout
+
+
+def _seals(folder: Path) -> list[dict]:
+    return json.loads((folder / "seals.json").read_text())
+
+
+def _save_seals(folder: Path, seals: list[dict]) -> None:
+    (folder / "seals.json").write_text(json.dumps(seals))
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"]["seals.json"] = hashlib.sha256(
+        (folder / "seals.json").read_bytes()
+    ).hexdigest()
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_a_replaced_seal_is_named_by_its_timestamp_and_the_chain(journal, archivist, tmp_path):
+    folder = exported(tmp_path, archivist)
+    sys.path.insert(0, str(folder))
+    try:
+        import verify as verifier
+    finally:
+        sys.path.pop(0)
+    seals = _seals(folder)
+    seals[0]["sealed_at"] = "2020-01-01T00:00:00+00:00"  # backdated, hash recomputed
+    seals[0]["hash"] = verifier.seal_hash(seals[0])
+    _save_seals(folder, seals)
+    result = verify(folder)
+    assert result.returncode == 1
+    assert "sceau n° 1 : son jeton d'horodatage ne se vérifie pas" in result.stdout
+    assert "sceau n° 2 : le chaînage au sceau précédent est rompu" in result.stdout
+
+
+def test_a_forged_token_is_named(journal, archivist, tmp_path):
+    folder = exported(tmp_path, archivist)
+    seals = _seals(folder)
+    seals[0]["timestamp_token"] = seals[1]["timestamp_token"]  # a real token, for another seal
+    _save_seals(folder, seals)
+    result = verify(folder)
+    assert result.returncode == 1
+    assert "sceau n° 1 : son jeton d'horodatage ne se vérifie pas" in result.stdout
+    assert "sceau n° 2" not in result.stdout
+
+
+def test_a_period_widens_to_whole_seals(journal, archivist, tmp_path):
+    archive = tmp_path / "today.zip"
+    today = datetime.date.today()
+    summary = export_journal(archive, actor=archivist, since=today, until=today)
+    first_seal = JournalSeal.objects.get(number=1)
+    assert summary.first_seq == first_seal.first_seq and summary.seals == 2
+    archive = tmp_path / "old.zip"
+    assert export_journal(archive, actor=archivist, until=datetime.date(2000, 1, 1)).events == 0
+
+
+def test_the_command_writes_a_package_with_a_progress_bar(journal, tmp_path, capsys):
+    archive = tmp_path / "cli.zip"
+    call_command("export_journal", "--output", str(archive))
+    assert "seals" in capsys.readouterr().out
+    assert verify(unpack(archive, tmp_path / "cli"), str(archive)).returncode == 0
+
+
+def test_the_screen_builds_the_package_and_offers_it(
+    client, journal, archivist, agent, django_capture_on_commit_callbacks
+):
+    client.force_login(agent)
+    assert client.get(reverse("archives_exports")).status_code == 403
+    assert client.get(reverse("archives_journal")).status_code == 403
+    client.force_login(archivist)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("archives_exports"), {"since": "", "until": ""})
+    assert response.status_code == 302
+    export = JournalExport.objects.get()
+    assert export.status == ExportStatus.READY and export.events > 0
+    page = client.get(reverse("archives_exports")).content.decode()
+    assert reverse("archives_export_download", args=[export.pk]) in page
+    download = client.get(reverse("archives_export_download", args=[export.pk]))
+    package = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content)))
+    assert "journal/verify.py" in package.namelist()
+    assert build_export(export.pk).status == ExportStatus.READY  # built once
+
+
+def test_the_journal_screen_reads_in_words_and_pages_by_number(client, journal, archivist, org):
+    secret = make_mail(
+        subject="Confidentiel", destination_entity=org.vasso, override={"confidential": True}
+    )
+    client.force_login(archivist)
+    page = client.get(reverse("archives_journal"))
+    assert page.status_code == 200
+    shown = [item.event for item in page.context["events"]]
+    assert all(event.mail_id != secret.pk for event in shown)  # outside her perimeter
+    assert shown == sorted(shown, key=lambda e: -e.seq)
+    older = client.get(reverse("archives_journal") + f"?before={shown[2].seq}")
+    assert next(i.event.seq for i in older.context["events"]) == shown[3].seq
+    mine = client.get(reverse("archives_journal") + "?actor=clerk&action=mail.registered")
+    assert {item.event.action for item in mine.context["events"]} == {"mail.registered"}
+    assert all(item.sentence for item in mine.context["events"])

@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from archives import views
+
+urlpatterns = [
+    path("journal/", views.journal, name="archives_journal"),
+    path("journal/exports/", views.exports, name="archives_exports"),
+    path("journal/exports/<int:pk>/", views.export_download, name="archives_export_download"),
+]
