@@ -32,6 +32,11 @@ def register() -> None:
                     _("Journal exported from %(since)s to %(until)s (%(events)s events)"),
                     _("Journal exported (%(events)s events)"),
                 ),
-            )
+            ),
+            JournalAction(
+                "journal.evidence",
+                _("Integrity evidence produced"),
+                sentences=(_("Integrity evidence produced (%(events)s events)"),),
+            ),
         ]
     )

@@ -100,7 +100,7 @@ def event_record(values: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _token_certificates(seals: list[JournalSeal]) -> list[bytes]:
+def token_certificates(seals: list[JournalSeal]) -> list[bytes]:
     """The certificates the authority put in its tokens (its own, often its chain)."""
     found: dict[bytes, None] = {}
     for seal in seals:
@@ -113,7 +113,7 @@ def _token_certificates(seals: list[JournalSeal]) -> list[bytes]:
     return list(found)
 
 
-def _pem(certificates: list[bytes]) -> str:
+def pem_bundle(certificates: list[bytes]) -> str:
     return "".join(pem.armor("CERTIFICATE", der).decode("ascii") for der in certificates)
 
 
@@ -180,9 +180,9 @@ def write_package(
         add("seals.json", json.dumps(seal_records, indent=1).encode())
         add(
             "autorite/racines.pem",
-            _pem([root.dump() for root in trust_roots()]).encode("ascii"),
+            pem_bundle([root.dump() for root in trust_roots()]).encode("ascii"),
         )
-        add("autorite/certificats.pem", _pem(_token_certificates(seals)).encode("ascii"))
+        add("autorite/certificats.pem", pem_bundle(token_certificates(seals)).encode("ascii"))
         context = {
             "organisation": settings.BANNETTE_ORGANISATION_NAME,
             "since": since,

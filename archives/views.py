@@ -13,11 +13,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from archives import services
+from archives.evidence import evidence_package
 from archives.models import ExportStatus, JournalExport
 from courrier.extensions import journal_action, journal_action_codes
 from courrier.journal_text import readable_events
 from courrier.models import Entity, JournalEvent, User
-from courrier.selectors import descendant_ids, visible_mails
+from courrier.selectors import descendant_ids, get_visible_mail_or_404, visible_mails
 from courrier.views.common import _user
 
 PAGE = 50
@@ -77,7 +78,11 @@ def journal(request: HttpRequest) -> HttpResponse:
         ((code, str(journal_action(code).label)) for code in journal_action_codes()),  # type: ignore[union-attr]
         key=lambda pair: pair[1],
     )
+    chrono = request.GET.get("chrono", "").strip()
     context: dict[str, Any] = {
+        "evidence_mail": visible_mails(user).filter(chrono_number=chrono).first()
+        if chrono
+        else None,
         "events": readable_events(page[:PAGE]),
         "next_before": page[PAGE - 1].seq if len(page) > PAGE else None,
         "query": query.urlencode(),
@@ -86,6 +91,17 @@ def journal(request: HttpRequest) -> HttpResponse:
         "entities": Entity.objects.filter(active=True).order_by("label"),
     }
     return render(request, "archives/journal.html", context)
+
+
+@login_required
+def mail_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+    """One mail's evidence package (preuve.json, attestation, verifier), if she may open it."""
+    user = _archivist(request)
+    mail = get_visible_mail_or_404(user, pk)
+    response = HttpResponse(evidence_package(mail, user), content_type="application/zip")
+    name = (mail.chrono_number or str(mail.pk)).replace("/", "-")
+    response["Content-Disposition"] = f'attachment; filename="preuve-{name}.zip"'
+    return response
 
 
 @login_required

@@ -10,8 +10,6 @@ import importlib.util
 import io
 import itertools
 import json
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 from types import ModuleType
@@ -22,49 +20,11 @@ from django.urls import reverse
 
 from archives.models import ExportStatus, JournalExport
 from archives.services import build_export, export_journal
+from archives.tests.conftest import unpack, verify
 from courrier.models import JournalEvent, JournalSeal
-from courrier.services.seals import seal_journal
 from courrier.tests.factories import make_mail
-from visa.tests.pki import TimestampAuthority, make_pki
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def journal(settings, clerk, tmp_path):
-    """Two timestamped seals over the first events, then events not sealed yet."""
-    pki = make_pki()
-    roots = tmp_path / "roots.pem"
-    roots.write_bytes(pki.ca_pem)
-    settings.BANNETTE_TRUST_ROOTS_FILE = str(roots)
-    with TimestampAuthority(pki) as tsa:
-        settings.BANNETTE_TSA_URL = tsa.url
-        for i in range(3):
-            make_mail(actor=clerk, subject=f"Courrier {i}")
-        seal_journal()
-        make_mail(actor=clerk, subject="Courrier 3")
-        seal_journal()
-    make_mail(actor=clerk, subject="Après les sceaux")
-    assert JournalSeal.objects.count() == 2
-    return pki
-
-
-def unpack(archive: Path, into: Path) -> Path:
-    with zipfile.ZipFile(archive) as bundle:
-        bundle.extractall(into)
-    return into / "journal"
-
-
-def verify(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """As the archivist runs it: a bare Python, standard library only."""
-    return subprocess.run(
-        [sys.executable, "-I", "-S", "verify.py", *args],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
 
 
 def exported(tmp_path: Path, archivist) -> Path:

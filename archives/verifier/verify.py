@@ -3,6 +3,7 @@
 
     python3 verify.py              depuis le dossier décompressé de l'export
     python3 verify.py EXPORT.zip   sur l'archive elle-même
+    python3 verify.py preuve.json  la preuve d'intégrité d'un seul courrier
 
 Il n'utilise que la bibliothèque standard de Python (3.9 ou plus) et, pour les jetons
 d'horodatage RFC 3161, la commande `openssl ts -verify`. Il vérifie :
@@ -256,15 +257,70 @@ def verify(folder: Path) -> Report:
     return report
 
 
+def root_from_proof(event_hash_hex: str, steps: list[list[str]]) -> str:
+    node = leaf(event_hash_hex)
+    for side, sibling in steps:
+        other = bytes.fromhex(sibling)
+        node = hashlib.sha256(b"\x01" + (other + node if side == "L" else node + other)).digest()
+    return node.hex()
+
+
+def verify_evidence(path: Path) -> Report:
+    """One mail's evidence (preuve.json): each event's hash, its proof up to its seal's Merkle
+    root, each seal's hash and timestamp token."""
+    report = Report()
+    try:
+        evidence = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        report.problem(f"preuve illisible : {exc}")
+        return report
+    seals = {seal["number"]: seal for seal in evidence.get("seals", [])}
+    unsealed = 0
+    for item in evidence.get("events", []):
+        event = item.get("event", {})
+        seq = event.get("seq")
+        if event_hash(event) != event.get("hash"):
+            report.problem(f"événement n° {seq} : son contenu ne correspond plus à son empreinte")
+        if item.get("seal") is None:
+            unsealed += 1
+            continue
+        seal = seals.get(item["seal"])
+        if seal is None:
+            report.problem(f"événement n° {seq} : le sceau n° {item['seal']} manque à la preuve")
+        elif root_from_proof(event.get("hash") or GENESIS, item.get("proof", [])) != seal.get(
+            "merkle_root"
+        ):
+            report.problem(
+                f"événement n° {seq} : sa preuve ne mène pas à la racine du sceau n° {seal['number']}"
+            )
+    for seal in seals.values():
+        if seal_hash(seal) != seal.get("hash"):
+            report.problem(f"sceau n° {seal['number']} : son contenu a été modifié")
+    check_tokens(path.parent, list(seals.values()), report)
+    if unsealed:
+        report.note(f"{unsealed} événement(s) pas encore scellé(s) : aucun sceau ne les couvre")
+    mail = evidence.get("mail", {})
+    report.note(
+        f"courrier {mail.get('chrono_number')} : {len(evidence.get('events', []))} événements,"
+        f" {len(seals)} sceaux vérifiés"
+    )
+    return report
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) > 1:
+    here = Path(__file__).resolve().parent
+    if len(argv) > 1 and argv[1].endswith(".json"):
+        report = verify_evidence(Path(argv[1]).resolve())
+    elif len(argv) == 1 and (here / "preuve.json").is_file():
+        report = verify_evidence(here / "preuve.json")
+    elif len(argv) > 1:
         archive = Path(argv[1])
         with tempfile.TemporaryDirectory() as scratch, zipfile.ZipFile(archive) as bundle:
             bundle.extractall(scratch)
             inner = [p for p in Path(scratch).iterdir() if (p / "manifest.json").is_file()]
             report = verify(inner[0] if inner else Path(scratch))
     else:
-        report = verify(Path(__file__).resolve().parent)
+        report = verify(here)
     for note in report.notes:
         print(f"Note : {note}")
     for problem in report.problems:

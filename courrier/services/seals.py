@@ -198,7 +198,7 @@ class SealReport:
     problems: list[str]
 
 
-def _token_problem(seal: JournalSeal) -> str | None:
+def seal_token_problem(seal: JournalSeal) -> str | None:
     token = bytes(seal.timestamp_token)
     if not token:
         return None
@@ -250,7 +250,7 @@ def _seal_problems(seal: JournalSeal, previous: str, expected_first: int) -> lis
             _("events #%(first)s..#%(last)s no longer match seal #%(n)s (rewritten after sealing)")
             % names
         )
-    token_problem = _token_problem(seal)
+    token_problem = seal_token_problem(seal)
     if token_problem:
         problems.append(token_problem)
     return problems

@@ -1,0 +1,311 @@
+"""Evidence for one mail: its journal events, each with the Merkle inclusion proof that leads
+from its hash to the root of the seal covering it, the seals with their RFC 3161 tokens, and an
+"attestation d'intégrité" (PDF) of what was verified; one mail's history is proved without
+disclosing the other events (a proof holds only the hashes of sibling subtrees).
+
+A proof is a list of steps from the leaf up: ("L", hash) when the sibling is on the left,
+("R", hash) on the right; a node alone at the end of an odd level goes up unchanged, and has no
+step. The leaf is SHA-256(0x00 || event hash), a node SHA-256(0x01 || left || right), as in
+courrier.services.seals.merkle_root.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from archives.journal_package import VERIFIER, event_record, pem_bundle, token_certificates
+from courrier.journal_text import readable_events
+from courrier.models import JournalEvent, JournalSeal, Mail, User
+from courrier.services.journal import event_hash, record_event
+from courrier.services.seals import merkle_root, seal_token_problem, sealed_fields
+from courrier.trust import trust_roots
+
+
+def _leaf(hex_hash: str) -> bytes:
+    return hashlib.sha256(b"\x00" + bytes.fromhex(hex_hash)).digest()
+
+
+def inclusion_proof(hashes: list[str], index: int) -> list[tuple[str, str]]:
+    """The sibling hashes from the leaf at `index` up to the root of the tree over `hashes`."""
+    level = [_leaf(h) for h in hashes]
+    steps: list[tuple[str, str]] = []
+    while len(level) > 1:
+        if index % 2 == 1:
+            steps.append(("L", level[index - 1].hex()))
+        elif index + 1 < len(level):
+            steps.append(("R", level[index + 1].hex()))
+        paired = [
+            hashlib.sha256(b"\x01" + level[i] + level[i + 1]).digest()
+            for i in range(0, len(level) - 1, 2)
+        ]
+        level = paired + ([level[-1]] if len(level) % 2 else [])
+        index //= 2
+    return steps
+
+
+def root_from_proof(event_hash_hex: str, steps: list[tuple[str, str]]) -> str:
+    node = _leaf(event_hash_hex)
+    for side, sibling in steps:
+        other = bytes.fromhex(sibling)
+        node = hashlib.sha256(b"\x01" + (other + node if side == "L" else node + other)).digest()
+    return node.hex()
+
+
+@dataclass
+class Evidence:
+    mail: Mail
+    events: list[dict[str, Any]] = field(default_factory=list)
+    seals: dict[int, JournalSeal] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def unsealed(self) -> int:
+        return sum(1 for event in self.events if event["seal"] is None)
+
+
+def gather(mail: Mail) -> Evidence:
+    """The mail's events with their proofs, checked here as the verifier will check them."""
+    evidence = Evidence(mail=mail)
+    events = list(JournalEvent.objects.filter(mail=mail).order_by("seq"))
+    seals = list(
+        JournalSeal.objects.filter(
+            last_seq__gte=events[0].seq if events else 0,
+            first_seq__lte=events[-1].seq if events else 0,
+        ).order_by("number")
+    )
+    sealed_hashes: dict[int, list[str]] = {}
+    for event in events:
+        record = event_record(_values(event))
+        if event_hash(event) != event.hash:
+            evidence.problems.append(
+                _("event #%(seq)s no longer matches its hash") % {"seq": event.seq}
+            )
+        seal = next((s for s in seals if s.first_seq <= event.seq <= s.last_seq), None)
+        proof: list[tuple[str, str]] = []
+        if seal is not None:
+            if seal.number not in sealed_hashes:
+                sealed_hashes[seal.number] = list(
+                    JournalEvent.objects.filter(seq__gte=seal.first_seq, seq__lte=seal.last_seq)
+                    .order_by("seq")
+                    .values_list("hash", flat=True)
+                )
+            hashes = sealed_hashes[seal.number]
+            proof = inclusion_proof(hashes, event.seq - seal.first_seq)
+            if root_from_proof(event.hash, proof) != seal.merkle_root:
+                evidence.problems.append(
+                    _("event #%(seq)s does not lead to the root of seal #%(n)s")
+                    % {"seq": event.seq, "n": seal.number}
+                )
+            evidence.seals[seal.number] = seal
+        evidence.events.append(
+            {
+                "event": record,
+                "seal": seal.number if seal else None,
+                "proof": [list(step) for step in proof],
+                "_model": event,
+            }
+        )
+    for seal in evidence.seals.values():
+        if merkle_root(sealed_hashes[seal.number]) != seal.merkle_root:
+            evidence.problems.append(
+                _("seal #%(n)s no longer matches its events") % {"n": seal.number}
+            )
+        problem = seal_token_problem(seal)
+        if problem:
+            evidence.problems.append(problem)
+    return evidence
+
+
+def _values(event: JournalEvent) -> dict[str, Any]:
+    return {
+        "seq": event.seq,
+        "timestamp": event.timestamp,
+        "actor_id": event.actor_id,
+        "actor_name": event.actor_name,
+        "on_behalf_of_id": event.on_behalf_of_id,
+        "on_behalf_of_name": event.on_behalf_of_name,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "mail_id": event.mail_id,
+        "details": event.details,
+        "prev_hash": event.prev_hash,
+        "hash": event.hash,
+    }
+
+
+def evidence_json(evidence: Evidence) -> dict[str, Any]:
+    return {
+        "format": "bannette-mail-evidence/1",
+        "organisation": settings.BANNETTE_ORGANISATION_NAME,
+        "mail": {"id": evidence.mail.pk, "chrono_number": evidence.mail.chrono_number},
+        "made_at": timezone.now().isoformat(),
+        "events": [
+            {"event": item["event"], "seal": item["seal"], "proof": item["proof"]}
+            for item in evidence.events
+        ],
+        "seals": [
+            {
+                **sealed_fields(seal),
+                "hash": seal.hash,
+                "timestamp_token": base64.b64encode(bytes(seal.timestamp_token)).decode(),
+            }
+            for seal in evidence.seals.values()
+        ],
+    }
+
+
+def attestation_pdf(evidence: Evidence, user: User) -> bytes:
+    """The "attestation d'intégrité": what was verified, event by event."""
+    styles = getSampleStyleSheet()
+    mail = evidence.mail
+    title = _("Integrity certificate — mail %(chrono)s") % {"chrono": mail.chrono_number}
+    holds = not evidence.problems
+    story: list[Any] = [
+        Paragraph(title, styles["Title"]),
+        Paragraph(
+            _("Made on %(day)s by %(user)s, %(organisation)s, with Bannette.")
+            % {
+                "day": date_format(timezone.localtime(), "DATETIME_FORMAT"),
+                "user": user.get_full_name() or user.get_username(),
+                "organisation": settings.BANNETTE_ORGANISATION_NAME,
+            },
+            styles["Normal"],
+        ),
+        Spacer(1, 5 * mm),
+        Paragraph(
+            _(
+                "For each event of this mail's history, the hash was recomputed from its "
+                "contents, the Merkle inclusion proof was followed up to the root of the seal "
+                "covering it, the seal's hash was recomputed and its RFC 3161 timestamp token "
+                "was checked against the trusted authorities."
+            ),
+            styles["Normal"],
+        ),
+        Spacer(1, 3 * mm),
+        Paragraph(
+            _("Result: everything holds.")
+            if holds
+            else _("Result: %(count)s problem(s) found.") % {"count": len(evidence.problems)},
+            styles["Heading2"],
+        ),
+    ]
+    for problem in evidence.problems:
+        story.append(Paragraph(f"• {problem}", styles["Normal"]))
+    readable = readable_events([item["_model"] for item in evidence.events])
+    rows: list[list[Any]] = [[_("No."), _("Time"), _("What happened"), _("Hash"), _("Seal")]]
+    for item, text in zip(evidence.events, readable, strict=True):
+        event = item["_model"]
+        rows.append(
+            [
+                str(event.seq),
+                date_format(timezone.localtime(event.timestamp), "SHORT_DATETIME_FORMAT"),
+                Paragraph(f"{text.actor} — {text.sentence}", styles["BodyText"]),
+                event.hash[:16] + "…",
+                str(item["seal"]) if item["seal"] else _("not yet sealed"),
+            ]
+        )
+    story += [Spacer(1, 4 * mm), _table(rows, [14 * mm, 30 * mm, 82 * mm, 34 * mm, 20 * mm])]
+    if evidence.seals:
+        rows = [[_("Seal"), _("Sealed at"), _("Events"), _("Merkle root")]]
+        for seal in evidence.seals.values():
+            rows.append(
+                [
+                    str(seal.number),
+                    date_format(timezone.localtime(seal.sealed_at), "SHORT_DATETIME_FORMAT"),
+                    _("%(first)s to %(last)s") % {"first": seal.first_seq, "last": seal.last_seq},
+                    seal.merkle_root[:32] + "…",
+                ]
+            )
+        story += [Spacer(1, 4 * mm), _table(rows, [14 * mm, 34 * mm, 30 * mm, 102 * mm])]
+    if evidence.unsealed:
+        story.append(
+            Paragraph(
+                _("%(count)s event(s) are not sealed yet: their hashes hold, no seal covers them.")
+                % {"count": evidence.unsealed},
+                styles["Normal"],
+            )
+        )
+    story.append(Spacer(1, 4 * mm))
+    story.append(
+        Paragraph(
+            _(
+                "The file preuve.json holds the events, their proofs and the seals; anyone can "
+                "check them again with python3 verify.py preuve.json (Python and openssl)."
+            ),
+            styles["Normal"],
+        )
+    )
+    buffer = io.BytesIO()
+    SimpleDocTemplate(
+        buffer, pagesize=A4, title=title, author="Bannette", leftMargin=15 * mm, rightMargin=15 * mm
+    ).build(story)
+    return buffer.getvalue()
+
+
+def _table(rows: list[list[Any]], widths: list[float]) -> Table:
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+                ("FONTSIZE", (0, 0), (-1, -1), 7),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
+                ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.lightgrey),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    return table
+
+
+def evidence_package(mail: Mail, user: User) -> bytes:
+    """The ZIP for one mail (preuve.json, the attestation, the verifier, the authority's
+    roots), journaled."""
+    evidence = gather(mail)
+    buffer = io.BytesIO()
+    folder = f"preuve-{(mail.chrono_number or str(mail.pk)).replace('/', '-')}"
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+        bundle.writestr(
+            f"{folder}/preuve.json",
+            json.dumps(evidence_json(evidence), indent=1, ensure_ascii=False),
+        )
+        bundle.writestr(f"{folder}/attestation-integrite.pdf", attestation_pdf(evidence, user))
+        bundle.writestr(f"{folder}/verify.py", VERIFIER.read_bytes())
+        bundle.writestr(
+            f"{folder}/autorite/racines.pem", pem_bundle([root.dump() for root in trust_roots()])
+        )
+        bundle.writestr(
+            f"{folder}/autorite/certificats.pem",
+            pem_bundle(token_certificates(list(evidence.seals.values()))),
+        )
+        bundle.writestr(
+            f"{folder}/LISEZMOI.txt",
+            render_to_string("archives/evidence_readme.txt", {"mail": mail, "evidence": evidence}),
+        )
+    with transaction.atomic():
+        record_event(
+            action="journal.evidence",
+            actor=user,
+            target=mail,
+            details={"events": len(evidence.events), "holds": not evidence.problems},
+        )
+    return buffer.getvalue()

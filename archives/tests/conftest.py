@@ -1,0 +1,58 @@
+"""An archivist's journal: two sealed, timestamped stretches, then events not sealed yet; and
+the standalone verifier run as she runs it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.db import transaction
+
+from courrier.models import JournalSeal
+from courrier.services.journal import record_event
+from courrier.services.seals import seal_journal
+from courrier.tests.factories import make_mail
+from visa.tests.pki import TimestampAuthority, make_pki
+
+
+@pytest.fixture
+def journal(settings, clerk, tmp_path):
+    """Two timestamped seals over the first events, then events not sealed yet."""
+    pki = make_pki()
+    roots = tmp_path / "roots.pem"
+    roots.write_bytes(pki.ca_pem)
+    settings.BANNETTE_TRUST_ROOTS_FILE = str(roots)
+    with TimestampAuthority(pki) as tsa:
+        settings.BANNETTE_TSA_URL = tsa.url
+        first = make_mail(actor=clerk, subject="Courrier 0")
+        for i in (1, 2):
+            make_mail(actor=clerk, subject=f"Courrier {i}")
+            with transaction.atomic():  # the first mail's history goes on between the others
+                record_event(action="mail.read", actor=clerk, target=first)
+        seal_journal()
+        make_mail(actor=clerk, subject="Courrier 3")
+        seal_journal()
+    make_mail(actor=clerk, subject="Après les sceaux")
+    assert JournalSeal.objects.count() == 2
+    return pki
+
+
+def unpack(archive: Path, into: Path) -> Path:
+    with zipfile.ZipFile(archive) as bundle:
+        bundle.extractall(into)
+    return into / "journal"
+
+
+def verify(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """As the archivist runs it: a bare Python, standard library only."""
+    return subprocess.run(
+        [sys.executable, "-I", "-S", "verify.py", *args],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
