@@ -23,8 +23,49 @@ def register() -> None:
             icon="archive",
         )
     )
+    register_nav_link(
+        NavLink(
+            code="eliminations",
+            label=_("Eliminations"),
+            url_name="archives_eliminations",
+            position=71,
+            permission="courrier.export_journal",
+            icon="archive",
+        )
+    )
     register_journal_actions(
         [
+            JournalAction(
+                "retention.elimination_approved",
+                _("Elimination approved"),
+                sentences=(_("Elimination approved (retention ended on %(retention_end)s)"),),
+            ),
+            JournalAction(
+                "retention.elimination_postponed",
+                _("Elimination postponed"),
+                sentences=(_("Elimination postponed until %(until)s"),),
+            ),
+            JournalAction(
+                "retention.hold_placed",
+                _("Legal hold placed"),
+                sentences=(_("Legal hold placed: %(reason)s"),),
+            ),
+            JournalAction(
+                "retention.hold_lifted",
+                _("Legal hold lifted"),
+                sentences=(_("Legal hold lifted (%(reason)s)"),),
+            ),
+            JournalAction(
+                "mail.eliminated",
+                _("Mail eliminated"),
+                workflow=True,
+                sentences=(_("Eliminated at the end of its retention period"),),
+            ),
+            JournalAction(
+                "retention.certificate",
+                _("Elimination certificate made"),
+                sentences=(_("Elimination certificate made for %(mails)s mail(s)"),),
+            ),
             JournalAction(
                 "journal.exported",
                 _("Journal exported"),

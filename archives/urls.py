@@ -7,6 +7,12 @@ from archives import views
 urlpatterns = [
     path("journal/", views.journal, name="archives_journal"),
     path("journal/exports/", views.exports, name="archives_exports"),
+    path("eliminations/", views.eliminations, name="archives_eliminations"),
+    path(
+        "eliminations/certificates/<int:pk>/",
+        views.certificate_download,
+        name="archives_certificate",
+    ),
     path("journal/mails/<int:pk>/evidence/", views.mail_evidence, name="archives_mail_evidence"),
     path("journal/exports/<int:pk>/", views.export_download, name="archives_export_download"),
 ]

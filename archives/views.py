@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from archives import services
+from archives import retention, services
 from archives.evidence import evidence_package
-from archives.models import ExportStatus, JournalExport
+from archives.models import (
+    EliminationCertificate,
+    EliminationProposal,
+    ExportStatus,
+    JournalExport,
+    LegalHold,
+    ProposalStatus,
+)
 from courrier.extensions import journal_action, journal_action_codes
 from courrier.journal_text import readable_events
-from courrier.models import Entity, JournalEvent, User
+from courrier.models import Entity, Folder, JournalEvent, Mail, User
 from courrier.selectors import descendant_ids, get_visible_mail_or_404, visible_mails
 from courrier.views.common import _user
 
@@ -136,4 +147,149 @@ def export_download(request: HttpRequest, pk: int) -> FileResponse:
     name = f"journal-{export.since or 'origine'}-{export.until or export.finished_at:%Y-%m-%d}.zip"
     return FileResponse(
         export.file.open("rb"), as_attachment=True, filename=name, content_type="application/zip"
+    )
+
+
+RETENTION_STATUSES = (
+    ProposalStatus.PROPOSED,
+    ProposalStatus.APPROVED,
+    ProposalStatus.POSTPONED,
+)
+
+
+@login_required
+def eliminations(request: HttpRequest) -> HttpResponse:
+    """Elimination proposals to review, approve or postpone; the approved ones eliminated with
+    a certificate; legal holds."""
+    user = _archivist(request)
+    if request.method == "POST":
+        return _decide(request, user)
+    status = request.GET.get("status", ProposalStatus.PROPOSED)
+    proposals = retention.proposals_for_review().filter(status=status)
+    if request.GET.get("format") == "csv":
+        return _proposals_csv(proposals)
+    counts = {
+        code: retention.proposals_for_review().filter(status=code).count()
+        for code in RETENTION_STATUSES
+    }
+    return render(
+        request,
+        "archives/eliminations.html",
+        {
+            "status": status,
+            "statuses": [(code, ProposalStatus(code).label, counts[code]) for code in counts],
+            "proposals": proposals[:500],
+            "certificates": EliminationCertificate.objects.select_related("made_by")[:20],
+            "holds": LegalHold.objects.filter(lifted_at__isnull=True).select_related(
+                "mail", "folder", "placed_by"
+            ),
+            "folders": Folder.objects.order_by("label"),
+        },
+    )
+
+
+def _decide(request: HttpRequest, user: User) -> HttpResponse:
+    action = request.POST.get("action", "")
+    chosen = retention.proposals_for_review().filter(pk__in=request.POST.getlist("proposal"))
+    try:
+        if action == "approve":
+            done = retention.approve(
+                actor=user, proposals=chosen, comment=request.POST.get("comment", "")
+            )
+            messages.success(request, _("%(n)s elimination(s) approved.") % {"n": done})
+        elif action == "postpone":
+            until = _day(request.POST.get("until", ""))
+            if until is None:
+                raise ValidationError(_("Say until when."))
+            done = retention.postpone(
+                actor=user, proposals=chosen, until=until, comment=request.POST.get("comment", "")
+            )
+            messages.success(request, _("%(n)s proposal(s) postponed.") % {"n": done})
+        elif action == "eliminate":
+            certificate = retention.eliminate_approved(actor=user)
+            if certificate is None:
+                messages.info(request, _("No approved mail to eliminate."))
+            else:
+                messages.success(
+                    request,
+                    _("%(n)s mail(s) eliminated; certificate no. %(c)s.")
+                    % {"n": certificate.mails, "c": certificate.pk},
+                )
+        elif action == "hold":
+            chrono = request.POST.get("chrono", "").strip()
+            folder_pk = request.POST.get("folder", "")
+            mail = get_visible_mail_or_404_by_chrono(user, chrono) if chrono else None
+            folder = Folder.objects.filter(pk=folder_pk).first() if folder_pk.isdigit() else None
+            if (mail is None) == (folder is None):
+                raise ValidationError(_("Name one mail (its chrono number) or one folder."))
+            retention.place_hold(
+                actor=user, reason=request.POST.get("reason", ""), mail=mail, folder=folder
+            )
+            messages.success(request, _("Legal hold placed."))
+        elif action == "lift":
+            hold = get_object_or_404(LegalHold, pk=request.POST.get("hold"), lifted_at__isnull=True)
+            retention.lift_hold(actor=user, hold=hold)
+            messages.success(request, _("Legal hold lifted."))
+        else:
+            raise PermissionDenied
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect(f"{request.path}?status={request.POST.get('status', 'proposed')}")
+
+
+def get_visible_mail_or_404_by_chrono(user: User, chrono: str) -> Mail:
+    mail = visible_mails(user).filter(chrono_number=chrono).first()
+    if mail is None:
+        raise ValidationError(_("No mail %(chrono)s in your perimeter.") % {"chrono": chrono})
+    return mail
+
+
+def _proposals_csv(proposals: QuerySet[EliminationProposal]) -> HttpResponse:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(
+        [
+            _("Chrono number"),
+            _("Document type"),
+            _("Destination entity"),
+            _("Arrival date"),
+            _("Closing date"),
+            _("Retention ended on"),
+            _("To sort"),
+            _("Status"),
+            _("Postponed until"),
+        ]
+    )
+    for proposal in proposals.iterator():
+        mail = proposal.mail
+        writer.writerow(
+            [
+                mail.chrono_number,
+                str(mail.document_type or ""),
+                str(mail.destination_entity or ""),
+                mail.arrival_date.isoformat(),
+                timezone.localdate(mail.closing_date).isoformat() if mail.closing_date else "",
+                proposal.retention_end.isoformat(),
+                _("yes") if proposal.to_sort else _("no"),
+                proposal.get_status_display(),
+                proposal.postponed_until.isoformat() if proposal.postponed_until else "",
+            ]
+        )
+    response = HttpResponse(
+        ("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="propositions-elimination.csv"'
+    return response
+
+
+@login_required
+def certificate_download(request: HttpRequest, pk: int) -> FileResponse:
+    _archivist(request)
+    certificate = get_object_or_404(EliminationCertificate, pk=pk)
+    return FileResponse(
+        certificate.file.open("rb"),
+        as_attachment=True,
+        filename=f"certificat-elimination-{certificate.pk}.pdf",
+        content_type="application/pdf",
     )

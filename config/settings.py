@@ -296,6 +296,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, str | float]] = {
         "task": "notifications.tasks.send_digests",
         "schedule": 3600.0,
     },
+    "elimination-proposals": {
+        "task": "archives.tasks.propose_eliminations",
+        "schedule": 3600.0,
+    },
     "monthly-reports": {
         "task": "stats.tasks.send_monthly_reports",
         "schedule": 3600.0,

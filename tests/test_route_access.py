@@ -138,6 +138,8 @@ def object_urls(w: World) -> dict[str, list[str]]:
         # The probative journal and its exports are the archivists'.
         "archives_journal": [reverse("archives_journal")],
         "archives_exports": [reverse("archives_exports")],
+        "archives_eliminations": [reverse("archives_eliminations")],
+        "archives_certificate": [reverse("archives_certificate", args=[1])],
         "archives_mail_evidence": [reverse("archives_mail_evidence", args=[m])],
         "archives_export_download": [reverse("archives_export_download", args=[w.export.pk])],
         # Settings are the administrators': an agent is refused all of them.

@@ -19,6 +19,7 @@ from courrier.models.doctypes import (
     DocumentType,
     FinalDisposition,
     ProcessingMode,
+    RetentionStart,
 )
 from courrier.models.journal import JournalEvent, JournalHead, JournalSeal, JournalTampering
 from courrier.models.legal import (
@@ -103,6 +104,7 @@ __all__ = [
     "ProcessingMode",
     "RedirectScope",
     "RequesterNotice",
+    "RetentionStart",
     "Role",
     "SuspensionReason",
     "User",

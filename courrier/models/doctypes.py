@@ -32,8 +32,14 @@ class ProcessingMode(models.TextChoices):
 
 
 class FinalDisposition(models.TextChoices):
-    KEEP = "keep", _("Keep")
-    DESTROY = "destroy", _("Destroy")
+    KEEP = "keep", _("Keep")  # transferred to the archives
+    DESTROY = "destroy", _("Destroy")  # eliminated, with the archives' approval
+    SORT = "sort", _("Sort (the archivist decides)")
+
+
+class RetentionStart(models.TextChoices):
+    CLOSING = "closing", _("Closing of the mail")
+    ARRIVAL = "arrival", _("Arrival of the mail")
 
 
 class DocumentType(models.Model):
@@ -84,6 +90,12 @@ class DocumentType(models.Model):
     )
     retention_duration = models.CharField(
         _("retention duration"), max_length=20, default="P10Y", validators=[iso8601_duration]
+    )
+    retention_start = models.CharField(
+        _("retention counted from"),
+        max_length=8,
+        choices=RetentionStart.choices,
+        default=RetentionStart.CLOSING,
     )
     final_disposition = models.CharField(
         _("final disposition"), max_length=8, choices=FinalDisposition.choices, default="keep"

@@ -198,6 +198,9 @@ class Mail(models.Model):
     thumbnail = models.FileField(_("thumbnail"), upload_to=mail_file_path, blank=True)
 
     created_at = models.DateTimeField(_("registered at"), default=timezone.now)
+    # Set when the retention period ended and the archives approved its elimination: only a
+    # stub is left (chrono number, type, dates, fingerprints of what was destroyed).
+    eliminated_at = models.DateTimeField(_("eliminated at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

@@ -1,0 +1,164 @@
+"""Journal export benchmark: export N journal events (sealed every --seal-every events, each seal
+timestamped by a local RFC 3161 authority) as the archivists' package, then run its standalone
+verifier on it.
+
+    ./dev bench-journal --events 1000000      (PostgreSQL when DATABASE_URL points to it)
+
+Prints the export's time, peak memory and size, and the verifier's time, each beside a baseline
+run in the same process: one plain read of the same events from the database (the least any
+export must do). Uses its own database (test_bannette_journal on PostgreSQL, or SQLite in
+memory); nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("BANNETTE_DATA_DIR", tempfile.mkdtemp(prefix="bannette-journal-bench-"))
+os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+os.environ.setdefault("BANNETTE_LOG_LEVEL", "WARNING")
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--seal-every", type=int, default=10_000, help="events per seal")
+    parser.add_argument("--keep", action="store_true", help="reuse the events of a former run")
+    return parser.parse_args()
+
+
+ARGS = parse_args()
+
+import django
+
+django.setup()
+
+from django.conf import settings
+from django.db import connection
+from django.test.utils import setup_databases
+from django.utils import timezone
+
+
+def generate(count: int) -> None:
+    """Events as record_event writes them (hash-chained), sealed every --seal-every."""
+    from courrier.models import JournalEvent, JournalHead
+    from courrier.services.journal import GENESIS_HASH, event_hash
+    from courrier.services.seals import seal_journal
+
+    actions = ["mail.registered", "mail.redirected", "mail.assigned", "note.added", "mail.closed"]
+    previous = GENESIS_HASH
+    start = timezone.now() - datetime.timedelta(days=365)
+    step = datetime.timedelta(days=365) / max(count, 1)
+    started = time.perf_counter()
+    made = 0
+    while made < count:
+        size = min(ARGS.seal_every, count - made)
+        batch = []
+        for i in range(size):
+            seq = made + i + 1
+            event = JournalEvent(
+                seq=seq,
+                timestamp=start + step * seq,
+                actor_id=None,
+                actor_name=f"agent{seq % 40}",
+                on_behalf_of_name="",
+                action=actions[seq % len(actions)],
+                object_type="courrier.mail",
+                object_id=str(seq // 6 + 1),
+                mail_id=None,
+                details={"to": "VOIR", "comment": f"Événement n° {seq} du banc d'essai"},
+                prev_hash=previous,
+            )
+            event.hash = previous = event_hash(event)
+            batch.append(event)
+        JournalEvent.objects.bulk_create(batch, batch_size=2000)
+        made += size
+        JournalHead.objects.update_or_create(pk=1, defaults={"seq": made, "hash": previous})
+        seal_journal()
+        rate = made / (time.perf_counter() - started)
+        print(f"\rgenerated and sealed {made}/{count} ({rate:,.0f}/s)", end="", file=sys.stderr)
+    print(file=sys.stderr)
+
+
+def main() -> None:
+    from courrier.models import JournalEvent
+    from visa.tests.pki import TimestampAuthority, make_pki
+
+    test_settings = settings.DATABASES["default"].setdefault("TEST", {})
+    assert isinstance(test_settings, dict)
+    if connection.vendor == "postgresql":
+        test_settings["NAME"] = "test_bannette_journal"
+    setup_databases(verbosity=0, interactive=False, keepdb=ARGS.keep, serialized_aliases=set())
+    pki = make_pki()
+    roots = Path(settings.DATA_DIR) / "roots.pem"
+    roots.write_bytes(pki.ca_pem)
+    settings.BANNETTE_TRUST_ROOTS_FILE = str(roots)
+    with TimestampAuthority(pki) as tsa:
+        settings.BANNETTE_TSA_URL = tsa.url
+        if not JournalEvent.objects.exists():
+            generate(ARGS.events)
+    from archives.services import export_journal
+
+    total = JournalEvent.objects.count()
+    print(f"\n{connection.vendor}, {total:,} events, {os.cpu_count()} cores")
+
+    started = time.perf_counter()
+    read = 0
+    for _row in JournalEvent.objects.order_by("seq").values_list("seq", "details").iterator(5000):
+        read += 1
+    baseline = time.perf_counter() - started
+
+    output = Path(settings.DATA_DIR) / "journal.zip"
+    output.unlink(missing_ok=True)
+    started = time.perf_counter()
+    summary = export_journal(output, actor=None)
+    exported = time.perf_counter() - started
+    tracemalloc.start()  # a second run for the memory: tracing slows Python down
+    export_journal(Path(settings.DATA_DIR) / "traced.zip", actor=None)
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    started = time.perf_counter()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-S",
+            str(ROOT / "archives" / "verifier" / "verify.py"),
+            str(output),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    verified = time.perf_counter() - started
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+    print(f"baseline: read {read:,} events from the database   {baseline:8.1f} s   1")
+    print(
+        f"export: {summary.events:,} events, {summary.seals} seals     {exported:8.1f} s"
+        f"   {exported / baseline:.1f} x baseline"
+    )
+    print(
+        f"  package size {summary.size / 1_000_000:,.1f} MB, Python peak {peak / 1_000_000:.1f} MB"
+    )
+    print(
+        f"verify.py (exit {result.returncode})                 {verified:8.1f} s"
+        f"   {verified / baseline:.1f} x baseline, peak {children:.0f} MB"
+    )
+    print(result.stdout.strip().splitlines()[-1] if result.stdout else result.stderr[-500:])
+
+
+if __name__ == "__main__":
+    main()
