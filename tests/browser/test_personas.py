@@ -142,6 +142,7 @@ def walks() -> dict[str, list[tuple[str, str]]]:
             ("clos", "/baskets/closed/"),
             ("journal", reverse("archives_journal")),
             ("exports-journal", reverse("archives_exports")),
+            ("eliminations", reverse("archives_eliminations")),
         ],
         "admin": [
             ("accueil", "/"),
