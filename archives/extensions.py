@@ -33,6 +33,16 @@ def register() -> None:
             icon="archive",
         )
     )
+    register_nav_link(
+        NavLink(
+            code="transfers",
+            label=_("Transfers"),
+            url_name="archives_transfers",
+            position=72,
+            permission="courrier.export_journal",
+            icon="send",
+        )
+    )
     register_journal_actions(
         [
             JournalAction(
@@ -60,6 +70,27 @@ def register() -> None:
                 _("Mail eliminated"),
                 workflow=True,
                 sentences=(_("Eliminated at the end of its retention period"),),
+            ),
+            JournalAction(
+                "archives.transfer_sent",
+                _("Sent to the archives"),
+                workflow=True,
+                sentences=(_("Sent to the archives (transfer %(transfer)s)"),),
+            ),
+            JournalAction(
+                "archives.transfer_accepted",
+                _("Accepted by the archives"),
+                workflow=True,
+                sentences=(_("Accepted by the archives (transfer %(transfer)s)"),),
+            ),
+            JournalAction(
+                "archives.transfer_rejected",
+                _("Rejected by the archives"),
+                workflow=True,
+                sentences=(
+                    _("Rejected by the archives (transfer %(transfer)s): %(comment)s"),
+                    _("Rejected by the archives (transfer %(transfer)s)"),
+                ),
             ),
             JournalAction(
                 "retention.certificate",

@@ -169,3 +169,86 @@ class EliminationProposal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mail_id}: {self.status}"
+
+
+class SedaVersion(models.TextChoices):
+    V21 = "2.1", "SEDA 2.1"
+    V22 = "2.2", "SEDA 2.2"
+
+
+class ArchiveAgreement(models.Model):
+    """An agreement with an archive service (convention de versement): who sends to whom, the
+    rule codes of each document type, and where packages go and replies come back."""
+
+    label = models.CharField(_("label"), max_length=200)
+    identifier = models.CharField(_("agreement identifier"), max_length=100)
+    archival_agency = models.CharField(_("archive service identifier"), max_length=100)
+    transferring_agency = models.CharField(_("transferring service identifier"), max_length=100)
+    originating_agency = models.CharField(_("producing service identifier"), max_length=100)
+    seda_version = models.CharField(
+        _("SEDA version"), max_length=3, choices=SedaVersion.choices, default=SedaVersion.V21
+    )
+    appraisal_rules = models.JSONField(
+        _("appraisal rule codes"),
+        default=dict,
+        help_text=_('Per document type code, the rule code agreed; "*" for the others.'),
+    )
+    access_rule = models.CharField(_("access rule code"), max_length=40, default="AR038")
+    outbox = models.CharField(
+        _("drop folder for packages"), max_length=500, help_text=_("Where packages are put.")
+    )
+    inbox = models.CharField(
+        _("drop folder for replies"),
+        max_length=500,
+        help_text=_("Where the archive service puts its acknowledgements and replies."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("archive agreement")
+        verbose_name_plural = _("archive agreements")
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class TransferStatus(models.TextChoices):
+    SENT = "sent", _("Sent, awaiting the reply")
+    ACKNOWLEDGED = "acknowledged", _("Received by the archives")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Transfer(models.Model):
+    """One SEDA ArchiveTransfer: the package sent, and the archive service's replies."""
+
+    agreement = models.ForeignKey(
+        ArchiveAgreement,
+        on_delete=models.PROTECT,
+        related_name="transfers",
+        verbose_name=_("agreement"),
+    )
+    identifier = models.CharField(_("message identifier"), max_length=100, unique=True)
+    mails = models.ManyToManyField(
+        "courrier.Mail", related_name="transfers", verbose_name=_("mails")
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=TransferStatus.choices, default=TransferStatus.SENT
+    )
+    package = models.FileField(_("package"), upload_to="transfers/")
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    reply_code = models.CharField(_("reply code"), max_length=40, blank=True)
+    reply_comment = models.TextField(_("reply"), blank=True)
+    reply = models.FileField(_("reply received"), upload_to="transfers/replies/", blank=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("transfer to the archives")
+        verbose_name_plural = _("transfers to the archives")
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return self.identifier

@@ -41,6 +41,8 @@ from archives.models import (
     EliminationProposal,
     LegalHold,
     ProposalStatus,
+    Transfer,
+    TransferStatus,
 )
 from courrier.models import (
     Attachment,
@@ -179,6 +181,17 @@ def approve(*, actor: User, proposals: Iterable[EliminationProposal], comment: s
     _check_archivist(actor)
     chosen = list(proposals)
     held = held_mail_ids(p.mail_id for p in chosen)
+    kept = {
+        p.mail_id
+        for p in chosen
+        if p.mail.document_type is None
+        or p.mail.document_type.final_disposition == FinalDisposition.KEEP
+    }
+    transferred = set(
+        Transfer.objects.filter(status=TransferStatus.ACCEPTED, mails__in=kept).values_list(
+            "mails", flat=True
+        )
+    )
     approved = 0
     for proposal in chosen:
         if proposal.status not in (ProposalStatus.PROPOSED, ProposalStatus.POSTPONED):
@@ -186,6 +199,14 @@ def approve(*, actor: User, proposals: Iterable[EliminationProposal], comment: s
         if proposal.mail_id in held:
             raise ValidationError(
                 _("Mail %(chrono)s is under a legal hold: it cannot be eliminated.")
+                % {"chrono": proposal.mail.chrono_number}
+            )
+        if proposal.mail_id in kept and proposal.mail_id not in transferred:
+            raise ValidationError(
+                _(
+                    "Mail %(chrono)s is kept for good: only the archives' acceptance of its "
+                    "transfer allows eliminating the local copy."
+                )
                 % {"chrono": proposal.mail.chrono_number}
             )
         proposal.status, proposal.decided_by = ProposalStatus.APPROVED, actor

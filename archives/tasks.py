@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from archives import retention, services
+from archives import retention, services, transfers
+from archives.models import ArchiveAgreement
 
 
 @shared_task
@@ -18,3 +19,12 @@ def propose_eliminations() -> str:
     """Propose the mail whose retention period ended (the job runs every hour; a mail is
     proposed once)."""
     return str(retention.propose_eliminations())
+
+
+@shared_task
+def read_transfer_replies() -> str:
+    """Take the archive services' acknowledgements and replies from the agreements' inboxes."""
+    return "; ".join(
+        f"{agreement}: {transfers.read_replies(agreement)}"
+        for agreement in ArchiveAgreement.objects.filter(active=True)
+    )

@@ -13,6 +13,8 @@ urlpatterns = [
         views.certificate_download,
         name="archives_certificate",
     ),
+    path("transfers/", views.transfers_screen, name="archives_transfers"),
+    path("transfers/<int:pk>/<slug:which>/", views.transfer_file, name="archives_transfer_file"),
     path("journal/mails/<int:pk>/evidence/", views.mail_evidence, name="archives_mail_evidence"),
     path("journal/exports/<int:pk>/", views.export_download, name="archives_export_download"),
 ]

@@ -16,15 +16,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from archives import retention, services
+from archives import retention, services, transfers
 from archives.evidence import evidence_package
 from archives.models import (
+    ArchiveAgreement,
     EliminationCertificate,
     EliminationProposal,
     ExportStatus,
     JournalExport,
     LegalHold,
     ProposalStatus,
+    Transfer,
 )
 from courrier.extensions import journal_action, journal_action_codes
 from courrier.journal_text import readable_events
@@ -292,4 +294,67 @@ def certificate_download(request: HttpRequest, pk: int) -> FileResponse:
         as_attachment=True,
         filename=f"certificat-elimination-{certificate.pk}.pdf",
         content_type="application/pdf",
+    )
+
+
+@login_required
+def transfers_screen(request: HttpRequest) -> HttpResponse:
+    """The mail to keep whose retention ended, sent to the archives in SEDA packages; the
+    transfers and the archive service's replies."""
+    user = _archivist(request)
+    agreements = ArchiveAgreement.objects.filter(active=True)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "replies":
+                for agreement in agreements:
+                    run = transfers.read_replies(agreement)
+                    messages.info(request, f"{agreement} : {_describe_run(run)}")
+            else:
+                agreement = get_object_or_404(agreements, pk=request.POST.get("agreement"))
+                chosen = list(transfers.transferable().filter(pk__in=request.POST.getlist("mail")))
+                sent = transfers.send_transfer(actor=user, agreement=agreement, mails=chosen)
+                messages.success(
+                    request,
+                    _("Transfer %(id)s sent: %(n)s mail(s).")
+                    % {"id": sent.identifier, "n": len(chosen)},
+                )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        return redirect("archives_transfers")
+    return render(
+        request,
+        "archives/transfers.html",
+        {
+            "candidates": transfers.transferable()[:500],
+            "agreements": agreements,
+            "transfers": Transfer.objects.select_related("agreement", "made_by")[:50],
+        },
+    )
+
+
+def _describe_run(run: transfers.ReplyRun) -> str:
+    return _(
+        "%(read)s reply(ies) read, %(accepted)s accepted, %(rejected)s rejected, %(errors)s set aside"
+    ) % {
+        "read": run.read,
+        "accepted": run.accepted,
+        "rejected": run.rejected,
+        "errors": run.errors,
+    }
+
+
+@login_required
+def transfer_file(request: HttpRequest, pk: int, which: str) -> FileResponse:
+    _archivist(request)
+    transfer = get_object_or_404(Transfer, pk=pk)
+    file = transfer.package if which == "package" else transfer.reply
+    if which not in ("package", "reply") or not file:
+        raise PermissionDenied
+    suffix = "zip" if which == "package" else "xml"
+    return FileResponse(
+        file.open("rb"),
+        as_attachment=True,
+        filename=f"{transfer.identifier}-{which}.{suffix}",
+        content_type="application/zip" if suffix == "zip" else "application/xml",
     )

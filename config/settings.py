@@ -296,6 +296,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, str | float]] = {
         "task": "notifications.tasks.send_digests",
         "schedule": 3600.0,
     },
+    "transfer-replies": {
+        "task": "archives.tasks.read_transfer_replies",
+        "schedule": 600.0,
+    },
     "elimination-proposals": {
         "task": "archives.tasks.propose_eliminations",
         "schedule": 3600.0,
@@ -363,6 +367,11 @@ BANNETTE_SEAL_DIR = Path(env_str("BANNETTE_SEAL_DIR", str(DATA_DIR / "seals")))
 BANNETTE_SEAL_EMAIL_ARCHIVISTS = env_bool("BANNETTE_SEAL_EMAIL_ARCHIVISTS", False)
 BANNETTE_TSA_TIMEOUT = env_int("BANNETTE_TSA_TIMEOUT", 10, minimum=1)
 BANNETTE_TRUST_ROOTS_FILE = env_str("BANNETTE_TRUST_ROOTS_FILE")
+# The official SEDA schemas (folders 2.1 and 2.2 of the SIAF's seda repository): archival
+# transfer manifests are validated against them before they leave.
+BANNETTE_SEDA_SCHEMAS_DIR = Path(
+    env_str("BANNETTE_SEDA_SCHEMAS_DIR", str(BASE_DIR.parent / "shared" / "seda"))
+)
 BANNETTE_SEAL_PKCS12_FILE = env_str("BANNETTE_SEAL_PKCS12_FILE")
 BANNETTE_PARAPHEUR_OUTBOX = env_str("BANNETTE_PARAPHEUR_OUTBOX")
 BANNETTE_PARAPHEUR_INBOX = env_str("BANNETTE_PARAPHEUR_INBOX")

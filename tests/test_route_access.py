@@ -139,6 +139,8 @@ def object_urls(w: World) -> dict[str, list[str]]:
         "archives_journal": [reverse("archives_journal")],
         "archives_exports": [reverse("archives_exports")],
         "archives_eliminations": [reverse("archives_eliminations")],
+        "archives_transfers": [reverse("archives_transfers")],
+        "archives_transfer_file": [reverse("archives_transfer_file", args=[1, "package"])],
         "archives_certificate": [reverse("archives_certificate", args=[1])],
         "archives_mail_evidence": [reverse("archives_mail_evidence", args=[m])],
         "archives_export_download": [reverse("archives_export_download", args=[w.export.pk])],

@@ -143,6 +143,7 @@ def walks() -> dict[str, list[tuple[str, str]]]:
             ("journal", reverse("archives_journal")),
             ("exports-journal", reverse("archives_exports")),
             ("eliminations", reverse("archives_eliminations")),
+            ("versements", reverse("archives_transfers")),
         ],
         "admin": [
             ("accueil", "/"),
