@@ -43,6 +43,16 @@ def register() -> None:
             icon="send",
         )
     )
+    register_nav_link(
+        NavLink(
+            code="personal_data",
+            label=_("Personal data"),
+            url_name="archives_personal_data",
+            position=73,
+            permission="courrier.export_journal",
+            icon="user",
+        )
+    )
     register_journal_actions(
         [
             JournalAction(
@@ -91,6 +101,17 @@ def register() -> None:
                     _("Rejected by the archives (transfer %(transfer)s): %(comment)s"),
                     _("Rejected by the archives (transfer %(transfer)s)"),
                 ),
+            ),
+            JournalAction(
+                "mail.anonymised",
+                _("Personal data anonymised"),
+                workflow=True,
+                sentences=(_("Personal data of its senders anonymised (storage limit reached)"),),
+            ),
+            JournalAction(
+                "contact.subject_access",
+                _("Right of access exported"),
+                sentences=(_("Right of access exported (%(mails)s mails)"),),
             ),
             JournalAction(
                 "retention.certificate",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from archives import retention, services, transfers
+from archives import personal_data, retention, services, transfers
 from archives.models import ArchiveAgreement
 
 
@@ -28,3 +28,9 @@ def read_transfer_replies() -> str:
         f"{agreement}: {transfers.read_replies(agreement)}"
         for agreement in ArchiveAgreement.objects.filter(active=True)
     )
+
+
+@shared_task
+def anonymise_personal_data() -> str:
+    """Anonymise the citizens' mail whose delay after closing has passed (hourly, idempotent)."""
+    return str(personal_data.anonymise_due())

@@ -15,6 +15,8 @@ urlpatterns = [
     ),
     path("transfers/", views.transfers_screen, name="archives_transfers"),
     path("transfers/<int:pk>/<slug:which>/", views.transfer_file, name="archives_transfer_file"),
+    path("personal-data/", views.personal_data, name="archives_personal_data"),
+    path("personal-data/<int:pk>/access.zip", views.subject_access, name="archives_subject_access"),
     path("journal/mails/<int:pk>/evidence/", views.mail_evidence, name="archives_mail_evidence"),
     path("journal/exports/<int:pk>/", views.export_download, name="archives_export_download"),
 ]

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from archives import personal_data as personal_data_service
 from archives import retention, services, transfers
 from archives.evidence import evidence_package
 from archives.models import (
@@ -30,7 +31,7 @@ from archives.models import (
 )
 from courrier.extensions import journal_action, journal_action_codes
 from courrier.journal_text import readable_events
-from courrier.models import Entity, Folder, JournalEvent, Mail, User
+from courrier.models import Contact, Entity, Folder, JournalEvent, Mail, User
 from courrier.selectors import descendant_ids, get_visible_mail_or_404, visible_mails
 from courrier.views.common import _user
 
@@ -358,3 +359,32 @@ def transfer_file(request: HttpRequest, pk: int, which: str) -> FileResponse:
         filename=f"{transfer.identifier}-{which}.{suffix}",
         content_type="application/zip" if suffix == "zip" else "application/xml",
     )
+
+
+@login_required
+def personal_data(request: HttpRequest) -> HttpResponse:
+    """Right of access: find a person, export what Bannette holds about them."""
+    _archivist(request)
+    query = request.GET.get("q", "").strip()
+    contacts = (
+        Contact.objects.filter(
+            Q(last_name__icontains=query)
+            | Q(first_name__icontains=query)
+            | Q(email__icontains=query)
+            | Q(organisation_name__icontains=query)
+        ).order_by("last_name", "first_name")[:50]
+        if len(query) >= 2
+        else []
+    )
+    return render(request, "archives/personal_data.html", {"q": query, "contacts": contacts})
+
+
+@login_required
+def subject_access(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _archivist(request)
+    contact = get_object_or_404(Contact, pk=pk)
+    response = HttpResponse(
+        personal_data_service.subject_access_package(contact, user), content_type="application/zip"
+    )
+    response["Content-Disposition"] = f'attachment; filename="droit-acces-{contact.pk}.zip"'
+    return response

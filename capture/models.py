@@ -299,6 +299,12 @@ class WebFormTopic(models.Model):
         verbose_name=_("entity"),
     )
     position = models.PositiveIntegerField(_("position"), default=100)
+    anonymise_after = models.CharField(
+        _("anonymise personal data after"),
+        max_length=20,
+        blank=True,
+        help_text=_("From the closing of the mail, e.g. P6M; empty: the document type's delay."),
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -296,6 +296,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, str | float]] = {
         "task": "notifications.tasks.send_digests",
         "schedule": 3600.0,
     },
+    "anonymisation": {
+        "task": "archives.tasks.anonymise_personal_data",
+        "schedule": 3600.0,
+    },
     "transfer-replies": {
         "task": "archives.tasks.read_transfer_replies",
         "schedule": 600.0,
@@ -398,6 +402,10 @@ BANNETTE_PUBLIC_URL = env_str(
 ).rstrip("/")
 # Who answers citizens' questions about their personal data (the DPO), shown on the web form.
 BANNETTE_PRIVACY_CONTACT = env_str("BANNETTE_PRIVACY_CONTACT")
+# The citizen form's information notice (GDPR art. 13): who is responsible, and why the data is
+# processed; empty, the organisation's name and the usual purpose are given.
+BANNETTE_PRIVACY_CONTROLLER = env_str("BANNETTE_PRIVACY_CONTROLLER")
+BANNETTE_PRIVACY_PURPOSE = env_str("BANNETTE_PRIVACY_PURPOSE")
 BANNETTE_WEBFORM_RATE_PER_HOUR = env_int("BANNETTE_WEBFORM_RATE_PER_HOUR", 5, minimum=1)
 BANNETTE_HOTFOLDER_STABLE_SECONDS = env_int("BANNETTE_HOTFOLDER_STABLE_SECONDS", 2, minimum=0)
 

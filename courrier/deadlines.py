@@ -14,12 +14,15 @@ Readings of the law implemented here (CRPA; see the README's "Legal deadlines"):
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 import holidays
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from courrier.models import DelayUnit, DocumentType, ProcessingMode
 
@@ -154,3 +157,27 @@ def days_used(
             continue
         days += 1
     return days
+
+
+def duration_words(text: str) -> str:
+    """An ISO 8601 duration as people say it ("P1Y6M": "1 year and 6 months")."""
+    found = re.match(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$", text or "")
+    if not found or not any(found.groups()):
+        return ""
+    years, months, weeks, days = (int(part or 0) for part in found.groups())
+    parts = [
+        ngettext("%(n)s year", "%(n)s years", years) % {"n": years} if years else "",
+        ngettext("%(n)s month", "%(n)s months", months) % {"n": months} if months else "",
+        ngettext("%(n)s week", "%(n)s weeks", weeks) % {"n": weeks} if weeks else "",
+        ngettext("%(n)s day", "%(n)s days", days) % {"n": days} if days else "",
+    ]
+    words = [part for part in parts if part]
+    return (
+        words[0]
+        if len(words) == 1
+        else _("%(first)s and %(last)s")
+        % {
+            "first": ", ".join(words[:-1]),
+            "last": words[-1],
+        }
+    )

@@ -140,6 +140,8 @@ def object_urls(w: World) -> dict[str, list[str]]:
         "archives_exports": [reverse("archives_exports")],
         "archives_eliminations": [reverse("archives_eliminations")],
         "archives_transfers": [reverse("archives_transfers")],
+        "archives_personal_data": [reverse("archives_personal_data") + "?q=Du"],
+        "archives_subject_access": [reverse("archives_subject_access", args=[1])],
         "archives_transfer_file": [reverse("archives_transfer_file", args=[1, "package"])],
         "archives_certificate": [reverse("archives_certificate", args=[1])],
         "archives_mail_evidence": [reverse("archives_mail_evidence", args=[m])],

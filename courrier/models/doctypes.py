@@ -100,6 +100,15 @@ class DocumentType(models.Model):
     final_disposition = models.CharField(
         _("final disposition"), max_length=8, choices=FinalDisposition.choices, default="keep"
     )
+    anonymise_after = models.CharField(
+        _("anonymise personal data after"),
+        max_length=20,
+        blank=True,
+        validators=[iso8601_duration],
+        help_text=_(
+            "From the closing of the mail, e.g. P1Y (GDPR storage limitation); empty: never."
+        ),
+    )
     default_entity = models.ForeignKey(
         "courrier.Entity",
         verbose_name=_("default destination entity"),

@@ -201,6 +201,8 @@ class Mail(models.Model):
     # Set when the retention period ended and the archives approved its elimination: only a
     # stub is left (chrono number, type, dates, fingerprints of what was destroyed).
     eliminated_at = models.DateTimeField(_("eliminated at"), null=True, blank=True)
+    # Set when the personal data of its citizen senders was anonymised (GDPR storage limits).
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

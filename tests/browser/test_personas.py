@@ -144,6 +144,7 @@ def walks() -> dict[str, list[tuple[str, str]]]:
             ("exports-journal", reverse("archives_exports")),
             ("eliminations", reverse("archives_eliminations")),
             ("versements", reverse("archives_transfers")),
+            ("donnees-personnelles", reverse("archives_personal_data") + "?q=ma"),
         ],
         "admin": [
             ("accueil", "/"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
@@ -9,10 +11,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
 
-from capture.models import WebFormRequest
+from capture.models import WebFormRequest, WebFormTopic
 from capture.sources.webform.forms import CitizenRequestForm
 from capture.sources.webform.services import submit_request
 from courrier.client_address import client_address
+from courrier.deadlines import duration_words
 from courrier.models import MailStatus
 
 PUBLIC_STATUS: dict[str, str] = {
@@ -27,6 +30,25 @@ def _over_rate(request: HttpRequest) -> bool:
     return cache.incr(key) > settings.BANNETTE_WEBFORM_RATE_PER_HOUR
 
 
+def privacy_notice() -> dict[str, Any]:
+    """What the form says of the personal data it collects (GDPR art. 13): the controller, the
+    purpose, how long each kind of request keeps it, the rights and whom to write to."""
+    topics = WebFormTopic.objects.filter(active=True).select_related("document_type")
+    kept = []
+    for topic in topics.order_by("position", "label"):
+        delay = topic.anonymise_after or (
+            topic.document_type.anonymise_after if topic.document_type else ""
+        )
+        kept.append((topic.label, duration_words(delay)))
+    return {
+        "privacy_controller": settings.BANNETTE_PRIVACY_CONTROLLER
+        or settings.BANNETTE_ORGANISATION_NAME,
+        "privacy_purpose": settings.BANNETTE_PRIVACY_PURPOSE,
+        "privacy_topics": kept,
+        "settings_privacy_contact": settings.BANNETTE_PRIVACY_CONTACT,
+    }
+
+
 @csrf_protect
 def citizen_form(request: HttpRequest) -> HttpResponse:
     form = CitizenRequestForm(request.POST or None, request.FILES or None)
@@ -37,7 +59,7 @@ def citizen_form(request: HttpRequest) -> HttpResponse:
                 "capture/webform/form.html",
                 {
                     "form": form,
-                    "settings_privacy_contact": settings.BANNETTE_PRIVACY_CONTACT,
+                    **privacy_notice(),
                     "error": _(
                         "Too many requests from your connection: please try again in an hour."
                     ),
@@ -54,7 +76,7 @@ def citizen_form(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "capture/webform/form.html",
-        {"form": form, "settings_privacy_contact": settings.BANNETTE_PRIVACY_CONTACT},
+        {"form": form, **privacy_notice()},
     )
 
 
