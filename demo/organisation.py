@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from docx.shared import Mm
 
+from archives.models import ArchiveAgreement
 from capture.models import ClassificationRule, WebFormTopic
 from courrier.letters import render_letter, thumbnail_png
 from courrier.models import (
@@ -468,8 +469,22 @@ def _capture_setup(entities: dict[str, Entity], types: dict[str, DocumentType]) 
                 "document_type": types[doctype],
                 "entity": entities[entity],
                 "position": position,
+                # reports about the street keep the citizen's details a year after the answer
+                "anonymise_after": "P1Y" if doctype == "signalement" else "",
             },
         )
+    ArchiveAgreement.objects.update_or_create(
+        identifier="CONV-VILLEDIEU-AD",
+        defaults={
+            "label": "Archives départementales (convention de versement)",
+            "archival_agency": "FRAD099",
+            "transferring_agency": "VILLEDIEU",
+            "originating_agency": "VILLEDIEU",
+            "appraisal_rules": {"rapo": "APP-RECOURS-10A", "*": "APP-COURRIER-10A"},
+            "outbox": str(Path(settings.DATA_DIR) / "archives" / "versements"),
+            "inbox": str(Path(settings.DATA_DIR) / "archives" / "retours"),
+        },
+    )
     folder = demo_hotfolder_path()
     folder.mkdir(parents=True, exist_ok=True)
     HotFolder.objects.update_or_create(
