@@ -25,12 +25,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
+from archives.files import pdf_table
 from archives.journal_package import VERIFIER, event_record, pem_bundle, token_certificates
 from courrier.journal_text import readable_events
 from courrier.models import JournalEvent, JournalSeal, Mail, User
@@ -223,7 +223,7 @@ def attestation_pdf(evidence: Evidence, user: User) -> bytes:
                 str(item["seal"]) if item["seal"] else _("not yet sealed"),
             ]
         )
-    story += [Spacer(1, 4 * mm), _table(rows, [14 * mm, 30 * mm, 82 * mm, 34 * mm, 20 * mm])]
+    story += [Spacer(1, 4 * mm), pdf_table(rows, [14 * mm, 30 * mm, 82 * mm, 34 * mm, 20 * mm])]
     if evidence.seals:
         rows = [[_("Seal"), _("Sealed at"), _("Events"), _("Merkle root")]]
         for seal in evidence.seals.values():
@@ -235,7 +235,7 @@ def attestation_pdf(evidence: Evidence, user: User) -> bytes:
                     seal.merkle_root[:32] + "…",
                 ]
             )
-        story += [Spacer(1, 4 * mm), _table(rows, [14 * mm, 34 * mm, 30 * mm, 102 * mm])]
+        story += [Spacer(1, 4 * mm), pdf_table(rows, [14 * mm, 34 * mm, 30 * mm, 102 * mm])]
     if evidence.unsealed:
         story.append(
             Paragraph(
@@ -259,22 +259,6 @@ def attestation_pdf(evidence: Evidence, user: User) -> bytes:
         buffer, pagesize=A4, title=title, author="Bannette", leftMargin=15 * mm, rightMargin=15 * mm
     ).build(story)
     return buffer.getvalue()
-
-
-def _table(rows: list[list[Any]], widths: list[float]) -> Table:
-    table = Table(rows, colWidths=widths, repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
-                ("FONTSIZE", (0, 0), (-1, -1), 7),
-                ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
-                ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.lightgrey),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]
-        )
-    )
-    return table
 
 
 def evidence_package(mail: Mail, user: User) -> bytes:

@@ -21,7 +21,6 @@ decides whether to release them after review).
 from __future__ import annotations
 
 import datetime
-import hashlib
 import io
 import json
 import zipfile
@@ -32,10 +31,10 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.db.models import Q
-from django.db.models.fields.files import FieldFile
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from archives.files import destroy, read
 from archives.models import Transfer, TransferStatus
 from archives.retention import duration, held_mail_ids
 from capture.models import CapturedMail, CaptureInput, WebFormRequest
@@ -124,24 +123,6 @@ def anonymise_due(today: datetime.date | None = None) -> AnonymisationRun:
     return run
 
 
-def _fingerprint(file: FieldFile) -> str | None:
-    if not file:
-        return None
-    try:
-        with file.open("rb") as handle:
-            return hashlib.sha256(handle.read()).hexdigest()
-    except FileNotFoundError:
-        return None
-
-
-def _remove(file: FieldFile, name: str, removed: dict[str, str]) -> None:
-    fingerprint = _fingerprint(file)
-    if fingerprint:
-        removed[name] = fingerprint
-    if file:
-        file.delete(save=False)
-
-
 ADDRESS_FIELDS = ("address_line1", "address_line2", "postcode", "city")
 
 
@@ -149,13 +130,13 @@ ADDRESS_FIELDS = ("address_line1", "address_line2", "postcode", "city")
 def anonymise(mail: Mail, *, actor: User | None = None) -> dict[str, str]:
     removed: dict[str, str] = {}
     for field_name in ("original", "searchable_pdf", "thumbnail"):
-        _remove(getattr(mail, field_name), field_name, removed)
+        destroy(getattr(mail, field_name), field_name, removed)
     inputs = CaptureInput.objects.filter(
         Q(pk__in=CapturedMail.objects.filter(mail=mail).values("input"))
         | Q(pk__in=WebFormRequest.objects.filter(mail=mail).values("input"))
     )
     for received in inputs:  # what the source handed over: the letter, the e-mail, the form
-        _remove(received.file, f"capture {received.pk}", removed)
+        destroy(received.file, f"capture {received.pk}", removed)
         received.save()
     WebFormRequest.objects.filter(mail=mail).update(email="")
     people = list(
@@ -194,17 +175,6 @@ def _empty_contact(contact: Contact) -> None:
     contact.active = False
     contact.save()
     ContactAddress.objects.filter(contact=contact).delete()
-
-
-def _read(file: FieldFile) -> bytes | None:
-    if not file:
-        return None
-    try:
-        with file.open("rb") as handle:
-            data: bytes = handle.read()
-            return data
-    except FileNotFoundError:
-        return None
 
 
 def subject_access_package(contact: Contact, actor: User) -> bytes:
@@ -290,7 +260,7 @@ def subject_access_package(contact: Contact, actor: User) -> bytes:
             ),
         )
         for mail in mails:
-            original = _read(mail.original)
+            original = read(mail.original)
             if original is not None:
                 name = Path(mail.original_name or mail.original.name).name
                 number = (mail.chrono_number or str(mail.pk)).replace("/", "-")

@@ -14,7 +14,6 @@ A legal hold on the mail or on a folder holding it blocks all of it.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import io
 import re
 from collections.abc import Iterable
@@ -26,16 +25,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
+from archives.files import destroy, pdf_table
 from archives.models import (
     EliminationCertificate,
     EliminationProposal,
@@ -286,37 +284,16 @@ def lift_hold(*, actor: User, hold: LegalHold) -> None:
     )
 
 
-def _fingerprint(file: FieldFile) -> str | None:
-    if not file:
-        return None
-    digest = hashlib.sha256()
-    try:
-        with file.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    except FileNotFoundError:
-        return None
-    return digest.hexdigest()
-
-
-def _destroy(file: FieldFile, name: str, destroyed: dict[str, str]) -> None:
-    fingerprint = _fingerprint(file)
-    if fingerprint:
-        destroyed[name] = fingerprint
-    if file:
-        file.delete(save=False)
-
-
 def eliminate_mail(mail: Mail, *, actor: User, proposal: EliminationProposal) -> dict[str, str]:
     """Delete the mail's files and personal content, keep its stub and journal; returns the
     fingerprints of what was destroyed."""
     destroyed: dict[str, str] = {}
     for field_name in ("original", "searchable_pdf", "thumbnail"):
-        _destroy(getattr(mail, field_name), field_name, destroyed)
+        destroy(getattr(mail, field_name), field_name, destroyed)
     for attachment in Attachment.objects.filter(mail=mail):
         for version in AttachmentVersion.objects.filter(attachment=attachment):
-            _destroy(version.file, f"attachment {attachment.pk} v{version.number}", destroyed)
-            _destroy(version.pdf, f"attachment {attachment.pk} v{version.number} PDF", destroyed)
+            destroy(version.file, f"attachment {attachment.pk} v{version.number}", destroyed)
+            destroy(version.pdf, f"attachment {attachment.pk} v{version.number} PDF", destroyed)
             version.file_name = ""
             version.save()
         attachment.title = ""
@@ -435,18 +412,7 @@ def certificate_pdf(
                 Paragraph(mail.original_sha256 or "—", styles["Code"]),
             ]
         )
-    table = Table(rows, colWidths=[32 * mm, 40 * mm, 22 * mm, 22 * mm, 24 * mm, 34 * mm, 90 * mm])
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
-                ("FONTSIZE", (0, 0), (-1, -1), 7),
-                ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
-                ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.lightgrey),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]
-        )
-    )
+    table = pdf_table(rows, [32 * mm, 40 * mm, 22 * mm, 22 * mm, 24 * mm, 34 * mm, 90 * mm])
     story.append(table)
     buffer = io.BytesIO()
     SimpleDocTemplate(buffer, pagesize=landscape(A4), title=title, author="Bannette").build(story)

@@ -25,9 +25,9 @@ from xml.etree import ElementTree as ET
 import xmlschema
 from defusedxml import ElementTree as SafeET
 from django.conf import settings
-from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
+from archives.files import read
 from courrier.journal_text import readable_events
 from courrier.models import AttachmentVersion, Mail, Note
 
@@ -90,17 +90,6 @@ class Built:
         return buffer.getvalue()
 
 
-def _read(file: FieldFile) -> bytes | None:
-    if not file:
-        return None
-    try:
-        with file.open("rb") as handle:
-            data: bytes = handle.read()
-            return data
-    except FileNotFoundError:
-        return None
-
-
 class _Writer:
     def __init__(self, version: str) -> None:
         self.ns = NAMESPACES[version]
@@ -124,7 +113,7 @@ def _iso(day: datetime.date | datetime.datetime | None) -> str | None:
 def _mail_files(mail: Mail, index: int) -> list[ContentFile]:
     files: list[ContentFile] = []
     stem = f"content/{index:05d}"
-    original = _read(mail.original)
+    original = read(mail.original)
     if original is not None:
         name = Path(mail.original_name or mail.original.name).name
         files.append(
@@ -136,7 +125,7 @@ def _mail_files(mail: Mail, index: int) -> list[ContentFile]:
                 name,
             )
         )
-    searchable = _read(mail.searchable_pdf)
+    searchable = read(mail.searchable_pdf)
     if searchable is not None:
         files.append(
             ContentFile(
@@ -151,7 +140,7 @@ def _mail_files(mail: Mail, index: int) -> list[ContentFile]:
     versions = AttachmentVersion.objects.filter(attachment__mail=mail).select_related("attachment")
     for version in versions.order_by("attachment_id", "number"):
         best = version.pdf if version.pdf else version.file
-        data = _read(best)
+        data = read(best)
         if data is None:
             continue
         name = Path(best.name).name
