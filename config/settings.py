@@ -142,6 +142,10 @@ INSTALLED_APPS = [
     "notifications",
     "stats",
     "archives",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
     "administration",
     "demo",
 ]
@@ -440,4 +444,34 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env_str("BANNETTE_LOG_LEVEL", "INFO")},
+}
+
+# The REST API (api/): session for the screens' own calls, personal tokens for integrations.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [  # the token first: refusals answer 401 and say how
+        "api.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "api.auth.TokenScopeAllows",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"user": env_str("BANNETTE_API_RATE", "600/minute")},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "API de Bannette",
+    "DESCRIPTION": (
+        "Courrier, entités et types de document, dans le périmètre de l'utilisateur ou du jeton. "
+        "Authentification : session, ou en-tête « Authorization: Bearer bnt_… » d'un jeton personnel."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }

@@ -20,6 +20,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("statistics/", include("stats.urls")),
     path("archives/", include("archives.urls")),
+    path("api/", include("api.urls")),
     path("demarches/", include("capture.sources.webform.urls")),
     path("", include("courrier.urls")),
 ]

@@ -19,6 +19,7 @@ PACKAGES = [
     "notifications",
     "stats",
     "archives",
+    "api",
     "visa",
     "scanner_hotfolders",
     "templates_office",

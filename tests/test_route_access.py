@@ -79,6 +79,20 @@ OWN_PAGES = {
     "statistics_tables",
     "statistics_report",  # the PDF of one's own figures; the mail listed only if one may open it
 }
+# The REST API answers 401 without a token or a session; its lists hold the caller's perimeter,
+# entities and document types are the organisation's references (api/tests/ tests them further).
+API_ROUTES = {
+    "api-root",
+    "api-mail-list",
+    "api-mail-detail",
+    "api-entity-list",
+    "api-entity-detail",
+    "api-document-type-list",
+    "api-document-type-detail",
+    "api_schema",
+    "api_docs",
+    "api_redoc",
+}
 # The directory is the organisation's, shared by all who may read contacts; a contact's page
 # lists only the mail the reader may open (tests/test_contacts_directory.py).
 SHARED_DIRECTORY = {"contact", "contact_edit"}
@@ -237,8 +251,18 @@ def route_names() -> set[str]:
 
 
 def test_every_route_is_known_to_this_test(world):
-    known = PUBLIC | OWN_PAGES | SHARED_DIRECTORY | set(object_urls(world))
+    known = PUBLIC | OWN_PAGES | SHARED_DIRECTORY | API_ROUTES | set(object_urls(world))
     assert route_names() - known == set(), "new routes: say who may open them here"
+
+
+def test_the_api_refuses_strangers_and_keeps_to_the_perimeter(client, world, outsider):
+    detail = reverse("api-mail-detail", args=[world.mail.pk])
+    for url in (reverse("api-root"), reverse("api-mail-list"), detail, reverse("api_schema")):
+        assert client.get(url).status_code == 401, url
+    client.force_login(outsider)
+    assert client.get(detail).status_code == 404
+    listed = client.get(reverse("api-mail-list")).json()["results"]
+    assert world.mail.pk not in [m["id"] for m in listed]
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client, world):

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from api import views
+
+router = DefaultRouter()
+router.register("mails", views.MailViewSet, basename="api-mail")
+router.register("entities", views.EntityViewSet, basename="api-entity")
+router.register("document-types", views.DocumentTypeViewSet, basename="api-document-type")
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("v1/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("v1/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("v1/redoc/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_redoc"),
+]
