@@ -8,3 +8,8 @@ class ApiConfig(AppConfig):
     name = "api"
     verbose_name = _("REST API")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from api import webhooks
+
+        webhooks.connect()

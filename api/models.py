@@ -71,3 +71,71 @@ class ApiToken(models.Model):
         return self.revoked_at is None and (
             self.expires_at is None or self.expires_at > timezone.now()
         )
+
+
+class WebhookSubscription(models.Model):
+    """An integration told of the mail's life: POSTed JSON, signed with HMAC-SHA256."""
+
+    name = models.CharField(_("name"), max_length=100)
+    url = models.URLField(_("address"), max_length=500)
+    secret = models.CharField(
+        _("signing secret"),
+        max_length=100,
+        default=secrets.token_hex,
+        help_text=_("Shared with the receiver, which checks the X-Bannette-Signature header."),
+    )
+    events = models.JSONField(_("events"), default=list)
+    entity = models.ForeignKey(
+        "courrier.Entity",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("entity and below"),
+        help_text=_("Empty: the whole organisation."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", _("To send")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Given up")
+
+
+class WebhookDelivery(models.Model):
+    subscription = models.ForeignKey(
+        WebhookSubscription,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("webhook"),
+    )
+    event = models.CharField(_("event"), max_length=64)
+    payload = models.JSONField(_("payload"))
+    state = models.CharField(
+        _("state"), max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    response_code = models.PositiveIntegerField(_("response code"), null=True, blank=True)
+    response_body = models.TextField(_("response"), blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.subscription}"

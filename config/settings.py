@@ -300,6 +300,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, str | float]] = {
         "task": "notifications.tasks.send_digests",
         "schedule": 3600.0,
     },
+    "webhooks": {
+        "task": "api.tasks.send_webhooks",
+        "schedule": 60.0,
+    },
     "anonymisation": {
         "task": "archives.tasks.anonymise_personal_data",
         "schedule": 3600.0,

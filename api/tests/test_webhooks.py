@@ -1,0 +1,129 @@
+"""Webhooks against a real HTTP receiver on a loopback port: signed payloads of the mail's life,
+the entity scope, retries with backoff after a refusal, the log and its resend."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.utils import timezone
+
+from api import webhooks
+from api.models import DeliveryState, WebhookDelivery, WebhookSubscription
+from courrier.models import MailStatus
+from courrier.services.mail import close_mail
+from courrier.tests.factories import make_mail
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class Receiver:
+    """An HTTP server in a thread of the test process, answering the codes it is given."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        self.answers: list[int] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append((dict(self.headers), body))
+                code = receiver.answers.pop(0) if receiver.answers else 200
+                self.send_response(code)
+                self.end_headers()
+                self.wfile.write(b"merci" if code < 400 else b"indisponible")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/bannette"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Receiver:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    with Receiver() as running:
+        yield running
+
+
+def test_a_closed_mail_is_posted_signed_within_the_scope(receiver, org, agent):
+    hook = WebhookSubscription.objects.create(
+        name="Logiciel métier", url=receiver.url, events=["mail.closed"], entity=org.st
+    )
+    voirie = make_mail(
+        subject="Nid-de-poule",
+        destination_entity=org.voirie,
+        override={"status": MailStatus.IN_PROGRESS},
+    )
+    elsewhere = make_mail(
+        subject="Subvention",
+        destination_entity=org.vasso,
+        override={"status": MailStatus.IN_PROGRESS},
+    )
+    close_mail(actor=agent, mail=voirie)
+    make_mail(subject="Autre", destination_entity=org.voirie)  # registered: not asked for
+    assert len(receiver.received) == 1
+    headers, body = receiver.received[0]
+    assert headers["X-Bannette-Event"] == "mail.closed"
+    expected = hmac.new(
+        hook.secret.encode(), headers["X-Bannette-Timestamp"].encode() + b"." + body, hashlib.sha256
+    ).hexdigest()
+    assert headers["X-Bannette-Signature"] == f"sha256={expected}"
+    sent = json.loads(body)
+    assert (
+        sent["mail"]["chrono_number"] == voirie.chrono_number and sent["mail"]["status"] == "closed"
+    )
+    assert not WebhookDelivery.objects.filter(payload__mail__id=elsewhere.pk).exists()
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.state, delivery.response_code, delivery.response_body) == (
+        DeliveryState.DELIVERED,
+        200,
+        "merci",
+    )
+
+
+def test_a_refusal_is_retried_later_and_can_be_resent(receiver, org, agent):
+    WebhookSubscription.objects.create(name="Portail", url=receiver.url, events=["mail.closed"])
+    receiver.answers = [503]
+    mail = make_mail(
+        subject="Éclairage",
+        destination_entity=org.voirie,
+        override={"status": MailStatus.IN_PROGRESS},
+    )
+    close_mail(actor=agent, mail=mail)
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.state, delivery.response_code, delivery.attempts) == (
+        DeliveryState.PENDING,
+        503,
+        1,
+    )
+    assert delivery.next_attempt_at > timezone.now()  # backoff: not before a minute
+    assert webhooks.send_due() == 0  # not due yet
+    assert webhooks.resend([delivery]) == 1
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.DELIVERED and len(receiver.received) == 2
+
+
+def test_confidential_mail_never_leaves(receiver, org, agent):
+    WebhookSubscription.objects.create(name="Portail", url=receiver.url, events=["mail.closed"])
+    secret = make_mail(
+        subject="Confidentiel",
+        destination_entity=org.voirie,
+        override={"status": MailStatus.IN_PROGRESS, "confidential": True},
+    )
+    close_mail(actor=agent, mail=secret)
+    assert receiver.received == [] and not WebhookDelivery.objects.exists()

@@ -1,0 +1,206 @@
+"""Webhooks: the mail's life told to integrations, built on the core's domain events.
+
+On each journaled change of a mail whose action an active subscription asks for, and whose
+destination entity is within the subscription's entity (and below; confidential mail never
+leaves), a delivery is kept, then POSTed once committed: JSON, with `X-Bannette-Event`,
+`X-Bannette-Delivery`, `X-Bannette-Timestamp` and `X-Bannette-Signature: sha256=<HMAC-SHA256
+of "<timestamp>.<body>" with the subscription's secret>`. A 2xx answer delivers it; anything
+else is retried with backoff (1, 2, 4... minutes, at most six hours) up to MAX_ATTEMPTS, each
+answer's code and start kept in the log, which administrators can resend from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from api.models import DeliveryState, WebhookDelivery, WebhookSubscription
+from courrier.events import MailChanged, subscribe
+from courrier.models import Mail
+from courrier.selectors import descendant_ids
+from notifications.services import backoff
+
+logger = logging.getLogger(__name__)
+MAX_ATTEMPTS = 8
+EVENTS = {
+    "mail.registered": _("Mail registered"),
+    "mail.qualified": _("Mail qualified"),
+    "mail.redirected": _("Mail redirected"),
+    "mail.assigned": _("Mail assigned"),
+    "mail.closed": _("Mail closed"),
+    "mail.reopened": _("Mail reopened"),
+    "mail.sent": _("Reply sent"),
+    "deadline.implicit_decision_born": _("Implicit decision born"),
+}
+
+
+def connect() -> None:
+    subscribe(MailChanged, on_mail_changed)
+
+
+def on_mail_changed(event: MailChanged) -> None:
+    if event.action not in EVENTS:
+        return
+    mail = (
+        Mail.objects.select_related("document_type", "destination_entity")
+        .filter(pk=event.mail_id)
+        .first()
+    )
+    if mail is None or mail.confidential:
+        return
+    made = []
+    for subscription in WebhookSubscription.objects.filter(active=True):
+        if event.action not in subscription.events:
+            continue
+        if subscription.entity_id is not None and mail.destination_entity_id not in descendant_ids(
+            [subscription.entity_id]
+        ):
+            continue
+        made.append(
+            WebhookDelivery.objects.create(
+                subscription=subscription, event=event.action, payload=payload(event, mail)
+            )
+        )
+    if made:
+        transaction.on_commit(send_soon)
+
+
+@lru_cache(maxsize=1)
+def _sender() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="bannette-webhooks")
+
+
+def send_soon() -> None:
+    """With a broker a worker posts; embedded, a thread of this process does (or the caller,
+    when notifications are not sent in the background: the tests)."""
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        from api.tasks import send_webhooks
+
+        try:
+            send_webhooks.delay()
+        except Exception:
+            logger.warning("broker unreachable: webhooks wait for the periodic job")
+        return
+    if settings.BANNETTE_NOTIFY_IN_BACKGROUND:
+        _sender().submit(_send_in_thread)
+    else:
+        send_due()
+
+
+def _send_in_thread() -> None:
+    from django.db import close_old_connections
+
+    try:
+        send_due()
+    finally:
+        close_old_connections()
+
+
+def payload(event: MailChanged, mail: Mail) -> dict[str, Any]:
+    return {
+        "event": event.action,
+        "journal_event": event.seq,
+        "occurred_at": timezone.now().isoformat(),
+        "mail": {
+            "id": mail.pk,
+            "chrono_number": mail.chrono_number,
+            "subject": mail.subject,
+            "category": mail.category,
+            "status": mail.status,
+            "channel": mail.channel,
+            "document_type": mail.document_type.code if mail.document_type else None,
+            "destination_entity": mail.destination_entity.code if mail.destination_entity else None,
+            "arrival_date": mail.arrival_date.isoformat(),
+            "due_date": mail.due_date.isoformat() if mail.due_date else None,
+            "url": f"{settings.BANNETTE_PUBLIC_URL.rstrip('/')}/mails/{mail.pk}/",
+        },
+    }
+
+
+def signature(secret: str, timestamp: str, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + digest.hexdigest()
+
+
+def send_due(limit: int = 200) -> int:
+    """POST the deliveries due now, each on its own; returns how many were delivered."""
+    due = WebhookDelivery.objects.filter(
+        state=DeliveryState.PENDING, next_attempt_at__lte=timezone.now()
+    ).order_by("next_attempt_at", "pk")
+    return sum(deliver(pk) for pk in list(due.values_list("pk", flat=True)[:limit]))
+
+
+def deliver(pk: int) -> bool:
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            .select_related("subscription")
+            .filter(pk=pk, state=DeliveryState.PENDING)
+            .first()
+        )
+        if delivery is None:
+            return False
+        body = json.dumps(delivery.payload, ensure_ascii=False).encode()
+        stamp = str(int(time.time()))
+        request = urllib.request.Request(  # noqa: S310 - the administrators' http(s) address
+            delivery.subscription.url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "User-Agent": "Bannette-Webhook/1",
+                "X-Bannette-Event": delivery.event,
+                "X-Bannette-Delivery": str(delivery.pk),
+                "X-Bannette-Timestamp": stamp,
+                "X-Bannette-Signature": signature(delivery.subscription.secret, stamp, body),
+            },
+        )
+        delivery.attempts += 1
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                delivery.response_code = response.status
+                delivery.response_body = response.read(2000).decode(errors="replace")
+            delivery.state, delivery.delivered_at, delivery.error = (
+                DeliveryState.DELIVERED,
+                timezone.now(),
+                "",
+            )
+        except urllib.error.HTTPError as refused:
+            delivery.response_code = refused.code
+            delivery.response_body = refused.read(2000).decode(errors="replace")
+            _retry_later(delivery, f"HTTP {refused.code}")
+        except (OSError, ValueError) as exc:
+            delivery.response_code = None
+            _retry_later(delivery, str(exc)[:1000])
+        delivery.save()
+        return delivery.state == DeliveryState.DELIVERED
+
+
+def _retry_later(delivery: WebhookDelivery, error: str) -> None:
+    delivery.error = error
+    delivery.next_attempt_at = timezone.now() + backoff(delivery.attempts)
+    if delivery.attempts >= MAX_ATTEMPTS:
+        delivery.state = DeliveryState.FAILED
+    logger.warning("webhook delivery %s failed: %s", delivery.pk, error)
+
+
+def resend(deliveries: list[WebhookDelivery]) -> int:
+    """Send these again now (the log's resend button)."""
+    ids = [d.pk for d in deliveries]
+    WebhookDelivery.objects.filter(pk__in=ids).update(
+        state=DeliveryState.PENDING, next_attempt_at=timezone.now(), attempts=0
+    )
+    return sum(deliver(pk) for pk in ids)
