@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
-from courrier.models import DocumentType, Entity, Mail
+from courrier.models import DocumentType, Entity, Mail, Note
 
 
 class EntitySerializer(serializers.ModelSerializer[Entity]):
@@ -46,3 +48,22 @@ class MailSerializer(serializers.ModelSerializer[Mail]):
             "confidential",
             "late",
         ]
+
+
+class NoteSerializer(serializers.ModelSerializer[Note]):
+    author = serializers.CharField(source="author.get_full_name", read_only=True)
+    restricted = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Note
+        fields = ["id", "author", "text", "created_at", "restricted"]
+        read_only_fields = ["id", "author", "created_at", "restricted"]
+
+    def get_restricted(self, note: Note) -> bool:
+        return note.restricted_to.exists()
+
+
+class BasketSerializer(serializers.Serializer[dict[str, Any]]):
+    code = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the basket's, not the field's
+    count = serializers.IntegerField()

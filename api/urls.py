@@ -10,6 +10,7 @@ router = DefaultRouter()
 router.register("mails", views.MailViewSet, basename="api-mail")
 router.register("entities", views.EntityViewSet, basename="api-entity")
 router.register("document-types", views.DocumentTypeViewSet, basename="api-document-type")
+router.register("baskets", views.BasketViewSet, basename="api-basket")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import viewsets
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import exceptions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
 
-from api.serializers import DocumentTypeSerializer, EntitySerializer, MailSerializer
-from courrier.models import DocumentType, Entity, Mail
-from courrier.selectors import visible_mails
+from api.serializers import (
+    BasketSerializer,
+    DocumentTypeSerializer,
+    EntitySerializer,
+    MailSerializer,
+    NoteSerializer,
+)
+from courrier.baskets import basket_mails, baskets_for
+from courrier.models import DocumentType, Entity, Mail, User
+from courrier.selectors import visible_mails, visible_notes
+from courrier.services.circulation import add_note
 
 
 @extend_schema_view(
@@ -27,8 +46,35 @@ from courrier.selectors import visible_mails
 class MailViewSet(viewsets.ReadOnlyModelViewSet[Mail]):
     serializer_class = MailSerializer
 
+    @extend_schema(
+        methods=["GET"], summary="Annotations du courrier", responses=NoteSerializer(many=True)
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Annoter le courrier",
+        request=NoteSerializer,
+        responses=NoteSerializer,
+        examples=[OpenApiExample("Annotation", value={"text": "Appeler le demandeur lundi."})],
+    )
+    @action(detail=True, methods=["get", "post"])
+    def notes(self, request: Request, pk: str | None = None) -> Response:
+        """The notes the caller may read; a new one through the same service as the screen
+        (perimeter, lock, journal)."""
+        mail = self.get_object()
+        user = _caller(request)
+        if request.method == "POST":
+            written = NoteSerializer(data=request.data)
+            written.is_valid(raise_exception=True)
+            try:
+                note = add_note(actor=user, mail=mail, text=written.validated_data["text"])
+            except (DjangoPermissionDenied, ValidationError) as refused:
+                raise exceptions.PermissionDenied(str(refused)) from refused
+            return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+        notes = visible_notes(user, mail).select_related("author").order_by("created_at")
+        return Response(NoteSerializer(notes, many=True).data)
+
     def get_queryset(self) -> QuerySet[Mail]:
-        mails = visible_mails(self.request.user).select_related(  # type: ignore[arg-type]
+        mails = visible_mails(_caller(self.request)).select_related(
             "document_type", "destination_entity"
         )
         query = self.request.query_params
@@ -58,3 +104,37 @@ class EntityViewSet(viewsets.ReadOnlyModelViewSet[Entity]):
 class DocumentTypeViewSet(viewsets.ReadOnlyModelViewSet[DocumentType]):
     serializer_class = DocumentTypeSerializer
     queryset = DocumentType.objects.order_by("label")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Mes bannettes", responses=BasketSerializer(many=True)),
+    retrieve=extend_schema(
+        summary="Les courriers d'une bannette", responses=MailSerializer(many=True)
+    ),
+)
+class BasketViewSet(viewsets.ViewSet):
+    lookup_field = "code"
+
+    def list(self, request: Request) -> Response:
+        user = _caller(request)
+        rows = [
+            {"code": b.code, "label": b.label, "count": basket_mails(b, user).count()}
+            for b in baskets_for(user)
+        ]
+        return Response(BasketSerializer(rows, many=True).data)  # type: ignore[arg-type]
+
+    def retrieve(self, request: Request, code: str | None = None) -> Response:
+        user = _caller(request)
+        basket = baskets_for(user).filter(code=code).first()
+        if basket is None:
+            raise exceptions.NotFound()
+        mails = basket_mails(basket, user).select_related("document_type", "destination_entity")
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(mails.order_by("due_date", "pk"), request, view=self)
+        return paginator.get_paginated_response(MailSerializer(page, many=True).data)
+
+
+def _caller(request: Request) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user

@@ -89,6 +89,9 @@ API_ROUTES = {
     "api-entity-detail",
     "api-document-type-list",
     "api-document-type-detail",
+    "api-basket-list",
+    "api-basket-detail",
+    "api-mail-notes",
     "api_schema",
     "api_docs",
     "api_redoc",
@@ -261,6 +264,9 @@ def test_the_api_refuses_strangers_and_keeps_to_the_perimeter(client, world, out
         assert client.get(url).status_code == 401, url
     client.force_login(outsider)
     assert client.get(detail).status_code == 404
+    notes = reverse("api-mail-notes", args=[world.mail.pk])
+    assert client.get(notes).status_code == 404
+    assert client.post(notes, {"text": "intrus"}).status_code in (403, 404)
     listed = client.get(reverse("api-mail-list")).json()["results"]
     assert world.mail.pk not in [m["id"] for m in listed]
 

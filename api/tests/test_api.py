@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from api.models import ApiToken, TokenScope, token_hash
-from courrier.models import MailStatus
+from courrier.models import JournalEvent, MailStatus
 from courrier.tests.factories import make_mail
 
 pytestmark = pytest.mark.django_db
@@ -81,3 +81,32 @@ def test_the_openapi_schema_and_its_pages_are_served_offline(client, agent):
     assert paths["/api/v1/mails/"]["get"]["summary"] == "Courriers visibles"
     page = client.get(reverse("api_docs")).content.decode()
     assert "drf_spectacular_sidecar" in page and "cdn" not in page.lower()
+
+
+def test_baskets_and_notes_through_the_same_services(client, agent, org, mails):
+    voirie, other = mails
+    _read, reader = ApiToken.issue(user=agent, name="Lecture")
+    _write, writer = ApiToken.issue(user=agent, name="Écriture", scope=TokenScope.WRITE)
+    baskets = client.get(reverse("api-basket-list"), **bearer(reader)).json()
+    entity_mail = next(b for b in baskets if b["code"] == "entity_mail")
+    assert entity_mail["count"] == 1 and entity_mail["label"]
+    contents = client.get(reverse("api-basket-detail", args=["entity_mail"]), **bearer(reader))
+    assert [m["id"] for m in contents.json()["results"]] == [voirie.pk]
+    assert (
+        client.get(reverse("api-basket-detail", args=["inconnue"]), **bearer(reader)).status_code
+        == 404
+    )
+    notes = reverse("api-mail-notes", args=[voirie.pk])
+    assert client.post(notes, {"text": "Lu"}, **bearer(reader)).status_code == 403  # read scope
+    added = client.post(notes, {"text": "Appeler le demandeur lundi."}, **bearer(writer))
+    assert added.status_code == 201 and added.json()["text"] == "Appeler le demandeur lundi."
+    assert [n["text"] for n in client.get(notes, **bearer(reader)).json()] == [
+        "Appeler le demandeur lundi."
+    ]
+    assert JournalEvent.objects.filter(action="note.added", mail=voirie).exists()
+    assert (
+        client.post(
+            reverse("api-mail-notes", args=[other.pk]), {"text": "x"}, **bearer(writer)
+        ).status_code
+        == 404
+    )
