@@ -10,6 +10,6 @@ class ApiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from api import webhooks
+        from api import schema, webhooks  # noqa: F401 - the schema's extensions register on import
 
         webhooks.connect()

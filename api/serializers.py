@@ -23,10 +23,10 @@ class DocumentTypeSerializer(serializers.ModelSerializer[DocumentType]):
 
 class MailSerializer(serializers.ModelSerializer[Mail]):
     document_type: serializers.SlugRelatedField[DocumentType] = serializers.SlugRelatedField(
-        slug_field="code", read_only=True
+        slug_field="code", read_only=True, allow_null=True
     )
     destination_entity: serializers.SlugRelatedField[Entity] = serializers.SlugRelatedField(
-        slug_field="code", read_only=True
+        slug_field="code", read_only=True, allow_null=True
     )
     late = serializers.BooleanField(source="is_late", read_only=True)
 

@@ -45,6 +45,7 @@ from courrier.services.circulation import add_note
 )
 class MailViewSet(viewsets.ReadOnlyModelViewSet[Mail]):
     serializer_class = MailSerializer
+    queryset = Mail.objects.none()  # for the schema; get_queryset gives the caller's perimeter
 
     @extend_schema(
         methods=["GET"], summary="Annotations du courrier", responses=NoteSerializer(many=True)
@@ -53,10 +54,10 @@ class MailViewSet(viewsets.ReadOnlyModelViewSet[Mail]):
         methods=["POST"],
         summary="Annoter le courrier",
         request=NoteSerializer,
-        responses=NoteSerializer,
+        responses={201: NoteSerializer},
         examples=[OpenApiExample("Annotation", value={"text": "Appeler le demandeur lundi."})],
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def notes(self, request: Request, pk: str | None = None) -> Response:
         """The notes the caller may read; a new one through the same service as the screen
         (perimeter, lock, journal)."""
@@ -84,9 +85,10 @@ class MailViewSet(viewsets.ReadOnlyModelViewSet[Mail]):
             "document_type__code": query.get("type"),
             "chrono_number": query.get("chrono"),
         }
-        return mails.filter(**{k: v for k, v in filters.items() if v}).order_by(
-            "-arrival_date", "-id"
-        )
+        chosen = {k: v for k, v in filters.items() if v}
+        if any("\x00" in value for value in chosen.values()):
+            return mails.none()  # no code or number holds one (PostgreSQL refuses it in a query)
+        return mails.filter(**chosen).order_by("-arrival_date", "-id")
 
 
 @extend_schema_view(
@@ -109,11 +111,15 @@ class DocumentTypeViewSet(viewsets.ReadOnlyModelViewSet[DocumentType]):
 @extend_schema_view(
     list=extend_schema(summary="Mes bannettes", responses=BasketSerializer(many=True)),
     retrieve=extend_schema(
-        summary="Les courriers d'une bannette", responses=MailSerializer(many=True)
+        summary="Les courriers d'une bannette",
+        operation_id="baskets_mails",
+        responses=MailSerializer(many=True),
+        parameters=[OpenApiParameter("code", str, OpenApiParameter.PATH, description="Code")],
     ),
 )
 class BasketViewSet(viewsets.ViewSet):
     lookup_field = "code"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
 
     def list(self, request: Request) -> Response:
         user = _caller(request)
