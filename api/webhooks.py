@@ -18,8 +18,6 @@ import logging
 import time
 import urllib.error
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -31,7 +29,7 @@ from api.models import DeliveryState, WebhookDelivery, WebhookSubscription
 from courrier.events import MailChanged, subscribe
 from courrier.models import Mail
 from courrier.selectors import descendant_ids
-from notifications.services import backoff
+from notifications.services import backoff, run_soon
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -78,35 +76,11 @@ def on_mail_changed(event: MailChanged) -> None:
         transaction.on_commit(send_soon)
 
 
-@lru_cache(maxsize=1)
-def _sender() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="bannette-webhooks")
-
-
 def send_soon() -> None:
-    """With a broker a worker posts; embedded, a thread of this process does (or the caller,
-    when notifications are not sent in the background: the tests)."""
-    if not settings.CELERY_TASK_ALWAYS_EAGER:
-        from api.tasks import send_webhooks
+    """With a broker a worker posts; embedded, the notifications' sender thread does."""
+    from api.tasks import send_webhooks
 
-        try:
-            send_webhooks.delay()
-        except Exception:
-            logger.warning("broker unreachable: webhooks wait for the periodic job")
-        return
-    if settings.BANNETTE_NOTIFY_IN_BACKGROUND:
-        _sender().submit(_send_in_thread)
-    else:
-        send_due()
-
-
-def _send_in_thread() -> None:
-    from django.db import close_old_connections
-
-    try:
-        send_due()
-    finally:
-        close_old_connections()
+    run_soon(send_due, send_webhooks, "webhooks")
 
 
 def payload(event: MailChanged, mail: Mail) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 import logging
 import smtplib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -182,29 +182,36 @@ def _sender() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="bannette-notify")
 
 
-def send_soon() -> None:
-    """With a broker a worker sends; embedded, this process's sender thread does."""
+def run_soon(job: Callable[[], object], task: Any, waiting: str) -> None:
+    """Have a send run without holding anyone: with a broker `task` goes to a worker; embedded,
+    `job` runs in this process's sender thread (or at once when nothing is sent in the
+    background: the tests). Notification e-mails and webhooks both leave this way."""
     if not settings.CELERY_TASK_ALWAYS_EAGER:
-        from notifications.tasks import send_emails
-
         try:
-            send_emails.delay()
+            task.delay()
         except Exception:
-            logger.warning("broker unreachable: notification e-mails wait for the periodic job")
+            logger.warning("broker unreachable: %s wait for the periodic job", waiting)
         return
     if settings.BANNETTE_NOTIFY_IN_BACKGROUND:
-        _sender().submit(_send_in_thread)
+        _sender().submit(_in_thread, job)
     else:
-        send_pending_emails()
+        job()
 
 
-def _send_in_thread() -> None:
+def _in_thread(job: Callable[[], object]) -> None:
     from django.db import close_old_connections
 
     try:
-        send_pending_emails()
+        job()
     finally:
         close_old_connections()
+
+
+def send_soon() -> None:
+    """With a broker a worker sends; embedded, this process's sender thread does."""
+    from notifications.tasks import send_emails
+
+    run_soon(send_pending_emails, send_emails, "notification e-mails")
 
 
 def backoff(attempts: int) -> datetime.timedelta:

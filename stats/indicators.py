@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -249,7 +249,7 @@ def processing_percentiles(closed: QuerySet[Mail]) -> tuple[float | None, float 
     return percentile(durations, 50), percentile(durations, 90)
 
 
-def percentile(values: list[int], rank: int) -> float | None:
+def percentile(values: Sequence[float], rank: int) -> float | None:
     """The nearest-rank percentile (the median of 1, 2, 3, 10 is 2)."""
     if not values:
         return None

@@ -29,6 +29,7 @@ from stats.indicators import (
     Filters,
     mails_behind,
     per_week,
+    percentile,
     percentiles_per,
     processing_percentiles,
 )
@@ -293,7 +294,7 @@ def opinions(mails: QuerySet[Mail], filters: Filters) -> Table:
                 len(group),
                 len(answered),
                 _percent(len(in_time), len(answered)),
-                _median(durations),
+                percentile(durations, 50),
                 len(waiting_late),
             ]
         )
@@ -321,12 +322,6 @@ def opinions(mails: QuerySet[Mail], filters: Filters) -> Table:
 
 def _asked_name(ask: OpinionAsk) -> str:
     return str(ask.entity) if ask.entity_id else str(ask.user)
-
-
-def _median(values: list[float]) -> float | None:
-    if not values:
-        return None
-    return values[(len(values) - 1) // 2]
 
 
 def visas(mails: QuerySet[Mail], filters: Filters) -> Table:
@@ -358,7 +353,7 @@ def visas(mails: QuerySet[Mail], filters: Filters) -> Table:
                 str(roles[role]),
                 len(group),
                 sum(1 for s in group if s.state == VisaStepState.REJECTED),
-                _median(durations),
+                percentile(durations, 50),
                 durations[-1] if durations else None,
             ]
         )
