@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from capture import sources
@@ -91,6 +91,10 @@ def _mark(capture_input: CaptureInput, status: str, error: str = "") -> None:
 def run_pipeline(capture_input: CaptureInput, steps: list[Step] | None = None) -> list[Mail]:
     """Run every step; a failure marks the input in error with a reason and stops nothing else."""
     capture_input.attempts += 1
+    return _run_steps(capture_input, steps)
+
+
+def _run_steps(capture_input: CaptureInput, steps: list[Step] | None = None) -> list[Mail]:
     _mark(capture_input, InputStatus.PROCESSING)
     with tempfile.TemporaryDirectory(prefix="bannette-capture-") as tmp:
         workdir = Path(tmp)
@@ -161,10 +165,11 @@ def silent_while_running() -> Q:
 def claim(input_id: int) -> bool:
     """Take the input for this worker: waiting, or running elsewhere with no sign of life.
 
-    One atomic UPDATE, so of two workers handed the same input only one runs it."""
+    One atomic UPDATE, so of two workers handed the same input only one runs it; the attempt
+    is counted in it too, so a worker killed at any later instant has its run counted."""
     runnable = Q(status=InputStatus.RECEIVED) | silent_while_running()
     taken = CaptureInput.objects.filter(runnable, pk=input_id).update(
-        status=InputStatus.PROCESSING, heartbeat_at=timezone.now()
+        status=InputStatus.PROCESSING, heartbeat_at=timezone.now(), attempts=F("attempts") + 1
     )
     return taken == 1
 
@@ -178,7 +183,7 @@ def process_input(input_id: int) -> list[Mail]:
         logger.info("capture input %s is running elsewhere or set aside", input_id)
         return []
     capture_input.refresh_from_db()
-    return run_pipeline(capture_input)
+    return _run_steps(capture_input)
 
 
 def retry_input(*, actor: User, capture_input: CaptureInput) -> None:

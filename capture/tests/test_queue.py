@@ -50,6 +50,14 @@ def test_an_input_whose_worker_was_killed_runs_again_and_registers_once(org, set
     assert Mail.objects.filter(capture__input=capture_input).count() == 1
 
 
+def test_taking_an_input_counts_the_attempt_before_any_step_runs(org):
+    # A worker killed right after taking the input (before the first step) still used a run.
+    capture_input = received()
+    assert claim(capture_input.pk)
+    capture_input.refresh_from_db()
+    assert (capture_input.status, capture_input.attempts) == (InputStatus.PROCESSING, 1)
+
+
 def test_a_running_input_that_beats_is_left_alone_and_cannot_be_taken_twice(org):
     capture_input = received(status=InputStatus.PROCESSING, heartbeat_at=timezone.now())
     assert sweep_inputs().restarted == 0
