@@ -4,9 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from courrier.models import DocumentType, Entity, Mail, Note
+from courrier.models import (
+    Attachment,
+    AttachmentKind,
+    AttachmentVersion,
+    Contact,
+    DiffusionListEntry,
+    DocumentType,
+    Entity,
+    Mail,
+    Note,
+    User,
+)
 
 
 class EntitySerializer(serializers.ModelSerializer[Entity]):
@@ -67,3 +79,66 @@ class BasketSerializer(serializers.Serializer[dict[str, Any]]):
     code = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]  # the basket's, not the field's
     count = serializers.IntegerField()
+
+
+class ContactSerializer(serializers.ModelSerializer[Contact]):
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "kind",
+            "civility",
+            "first_name",
+            "last_name",
+            "organisation_name",
+            "email",
+            "phone",
+            "address_line1",
+            "address_line2",
+            "postcode",
+            "city",
+            "country",
+        ]
+        read_only_fields = ["id"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not (attrs.get("last_name") or attrs.get("organisation_name")):
+            raise serializers.ValidationError(_("Give a last name or an organisation name."))
+        return attrs
+
+
+class VersionSerializer(serializers.ModelSerializer[AttachmentVersion]):
+    class Meta:
+        model = AttachmentVersion
+        fields = ["number", "file_name", "size", "sha256", "signed", "pdf_status", "created_at"]
+
+
+class AttachmentSerializer(serializers.ModelSerializer[Attachment]):
+    kind: serializers.SlugRelatedField[AttachmentKind] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    versions = VersionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "chrono_number", "kind", "title", "created_at", "versions"]
+
+
+class DiffusionSerializer(serializers.ModelSerializer[DiffusionListEntry]):
+    entity: serializers.SlugRelatedField[Entity] = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Entity.objects.filter(active=True),
+        required=False,
+        allow_null=True,
+    )
+    user: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+    )
+
+    class Meta:
+        model = DiffusionListEntry
+        fields = ["id", "role", "entity", "user", "read_at"]
+        read_only_fields = ["id", "read_at"]

@@ -4,16 +4,20 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from api import views
+from api import intake, lookup, views
 
 router = DefaultRouter()
 router.register("mails", views.MailViewSet, basename="api-mail")
 router.register("entities", views.EntityViewSet, basename="api-entity")
 router.register("document-types", views.DocumentTypeViewSet, basename="api-document-type")
 router.register("baskets", views.BasketViewSet, basename="api-basket")
+router.register("contacts", lookup.ContactViewSet, basename="api-contact")
+router.register("capture-inputs", intake.CaptureInputViewSet, basename="api-capture-input")
 
 urlpatterns = [
     path("v1/", include(router.urls)),
+    path("v1/search/", lookup.SearchView.as_view(), name="api-search"),
+    path("v1/statistics/", lookup.StatisticsView.as_view(), name="api-statistics"),
     path("v1/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("v1/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     path("v1/redoc/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_redoc"),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -17,6 +15,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api.common import caller
+from api.intake import CREATE_SCHEMA, create_mail
 from api.serializers import (
     BasketSerializer,
     DocumentTypeSerializer,
@@ -24,8 +24,9 @@ from api.serializers import (
     MailSerializer,
     NoteSerializer,
 )
+from api.work import MailWork
 from courrier.baskets import basket_mails, baskets_for
-from courrier.models import DocumentType, Entity, Mail, User
+from courrier.models import DocumentType, Entity, Mail
 from courrier.selectors import visible_mails, visible_notes
 from courrier.services.circulation import add_note
 
@@ -42,8 +43,9 @@ from courrier.services.circulation import add_note
         ],
     ),
     retrieve=extend_schema(summary="Un courrier"),
+    create=CREATE_SCHEMA,
 )
-class MailViewSet(viewsets.ReadOnlyModelViewSet[Mail]):
+class MailViewSet(MailWork, viewsets.ReadOnlyModelViewSet[Mail]):
     serializer_class = MailSerializer
     queryset = Mail.objects.none()  # for the schema; get_queryset gives the caller's perimeter
 
@@ -62,20 +64,20 @@ class MailViewSet(viewsets.ReadOnlyModelViewSet[Mail]):
         """The notes the caller may read; a new one through the same service as the screen
         (perimeter, lock, journal)."""
         mail = self.get_object()
-        user = _caller(request)
+        user = caller(request)
         if request.method == "POST":
             written = NoteSerializer(data=request.data)
             written.is_valid(raise_exception=True)
-            try:
-                note = add_note(actor=user, mail=mail, text=written.validated_data["text"])
-            except (DjangoPermissionDenied, ValidationError) as refused:
-                raise exceptions.PermissionDenied(str(refused)) from refused
+            note = add_note(actor=user, mail=mail, text=written.validated_data["text"])
             return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
         notes = visible_notes(user, mail).select_related("author").order_by("created_at")
         return Response(NoteSerializer(notes, many=True).data)
 
+    def create(self, request: Request) -> Response:
+        return create_mail(request)
+
     def get_queryset(self) -> QuerySet[Mail]:
-        mails = visible_mails(_caller(self.request)).select_related(
+        mails = visible_mails(caller(self.request)).select_related(
             "document_type", "destination_entity"
         )
         query = self.request.query_params
@@ -122,7 +124,7 @@ class BasketViewSet(viewsets.ViewSet):
     lookup_value_regex = "[-a-zA-Z0-9_]+"
 
     def list(self, request: Request) -> Response:
-        user = _caller(request)
+        user = caller(request)
         rows = [
             {"code": b.code, "label": b.label, "count": basket_mails(b, user).count()}
             for b in baskets_for(user)
@@ -130,7 +132,7 @@ class BasketViewSet(viewsets.ViewSet):
         return Response(BasketSerializer(rows, many=True).data)  # type: ignore[arg-type]
 
     def retrieve(self, request: Request, code: str | None = None) -> Response:
-        user = _caller(request)
+        user = caller(request)
         basket = baskets_for(user).filter(code=code).first()
         if basket is None:
             raise exceptions.NotFound()
@@ -138,9 +140,3 @@ class BasketViewSet(viewsets.ViewSet):
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(mails.order_by("due_date", "pk"), request, view=self)
         return paginator.get_paginated_response(MailSerializer(page, many=True).data)
-
-
-def _caller(request: Request) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user

@@ -14,6 +14,7 @@ class SourceKind(models.TextChoices):
     WEBFORM = "webform", _("Citizen web form")
     UPLOAD = "upload", _("Upload")
     COMMAND = "command", _("Command line")
+    API = "api", _("REST API")
 
 
 class InputStatus(models.TextChoices):

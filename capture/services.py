@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from capture import sources
 from capture.classify import Classify
@@ -189,9 +190,9 @@ def process_input(input_id: int) -> list[Mail]:
 def retry_input(*, actor: User, capture_input: CaptureInput) -> None:
     """Queue a failed input again; segments already registered are not registered twice."""
     if not actor.has_perm("capture.retry_captureinput"):
-        raise PermissionDenied("Your role does not allow retrying captures.")
+        raise PermissionDenied(_("Your role does not allow retrying captures."))
     if capture_input.status != InputStatus.ERROR:
-        raise PermissionDenied("Only failed inputs can be retried.")
+        raise PermissionDenied(_("Only failed inputs can be retried."))
     with transaction.atomic():
         capture_input.status = InputStatus.RECEIVED
         capture_input.save(update_fields=["status"])

@@ -463,6 +463,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "api.schema.BannetteAutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.handle",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": env_str("BANNETTE_API_RATE", "600/minute")},
 }
@@ -478,4 +479,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "DiffusionRoleEnum": "courrier.models.DiffusionRole.choices",
+        "VisaStepRoleEnum": "visa.models.VisaStepRole.choices",
+    },
 }

@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from api.models import ApiToken, TokenScope
 from archives.models import ExportStatus, JournalExport
 from capture.models import CaptureInput, InputStatus
 from courrier.models import (
@@ -91,7 +92,11 @@ API_ROUTES = {
     "api-document-type-detail",
     "api-basket-list",
     "api-basket-detail",
-    "api-mail-notes",
+    "api-contact-list",
+    "api-contact-detail",
+    "api-capture-input-list",
+    "api-search",
+    "api-statistics",
     "api_schema",
     "api_docs",
     "api_redoc",
@@ -253,8 +258,45 @@ def route_names() -> set[str]:
     return walk(get_resolver().url_patterns)
 
 
+def api_object_urls(w: World) -> dict[str, str]:
+    """Every API address of one of Voirie's mails or of the mail room's objects."""
+    mail = w.mail.pk
+    urls = {
+        name: reverse(f"api-mail-{name}", args=[mail])
+        for name in [
+            "detail",
+            "notes",
+            "qualify",
+            "actions",
+            "original",
+            "pdf",
+            "attachments",
+            "diffusion",
+            "opinions",
+            "answer-opinion",
+            "templates",
+            "replies",
+            "visa",
+            "approve",
+            "reject",
+        ]
+    }
+    urls |= {
+        "perform-action": reverse("api-mail-perform-action", args=[mail, "close"]),
+        "add-version": reverse("api-mail-add-version", args=[mail, w.attachment.pk]),
+        "version-file": reverse("api-mail-version-file", args=[mail, w.attachment.pk, 1]),
+        "remove-diffusion": reverse("api-mail-remove-diffusion", args=[mail, w.entry.pk]),
+        "capture-input-detail": reverse("api-capture-input-detail", args=[w.capture_input.pk]),
+        "capture-input-retry": reverse("api-capture-input-retry", args=[w.capture_input.pk]),
+    }
+    return {
+        f"api-mail-{k}" if not k.startswith("capture") else f"api-{k}": v for k, v in urls.items()
+    }
+
+
 def test_every_route_is_known_to_this_test(world):
     known = PUBLIC | OWN_PAGES | SHARED_DIRECTORY | API_ROUTES | set(object_urls(world))
+    known |= set(api_object_urls(world))
     assert route_names() - known == set(), "new routes: say who may open them here"
 
 
@@ -269,6 +311,23 @@ def test_the_api_refuses_strangers_and_keeps_to_the_perimeter(client, world, out
     assert client.post(notes, {"text": "intrus"}).status_code in (403, 404)
     listed = client.get(reverse("api-mail-list")).json()["results"]
     assert world.mail.pk not in [m["id"] for m in listed]
+
+
+def test_every_api_address_of_a_mail_refuses_an_outsider_with_a_write_token(
+    client, world, outsider
+):
+    _token, secret = ApiToken.issue(user=outsider, name="Intrus", scope=TokenScope.WRITE)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    before = JournalEvent.objects.count()
+    for name, url in api_object_urls(world).items():
+        for method in (client.get, client.post, client.delete):
+            response = method(url, {}, content_type="application/json", **auth)
+            assert response.status_code in (403, 404, 405), (name, method, response.status_code)
+        assert client.get(url).status_code == 401, name  # no token, no session
+    assert JournalEvent.objects.count() == before
+    world.mail.refresh_from_db()
+    assert world.mail.status == MailStatus.IN_PROGRESS
+    assert world.mail.diffusion_entries.count() == 1 and world.mail.attachments.count() == 1
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client, world):

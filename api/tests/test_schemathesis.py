@@ -1,5 +1,5 @@
 """Schemathesis against the live OpenAPI schema, on a real server on loopback: no server error
-and no answer outside the schema, as an agent (a read token), as an outsider (a read token of
+and no answer outside the schema, as an agent (a read-write token: every write is tried too), as an outsider (a read token of
 Vie associative) and as an anonymous caller."""
 
 from __future__ import annotations
@@ -8,8 +8,9 @@ import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from api.models import ApiToken
+from api.models import ApiToken, TokenScope
 from courrier.models import MailStatus
 from courrier.tests.factories import make_mail
 
@@ -23,7 +24,9 @@ def api(live_server, org, agent, outsider):
         destination_entity=org.voirie,
         override={"status": MailStatus.IN_PROGRESS},
     )
-    _token, agent_secret = ApiToken.issue(user=agent, name="Schemathesis agent")
+    _token, agent_secret = ApiToken.issue(
+        user=agent, name="Schemathesis agent", scope=TokenScope.WRITE
+    )
     _token, outsider_secret = ApiToken.issue(user=outsider, name="Schemathesis outsider")
     callers = {
         "agent": {"Authorization": f"Bearer {agent_secret}"},
@@ -55,7 +58,9 @@ def check(operation, base_url: str, name: str, headers: dict[str, str]) -> None:
         response = case.call(base_url=base_url, headers=headers)
         assert response.status_code < 500, (name, case.method, case.path)
         if name != "anonymous":
-            case.validate_response(response)
+            # A schema-valid body may still break a business rule (a contact needs a name, a
+            # note some text, a visa the caller's turn): a 400 with the reason is right there.
+            case.validate_response(response, excluded_checks=[positive_data_acceptance])
         else:  # refused, or an address no route matches
             assert response.status_code in (401, 404), (case.method, case.path)
 

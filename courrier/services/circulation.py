@@ -45,7 +45,7 @@ def add_diffusion_entry(
 ) -> DiffusionListEntry:
     check_mail_access(actor, mail, on_behalf_of=on_behalf_of, processing=True)
     if (entity is None) == (user is None):
-        raise ValidationError("A diffusion entry names either an entity or a user.")
+        raise ValidationError(_("A diffusion entry names either an entity or a user."))
     if role == DiffusionRole.RECIPIENT:
         DiffusionListEntry.objects.filter(mail=mail, role=DiffusionRole.RECIPIENT).delete()
     entry = DiffusionListEntry.objects.create(mail=mail, role=role, entity=entity, user=user)
@@ -117,7 +117,7 @@ def add_note(
 ) -> Note:
     check_mail_access(actor, mail, on_behalf_of=on_behalf_of)
     if not text.strip():
-        raise ValidationError("A note cannot be empty.")
+        raise ValidationError(_("A note cannot be empty."))
     note = Note.objects.create(mail=mail, author=actor, text=text.strip())
     note.restricted_to.set(restricted_to)
     record_event(
@@ -135,7 +135,7 @@ def _attachment_chrono(mail: Mail, kind: AttachmentKind) -> str | None:
     if not kind.has_chrono_number:
         return None
     if not mail.chrono_number:
-        raise ValidationError("The mail has no chrono number yet.")
+        raise ValidationError(_("The mail has no chrono number yet."))
     rank = Attachment.objects.filter(mail=mail, kind__has_chrono_number=True).count() + 1
     return f"{mail.chrono_number}-{kind.chrono_suffix or 'P'}{rank}"
 
@@ -232,7 +232,7 @@ def add_attachment_version(
     )
     locked = Attachment.objects.select_for_update().get(pk=attachment.pk)
     if locked.created_by_id != actor.pk and not actor.has_perm("courrier.redirect_mail"):
-        raise PermissionDenied("You cannot add a version to this attachment.")
+        raise PermissionDenied(_("You cannot add a version to this attachment."))
     number = next_version_number(locked)
     version = store_version(actor=actor, attachment=locked, file=file, number=number)
     record_event(

@@ -91,12 +91,12 @@ def check_mail_access(
     principal = actor
     if on_behalf_of is not None and on_behalf_of.pk != actor.pk:
         if not stands_in_for(substitute=actor, absent=on_behalf_of, mail=mail):
-            raise PermissionDenied("You are not standing in for this user on this mail.")
+            raise PermissionDenied(_("You are not standing in for this user on this mail."))
         principal = on_behalf_of
     if not (visible_by_its_columns(principal, mail) or can_see_mail(principal, mail)):
-        raise PermissionDenied("This mail is outside your perimeter.")
+        raise PermissionDenied(_("This mail is outside your perimeter."))
     if permission and not principal.has_perm(f"courrier.{permission}"):
-        raise PermissionDenied("Your role does not allow this action.")
+        raise PermissionDenied(_("Your role does not allow this action."))
     if processing and not can_process_mail(principal, mail):
         raise PermissionDenied(
             _("This mail is processed by %(entity)s; you received it for information.")
@@ -238,7 +238,7 @@ def qualify_mail(
     check_not_locked(actor, mail)
     q = qualification
     if mail.status != MailStatus.TO_QUALIFY:
-        raise PermissionDenied("Only mail waiting for qualification can be qualified.")
+        raise PermissionDenied(_("Only mail waiting for qualification can be qualified."))
     clock_start = mail.clock_start or mail.arrival_date
     deadlines = deadlines_for(q.document_type, clock_start)
     mail.document_type, mail.destination_entity = q.document_type, q.destination_entity
@@ -364,7 +364,7 @@ def close_mail(
     check_mail_access(actor, mail, "close_mail", on_behalf_of=on_behalf_of, processing=True)
     check_not_locked(actor, mail)
     if mail.status == MailStatus.CLOSED:
-        raise PermissionDenied("This mail is already closed.")
+        raise PermissionDenied(_("This mail is already closed."))
     if settings.BANNETTE_CLOSE_REQUIRES_NOTE and not comment.strip():
         raise ValidationError(_("A closing note is required."))
     note = note_for_action(actor=actor, mail=mail, text=comment, restricted_to=restricted_to)

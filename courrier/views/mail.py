@@ -164,7 +164,7 @@ def mail_detail(request: BannetteRequest, pk: int) -> HttpResponse:
     return render(request, tab.template if request.htmx else "courrier/mail_detail.html", context)
 
 
-def _download(field: FieldFile, name: str, *, inline_pdf: bool = False) -> FileResponse:
+def safe_download(field: FieldFile, name: str, *, inline_pdf: bool = False) -> FileResponse:
     """Serve stored content safely: only a real PDF is shown inline, anything else downloads."""
     handle = field.open("rb")
     is_pdf = inline_pdf and handle.read(5) == b"%PDF-"
@@ -181,9 +181,9 @@ def mail_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
     _acting, mail = acting_on_mail(request, pk)
     if kind == "pdf":
         field = mail.searchable_pdf or mail.original
-        return _download(field, f"{mail.chrono_number or mail.pk}.pdf", inline_pdf=True)
+        return safe_download(field, f"{mail.chrono_number or mail.pk}.pdf", inline_pdf=True)
     if kind == "original" and mail.original:
-        return _download(mail.original, mail.original_name or "original")
+        return safe_download(mail.original, mail.original_name or "original")
     if kind == "thumbnail" and mail.thumbnail:
         handle = mail.thumbnail.open("rb")
         response = FileResponse(handle, content_type="image/png")
@@ -199,7 +199,7 @@ def attachment_file(request: HttpRequest, pk: int, number: int) -> FileResponse:
         AttachmentVersion.objects.select_related("attachment"), attachment_id=pk, number=number
     )
     acting_on_mail(request, version.attachment.mail_id)
-    return _download(version.file, version.file_name, inline_pdf=True)
+    return safe_download(version.file, version.file_name, inline_pdf=True)
 
 
 @shown_in_own_frames
@@ -213,9 +213,9 @@ def attachment_pdf(request: HttpRequest, pk: int, number: int) -> FileResponse:
     acting_on_mail(request, version.attachment.mail_id)
     stem = version.file_name.rsplit(".", 1)[0] or "document"
     if version.pdf:
-        return _download(version.pdf, f"{stem}.pdf", inline_pdf=True)
+        return safe_download(version.pdf, f"{stem}.pdf", inline_pdf=True)
     if version.file_name.lower().endswith(".pdf"):
-        return _download(version.file, version.file_name, inline_pdf=True)
+        return safe_download(version.file, version.file_name, inline_pdf=True)
     raise Http404("No PDF for this version yet")
 
 
