@@ -10,6 +10,7 @@ class ApiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from api import schema, webhooks  # noqa: F401 - the schema's extensions register on import
+        from api import extensions, schema, webhooks  # noqa: F401 - schema: registers on import
 
         webhooks.connect()
+        extensions.register()

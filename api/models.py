@@ -73,6 +73,36 @@ class ApiToken(models.Model):
         )
 
 
+class ServiceAccount(models.Model):
+    """An integration's own account (a portal, a business application): it signs in only with
+    its tokens, and sees what its entity and role open, like a person of that entity."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="service_account",
+        verbose_name=_("account"),
+    )
+    description = models.CharField(_("what it is for"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("service account")
+        verbose_name_plural = _("service accounts")
+        ordering = ["user__first_name"]
+        permissions = [("manage_serviceaccount", _("Can manage service accounts and their tokens"))]
+
+    def __str__(self) -> str:
+        return self.user.first_name or self.user.username
+
+
 class WebhookSubscription(models.Model):
     """An integration told of the mail's life: POSTed JSON, signed with HMAC-SHA256."""
 

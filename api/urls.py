@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from api import intake, lookup, views
+from api import intake, lookup, screens, views
 
 router = DefaultRouter()
 router.register("mails", views.MailViewSet, basename="api-mail")
@@ -15,6 +15,10 @@ router.register("contacts", lookup.ContactViewSet, basename="api-contact")
 router.register("capture-inputs", intake.CaptureInputViewSet, basename="api-capture-input")
 
 urlpatterns = [
+    path("tokens/", screens.my_tokens, name="api_tokens"),
+    path("tokens/<int:pk>/revoke/", screens.revoke, name="api_token_revoke"),
+    path("service-accounts/", screens.service_accounts, name="api_service_accounts"),
+    path("service-accounts/<int:pk>/", screens.service_account, name="api_service_account"),
     path("v1/", include(router.urls)),
     path("v1/search/", lookup.SearchView.as_view(), name="api-search"),
     path("v1/statistics/", lookup.StatisticsView.as_view(), name="api-statistics"),

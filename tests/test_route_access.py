@@ -79,6 +79,7 @@ OWN_PAGES = {
     "statistics",  # figures of one's own perimeter (403 without the statistics permission)
     "statistics_tables",
     "statistics_report",  # the PDF of one's own figures; the mail listed only if one may open it
+    "api_tokens",  # one's own API tokens
 }
 # The REST API answers 401 without a token or a session; its lists hold the caller's perimeter,
 # entities and document types are the organisation's references (api/tests/ tests them further).
@@ -156,7 +157,12 @@ def world(org, agent, clerk) -> World:
 def object_urls(w: World) -> dict[str, list[str]]:
     """Each route that names an object, with the ids of objects that are not the outsider's."""
     m = w.mail.pk
+    token, _secret = ApiToken.issue(user=w.absence.user, name="Voirie")
     return {
+        # Another person's token; the service accounts are the administrators'.
+        "api_token_revoke": [reverse("api_token_revoke", args=[token.pk])],
+        "api_service_accounts": [reverse("api_service_accounts")],
+        "api_service_account": [reverse("api_service_account", args=[1])],
         # The probative journal and its exports are the archivists'.
         "archives_journal": [reverse("archives_journal")],
         "archives_exports": [reverse("archives_exports")],
