@@ -75,3 +75,16 @@ def env_colour(name: str, default: str) -> str:
     ):
         raise ImproperlyConfigured(f"{name}={value!r} is not a colour written #rrggbb")
     return value.lower()
+
+
+def env_map(name: str) -> dict[str, str]:
+    """NAME="key=value,key=value" as a dict (directory groups to roles, claims to entities)."""
+    raw = os.environ.get(name, "")
+    pairs = [item.strip() for item in raw.split(",") if item.strip()]
+    mapping = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ImproperlyConfigured(f"{name}: {pair!r} is not key=value")
+        mapping[key.strip()] = value.strip()
+    return mapping

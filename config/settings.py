@@ -23,6 +23,7 @@ from config.env import (
     env_colour,
     env_int,
     env_list,
+    env_map,
     env_secret,
     env_str,
 )
@@ -94,9 +95,51 @@ AXES_LOCKOUT_CALLABLE = "courrier.views.password.locked_out"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_DISABLE_ACCESS_LOG = True  # the journal records logins and logouts
+# Who signs in how: local passwords (BANNETTE_LOCAL_LOGIN), an LDAP / Active Directory
+# (BANNETTE_LDAP_URI), an OpenID Connect provider such as ProConnect or Keycloak
+# (BANNETTE_OIDC_CLIENT_ID); see sso/ and the README.
+BANNETTE_LOCAL_LOGIN = env_bool("BANNETTE_LOCAL_LOGIN", True)
+BANNETTE_LDAP_URI = env_str("BANNETTE_LDAP_URI")
+BANNETTE_LDAP_BIND_DN = env_str("BANNETTE_LDAP_BIND_DN")
+BANNETTE_LDAP_BIND_PASSWORD = env_secret("BANNETTE_LDAP_BIND_PASSWORD")
+BANNETTE_LDAP_START_TLS = env_bool("BANNETTE_LDAP_START_TLS", False)
+BANNETTE_LDAP_USER_BASE = env_str("BANNETTE_LDAP_USER_BASE")
+BANNETTE_LDAP_USER_FILTER = env_str("BANNETTE_LDAP_USER_FILTER", "(uid=%(user)s)")
+BANNETTE_LDAP_USERNAME_ATTRIBUTE = env_str("BANNETTE_LDAP_USERNAME_ATTRIBUTE", "uid")
+BANNETTE_LDAP_SYNC_FILTER = env_str("BANNETTE_LDAP_SYNC_FILTER", "(objectClass=inetOrgPerson)")
+BANNETTE_LDAP_GROUP_BASE = env_str("BANNETTE_LDAP_GROUP_BASE")
+BANNETTE_LDAP_ENTITY_ATTRIBUTE = env_str("BANNETTE_LDAP_ENTITY_ATTRIBUTE", "departmentNumber")
+BANNETTE_LDAP_ENTITY_MAP = env_map("BANNETTE_LDAP_ENTITY_MAP")
+BANNETTE_LDAP_ROLE_GROUPS = env_map("BANNETTE_LDAP_ROLE_GROUPS")
+BANNETTE_LDAP_DEFAULT_ROLE = env_str("BANNETTE_LDAP_DEFAULT_ROLE")
+BANNETTE_LDAP_SYNC_HOURS = env_int("BANNETTE_LDAP_SYNC_HOURS", 24, minimum=0)
+BANNETTE_OIDC_CLIENT_ID = env_str("BANNETTE_OIDC_CLIENT_ID")
+BANNETTE_OIDC_LABEL = env_str("BANNETTE_OIDC_LABEL", "ProConnect")
+BANNETTE_OIDC_USERNAME_CLAIM = env_str("BANNETTE_OIDC_USERNAME_CLAIM", "preferred_username")
+BANNETTE_OIDC_FIRST_NAME_CLAIM = env_str("BANNETTE_OIDC_FIRST_NAME_CLAIM", "given_name")
+BANNETTE_OIDC_LAST_NAME_CLAIM = env_str("BANNETTE_OIDC_LAST_NAME_CLAIM", "family_name")
+BANNETTE_OIDC_ENTITY_CLAIM = env_str("BANNETTE_OIDC_ENTITY_CLAIM")
+BANNETTE_OIDC_ENTITY_MAP = env_map("BANNETTE_OIDC_ENTITY_MAP")
+BANNETTE_OIDC_ROLES_CLAIM = env_str("BANNETTE_OIDC_ROLES_CLAIM", "groups")
+BANNETTE_OIDC_ROLE_MAP = env_map("BANNETTE_OIDC_ROLE_MAP")
+BANNETTE_OIDC_DEFAULT_ROLE = env_str("BANNETTE_OIDC_DEFAULT_ROLE")
+# mozilla-django-oidc's own names, from ours
+OIDC_RP_CLIENT_ID = BANNETTE_OIDC_CLIENT_ID
+OIDC_RP_CLIENT_SECRET = env_secret("BANNETTE_OIDC_CLIENT_SECRET")
+OIDC_RP_SIGN_ALGO = env_str("BANNETTE_OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env_str("BANNETTE_OIDC_SCOPES", "openid email profile")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("BANNETTE_OIDC_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = env_str("BANNETTE_OIDC_TOKEN_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = env_str("BANNETTE_OIDC_USERINFO_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = env_str("BANNETTE_OIDC_JWKS_ENDPOINT")
+OIDC_OP_LOGOUT_ENDPOINT = env_str("BANNETTE_OIDC_LOGOUT_ENDPOINT")
+OIDC_TIMEOUT = 10
+LOGIN_REDIRECT_URL_FAILURE = "/login/?sso=echec"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    *(["django.contrib.auth.backends.ModelBackend"] if BANNETTE_LOCAL_LOGIN else []),
+    *(["sso.ldap.BannetteLDAPBackend"] if BANNETTE_LDAP_URI else []),
+    *(["sso.oidc.BannetteOIDCBackend"] if BANNETTE_OIDC_CLIENT_ID else []),
 ]
 # Each request's id: taken from the proxy's X-Request-ID when it is a UUID, else made; sent
 # back in the response, carried into the log lines and into the tasks the request queues.
@@ -146,6 +189,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "api",
+    "sso",
     "administration",
     "demo",
 ]
@@ -319,6 +363,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, str | float]] = {
     "monthly-reports": {
         "task": "stats.tasks.send_monthly_reports",
         "schedule": 3600.0,
+    },
+    "directory-sync": {  # does nothing without BANNETTE_LDAP_URI or with BANNETTE_LDAP_SYNC_HOURS=0
+        "task": "sso.tasks.sync_directory",
+        "schedule": 3600.0 * max(BANNETTE_LDAP_SYNC_HOURS, 1),
     },
     "resend-acknowledgments": {
         "task": "capture.tasks.send_pending_acknowledgments",

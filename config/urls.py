@@ -21,6 +21,7 @@ urlpatterns = [
     path("statistics/", include("stats.urls")),
     path("archives/", include("archives.urls")),
     path("api/", include("api.urls")),
+    path("oidc/", include("mozilla_django_oidc.urls")),
     path("demarches/", include("capture.sources.webform.urls")),
     path("", include("courrier.urls")),
 ]

@@ -18,10 +18,22 @@ def _address(request: HttpRequest | None) -> str:
     return client_address(request) if request is not None else ""
 
 
+# How someone signed in, from the authentication backend that let them in.
+METHODS = {"ModelBackend": "password", "BannetteLDAPBackend": "ldap", "BannetteOIDCBackend": "oidc"}
+
+
+def login_method(user: User) -> str:
+    backend = str(getattr(user, "backend", "") or "").rsplit(".", 1)[-1]
+    return METHODS.get(backend, backend or "password")
+
+
 def _logged_in(sender: type, request: HttpRequest | None, user: User, **_: Any) -> None:
     with transaction.atomic():
         record_event(
-            action="auth.login", actor=user, target=user, details={"address": _address(request)}
+            action="auth.login",
+            actor=user,
+            target=user,
+            details={"address": _address(request), "method": login_method(user)},
         )
 
 

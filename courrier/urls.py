@@ -15,9 +15,10 @@ from courrier.views import (
     qualify,
     system,
 )
+from courrier.views.signin import SignInView
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", SignInView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", password.PasswordChange.as_view(), name="password_change"),
     path("healthz", health.healthz, name="healthz"),

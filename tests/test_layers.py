@@ -20,6 +20,7 @@ PACKAGES = [
     "stats",
     "archives",
     "api",
+    "sso",
     "visa",
     "scanner_hotfolders",
     "templates_office",

@@ -48,6 +48,9 @@ PUBLIC = {
     "logout",
     "healthz",
     "organisation_logo",  # the brand image, shown on the sign-in page too
+    "oidc_authentication_init",  # single sign-on: to the provider and back (sso/tests)
+    "oidc_authentication_callback",
+    "oidc_logout",
 }
 # Signed-in pages about no one else's object (each user sees their own perimeter there).
 OWN_PAGES = {
