@@ -6,7 +6,8 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework import authentication, exceptions, permissions
+from django.conf import settings
+from rest_framework import authentication, exceptions, permissions, throttling
 from rest_framework.request import Request
 
 from api.models import PREFIX, ApiToken, TokenScope, token_hash
@@ -42,3 +43,21 @@ class TokenScopeAllows(permissions.BasePermission):
         if not isinstance(token, ApiToken) or request.method in permissions.SAFE_METHODS:
             return True
         return token.scope == TokenScope.WRITE
+
+
+class TokenRateThrottle(throttling.SimpleRateThrottle):
+    """BANNETTE_API_RATE per token (each integration its own budget), per user for sessions."""
+
+    scope = "api"
+
+    def get_rate(self) -> str:
+        return str(settings.BANNETTE_API_RATE)
+
+    def get_cache_key(self, request: Request, view: object) -> str | None:
+        if isinstance(request.auth, ApiToken):
+            ident = f"token-{request.auth.pk}"
+        elif request.user and request.user.is_authenticated:
+            ident = f"user-{request.user.pk}"
+        else:
+            ident = f"anonymous-{self.get_ident(request)}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}

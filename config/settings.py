@@ -499,6 +499,7 @@ LOGGING = {
 }
 
 # The REST API (api/): session for the screens' own calls, personal tokens for integrations.
+BANNETTE_API_RATE = env_str("BANNETTE_API_RATE", "600/minute")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [  # the token first: refusals answer 401 and say how
         "api.auth.TokenAuthentication",
@@ -512,8 +513,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "api.schema.BannetteAutoSchema",
     "EXCEPTION_HANDLER": "api.errors.handle",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"user": env_str("BANNETTE_API_RATE", "600/minute")},
+    "DEFAULT_THROTTLE_CLASSES": ["api.auth.TokenRateThrottle"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "API de Bannette",

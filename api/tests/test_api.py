@@ -110,3 +110,13 @@ def test_baskets_and_notes_through_the_same_services(client, agent, org, mails):
         ).status_code
         == 404
     )
+
+
+def test_each_token_has_its_own_call_budget(client, agent, settings):
+    settings.BANNETTE_API_RATE = "2/minute"
+    _first, one = ApiToken.issue(user=agent, name="Portail")
+    _second, two = ApiToken.issue(user=agent, name="Logiciel métier")
+    url = reverse("api-entity-list")
+    answers = [client.get(url, **bearer(one)).status_code for _call in range(3)]
+    assert answers == [200, 200, 429]
+    assert client.get(url, **bearer(two)).status_code == 200  # the other integration goes on
