@@ -12,11 +12,13 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from courrier.models import Role
+
 PREFIX = "bnt_"
 
 
 class TokenScope(models.TextChoices):
-    READ = "read", _("Read")
+    READ = "read", _("Read only")
     WRITE = "write", _("Read and write")
 
 
@@ -101,6 +103,11 @@ class ServiceAccount(models.Model):
 
     def __str__(self) -> str:
         return self.user.first_name or self.user.username
+
+    @property
+    def role_label(self) -> str:
+        names = [str(Role.LABELS[g.name]) for g in self.user.groups.all() if g.name in Role.LABELS]
+        return ", ".join(names)
 
 
 class WebhookSubscription(models.Model):

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from docx.shared import Mm
 
+from api import services as api_services
 from archives.models import ArchiveAgreement
 from capture.models import ClassificationRule, WebFormTopic
 from courrier.letters import render_letter, thumbnail_png
@@ -671,7 +672,29 @@ def _load(year_mails: int, progress: Callable[[int, int], None] | None) -> bool:
         mails = [_register(users["c.martin"], people, types, spec) for spec in MAILS]
         _circulate(mails, users, entities, types)
         legal.record_implicit_decisions()  # what the daily job would have found over the year
+        _integrations(users, entities)
     return True
+
+
+def _integrations(users: dict[str, User], entities: dict[str, Entity]) -> None:
+    """The citizen portal registers requests through the API; Antoine's spreadsheet reads."""
+    portal = api_services.create_service_account(
+        actor=users["admin"],
+        name="Portail démarches",
+        entity=entities["COUR"],
+        role=Role.CLERK,
+        description="Demandes en ligne (w.c.s.)",
+    )
+    api_services.issue_token(
+        actor=users["admin"], owner=portal.user, name="Production", scope="write", days=None
+    )
+    api_services.issue_token(
+        actor=users["a.durand"],
+        owner=users["a.durand"],
+        name="Tableur voirie",
+        scope="read",
+        days=90,
+    )
 
 
 def _live_a_year(

@@ -127,6 +127,7 @@ def walks() -> dict[str, list[tuple[str, str]]]:
             ("absences", reverse("absences")),
             ("notifications", reverse("notifications")),
             ("mes-notifications", reverse("notification_preferences")),
+            ("jetons-api", reverse("api_tokens")),
         ],
         "m.bernard": [
             ("accueil", "/"),
@@ -155,6 +156,7 @@ def walks() -> dict[str, list[tuple[str, str]]]:
             ("parametrage-entites", reverse("administration_section", args=["entities"])),
             ("parametrage-bannette", _basket_form()),
             ("parametrage-circuit", reverse("administration_new", args=["circuits"])),
+            ("comptes-service", reverse("api_service_accounts")),
         ],
     }
 
