@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.conf import settings
@@ -11,6 +12,8 @@ from rest_framework import authentication, exceptions, permissions, throttling
 from rest_framework.request import Request
 
 from api.models import PREFIX, ApiToken, TokenScope, token_hash
+
+LAST_USE_PRECISION = datetime.timedelta(minutes=1)
 
 
 class TokenAuthentication(authentication.BaseAuthentication):
@@ -26,7 +29,10 @@ class TokenAuthentication(authentication.BaseAuthentication):
         )
         if token is None or not token.usable or not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("Unknown, expired or revoked token."))
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        now = timezone.now()
+        if token.last_used_at is None or now - token.last_used_at > LAST_USE_PRECISION:
+            # "last used" to the minute: not one write per call of a busy integration
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from courrier.models import (
+    CONTACT_FIELDS,
     Attachment,
     AttachmentKind,
     AttachmentVersion,
@@ -84,21 +85,7 @@ class BasketSerializer(serializers.Serializer[dict[str, Any]]):
 class ContactSerializer(serializers.ModelSerializer[Contact]):
     class Meta:
         model = Contact
-        fields = [
-            "id",
-            "kind",
-            "civility",
-            "first_name",
-            "last_name",
-            "organisation_name",
-            "email",
-            "phone",
-            "address_line1",
-            "address_line2",
-            "postcode",
-            "city",
-            "country",
-        ]
+        fields = ["id", *CONTACT_FIELDS]
         read_only_fields = ["id"]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

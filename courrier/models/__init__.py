@@ -10,7 +10,13 @@ from courrier.models.circulation import (
     Note,
     PdfStatus,
 )
-from courrier.models.contacts import Civility, Contact, ContactAddress, ContactKind
+from courrier.models.contacts import (
+    CONTACT_FIELDS,
+    Civility,
+    Contact,
+    ContactAddress,
+    ContactKind,
+)
 from courrier.models.doctypes import (
     Category,
     CustomField,
@@ -56,6 +62,7 @@ from courrier.models.processing import (
 
 __all__ = [
     "ACKNOWLEDGMENT_KINDS",
+    "CONTACT_FIELDS",
     "OPEN_STATUSES",
     "Absence",
     "Attachment",

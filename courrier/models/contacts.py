@@ -34,6 +34,23 @@ class PostalAddress(models.Model):
         return [line for line in lines if line]
 
 
+# What describes a contact (forms and the API show and take these).
+CONTACT_FIELDS = [
+    "kind",
+    "civility",
+    "first_name",
+    "last_name",
+    "organisation_name",
+    "email",
+    "phone",
+    "address_line1",
+    "address_line2",
+    "postcode",
+    "city",
+    "country",
+]
+
+
 class Contact(PostalAddress):
     kind = models.CharField(
         _("kind"), max_length=16, choices=ContactKind.choices, default=ContactKind.PERSON

@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from courrier.models import Contact, ContactKind, MailContact
+from courrier.models import CONTACT_FIELDS, Contact, ContactKind, MailContact
 from courrier.selectors import visible_mails
 from courrier.services.contacts import (
     duplicate_groups,
@@ -31,21 +31,7 @@ from courrier.views.common import _user, posted_ids
 class ContactForm(forms.ModelForm[Contact]):
     class Meta:
         model = Contact
-        fields = [
-            "kind",
-            "civility",
-            "first_name",
-            "last_name",
-            "organisation_name",
-            "email",
-            "phone",
-            "address_line1",
-            "address_line2",
-            "postcode",
-            "city",
-            "country",
-            "comment",
-        ]
+        fields = [*CONTACT_FIELDS, "comment"]
         widgets = {"comment": forms.Textarea(attrs={"rows": 3})}
 
 
