@@ -7,16 +7,16 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db.models import Count, Max, QuerySet
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
 
 from capture.models import ClassificationRule
 from capture.options import SenderSuggestion, SuggestedField, Suggestion, Suggestions
 from courrier.models import Contact, DocumentType, Entity, Mail, MailStatus
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 MIN_EXAMPLES = 6
 MAX_EXAMPLES = 5000
@@ -69,6 +69,11 @@ class LearnedClassifier:
 
     @classmethod
     def _fit(cls, key: tuple[Any, ...]) -> _Model:
+        # scikit-learn takes over a second to import: only a process that classifies pays it
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+
         rows = list(
             cls._examples()
             .order_by("-pk")

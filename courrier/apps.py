@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
 from courrier.events import MailDeleted, publish
@@ -35,6 +35,7 @@ class CourrierConfig(AppConfig):
         from courrier.mail_tabs import CORE_TABS
         from courrier.navigation import CORE_NAV_LINKS
         from courrier.roles import sync_roles_and_baskets
+        from courrier.selectors import forget_entity_tree
 
         for tab in CORE_TABS:
             register_mail_tab(tab)
@@ -46,6 +47,8 @@ class CourrierConfig(AppConfig):
         register_health_check("broker", health.broker)
         auth_journal.connect()
         post_migrate.connect(sync_roles_and_baskets, sender=self)
+        for signal in (post_save, post_delete):
+            signal.connect(forget_entity_tree, sender="courrier.Entity", dispatch_uid="tree_memo")
         post_delete.connect(
             _publish_mail_deleted, sender="courrier.Mail", dispatch_uid="courrier_mail_deleted"
         )

@@ -9,6 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from courrier.selectors import entity_tree_memo
+
 
 class ChosenLanguageMiddleware:
     """Like LocaleMiddleware, but ignores the browser's Accept-Language on purpose.
@@ -58,3 +60,14 @@ class RequestSizeLimitMiddleware:
                 }
             return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+class EntityTreeMemo:
+    """One read of the entity tree per request, however many perimeters and menus need it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with entity_tree_memo():
+            return self.get_response(request)

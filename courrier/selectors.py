@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -19,11 +21,41 @@ from courrier.models import (
     User,
 )
 
+# Within one request the entity tree is read once (courrier.middleware.EntityTreeMemo), not at
+# each perimeter, basket and menu that needs it; a change to an entity forgets it.
+_tree_memo_on: ContextVar[bool] = ContextVar("bannette_tree_memo_on", default=False)
+_tree_rows: ContextVar[list[tuple[int, int | None]] | None] = ContextVar(
+    "bannette_tree_rows", default=None
+)
+
+
+@contextmanager
+def entity_tree_memo() -> Iterator[None]:
+    on, rows = _tree_memo_on.set(True), _tree_rows.set(None)
+    try:
+        yield
+    finally:
+        _tree_memo_on.reset(on)
+        _tree_rows.reset(rows)
+
+
+def forget_entity_tree(*args: object, **kwargs: object) -> None:
+    _tree_rows.set(None)
+
+
+def _tree() -> list[tuple[int, int | None]]:
+    rows = _tree_rows.get()
+    if rows is None:
+        rows = list(Entity.objects.values_list("pk", "parent_id"))
+        if _tree_memo_on.get():
+            _tree_rows.set(rows)
+    return rows
+
 
 def descendant_ids(root_ids: Iterable[int]) -> set[int]:
     """The given entities and every entity below them (one query over the whole tree)."""
     children: dict[int | None, list[int]] = {}
-    for pk, parent_id in Entity.objects.values_list("pk", "parent_id"):
+    for pk, parent_id in _tree():
         children.setdefault(parent_id, []).append(pk)
     found: set[int] = set()
     stack = list(root_ids)
@@ -37,7 +69,7 @@ def descendant_ids(root_ids: Iterable[int]) -> set[int]:
 
 def ancestor_ids(entity_ids: Iterable[int]) -> set[int]:
     """The given entities and every entity above them (one query over the whole tree)."""
-    parents = dict(Entity.objects.values_list("pk", "parent_id"))
+    parents = dict(_tree())
     found: set[int] = set()
     for pk in entity_ids:
         current: int | None = pk

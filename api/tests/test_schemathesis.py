@@ -51,7 +51,7 @@ def test_no_server_error_and_no_answer_outside_the_schema(api):
 
 def check(operation, base_url: str, name: str, headers: dict[str, str]) -> None:
     @settings(
-        max_examples=15, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+        max_examples=8, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
     )
     @given(case=operation.as_strategy())
     def run(case):
