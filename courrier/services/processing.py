@@ -37,12 +37,16 @@ def redirect_scope_for(user: User) -> str:
     """The widest redirect rule among the user's baskets (administrators: any entity)."""
     if user.is_superuser:
         return RedirectScope.ALL
-    scopes = set(baskets_for(user).values_list("redirect_scope", flat=True))
-    return (
-        max(scopes, key=lambda scope: _SCOPE_ORDER.index(RedirectScope(scope)))
-        if scopes
-        else RedirectScope.BELOW
-    )
+    cached: str | None = getattr(user, "_bannette_redirect_scope", None)  # for the request
+    if cached is None:
+        scopes = set(baskets_for(user).values_list("redirect_scope", flat=True))
+        cached = (
+            max(scopes, key=lambda scope: _SCOPE_ORDER.index(RedirectScope(scope)))
+            if scopes
+            else RedirectScope.BELOW
+        )
+        user._bannette_redirect_scope = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def redirect_targets(user: User) -> QuerySet[Entity]:

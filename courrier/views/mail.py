@@ -118,6 +118,7 @@ def mail_detail(request: BannetteRequest, pk: int) -> HttpResponse:
     if not full_history:
         events = events.filter(action__in=workflow_actions())
     lock, locked_by_other = _lock_for(acting, mail) if not request.htmx else (None, False)
+    targets = list(redirect_targets(principal))
     context = {
         "mail": mail,
         "acting": acting,
@@ -127,13 +128,13 @@ def mail_detail(request: BannetteRequest, pk: int) -> HttpResponse:
         "locked_by_other": locked_by_other,
         "lock_poll_seconds": settings.BANNETTE_LOCK_POLL_SECONDS,
         "actions": mail_actions(mail, principal),
-        "targets": redirect_targets(principal),
+        "targets": targets,
         # People a mail can be sent to: those who process mail in the entities one may redirect
         # to (not the archivists nor the administrators), grouped by their entity.
         "users": User.objects.filter(
             is_active=True,
             groups__permissions__codename="process_mail",
-            primary_entity__in=redirect_targets(principal),
+            primary_entity__in=targets,
         )
         .select_related("primary_entity")
         .distinct()
