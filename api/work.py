@@ -201,6 +201,10 @@ def _valid(serializer_class: type[serializers.Serializer[Any]], request: Request
     return dict(given.validated_data)
 
 
+def _circuit(mail: Mail) -> QuerySet[VisaStep]:
+    return mail.visa_steps.select_related("user").order_by("position")
+
+
 class MailWork:
     """The MailViewSet's work on one mail (its get_object applies the perimeter)."""
 
@@ -504,8 +508,7 @@ class MailWork:
             return Response(
                 VisaStepSerializer(steps, many=True).data, status=status.HTTP_201_CREATED
             )
-        steps = mail.visa_steps.select_related("user").order_by("position")
-        return Response(VisaStepSerializer(steps, many=True).data)
+        return Response(VisaStepSerializer(_circuit(mail), many=True).data)
 
     @extend_schema(
         summary="Viser le projet de réponse",
@@ -517,7 +520,7 @@ class MailWork:
         mail = self.get_object()
         comment = _valid(DecisionSerializer, request).get("comment", "")
         approve(actor=caller(request), mail=mail, comment=comment)
-        steps = mail.visa_steps.select_related("user").order_by("position")
+        steps = _circuit(mail)
         return Response(VisaStepSerializer(steps, many=True).data)
 
     @extend_schema(
@@ -530,5 +533,5 @@ class MailWork:
         mail = self.get_object()
         data = _valid(RejectionSerializer, request)
         reject(actor=caller(request), mail=mail, note=data["note"], to_previous=data["to_previous"])
-        steps = mail.visa_steps.select_related("user").order_by("position")
+        steps = _circuit(mail)
         return Response(VisaStepSerializer(steps, many=True).data)
