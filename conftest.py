@@ -137,7 +137,17 @@ def redis_url() -> str:
         if os.environ.get("CI") == "true":
             pytest.fail("CI must provide Redis (BANNETTE_TEST_REDIS_URL)")
         pytest.skip("Redis not reachable on this machine (./dev test sets BANNETTE_TEST_REDIS_URL)")
-    return url
+    return _own_database(url)
+
+
+def _own_database(redis_url: str) -> str:
+    """Each parallel test process (pytest-xdist worker gw0, gw1...) its own Redis database, so
+    one process's Celery worker never takes the other's tasks: 15, 14..."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    base, _, number = redis_url.rpartition("/")
+    if not number.isdigit():
+        return redis_url
+    return f"{base}/{max(int(number) - int(worker.removeprefix('gw') or 0), 0)}"
 
 
 @pytest.fixture(params=["whoosh", "postgres"])

@@ -5,6 +5,7 @@ Every variable read here is documented in the README ("Configuration").
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import secrets
@@ -43,8 +44,14 @@ def _secret_key() -> str:
         return configured
     key_file = DATA_DIR / "secret_key"
     if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50), encoding="utf-8")
-        key_file.chmod(0o600)
+        # Several processes may start at once (web processes, workers): the key is written
+        # aside, then linked into place, so no process ever reads a half-written key.
+        draft = DATA_DIR / f"secret_key.{os.getpid()}"
+        draft.write_text(secrets.token_urlsafe(50), encoding="utf-8")
+        draft.chmod(0o600)
+        with contextlib.suppress(FileExistsError):
+            os.link(draft, key_file)
+        draft.unlink()
     return key_file.read_text(encoding="utf-8").strip()
 
 
