@@ -21,7 +21,13 @@ from courrier.models import (
 )
 from courrier.models.circulation import DiffusionRole
 from courrier.models.mail import due_soon_until
-from courrier.selectors import descendant_ids, user_entity_ids, visible_mails
+from courrier.selectors import (
+    descendant_ids,
+    perimeter_of,
+    perimeter_within_scope_q,
+    user_entity_ids,
+    visible_mails,
+)
 
 ENTITY_SCOPES = ("mine", "mine_and_below", "primary", "all")
 DIFFUSION_ROLES = ("recipient", "copy")
@@ -148,7 +154,37 @@ def baskets_for(user: User) -> QuerySet[Basket]:
 
 def basket_mails(basket: Basket, user: User) -> QuerySet[Mail]:
     criteria = BasketCriteria.from_json(basket.criteria)
-    return visible_mails(user).filter(criteria_q(criteria, user))
+    selected = criteria_q(criteria, user)
+    if _criteria_keep_to_perimeter(criteria, user):
+        return Mail.objects.filter(selected)
+    if criteria.entity_scope == "mine_and_below" and criteria.diffusion_role is None:
+        # Addressed to the user's entities or below: their scope (perimeter_of).
+        return Mail.objects.filter(selected).filter(perimeter_within_scope_q(user))
+    return visible_mails(user).filter(selected)
+
+
+def _criteria_keep_to_perimeter(criteria: BasketCriteria, user: User) -> bool:
+    """True when every mail the criteria select is already one the user may see.
+
+    The perimeter is an OR of sub-queries over copies and circuits that no index serves; most
+    baskets select by columns that already imply it (mail assigned to me, addressed or copied
+    to my own entities, awaiting my visa, waiting for qualification in the mail room), and at a
+    million mails checking it again costs more than the basket itself. Only exact implications
+    are listed here (see courrier.selectors.perimeter_q); any other basket keeps the check.
+    """
+    perimeter = perimeter_of(user)
+    if perimeter.nothing:
+        return False
+    if criteria.assigned_to_me is True:  # named on it
+        return True
+    if criteria.awaiting_my and awaiting_criteria()[criteria.awaiting_my].names_the_user:
+        return True
+    if criteria.statuses == [MailStatus.TO_QUALIFY] and perimeter.sees_to_qualify:
+        return True
+    # Addressed, or copied, to the user or to one of their own entities (direct entities).
+    return criteria.entity_scope in ("mine", "primary") or (
+        criteria.diffusion_role is not None and criteria.entity_scope == "all"
+    )
 
 
 def current_delegations() -> QuerySet[BasketDelegation]:

@@ -45,6 +45,9 @@ class AwaitingCriterion:
     code: str
     q: Callable[[User], Q]  # Q over Mail: it waits for something from this user
     label: str | Promise = ""  # what it waits for, in words (basket settings screen)
+    # True when every mail it selects is one the user is named on through a perimeter
+    # contributor (so the perimeter need not be checked again, see courrier.baskets).
+    names_the_user: bool = False
 
 
 @dataclass(frozen=True)

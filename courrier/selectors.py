@@ -141,24 +141,51 @@ def perimeter_of(user: User) -> Perimeter:
     return cached
 
 
+def _named_q(user: User) -> Q:
+    named = Q(assignee=user) | _in_diffusion(user=user)
+    for contributor in perimeter_contributors():
+        named |= contributor.personal_q(user)
+    return named
+
+
+def _direct_q(user: User, perimeter: Perimeter) -> Q:
+    """Mail the user's direct circle sees, confidential or not."""
+    direct_ids = perimeter.direct_entities
+    direct = (
+        _named_q(user)
+        | Q(destination_entity_id__in=direct_ids)
+        | _in_diffusion(entity_ids=direct_ids)
+    )
+    if perimeter.sees_to_qualify:  # the mail room qualifies everything, confidential included
+        direct |= Q(status=MailStatus.TO_QUALIFY)
+    return direct
+
+
 def perimeter_q(user: User) -> Q:
     """Which mail the user may see; confidential mail only to its direct circle."""
     perimeter = perimeter_of(user)
     if perimeter.nothing:
         return Q(pk__in=[])
-    named = Q(assignee=user) | _in_diffusion(user=user)
-    for contributor in perimeter_contributors():
-        named |= contributor.personal_q(user)
-    personal = named | Q(created_by=user)  # who typed or captured it: ordinary mail only
-    direct_ids, scope_ids = perimeter.direct_entities, perimeter.scope_entities
-    direct = named | Q(destination_entity_id__in=direct_ids) | _in_diffusion(entity_ids=direct_ids)
+    personal = _named_q(user) | Q(created_by=user)  # who typed or captured it: ordinary mail
+    scope_ids = perimeter.scope_entities
     wide = personal | Q(destination_entity_id__in=scope_ids) | _in_diffusion(entity_ids=scope_ids)
-    if perimeter.sees_to_qualify:  # the mail room qualifies everything, confidential included
-        direct |= Q(status=MailStatus.TO_QUALIFY)
+    if perimeter.sees_to_qualify:
         wide |= Q(status=MailStatus.TO_QUALIFY)
     if perimeter.sees_all:
         wide = Q()
-    return Q(confidential=False) & wide | Q(confidential=True) & direct
+    return Q(confidential=False) & wide | Q(confidential=True) & _direct_q(user, perimeter)
+
+
+def perimeter_within_scope_q(user: User) -> Q:
+    """`perimeter_q` for mail already known to be addressed within the user's scope entities.
+
+    Such ordinary mail is visible whatever else holds; confidential mail still needs the direct
+    circle. The sub-queries over copies and circuits then only run for confidential rows.
+    """
+    perimeter = perimeter_of(user)
+    if perimeter.nothing:
+        return Q(pk__in=[])
+    return Q(confidential=False) | _direct_q(user, perimeter)
 
 
 def visible_mails(user: User) -> QuerySet[Mail]:

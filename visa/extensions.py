@@ -49,9 +49,14 @@ def _awaiting_step(role: str) -> AwaitingCriterion:
         )
         return Q(Exists(steps))
 
+    # A step of the user's own names them in the circuit (_in_a_circuit): the mail is theirs to see.
     if role == VisaStepRole.VISA:
-        return AwaitingCriterion(code="visa", q=current_step_is_mine, label=_("my visa"))
-    return AwaitingCriterion(code="signature", q=current_step_is_mine, label=_("my signature"))
+        return AwaitingCriterion(
+            code="visa", q=current_step_is_mine, label=_("my visa"), names_the_user=True
+        )
+    return AwaitingCriterion(
+        code="signature", q=current_step_is_mine, label=_("my signature"), names_the_user=True
+    )
 
 
 def _sent_back_to(user: User) -> Q:

@@ -13,7 +13,13 @@ from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from courrier.basket_lists import deadline_counts, list_choices, settings_for, with_list_columns
+from courrier.basket_lists import (
+    deadline_counts,
+    entity_options,
+    list_choices,
+    settings_for,
+    with_list_columns,
+)
 from courrier.baskets import active_delegations, basket_mails, baskets_for, unread_copy_q
 from courrier.extensions import mail_tabs, workflow_actions
 from courrier.journal_text import readable_events
@@ -84,9 +90,9 @@ def basket_list(request: BannetteRequest, code: str) -> HttpResponse:
         "unread": set(on_page.values_list("pk", flat=True)),
         "chosen": chosen,
         "list_query": urlencode({**chosen.to_query(), **link}),
-        "choices": list_choices(),
+        "choices": list_choices(chosen),
         "batch_actions": [a for a in basket_actions(basket, owner) if a.code != "link"],
-        "targets": redirect_targets(owner),
+        "targets": entity_options(redirect_targets(owner)),
         "folders": folders_for(owner),
         "qualify": basket.code == "to_qualify",
     }

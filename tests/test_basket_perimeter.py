@@ -1,0 +1,97 @@
+"""A basket never shows more, nor less, than the perimeter allows, whichever way it is queried.
+
+`basket_mails` skips the perimeter check when a basket's criteria already imply it (mail
+assigned to me, addressed to my own entities...). This proves the shortcut exact: for every
+persona and every basket (the defaults and a grid of criteria), it holds the same mail as
+"visible mails that match the criteria", over mail of every status, destination,
+confidentiality, assignee, copy and visa step.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from courrier.baskets import BasketCriteria, basket_mails, criteria_q
+from courrier.models import Basket, DiffusionListEntry, DiffusionRole, MailStatus
+from courrier.selectors import visible_mails
+from courrier.tests.factories import make_mail
+from visa.models import VisaStep, VisaStepRole, VisaStepState
+
+pytestmark = pytest.mark.django_db
+
+GRID: list[dict[str, object]] = [
+    {"entity_scope": scope, "diffusion_role": role, "assigned_to_me": assigned}
+    for scope, role, assigned in itertools.product(
+        ("mine", "mine_and_below", "primary", "all"),
+        (None, "recipient", "copy"),
+        (None, True, False),
+    )
+]
+GRID += [{"awaiting_my": code} for code in ("visa", "signature", "opinion", "returned")]
+GRID += [
+    {"statuses": [MailStatus.TO_QUALIFY.value]},
+    {"statuses": [MailStatus.TO_QUALIFY.value], "entity_scope": "mine_and_below"},
+    {"statuses": [MailStatus.CLOSED.value]},
+    {"entity_scope": "mine_and_below", "deadline_state": "late"},
+]
+
+
+@pytest.fixture
+def every_kind_of_mail(org, agent, manager, urbanisme_agent):
+    """Mail of each status to each kind of destination, ordinary and confidential, with
+    assignees, copies to people and entities, and visa steps spread over them."""
+    destinations = [org.voirie, org.st, org.urbanisme, org.courrier, org.dgs, None]
+    people = [None, agent, manager, urbanisme_agent]
+    copies = [None, ("user", agent), ("entity", org.voirie), ("entity", org.st), ("user", manager)]
+    combos = itertools.product(MailStatus.values, destinations, (False, True))
+    for n, (status, destination, confidential) in enumerate(combos):
+        mail = make_mail(
+            subject=f"n{n}",
+            destination_entity=destination,
+            confidential=confidential,
+            override={"status": status, "assignee": people[n % len(people)]},
+        )
+        copy = copies[n % len(copies)]
+        if copy is not None:
+            kind, target = copy
+            DiffusionListEntry.objects.create(mail=mail, role=DiffusionRole.COPY, **{kind: target})
+        if n % 3 == 0:
+            VisaStep.objects.create(
+                mail=mail,
+                position=1,
+                user=[manager, agent][n % 2],
+                role=[VisaStepRole.VISA, VisaStepRole.SIGNATURE][n % 4 // 2],
+                state=VisaStepState.CURRENT,
+            )
+
+
+@pytest.fixture
+def personas(clerk, agent, manager, urbanisme_agent, archivist, administrator, outsider):
+    return [clerk, agent, manager, urbanisme_agent, archivist, administrator, outsider]
+
+
+def checked_the_long_way(basket, user):
+    criteria = BasketCriteria.from_json(basket.criteria)
+    return set(visible_mails(user).filter(criteria_q(criteria, user)).values_list("pk", flat=True))
+
+
+def test_every_basket_holds_exactly_the_visible_mail_its_criteria_select(
+    every_kind_of_mail, personas
+):
+    baskets = list(Basket.objects.all()) + [Basket(code="grid", criteria=c) for c in GRID]
+    compared = non_empty = 0
+    for user, basket in itertools.product(personas, baskets):
+        held = set(basket_mails(basket, user).values_list("pk", flat=True))
+        assert held == checked_the_long_way(basket, user), (user.username, basket.criteria)
+        compared += 1
+        non_empty += bool(held)
+    assert compared == len(personas) * len(baskets)
+    assert non_empty > compared // 3  # the grid is not a comparison of empty sets
+
+
+def test_an_inactive_persona_sees_nothing_in_any_basket(every_kind_of_mail, agent):
+    agent.is_active = False
+    for basket in Basket.objects.all():
+        assert not basket_mails(basket, agent).exists()
