@@ -31,7 +31,7 @@ from visa.models import AskState, OpinionAsk, VisaStep, VisaStepRole, VisaStepSt
 
 def _in_a_circuit(user: User) -> Q:
     """Everyone named in a mail's visa circuit sees that mail, confidential or not."""
-    return Q(Exists(VisaStep.objects.filter(mail=OuterRef("pk"), user=user)))
+    return Q(pk__in=VisaStep.objects.filter(user=user).values("mail_id"))
 
 
 def _circuit_users(mail_ids: Iterable[int]) -> dict[int, set[int]]:

@@ -30,6 +30,7 @@ class VisaStep(models.Model):
         on_delete=models.PROTECT,
         related_name="visa_steps",
         verbose_name=_("user"),
+        db_index=False,  # visa_step_by_user_idx starts with it
     )
     role = models.CharField(_("role"), max_length=16, choices=VisaStepRole.choices)
     state = models.CharField(
@@ -55,6 +56,10 @@ class VisaStep(models.Model):
         ordering = ["mail", "position"]
         constraints = [
             models.UniqueConstraint(fields=["mail", "position"], name="unique_visa_step_position")
+        ]
+        # Whose circuits a mail is in (the perimeter), what awaits a person (their baskets).
+        indexes = [
+            models.Index(fields=["user", "state", "role", "mail"], name="visa_step_by_user_idx")
         ]
 
     def __str__(self) -> str:

@@ -8,12 +8,12 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from courrier.basket_lists import (
+    PagedByIds,
     deadline_counts,
     entity_options,
     list_choices,
@@ -77,7 +77,7 @@ def basket_list(request: BannetteRequest, code: str) -> HttpResponse:
     basket, owner, absent = basket_owner(request, code)
     chosen = settings_for(_user(request), basket.code, request.GET)
     mails = with_list_columns(chosen.apply(basket_mails(basket, owner)))
-    page = Paginator(mails, chosen.page_size).get_page(request.GET.get("page"))
+    page = PagedByIds(mails, chosen.page_size).get_page(request.GET.get("page"))
     on_page = Mail.objects.filter(unread_copy_q(owner), pk__in=[m.pk for m in page])
     opens_on = next((t.code for t in mail_tabs() if basket.code in t.opened_from_baskets), "")
     link = {"tab": opens_on, "for": absent.username if absent else ""}
