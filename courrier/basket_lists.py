@@ -174,7 +174,7 @@ class PagedByIds(Paginator):  # type: ignore[type-arg]
         if self.count <= SORTED_IN_MEMORY_UP_TO:
             ranked = mails.order_by(*(_not_by_index(key) for key in mails.query.order_by))
         ids = list(ranked.values_list("pk", flat=True)[bottom : bottom + self.per_page])
-        rows = {mail.pk: mail for mail in mails.filter(pk__in=ids).order_by()}
+        rows = {mail.pk: mail for mail in mails.filter(pk__in=ids).order_by()} if ids else {}
         return Page([rows[pk] for pk in ids if pk in rows], number, self)
 
 
@@ -203,6 +203,9 @@ def settings_for(user: User, basket_code: str, params: QueryDict) -> ListSetting
 
 def remember(*, user: User, basket_code: str, settings: ListSettings) -> None:
     """Keep a user's list settings for next time (a preference: not journaled)."""
+    wanted = None if settings == ListSettings() else settings.to_query()
+    if user.list_settings.get(basket_code) == wanted:
+        return  # as remembered (paging through a list): no lock, no write
     with transaction.atomic():
         fresh = User.objects.select_for_update().only("list_settings").get(pk=user.pk)
         saved = dict(fresh.list_settings)
@@ -242,11 +245,10 @@ SORT_LABELS = {
 }
 
 
-def entity_options(entities: QuerySet[Entity], selected: int | None = None) -> list[Option]:
+def _entity_choices(entities: QuerySet[Entity], selected: int | None = None) -> list[Option]:
     """An entity list as the options of a select: value, label and whether it is chosen.
 
-    Plain values, not model instances: an organisation has hundreds of entities and every list
-    page offers them twice (filter, batch redirect).
+    Plain values, not model instances: an organisation has hundreds of entities.
     """
     rows = entities.values_list("pk", "short_label", "label")
     return [(str(pk), short or label, pk == selected) for pk, short, label in rows]
@@ -258,7 +260,7 @@ def list_choices(chosen: ListSettings) -> dict[str, Any]:
     return {
         "categories": Category.choices,
         "document_types": [(str(pk), label, pk == chosen.document_type) for pk, label in types],
-        "entities": entity_options(Entity.objects.filter(active=True), chosen.entity),
+        "entities": _entity_choices(Entity.objects.filter(active=True), chosen.entity),
         "due_states": list(DEADLINE_LABELS.items()),
         "priorities": Priority.choices,
         "channels": Channel.choices,

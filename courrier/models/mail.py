@@ -244,9 +244,9 @@ class Mail(models.Model):
                 name="mail_open_idx",
             ),
             models.Index(fields=["implicit_decision_born_on"]),
-            # Baskets are open mail (a tenth of the table after a few years): these two narrow
+            # Baskets are open mail (a tenth of the table after a few years): these narrow
             # copies of it answer their counts, perimeter and page ids without reading a row,
-            # found by destination entity or by id (copies, circuits), in any sort.
+            # found by destination entity, by id (copies, circuits) or by assignee, in any sort.
             models.Index(
                 fields=["destination_entity", "status"],
                 include=["id", *BASKET_COLUMNS, "created_by"],
@@ -258,6 +258,12 @@ class Mail(models.Model):
                 include=["status", "destination_entity", *BASKET_COLUMNS],
                 condition=~models.Q(status="closed"),
                 name="mail_open_by_id_idx",
+            ),
+            models.Index(
+                fields=["assignee", "status"],
+                include=["id", *BASKET_COLUMNS],
+                condition=~models.Q(status="closed"),
+                name="mail_open_by_assignee_idx",
             ),
         ]
         permissions = [

@@ -15,13 +15,13 @@ from django.shortcuts import get_object_or_404, render
 from courrier.basket_lists import (
     PagedByIds,
     deadline_counts,
-    entity_options,
     list_choices,
     settings_for,
     with_list_columns,
 )
 from courrier.baskets import active_delegations, basket_mails, baskets_for, unread_copy_q
 from courrier.extensions import mail_tabs, workflow_actions
+from courrier.html_options import checkboxes, entity_options, people_options
 from courrier.journal_text import readable_events
 from courrier.models import (
     AttachmentKind,
@@ -92,7 +92,7 @@ def basket_list(request: BannetteRequest, code: str) -> HttpResponse:
         "list_query": urlencode({**chosen.to_query(), **link}),
         "choices": list_choices(chosen),
         "batch_actions": [a for a in basket_actions(basket, owner) if a.code != "link"],
-        "targets": entity_options(redirect_targets(owner)),
+        "target_options": entity_options(redirect_targets(owner)),
         "folders": folders_for(owner),
         "qualify": basket.code == "to_qualify",
     }
@@ -125,6 +125,17 @@ def mail_detail(request: BannetteRequest, pk: int) -> HttpResponse:
         events = events.filter(action__in=workflow_actions())
     lock, locked_by_other = _lock_for(acting, mail) if not request.htmx else (None, False)
     targets = list(redirect_targets(principal))
+    # People a mail can be sent to: those who process mail in the entities one may redirect
+    # to (not the archivists nor the administrators), grouped by their entity.
+    people = (
+        User.objects.filter(
+            is_active=True,
+            groups__permissions__codename="process_mail",
+            primary_entity__in=targets,
+        )
+        .distinct()
+        .order_by("primary_entity__label", "primary_entity", "last_name", "first_name")
+    )
     context = {
         "mail": mail,
         "acting": acting,
@@ -135,16 +146,9 @@ def mail_detail(request: BannetteRequest, pk: int) -> HttpResponse:
         "lock_poll_seconds": settings.BANNETTE_LOCK_POLL_SECONDS,
         "actions": mail_actions(mail, principal),
         "targets": targets,
-        # People a mail can be sent to: those who process mail in the entities one may redirect
-        # to (not the archivists nor the administrators), grouped by their entity.
-        "users": User.objects.filter(
-            is_active=True,
-            groups__permissions__codename="process_mail",
-            primary_entity__in=targets,
-        )
-        .select_related("primary_entity")
-        .distinct()
-        .order_by("primary_entity__label", "last_name", "first_name"),
+        "target_options": entity_options(targets),
+        "people_options": people_options(people),
+        "restricted_checkboxes": checkboxes("restricted_to", targets),
         "folders": folders_for(principal),
         "contacts": mail.mail_contacts.select_related("contact", "address"),
         "diffusion": mail.diffusion_entries.select_related("entity", "user"),
