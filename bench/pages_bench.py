@@ -13,6 +13,7 @@ p95 / the floor (the basket's count and page of ids by hand-written SQL). Nothin
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import statistics
 import sys
@@ -26,6 +27,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("BANNETTE_DATA_DIR", tempfile.mkdtemp(prefix="bannette-pages-bench-"))
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
 os.environ.setdefault("BANNETTE_LOG_LEVEL", "WARNING")
+if "--search" in sys.argv:
+    os.environ["BANNETTE_SEARCH_BACKEND"] = "postgres"
 
 
 def parse_args() -> argparse.Namespace:
@@ -34,6 +37,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=30, help="rounds of every page")
     parser.add_argument("--keep", action="store_true", help="keep the generated database")
     parser.add_argument("--only", default="", help="time only the pages whose name contains this")
+    parser.add_argument(
+        "--search",
+        action="store_true",
+        help="also time the search page (PostgreSQL full text; indexes the mail first if needed)",
+    )
     return parser.parse_args()
 
 
@@ -48,6 +56,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, setup_databases, setup_test_environment
 from django.urls import reverse
+from django.utils import timezone
 from organisation_year import generate
 from tqdm import tqdm
 
@@ -74,6 +83,8 @@ def main() -> None:
         with tqdm(total=ARGS.mails, unit=" mails", desc="generating") as bar:
             generate(ARGS.mails, progress=bar.update)
         print(f"generated in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    if ARGS.search:
+        _index_for_search()
     personas = _personas()
     pages: dict[str, Callable[[], None]] = {}
     floors: dict[str, Callable[[], object]] = {}
@@ -94,6 +105,10 @@ def main() -> None:
                     floors[name] = _floor(mails, sort, number)
         mail = visible_mail(user)
         pages[f"{role} mail page"] = _get(client, reverse("mail_detail", args=[mail]))
+        if ARGS.search:
+            for kind, query in _searches(user).items():
+                pages[f"{role} search: {kind}"] = _get(client, f"{reverse('search')}?{query}")
+                floors[f"{role} search: {kind}"] = _search_floor(query)
     if ARGS.only:
         pages = {k: v for k, v in pages.items() if ARGS.only in k}
     _report(pages, floors)
@@ -124,6 +139,68 @@ def visible_mail(user: User) -> int:
     pk = visible_mails(user).order_by("-arrival_date").values_list("pk", flat=True).first()
     assert pk is not None
     return pk
+
+
+def _index_for_search() -> None:
+    """The weighted tsvector of every mail, in SQL (the weights of postgres_backend._vector)."""
+    from indexing.models import MailSearchEntry
+
+    if MailSearchEntry.objects.exists():
+        return
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            INSERT INTO indexing_mailsearchentry (mail_id, vector)
+            SELECT id, setweight(to_tsvector('bannette_fr', chrono_number || ' ' || subject), 'A')
+                    || setweight(to_tsvector('bannette_fr', text), 'C')
+            FROM courrier_mail""")
+        cursor.execute("VACUUM ANALYZE indexing_mailsearchentry")
+    print(f"search index built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+
+def _searches(user: User) -> dict[str, str]:
+    """A common word, a phrase, and a word with an entity and three months of arrivals."""
+    from urllib.parse import urlencode
+
+    from courrier.selectors import visible_mails
+
+    entity = (
+        visible_mails(user)
+        .exclude(destination_entity=None)
+        .values_list("destination_entity__code", flat=True)
+        .first()
+    )
+    today = timezone.localdate()
+    return {
+        "word": urlencode({"text": "demande"}),
+        "phrase": urlencode({"text": '"éclairage public"'}),
+        "word + entity + dates": urlencode(
+            {
+                "text": "travaux",
+                "entity": entity or "",
+                "arrival_from": (today - datetime.timedelta(days=90)).isoformat(),
+                "arrival_to": today.isoformat(),
+            }
+        ),
+    }
+
+
+def _search_floor(query: str) -> Callable[[], object]:
+    """PostgreSQL alone: the matches counted up to 1,001, without any perimeter."""
+    from urllib.parse import parse_qs
+
+    text = parse_qs(query)["text"][0]
+
+    def run() -> object:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM indexing_mailsearchentry WHERE vector @@ "
+                "websearch_to_tsquery('bannette_fr', %s) LIMIT 1001) AS hits",
+                [text],
+            )
+            return cursor.fetchone()
+
+    return run
 
 
 def _get(client: Client, url: str) -> Callable[[], None]:
