@@ -47,6 +47,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import setup_databases, setup_test_environment
 from django.urls import reverse
+from timing import p95
 
 
 def main() -> None:
@@ -98,9 +99,9 @@ def main() -> None:
     print(f"{'':26} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>7} {'p95 / HTML':>11}")
     for name, values in durations.items():
         html_name = "HTML basket page" if "basket" in name else "HTML mail page"
-        ratio = _p95(values) / _p95(durations[html_name])
+        ratio = p95(values) / p95(durations[html_name])
         print(
-            f"{name:26} {statistics.median(values) * 1000:8.1f} {_p95(values) * 1000:8.1f} "
+            f"{name:26} {statistics.median(values) * 1000:8.1f} {p95(values) * 1000:8.1f} "
             f"{len(values) / sum(values):7.0f} {ratio:11.2f}"
         )
 
@@ -110,11 +111,6 @@ def _ok(response: object) -> object:
     if status != 200:
         raise SystemExit(f"unexpected answer {status}")
     return response
-
-
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, round(0.95 * len(ordered)) - 1)]
 
 
 if __name__ == "__main__":

@@ -118,7 +118,8 @@ class Organisation:
     clerks: list[int] = field(default_factory=list)
 
 
-def _sentences(rng: random.Random, count: int) -> list[str]:
+def vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
+    """Mail-room words first, then a French dictionary; cumulative Zipf weights as in letters."""
     words = list(MAIL_ROOM_WORDS)
     if FRENCH_WORDS.exists():
         extra = [
@@ -128,8 +129,11 @@ def _sentences(rng: random.Random, count: int) -> list[str]:
         ]
         rng.shuffle(extra)
         words += extra[:20_000]
-    # Zipf-like weights, as words are spread in real letters.
-    weights = list(itertools.accumulate(1 / (rank + 10) ** 1.1 for rank in range(len(words))))
+    return words, list(itertools.accumulate(1 / (rank + 10) ** 1.1 for rank in range(len(words))))
+
+
+def _sentences(rng: random.Random, count: int) -> list[str]:
+    words, weights = vocabulary(rng)
     return [
         " ".join(rng.choices(words, cum_weights=weights, k=rng.randint(8, 20))).capitalize() + "."
         for _ in range(count)
@@ -221,6 +225,23 @@ class _Chain:
         JournalHead.objects.update_or_create(pk=1, defaults={"seq": self.seq, "hash": self.prev})
 
 
+@dataclass
+class _Year:
+    """What every batch of the generation draws from."""
+
+    rng: random.Random
+    org: Organisation
+    days: int
+    today: datetime.date
+    types: list[DocumentType]
+    contact_ids: list[int]
+    sentences: list[str]
+    units: list[Entity]
+    unit_weights: list[float]
+    parent_of: dict[int, int | None]
+    chain: _Chain = field(default_factory=_Chain)
+
+
 def _status(rng: random.Random, age: int) -> str:
     for bound, weighted in STATUS_BY_AGE:
         if age <= bound:
@@ -259,31 +280,25 @@ def generate(
         Contact(last_name=f"Usager {i}", first_name=rng.choice(("Marie", "Jean", "Léa", "Paul")))
         for i in range(max(100, mails // 20))
     )
-    contact_ids = [c.pk for c in contacts]
-    sentences = _sentences(rng, 20_000)
     units, unit_weights = _units_by_load(rng, org)
-    parent_of = {e.pk: e.parent_id for e in Entity.objects.all()}
-    chain = _Chain()
-    today = timezone.localdate()
+    year = _Year(
+        rng=rng,
+        org=org,
+        days=days,
+        today=timezone.localdate(),
+        types=types,
+        contact_ids=[c.pk for c in contacts],
+        sentences=_sentences(rng, 20_000),
+        units=units,
+        unit_weights=unit_weights,
+        parent_of={e.pk: e.parent_id for e in Entity.objects.all()},
+    )
     made = 0
     while made < mails:
         size = min(batch, mails - made)
         with transaction.atomic():
-            _write_batch(
-                rng=rng,
-                org=org,
-                first=made,
-                size=size,
-                days=days,
-                today=today,
-                types=types,
-                contact_ids=contact_ids,
-                sentences=sentences,
-                units=(units, unit_weights),
-                parent_of=parent_of,
-                chain=chain,
-            )
-            chain.flush()
+            _write_batch(year, first=made, size=size)
+            year.chain.flush()
         made += size
         progress(size)
     if connection.vendor == "postgresql":
@@ -292,24 +307,14 @@ def generate(
     return org
 
 
-def _mail_rows(
-    *,
-    rng: random.Random,
-    org: Organisation,
-    first: int,
-    size: int,
-    days: int,
-    today: datetime.date,
-    types: list[DocumentType],
-    sentences: list[str],
-    units: tuple[list[Entity], list[float]],
-) -> Iterator[Mail]:
+def _mail_rows(year: _Year, first: int, size: int) -> Iterator[Mail]:
+    rng, org, days, today = year.rng, year.org, year.days, year.today
     for i in range(first, first + size):
         age = min(int(rng.expovariate(1 / (days / 3))), days - 1)
         arrival = today - datetime.timedelta(days=age)
         status = _status(rng, age)
-        doc_type = rng.choice(types)
-        unit = rng.choices(units[0], cum_weights=units[1])[0]
+        doc_type = rng.choice(year.types)
+        unit = rng.choices(year.units, cum_weights=year.unit_weights)[0]
         qualified = status != MailStatus.TO_QUALIFY
         agents = org.agents_of[unit.pk]
         due = (
@@ -328,7 +333,7 @@ def _mail_rows(
         yield Mail(
             category=Category.INCOMING,
             chrono_number=f"B/{arrival.year}/A/{i + 1:07d}",
-            subject=f"{rng.choice(SUBJECTS)} — {rng.choice(sentences)[:120]}",
+            subject=f"{rng.choice(SUBJECTS)} — {rng.choice(year.sentences)[:120]}",
             document_type=doc_type if qualified else None,
             status=status,
             priority=rng.choices(
@@ -351,40 +356,15 @@ def _mail_rows(
             assignee_id=rng.choice(agents) if qualified and rng.random() < 0.7 else None,
             created_by_id=rng.choice(org.clerks),
             confidential=rng.random() < 0.02,
-            text="\n".join(rng.choices(sentences, k=rng.randint(6, 16))),
+            text="\n".join(rng.choices(year.sentences, k=rng.randint(6, 16))),
             page_count=rng.randint(1, 4),
             created_at=registered,
         )
 
 
-def _write_batch(
-    *,
-    rng: random.Random,
-    org: Organisation,
-    first: int,
-    size: int,
-    days: int,
-    today: datetime.date,
-    types: list[DocumentType],
-    contact_ids: list[int],
-    sentences: list[str],
-    units: tuple[list[Entity], list[float]],
-    parent_of: dict[int, int | None],
-    chain: _Chain,
-) -> None:
-    rows = list(
-        _mail_rows(
-            rng=rng,
-            org=org,
-            first=first,
-            size=size,
-            days=days,
-            today=today,
-            types=types,
-            sentences=sentences,
-            units=units,
-        )
-    )
+def _write_batch(year: _Year, first: int, size: int) -> None:
+    rng, org, chain = year.rng, year.org, year.chain
+    rows = list(_mail_rows(year, first, size))
     written = Mail.objects.bulk_create(rows, batch_size=1000)
     lines: list[DiffusionListEntry] = []
     senders: list[MailContact] = []
@@ -392,7 +372,7 @@ def _write_batch(
     for mail in written:
         senders.append(
             MailContact(
-                mail_id=mail.pk, contact_id=rng.choice(contact_ids), role=ContactRole.SENDER
+                mail_id=mail.pk, contact_id=rng.choice(year.contact_ids), role=ContactRole.SENDER
             )
         )
         clerk = mail.created_by_id
@@ -428,7 +408,7 @@ def _write_batch(
             details={"destination": str(mail.destination_entity_id)},
         )
         if mail.status in (MailStatus.TO_VISA, MailStatus.TO_SIGN, MailStatus.TO_SEND):
-            steps += _visa_steps(org, mail, parent_of, later)
+            steps += _visa_steps(org, mail, year.parent_of, later)
         if mail.closing_date is not None:
             chain.add(
                 action="mail.closed",

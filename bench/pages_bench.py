@@ -58,6 +58,7 @@ from django.test.utils import CaptureQueriesContext, setup_databases, setup_test
 from django.urls import reverse
 from django.utils import timezone
 from organisation_year import generate
+from timing import p95
 from tqdm import tqdm
 
 from courrier.basket_lists import SORTS
@@ -256,17 +257,12 @@ def _report(pages: dict[str, Callable[[], None]], floors: dict[str, Callable[[],
     )
     print(f"{'page':58} {'SQL':>4} {'p50 ms':>8} {'p95 ms':>8} {'floor p95':>10} {'ratio':>6}")
     for name, values in durations.items():
-        floor_p95 = f"{_p95(floor_durations[name]) * 1000:10.1f}" if name in floors else " " * 10
-        ratio = f"{_p95(values) / _p95(floor_durations[name]):6.1f}" if name in floors else " " * 6
+        floor_p95 = f"{p95(floor_durations[name]) * 1000:10.1f}" if name in floors else " " * 10
+        ratio = f"{p95(values) / p95(floor_durations[name]):6.1f}" if name in floors else " " * 6
         print(
             f"{name:58} {queries[name]:4} {statistics.median(values) * 1000:8.1f} "
-            f"{_p95(values) * 1000:8.1f} {floor_p95} {ratio}"
+            f"{p95(values) * 1000:8.1f} {floor_p95} {ratio}"
         )
-
-
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, round(0.95 * len(ordered)) - 1)]
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import itertools
 import os
 import random
 import statistics
@@ -27,94 +26,6 @@ os.environ.setdefault("BANNETTE_DATA_DIR", tempfile.mkdtemp(prefix="bannette-sea
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
 os.environ.setdefault("BANNETTE_LOG_LEVEL", "WARNING")
 
-WORDS = [
-    "demande",
-    "subvention",
-    "association",
-    "sportive",
-    "tournoi",
-    "stationnement",
-    "gênant",
-    "école",
-    "trottoir",
-    "chaussée",
-    "lampadaire",
-    "éclairage",
-    "public",
-    "panne",
-    "voirie",
-    "travaux",
-    "bruit",
-    "nuisance",
-    "chantier",
-    "permis",
-    "construire",
-    "urbanisme",
-    "recours",
-    "décision",
-    "arrêté",
-    "facture",
-    "règlement",
-    "montant",
-    "paiement",
-    "état",
-    "civil",
-    "naissance",
-    "mariage",
-    "décès",
-    "copie",
-    "intégrale",
-    "extrait",
-    "cantine",
-    "scolaire",
-    "inscription",
-    "crèche",
-    "déchets",
-    "collecte",
-    "encombrants",
-    "arbre",
-    "élagage",
-    "parc",
-    "jardin",
-    "fuite",
-    "eau",
-    "assainissement",
-    "réseau",
-    "courrier",
-    "réponse",
-    "délai",
-    "relance",
-    "dossier",
-    "pièce",
-    "justificative",
-    "madame",
-    "monsieur",
-    "maire",
-    "conseil",
-    "municipal",
-    "réunion",
-    "invitation",
-    "cérémonie",
-    "logement",
-    "social",
-    "attribution",
-    "candidature",
-    "emploi",
-]
-SUBJECTS = [
-    "Demande de subvention",
-    "Réclamation voirie",
-    "Éclairage public en panne",
-    "Recours gracieux",
-    "Facture",
-    "Demande d'acte de naissance",
-    "Inscription scolaire",
-    "Nuisances sonores",
-    "Permis de construire",
-    "Élagage des arbres",
-    "Candidature spontanée",
-    "Invitation",
-]
 ENTITIES = ["VOIR", "URBA", "FIN", "ETCIV", "VASSO", "CAB", "DGS", "ST"]
 
 
@@ -149,24 +60,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import setup_databases, teardown_databases
-
-FRENCH_WORDS = Path("/usr/share/dict/french")  # Debian package wfrench (installed by ./dev setup)
-
-
-def vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
-    """Mail-room words first, then a French dictionary; cumulative Zipf weights as in real text."""
-    words = list(WORDS)
-    if FRENCH_WORDS.exists():
-        extra = [
-            w
-            for w in FRENCH_WORDS.read_text(encoding="utf-8").split()
-            if w.isalpha() and len(w) > 3
-        ]
-        rng.shuffle(extra)
-        words += extra[:20000]
-    weights = [1 / (rank + 10) ** 1.1 for rank in range(len(words))]
-    return words, list(itertools.accumulate(weights))
-
+from organisation_year import MAIL_ROOM_WORDS as WORDS
+from organisation_year import SUBJECTS, vocabulary
 
 VOCABULARY: tuple[list[str], list[float]] = ([], [])
 

@@ -54,6 +54,7 @@ from django.test import Client
 from django.test.utils import setup_databases, setup_test_environment
 from django.urls import reverse
 from django.utils import timezone
+from timing import p95
 
 # The generated organisation: a town hall's tree of services.
 TREE = {
@@ -274,19 +275,14 @@ def main() -> None:
     print(f"{'':38} {'p50 ms':>8} {'p95 ms':>8} {'p95/baseline':>13}")
     print(
         f"{'baseline: one count of the month':38} {base * 1000:8.1f} "
-        f"{_p95(baseline) * 1000:8.1f} {'1':>13}"
+        f"{p95(baseline) * 1000:8.1f} {'1':>13}"
     )
     for name, action in pages(people).items():
         durations = timed(ARGS.runs, action)
         print(
             f"{name:38} {statistics.median(durations) * 1000:8.1f} "
-            f"{_p95(durations) * 1000:8.1f} {_p95(durations) / base:13.0f}"
+            f"{p95(durations) * 1000:8.1f} {p95(durations) / base:13.0f}"
         )
-
-
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, round(0.95 * len(ordered)) - 1)]
 
 
 if __name__ == "__main__":
