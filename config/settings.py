@@ -427,6 +427,11 @@ BANNETTE_CLOSE_REQUIRES_NOTE = env_bool("BANNETTE_CLOSE_REQUIRES_NOTE", False)
 BANNETTE_LOCK_MINUTES = env_int("BANNETTE_LOCK_MINUTES", 30, minimum=1)
 BANNETTE_LOCK_POLL_SECONDS = env_int("BANNETTE_LOCK_POLL_SECONDS", 10, minimum=1)
 BANNETTE_CONVERSION_TIMEOUT = env_int("BANNETTE_CONVERSION_TIMEOUT", 120, minimum=5)
+# A long-lived LibreOffice per worker (unoserver, installed by ./dev setup in .venv-office);
+# empty: LibreOffice started for each conversion.
+BANNETTE_UNOSERVER = env_str(
+    "BANNETTE_UNOSERVER", str(BASE_DIR / ".venv-office" / "bin" / "unoserver")
+)
 BANNETTE_TSA_URL = env_str("BANNETTE_TSA_URL")
 # Copies of the journal seals: put this folder on storage the database administrator does not
 # control (another server's share, write-once storage).
