@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from courrier.baskets import DEADLINE_STATES, deadline_q
+from courrier.html_options import entity_options
 from courrier.models import (
     Category,
     Channel,
@@ -245,22 +246,13 @@ SORT_LABELS = {
 }
 
 
-def _entity_choices(entities: QuerySet[Entity], selected: int | None = None) -> list[Option]:
-    """An entity list as the options of a select: value, label and whether it is chosen.
-
-    Plain values, not model instances: an organisation has hundreds of entities.
-    """
-    rows = entities.values_list("pk", "short_label", "label")
-    return [(str(pk), short or label, pk == selected) for pk, short, label in rows]
-
-
 def list_choices(chosen: ListSettings) -> dict[str, Any]:
     """The options of the filter form."""
     types = DocumentType.objects.filter(active=True).order_by("label").values_list("pk", "label")
     return {
         "categories": Category.choices,
         "document_types": [(str(pk), label, pk == chosen.document_type) for pk, label in types],
-        "entities": _entity_choices(Entity.objects.filter(active=True), chosen.entity),
+        "entities": entity_options(Entity.objects.filter(active=True), chosen.entity),
         "due_states": list(DEADLINE_LABELS.items()),
         "priorities": Priority.choices,
         "channels": Channel.choices,

@@ -18,16 +18,17 @@ from django.utils.safestring import SafeString, mark_safe
 from courrier.models import Entity, User
 
 
-def _options(pairs: Iterable[tuple[object, object]]) -> str:
+def _options(pairs: Iterable[tuple[object, object]], selected: object = None) -> str:
     return "".join(
-        f'<option value="{escape(str(value))}">{escape(str(label))}</option>'
+        f'<option value="{escape(str(value))}"{" selected" if value == selected else ""}>'
+        f"{escape(str(label))}</option>"
         for value, label in pairs
     )
 
 
-def entity_options(entities: Iterable[Entity]) -> SafeString:
-    """`<option>`s of a select, one per entity."""
-    return mark_safe(_options((e.pk, e) for e in entities))  # noqa: S308  escaped above
+def entity_options(entities: Iterable[Entity], selected: int | None = None) -> SafeString:
+    """`<option>`s of a select, one per entity (`selected`: the chosen entity's id)."""
+    return mark_safe(_options(((e.pk, e) for e in entities), selected))  # noqa: S308  escaped
 
 
 def people_options(people: QuerySet[User]) -> SafeString:

@@ -82,7 +82,11 @@ def test_type_and_entity_filters(client, agent, org, voirie_mail):
     permit = voirie_mail["soon"].document_type
     assert _subjects(client.get(url, {"document_type": permit.pk})) == ["Trottoir"]
     assert _subjects(client.get(url, {"entity": org.urbanisme.pk})) == []
-    assert len(_subjects(client.get(url, {"entity": org.voirie.pk}))) == 3
+    page = client.get(url, {"entity": org.voirie.pk})
+    assert len(_subjects(page)) == 3
+    html = page.content.decode()  # the form shows the filter it applied
+    assert f'<option value="{org.voirie.pk}" selected>Voirie</option>' in html
+    assert f'<option value="{org.urbanisme.pk}">Urbanisme</option>' in html
 
 
 def test_sort_by_due_date_and_by_priority(client, agent, voirie_mail):
