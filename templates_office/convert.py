@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import fcntl
+import logging
 import os
 import shutil
 import signal
@@ -26,18 +27,27 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
 
 
 class ConversionFailed(RuntimeError):
-    """LibreOffice did not produce a PDF; the message says why."""
+    """LibreOffice did not produce a PDF; the message says why, in the user's language."""
+
+
+def _took_too_long(seconds: float) -> str:
+    return _("LibreOffice took more than %(seconds)s s") % {"seconds": seconds}
+
+
+def _could_not_convert(detail: str) -> str:
+    return _("LibreOffice could not convert the document: %(detail)s") % {"detail": detail}
 
 
 def _soffice() -> str:
     found = shutil.which("soffice") or shutil.which("libreoffice")
     if not found:
-        raise ConversionFailed(
-            "LibreOffice (soffice) is not installed: ./dev installs libreoffice-writer-nogui"
-        )
+        raise ConversionFailed(_("LibreOffice is not installed on this server"))
     return found
 
 
@@ -91,7 +101,7 @@ def _started_each_time(contents: Sequence[bytes], suffix: str, *, timeout: int) 
         except subprocess.TimeoutExpired as exc:
             os.killpg(process.pid, signal.SIGKILL)
             process.communicate()
-            raise ConversionFailed(f"LibreOffice took more than {timeout} s") from exc
+            raise ConversionFailed(_took_too_long(timeout)) from exc
         results = [source.with_suffix(".pdf") for source in sources]
         if process.returncode != 0 or any(
             not result.exists() or result.stat().st_size == 0 for result in results
@@ -99,7 +109,7 @@ def _started_each_time(contents: Sequence[bytes], suffix: str, *, timeout: int) 
             detail = (
                 err.decode("utf-8", "replace").strip()[-500:] or f"exit code {process.returncode}"
             )
-            raise ConversionFailed(f"LibreOffice could not convert the document: {detail}")
+            raise ConversionFailed(_could_not_convert(detail))
         return [result.read_bytes() for result in results]
 
 
@@ -147,15 +157,16 @@ class OfficeServer:
                 result = proxy.convert(None, xmlrpc.client.Binary(content), None, "pdf")
             except TimeoutError as exc:
                 self.stop()
-                raise ConversionFailed(f"LibreOffice took more than {timeout} s") from exc
+                raise ConversionFailed(_took_too_long(timeout)) from exc
             except (OSError, xmlrpc.client.Error) as exc:
                 self.stop()  # crashed or refused the document: the next one gets a fresh one
+                logger.warning("LibreOffice (unoserver) failed on a document: %s", exc)
                 raise ConversionFailed(
-                    f"LibreOffice could not convert the document: {exc}"
+                    _could_not_convert(_("the file may be damaged, or not an office document"))
                 ) from exc
         data = result.data if isinstance(result, xmlrpc.client.Binary) else b""
         if not data.startswith(b"%PDF"):
-            raise ConversionFailed("LibreOffice could not convert the document: no PDF came back")
+            raise ConversionFailed(_could_not_convert(_("no PDF came back")))
         return data
 
     def _start(self) -> None:
@@ -189,7 +200,7 @@ class OfficeServer:
             except (OSError, xmlrpc.client.Error):
                 time.sleep(0.2)  # polling a starting process: nothing to wait on but its port
         self.stop()
-        raise ConversionFailed("LibreOffice (unoserver) did not start")
+        raise ConversionFailed(_("LibreOffice (unoserver) did not start"))
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
