@@ -14,8 +14,9 @@ from courrier.tests.factories import make_mail
 pytestmark = pytest.mark.django_db
 
 # Measured on 2026-12-04 with the entity tree read once per request: home 13 (clerk), 20
-# (agent), 22 (manager); basket 19; mail 22 (before: 13/22/24, 20, 24). A page that needs more
-# has grown an N+1 or a redundant read: find it before raising a bound.
+# (agent), 22 (manager); basket 19; mail 22 (before: 13/22/24, 20, 24). Then the basket page
+# took its ids before its rows (20: see courrier.basket_lists.PagedByIds). A page that needs
+# more has grown an N+1 or a redundant read: find it before raising a bound.
 BOUNDS = {"home": 24, "basket": 21, "mail": 25}
 
 
