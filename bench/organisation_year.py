@@ -461,23 +461,19 @@ def _visa_steps(
         MailStatus.TO_SIGN: (VisaStepState.APPROVED, VisaStepState.CURRENT),
     }
     visa_state, sign_state = states.get(mail.status, (VisaStepState.APPROVED,) * 2)
+    steps = (
+        (1, org.managers_of[service or 0], VisaStepRole.VISA, visa_state),
+        (2, org.managers_of[direction or 0], VisaStepRole.SIGNATURE, sign_state),
+    )
     return [
         VisaStep(
             mail_id=mail.pk,
-            position=1,
-            user_id=org.managers_of[service or 0],
-            role=VisaStepRole.VISA,
-            state=visa_state,
-            current_since=when,
-            decided_at=when if visa_state == VisaStepState.APPROVED else None,
-        ),
-        VisaStep(
-            mail_id=mail.pk,
-            position=2,
-            user_id=org.managers_of[direction or 0],
-            role=VisaStepRole.SIGNATURE,
-            state=sign_state,
-            current_since=when if sign_state != VisaStepState.PENDING else None,
-            decided_at=when if sign_state == VisaStepState.APPROVED else None,
-        ),
+            position=position,
+            user_id=user_id,
+            role=role,
+            state=state,
+            current_since=when if state != VisaStepState.PENDING else None,
+            decided_at=when if state == VisaStepState.APPROVED else None,
+        )
+        for position, user_id, role, state in steps
     ]
