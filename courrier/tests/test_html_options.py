@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from courrier.html_options import checkboxes, entity_options, people_options
-from courrier.models import Role, User
+from courrier.models import User
 from courrier.tests.factories import EntityFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,23 +22,14 @@ def test_labels_and_names_are_escaped_never_markup():
 
 
 def test_people_are_grouped_under_their_entity_in_order(org):
-    UserFactory.create(
-        username="v1",
-        first_name="Anne",
-        last_name="Vial",
-        primary_entity=org.voirie,
-        roles=[Role.AGENT],
-    )
-    UserFactory.create(
-        username="v2", first_name="", last_name="", primary_entity=org.voirie, roles=[Role.AGENT]
-    )
-    UserFactory.create(
-        username="u1",
-        first_name="Paul",
-        last_name="Urb",
-        primary_entity=org.urbanisme,
-        roles=[Role.AGENT],
-    )
+    for username, first, last, entity in (
+        ("v1", "Anne", "Vial", org.voirie),
+        ("v2", "", "", org.voirie),
+        ("u1", "Paul", "Urb", org.urbanisme),
+    ):
+        UserFactory.create(
+            username=username, first_name=first, last_name=last, primary_entity=entity
+        )
     people = User.objects.filter(username__in=["v1", "v2", "u1"]).order_by(
         "primary_entity__label", "primary_entity", "last_name"
     )
