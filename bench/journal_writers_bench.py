@@ -95,7 +95,7 @@ def _rate(append: Callable[[], None], work_ms: float) -> float:
 def chained() -> None:
     from courrier.services.journal import record_event
 
-    record_event(action="bench.append", actor=None, target=None, details={"p": PAYLOAD})
+    record_event(action="mail.read", actor=None, target=None, details={"p": PAYLOAD})
 
 
 def unchained() -> None:
