@@ -246,12 +246,13 @@ class Mail(models.Model):
             models.Index(fields=["implicit_decision_born_on"]),
             # Baskets are open mail (a tenth of the table after a few years): these narrow
             # copies of it answer their counts, perimeter and page ids without reading a row,
-            # found by destination entity, by id (copies, circuits) or by assignee, in any sort.
+            # found by status (and destination entity), by id (copies, circuits) or by assignee,
+            # in any sort.
             models.Index(
-                fields=["destination_entity", "status"],
+                fields=["status", "destination_entity"],
                 include=["id", *BASKET_COLUMNS, "created_by"],
                 condition=~models.Q(status="closed"),
-                name="mail_open_by_entity_idx",
+                name="mail_open_by_status_idx",
             ),
             models.Index(
                 fields=["id"],
