@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from courrier.baskets import DEADLINE_STATES, deadline_q
-from courrier.html_options import entity_options
+from courrier.html_options import entity_options, options
 from courrier.models import (
     Category,
     Channel,
@@ -45,7 +45,6 @@ from courrier.models.mail import ContactRole
 from courrier.services.contacts import matching_contacts
 
 PAGE_SIZES = (25, 50, 100)
-Option = tuple[str, str, bool]  # value, label, selected
 # Long values no list shows: a mail's row weighs ~1.7 kB with its text, ~0.3 kB without.
 UNLISTED_COLUMNS = ("text", "custom_fields", "incomplete_text_pages")
 SORTS = {
@@ -251,7 +250,7 @@ def list_choices(chosen: ListSettings) -> dict[str, Any]:
     types = DocumentType.objects.filter(active=True).order_by("label").values_list("pk", "label")
     return {
         "categories": Category.choices,
-        "document_types": [(str(pk), label, pk == chosen.document_type) for pk, label in types],
+        "document_types": options(types, chosen.document_type),
         "entities": entity_options(Entity.objects.filter(active=True), chosen.entity),
         "due_states": list(DEADLINE_LABELS.items()),
         "priorities": Priority.choices,

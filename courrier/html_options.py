@@ -26,9 +26,14 @@ def _options(pairs: Iterable[tuple[object, object]], selected: object = None) ->
     )
 
 
+def options(pairs: Iterable[tuple[object, object]], selected: object = None) -> SafeString:
+    """`<option>`s of a select from (value, label) pairs; `selected`: the chosen value."""
+    return mark_safe(_options(pairs, selected))  # noqa: S308  escaped in _options
+
+
 def entity_options(entities: Iterable[Entity], selected: int | None = None) -> SafeString:
     """`<option>`s of a select, one per entity (`selected`: the chosen entity's id)."""
-    return mark_safe(_options(((e.pk, e) for e in entities), selected))  # noqa: S308  escaped
+    return options(((e.pk, e) for e in entities), selected)
 
 
 def people_options(people: QuerySet[User]) -> SafeString:

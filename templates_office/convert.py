@@ -150,11 +150,10 @@ class OfficeServer:
         with self.lock:
             if not self.alive():
                 self._start()
-            proxy = xmlrpc.client.ServerProxy(
-                f"http://127.0.0.1:{self.port}", transport=_TimedTransport(timeout), allow_none=True
-            )
             try:
-                result = proxy.convert(None, xmlrpc.client.Binary(content), None, "pdf")
+                result = self._proxy(timeout).convert(
+                    None, xmlrpc.client.Binary(content), None, "pdf"
+                )
             except TimeoutError as exc:
                 self.stop()
                 raise ConversionFailed(_took_too_long(timeout)) from exc
@@ -168,6 +167,11 @@ class OfficeServer:
         if not data.startswith(b"%PDF"):
             raise ConversionFailed(_could_not_convert(_("no PDF came back")))
         return data
+
+    def _proxy(self, timeout: float) -> xmlrpc.client.ServerProxy:
+        return xmlrpc.client.ServerProxy(
+            f"http://127.0.0.1:{self.port}", transport=_TimedTransport(timeout), allow_none=True
+        )
 
     def _start(self) -> None:
         self.stop()
@@ -190,9 +194,7 @@ class OfficeServer:
     def _wait_until_ready(self) -> None:
         """LibreOffice takes a few seconds to start (more on a first profile)."""
         deadline = time.monotonic() + settings.BANNETTE_CONVERSION_TIMEOUT
-        proxy = xmlrpc.client.ServerProxy(
-            f"http://127.0.0.1:{self.port}", transport=_TimedTransport(5)
-        )
+        proxy = self._proxy(5)
         while time.monotonic() < deadline and self.alive():
             try:
                 proxy.info()
