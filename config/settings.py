@@ -306,6 +306,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 CELERY_BROKER_URL = env_secret("CELERY_BROKER_URL")
 CELERY_RESULT_BACKEND = env_secret("CELERY_RESULT_BACKEND") or CELERY_BROKER_URL or None
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Nothing in Bannette waits for a task's result: queuing one never subscribes to the result
+# store (with the broker down, that subscription alone retried for 20 s in the caller).
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True  # a killed worker's task goes back to the queue

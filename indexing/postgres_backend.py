@@ -4,9 +4,11 @@ The weighted tsvector (A: chrono and subject, B: contacts, C: text, notes, field
 written in the same transaction as the change it reflects; the perimeter is the ORM's own.
 
 At a million mails a common word matches most of them, and ranking or counting every match
-costs seconds. So the count stops at BANNETTE_SEARCH_COUNT_LIMIT ("more than ..."), and
-relevance ranks the BANNETTE_SEARCH_RANK_WINDOW most recent matches: both let PostgreSQL stop
-early (walking mail by date for common words, the GIN index for rare ones).
+costs seconds. So the matching ids are read once, up to BANNETTE_SEARCH_COUNT_LIMIT + 1: that
+is the count ("more than ..." past the limit) and, below it, every candidate, ranked or sorted
+among themselves. Past the limit, relevance ranks the BANNETTE_SEARCH_RANK_WINDOW most recent
+matches (walking mail by date, which stops early for a common word). Snippets are computed for
+the page's mails only.
 """
 
 from __future__ import annotations
@@ -127,20 +129,33 @@ def _snippet(headline: str, text: str) -> str:
 def search(user: User, query: SearchQuery, *, page: int = 1, page_size: int = 25) -> SearchResults:
     mails, text_query = _filtered(user, query)
     limit = settings.BANNETTE_SEARCH_COUNT_LIMIT
-    counted = mails.order_by().values("pk")[: limit + 1].count()
     start = (page - 1) * page_size
-    order = {"-arrival": ["-arrival_date", "-pk"], "arrival": ["arrival_date", "pk"]}.get(
-        query.sort
-    )
-    if text_query is not None and order is None:  # relevance, among the most recent matches
-        window = max(settings.BANNETTE_SEARCH_RANK_WINDOW, start + page_size)
-        recent = mails.order_by("-arrival_date", "-pk").values("pk")[:window]
-        mails = Mail.objects.filter(pk__in=recent).annotate(
-            rank=SearchRank(F("search_entry__vector"), text_query)
-        )
+    # One capped read of the matching ids (the GIN index, then the perimeter) gives the count
+    # and, when there are no more than `limit`, every candidate: rare words and phrases are
+    # ranked or sorted among those ids only, never by walking the mail by date.
+    matching = list(mails.order_by().values_list("pk", flat=True)[: limit + 1])
+    exact = len(matching) <= limit
+    by_date = {"-arrival": ["-arrival_date", "-pk"], "arrival": ["arrival_date", "pk"]}
+    order = by_date.get(query.sort) or (by_date["-arrival"] if text_query is None else None)
+    pool: QuerySet[Mail] = Mail.objects.filter(pk__in=matching) if exact else mails
+    if order is None:  # relevance
+        assert text_query is not None
+        if not exact:  # a common word: relevance among its most recent matches
+            window = max(settings.BANNETTE_SEARCH_RANK_WINDOW, start + page_size)
+            recent = mails.order_by("-arrival_date", "-pk").values_list("pk", flat=True)
+            pool = Mail.objects.filter(pk__in=list(recent[:window]))
+        pool = pool.annotate(rank=SearchRank(F("search_entry__vector"), text_query))
         order = ["-rank", "-pk"]
+    shown = list(pool.order_by(*order).values_list("pk", flat=True)[start : start + page_size])
+    return SearchResults(_hits(shown, text_query), min(len(matching), limit), exact=exact)
+
+
+def _hits(ids: list[int], text_query: PgQuery | None) -> list[Hit]:
+    """The page's rank and marked snippet, computed for the shown mails only."""
+    rows = Mail.objects.filter(pk__in=ids)
     if text_query is not None:
-        mails = mails.annotate(
+        rows = rows.annotate(
+            rank=SearchRank(F("search_entry__vector"), text_query),
             headline=SearchHeadline(
                 "text",
                 text_query,
@@ -151,14 +166,16 @@ def search(user: User, query: SearchQuery, *, page: int = 1, page_size: int = 25
                 fragment_delimiter=" … ",
             ),
         )
-    rows = mails.order_by(*(order or ["-arrival_date", "-pk"]))[start : start + page_size]
-    hits = []
-    for mail in rows:
-        headline = getattr(mail, "headline", "") or ""
-        hits.append(
-            Hit(mail.pk, float(getattr(mail, "rank", 0.0) or 0.0), _snippet(headline, mail.text))
+    found = {mail.pk: mail for mail in rows.only("pk", "text")}
+    return [
+        Hit(
+            pk,
+            float(getattr(found[pk], "rank", 0.0) or 0.0),
+            _snippet(getattr(found[pk], "headline", "") or "", found[pk].text),
         )
-    return SearchResults(hits, min(counted, limit), exact=counted <= limit)
+        for pk in ids
+        if pk in found
+    ]
 
 
 def check() -> None:

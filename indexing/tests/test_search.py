@@ -184,3 +184,34 @@ def test_a_count_past_the_limit_says_more(archivist, letters, settings, search_b
     assert len(results.hits) == 2  # the page is complete either way
     expected = (1, False) if search_backend == "postgres" else (2, True)
     assert (results.total, results.exact) == expected
+
+
+def test_relevance_ranks_every_match_when_they_are_few(agent, org, settings, search_backend):
+    """Below the count limit every match is a candidate: an old letter about the very subject
+    comes before thirty recent ones that only mention it, whatever the relevance window."""
+    settings.BANNETTE_SEARCH_RANK_WINDOW = 1
+    recent = [
+        make_mail(
+            subject=f"Courrier {n}",
+            destination_entity=org.voirie,
+            arrival_date=datetime.date(2026, 6, 1) + datetime.timedelta(days=n),
+            text="Objet divers. Il est question de lampadaires en passant.",
+            override=OPEN,
+        )
+        for n in range(30)
+    ]
+    old = make_mail(
+        subject="Lampadaires éteints, lampadaires cassés",
+        destination_entity=org.voirie,
+        arrival_date=datetime.date(2024, 1, 5),
+        text="Les lampadaires de la rue sont éteints ; deux lampadaires sont cassés.",
+        override=OPEN,
+    )
+    rebuild()
+    results = search(agent, SearchQuery(text="lampadaires"), page_size=10)
+    assert (results.total, results.exact) == (31, True)
+    assert results.hits[0].mail_id == old.pk
+    assert {h.mail_id for h in results.hits[1:]} <= {m.pk for m in recent}
+    assert ">lampadaires</mark>" in results.hits[0].snippet
+    by_date = search(agent, SearchQuery(text="lampadaires", sort="arrival"), page=4, page_size=10)
+    assert [h.mail_id for h in by_date.hits] == [recent[-1].pk]  # 31st of 31, oldest first
