@@ -488,6 +488,8 @@ BANNETTE_INDEX_LOCK_TIMEOUT = env_int("BANNETTE_INDEX_LOCK_TIMEOUT", 60, minimum
 # PostgreSQL search: counts stop here, relevance ranks this many most recent matches.
 BANNETTE_SEARCH_COUNT_LIMIT = env_int("BANNETTE_SEARCH_COUNT_LIMIT", 1000, minimum=100)
 BANNETTE_SEARCH_RANK_WINDOW = env_int("BANNETTE_SEARCH_RANK_WINDOW", 1000, minimum=100)
+# PostgreSQL's work_mem for a search (hashes the perimeter's sub-queries once).
+BANNETTE_SEARCH_WORK_MEM = env_str("BANNETTE_SEARCH_WORK_MEM", "16MB")
 
 # Plain lines for people, or one JSON object per line for a log collector
 # (BANNETTE_LOG_FORMAT=json); both carry the request id ("-" outside requests).

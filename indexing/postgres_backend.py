@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchRank, SearchVector
 from django.contrib.postgres.search import SearchQuery as PgQuery
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Upper
@@ -127,6 +128,17 @@ def _snippet(headline: str, text: str) -> str:
 
 
 def search(user: User, query: SearchQuery, *, page: int = 1, page_size: int = 25) -> SearchResults:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Enough memory to hash the perimeter's sub-queries once: a director's copies at a
+        # million mails are 300,000 lines, which PostgreSQL otherwise scans again for every
+        # candidate (over 30 s instead of 0.4 s at the default 4 MB).
+        cursor.execute(
+            "SELECT set_config('work_mem', %s, true)", [settings.BANNETTE_SEARCH_WORK_MEM]
+        )
+        return _search(user, query, page=page, page_size=page_size)
+
+
+def _search(user: User, query: SearchQuery, *, page: int, page_size: int) -> SearchResults:
     mails, text_query = _filtered(user, query)
     limit = settings.BANNETTE_SEARCH_COUNT_LIMIT
     start = (page - 1) * page_size

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import ldap
 
-from tests.outages import free_port, wait_until
+from deploy.cluster import free_port, wait_until
 
 SUFFIX = "dc=villedieu,dc=fr"
 ADMIN_DN, ADMIN_PASSWORD = f"cn=admin,{SUFFIX}", "admin-secret"
