@@ -41,11 +41,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--baseline-seconds", type=float, default=40)
     parser.add_argument("--think", type=float, nargs=2, default=(2.0, 6.0), metavar=("MIN", "MAX"))
     parser.add_argument("--letters", type=int, default=10, help="letters in the scanned batch")
-    parser.add_argument("--prepare", metavar="JSON", help=argparse.SUPPRESS)  # the Django side
+    parser.add_argument("--prepare", metavar="DIR", help=argparse.SUPPRESS)  # the Django side
+    parser.add_argument("--run", default="", help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
 ARGS = parse_args()
+RUN = ARGS.run or f"{random.randrange(10**6):06d}"  # marks this run's letters in the database
 DATABASE_URL = os.environ.get(
     "BANNETTE_LOAD_DATABASE_URL",
     f"postgres://postgres@127.0.0.1:5432/test_bannette_load_{ARGS.mails}",
@@ -82,7 +84,9 @@ def prepare(out: Path) -> None:
     for n in range(ARGS.letters):
         pages.append(scans.separator_page())
         pages.append(
-            scans.letter_page([f"Objet : lettre de charge numéro {n + 1}", "Madame, Monsieur,"])
+            scans.letter_page(
+                [f"Objet : lettre de charge {RUN} numéro {n + 1}", "Madame, Monsieur,"]
+            )
         )
     (out / "batch.pdf").write_bytes(scans.scanned_pdf(pages))
     busiest = (
@@ -241,7 +245,9 @@ class Agent(Person):
             return
         pk = random.choice(mails)
         page = self.open(f"/mails/{pk}/", "mail page")
-        self.submit(f"/mails/{pk}/actions/redirect/", page, "/actions/redirect/", "redirect")
+        self.submit(  # to another office, whose head will assign it
+            f"/mails/{pk}/actions/redirect/", page, "/actions/redirect/", "redirect", user=""
+        )
 
 
 class Manager(Person):
@@ -321,6 +327,7 @@ def main() -> None:
         [
             sys.executable,
             __file__,
+            *("--run", RUN),
             "--mails",
             str(ARGS.mails),
             "--letters",
@@ -341,7 +348,7 @@ def main() -> None:
             f"==> {ARGS.users} people, a scanned batch, then web1 and worker1 killed",
             file=sys.stderr,
         )
-        batch = cluster.hot_folder / "lot-de-charge.pdf"
+        batch = cluster.hot_folder / f"lot-de-charge-{RUN}.pdf"
         gevent.spawn_later(10, lambda: shutil.copy(root / "batch.pdf", batch))
         loaded = run(cluster, ARGS.users, ARGS.minutes * 60, ARGS.kill_at)
         report(cluster, baseline, loaded)
@@ -365,7 +372,7 @@ def report(cluster: Cluster, baseline: Run, loaded: Run) -> None:
         while time.monotonic() < deadline:
             state = db.execute(
                 "SELECT status FROM capture_captureinput WHERE file_name LIKE %s",
-                ["%lot-de-charge%"],
+                [f"%lot-de-charge-{RUN}%"],
             ).fetchall()
             if state and all(s in ("done", "error") for (s,) in state):
                 break
@@ -373,13 +380,13 @@ def report(cluster: Cluster, baseline: Run, loaded: Run) -> None:
         letters = _row(
             db,
             "SELECT count(*), count(DISTINCT chrono_number) FROM courrier_mail WHERE text LIKE %s",
-            "%de charge%",
+            f"%de charge {RUN}%",
         )
         (numbers,) = _row(
             db,
-            "SELECT count(DISTINCT substring(text from 'charge[^0-9]*([0-9]+)')) "
+            "SELECT count(DISTINCT substring(text from 'num[^0-9]*([0-9]+)')) "
             "FROM courrier_mail WHERE text LIKE %s",
-            "%de charge%",
+            f"%de charge {RUN}%",
         )
         notes: dict[str, int] = dict(
             db.execute(

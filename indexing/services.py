@@ -6,7 +6,6 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import partial
 from types import ModuleType
 
 from django.conf import settings
@@ -56,7 +55,8 @@ def indexing_deferred(batch: int = 500) -> Iterator[None]:
 
 
 def schedule_indexing(mail_id: int) -> None:
-    """PostgreSQL: update now, in the change's transaction. Whoosh: after commit, in a worker."""
+    """PostgreSQL: update now, in the change's transaction. Whoosh: after commit, in a worker,
+    one task (and one index commit) for all the mails the transaction changed."""
     pending = _deferred.get()
     if pending is not None:
         pending.add(mail_id)
@@ -64,16 +64,40 @@ def schedule_indexing(mail_id: int) -> None:
     if _postgres():
         index_mails([mail_id])
         return
-    transaction.on_commit(partial(_queue_indexing, mail_id))
+    if not transaction.get_connection().in_atomic_block:
+        _queue_indexing([mail_id])
+        return
+    _this_transaction_batch().ids.add(mail_id)
 
 
-def _queue_indexing(mail_id: int) -> None:
-    from indexing.tasks import index_mail
+class _AfterCommit:
+    """The mails one transaction changed, queued together once it commits."""
+
+    def __init__(self) -> None:
+        self.ids: set[int] = set()
+
+    def __call__(self) -> None:
+        _queue_indexing(sorted(self.ids))
+
+
+def _this_transaction_batch() -> _AfterCommit:
+    """The batch already waiting for this transaction's commit, or a new one (a rollback
+    drops it with the transaction's other on-commit callbacks)."""
+    for _savepoints, callback, *_robust in transaction.get_connection().run_on_commit:
+        if isinstance(callback, _AfterCommit):
+            return callback
+    batch = _AfterCommit()
+    transaction.on_commit(batch)
+    return batch
+
+
+def _queue_indexing(mail_ids: list[int]) -> None:
+    from indexing.tasks import index_mail_batch
 
     try:
-        index_mail.delay(mail_id)
+        index_mail_batch.delay(mail_ids)
     except Exception:  # the change is committed; a stale index entry is repaired by `reindex`
-        logger.exception("could not queue the indexing of mail %s", mail_id)
+        logger.exception("could not queue the indexing of mails %s", mail_ids)
 
 
 def rebuild(progress: Callable[[int], None] | None = None, batch: int = 500) -> int:

@@ -215,3 +215,29 @@ def test_relevance_ranks_every_match_when_they_are_few(agent, org, settings, sea
     assert ">lampadaires</mark>" in results.hits[0].snippet
     by_date = search(agent, SearchQuery(text="lampadaires", sort="arrival"), page=4, page_size=10)
     assert [h.mail_id for h in by_date.hits] == [recent[-1].pk]  # 31st of 31, oldest first
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_transaction_is_one_index_commit_whatever_it_changed(org, clerk, settings):
+    """whoosh: the mails a transaction changed are indexed together after it commits, in one
+    commit of the index (capture registers, stores renditions and notes in one transaction)."""
+    from django.db import transaction
+
+    from courrier.services.mail import Registration, register_mail
+    from indexing.whoosh_backend import open_index
+
+    settings.BANNETTE_SEARCH_BACKEND = "whoosh"
+    found(clerk, text="rien")  # the index exists
+    before = open_index().latest_generation()
+    with transaction.atomic():
+        first = register_mail(actor=clerk, registration=Registration(subject="Arbre tombé"))
+        add_note(actor=clerk, mail=first, text="Un platane bloque la rue.")
+        second = register_mail(actor=clerk, registration=Registration(subject="Chien errant"))
+        assert open_index().latest_generation() == before  # nothing before the commit
+    assert open_index().latest_generation() == before + 1
+    assert found(clerk, text="platane") == [first.pk]
+    assert found(clerk, text="errant") == [second.pk]
+    with pytest.raises(RuntimeError), transaction.atomic():
+        register_mail(actor=clerk, registration=Registration(subject="Annulé"))
+        raise RuntimeError("rolled back")
+    assert open_index().latest_generation() == before + 1 and found(clerk, text="annulé") == []
