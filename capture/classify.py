@@ -159,4 +159,7 @@ class Classify:
 
     def run(self, ctx: Any) -> None:
         for segment in ctx.segments:
-            segment.suggestions = suggest(segment.text)
+            self.run_segment(ctx, segment)
+
+    def run_segment(self, ctx: Any, segment: Any) -> None:
+        segment.suggestions = suggest(segment.text)

@@ -7,6 +7,8 @@ register (chrono, due date, "to qualify") → renditions (searchable PDF, thumbn
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,6 +91,14 @@ class Step(Protocol):
     def able_to_run(self, ctx: CaptureContext) -> bool: ...
 
     def run(self, ctx: CaptureContext) -> None: ...
+
+
+class SegmentStep(Protocol):
+    """Work on one segment once its text is read (classify it, register it)."""
+
+    name: str
+
+    def run_segment(self, ctx: CaptureContext, segment: Segment) -> None: ...
 
 
 A4_INCHES = (8.27, 11.69)
@@ -269,9 +279,14 @@ def check_separator(separator: Separator, page: int) -> None:
 
 
 class ExtractText:
-    """Born-digital text where present, tesseract OCR (in parallel) for the other pages."""
+    """Born-digital text where present, tesseract OCR (in parallel) for the other pages; each
+    segment then goes through the `then` steps as soon as its pages are read, so that it is
+    classified and registered while tesseract still reads the following ones."""
 
     name = "text"
+
+    def __init__(self, then: Sequence[SegmentStep] = ()) -> None:
+        self.then = then
 
     def able_to_run(self, ctx: CaptureContext) -> bool:
         return True
@@ -292,6 +307,16 @@ class ExtractText:
                     ctx.ocr[page] = ctx.pending_ocr[page].result()
                     ctx.beat()
             self._finish_segment(ctx, segment)
+            for step in self.then:
+                started = time.perf_counter()
+                step.run_segment(ctx, segment)
+                logger.info(
+                    "capture input %s: %s done in %.0f ms (segment %s)",
+                    ctx.input.pk,
+                    step.name,
+                    (time.perf_counter() - started) * 1000,
+                    segment.index + 1,
+                )
         read = ctx.ocr.values()
         logger.info(
             "capture input %s: %d page(s) OCR'd (%d turned upright, %d read again as one block,"

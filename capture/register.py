@@ -142,3 +142,6 @@ class Register:
     def run(self, ctx: CaptureContext) -> None:
         for segment in ctx.segments:
             register_segment(ctx, segment)
+
+    def run_segment(self, ctx: CaptureContext, segment: Segment) -> None:
+        register_segment(ctx, segment)

@@ -40,7 +40,13 @@ logger = logging.getLogger(__name__)
 
 def default_steps() -> list[Step]:
     """The pipeline every source goes through, in order."""
-    return [Preflight(), PageImages(), SplitOnSeparators(), ExtractText(), Classify(), Register()]
+    # Each segment is classified and registered as soon as its text is read (ExtractText).
+    return [
+        Preflight(),
+        PageImages(),
+        SplitOnSeparators(),
+        ExtractText(then=[Classify(), Register()]),
+    ]
 
 
 @transaction.atomic

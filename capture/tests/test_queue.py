@@ -86,9 +86,10 @@ def test_a_waiting_input_just_received_is_left_to_its_own_dispatch(org):
 
 def test_each_step_logs_its_duration_with_the_input_id(org, caplog):
     capture_input = received()
-    with caplog.at_level("INFO", logger="capture.services"):
+    with caplog.at_level("INFO", logger="capture"):
         sweep_inputs()
-    lines = [r.getMessage() for r in caplog.records if r.name == "capture.services"]
+    steps = ("capture.services", "capture.pipeline")  # segment steps log as each segment is read
+    lines = [r.getMessage() for r in caplog.records if r.name in steps]
     for step in ("preflight", "text", "classify", "register"):
         assert any(
             line.startswith(f"capture input {capture_input.pk}: {step} done in ") for line in lines
