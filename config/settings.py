@@ -488,6 +488,10 @@ BANNETTE_INDEX_LOCK_TIMEOUT = env_int("BANNETTE_INDEX_LOCK_TIMEOUT", 60, minimum
 # PostgreSQL search: counts stop here, relevance ranks this many most recent matches.
 BANNETTE_SEARCH_COUNT_LIMIT = env_int("BANNETTE_SEARCH_COUNT_LIMIT", 1000, minimum=100)
 BANNETTE_SEARCH_RANK_WINDOW = env_int("BANNETTE_SEARCH_RANK_WINDOW", 1000, minimum=100)
+# PostgreSQL search: a perimeter of at most this many mails is read first (see postgres_backend).
+BANNETTE_SEARCH_PERIMETER_FIRST_UP_TO = env_int(
+    "BANNETTE_SEARCH_PERIMETER_FIRST_UP_TO", 30_000, minimum=0
+)
 # PostgreSQL's work_mem for a search (hashes the perimeter's sub-queries once).
 BANNETTE_SEARCH_WORK_MEM = env_str("BANNETTE_SEARCH_WORK_MEM", "16MB")
 

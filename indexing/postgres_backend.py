@@ -14,6 +14,7 @@ the page's mails only.
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Iterable
 
@@ -26,7 +27,7 @@ from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Upper
 
 from courrier.models import Keyword, Mail, Note, User
-from courrier.selectors import user_entity_ids, visible_mails
+from courrier.selectors import perimeter_candidate_parts, user_entity_ids, visible_mails
 from indexing.documents import MailDocument
 from indexing.models import MailSearchEntry
 from indexing.query import Hit, SearchQuery, SearchResults
@@ -80,9 +81,32 @@ def _readable_notes(user: User, text_query: PgQuery) -> list[int]:
     return sorted(set(notes.values_list("mail_id", flat=True)))
 
 
+def _narrow_perimeter(user: User, up_to: int) -> list[int] | None:
+    """The ids of a superset of the user's visible mail when PostgreSQL estimates them at no
+    more than `up_to` (planner estimates: a wide perimeter costs a millisecond to turn down)."""
+    parts = perimeter_candidate_parts(user)
+    if parts is None:
+        return None
+    estimated = 0
+    for part in parts:
+        plan = json.loads(part.explain(format="json"))
+        estimated += int(plan[0]["Plan"]["Plan Rows"])
+        if estimated > up_to:
+            return None
+    return sorted(set(parts[0].union(*parts[1:], all=True))) if parts else []
+
+
 def _filtered(user: User, query: SearchQuery) -> tuple[QuerySet[Mail], PgQuery | None]:
-    mails = visible_mails(user)
     text_query = None
+    candidates = None
+    if query.text.strip() or query.sender.strip():
+        # A narrow perimeter (an office's agent) is read first, from indexes: its few thousand
+        # mails' words are checked, instead of walking the matches of a common word or phrase
+        # over the whole organisation for the rare visible ones.
+        candidates = _narrow_perimeter(user, settings.BANNETTE_SEARCH_PERIMETER_FIRST_UP_TO)
+    mails = visible_mails(user)
+    if candidates is not None:
+        mails = mails.filter(pk__in=candidates)
     if query.text.strip():
         text_query = PgQuery(_french_operators(query.text), search_type="websearch", config=CONFIG)
         in_notes = _readable_notes(user, text_query)

@@ -1,4 +1,5 @@
-"""A basket never shows more, nor less, than the perimeter allows, whichever way it is queried.
+"""A basket or a search never shows more, nor less, than the perimeter allows, whichever way
+it is queried.
 
 `basket_mails` skips the perimeter check when a basket's criteria already imply it (mail
 assigned to me, addressed to my own entities...). This proves the shortcut exact: for every
@@ -15,7 +16,7 @@ import pytest
 
 from courrier.baskets import BasketCriteria, basket_mails, criteria_q
 from courrier.models import Basket, DiffusionListEntry, DiffusionRole, MailStatus
-from courrier.selectors import visible_mails
+from courrier.selectors import perimeter_candidate_parts, visible_mails
 from courrier.tests.factories import make_mail
 from visa.models import VisaStep, VisaStepRole, VisaStepState
 
@@ -95,3 +96,49 @@ def test_an_inactive_persona_sees_nothing_in_any_basket(every_kind_of_mail, agen
     agent.is_active = False
     for basket in Basket.objects.all():
         assert not basket_mails(basket, agent).exists()
+
+
+def test_a_narrow_perimeters_candidates_hold_all_its_visible_mail(every_kind_of_mail, personas):
+    """The search reads a narrow perimeter's mail first, from indexes: that must be a superset
+    of what the user may see (the perimeter itself is still applied to each candidate)."""
+    narrow = 0
+    for user in personas:
+        visible = set(visible_mails(user).values_list("pk", flat=True))
+        parts = perimeter_candidate_parts(user)
+        if parts is None:  # only for those who see all ordinary mail
+            assert user.has_perm("courrier.view_all_mail"), user.username
+            continue
+        candidates = {pk for part in parts for pk in part}
+        assert visible <= candidates, user.username
+        narrow += bool(visible)
+    assert narrow >= 4
+
+
+def test_a_search_finds_the_same_mail_read_from_the_perimeter_or_from_the_words(
+    every_kind_of_mail, personas, settings
+):
+    from django.db import connection
+    from django.db.models import F, Value
+    from django.db.models.functions import Concat
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the PostgreSQL search needs PostgreSQL (CI runs the suite on it)")
+
+    from courrier.models import Mail
+    from indexing.query import SearchQuery
+    from indexing.services import rebuild, search
+
+    settings.BANNETTE_SEARCH_BACKEND = "postgres"
+    Mail.objects.update(subject=Concat(Value("Dossier "), F("subject")))
+    rebuild()
+    compared = 0
+    for user in personas:
+        results = {}
+        for up_to in (0, 10_000):  # never perimeter-first, then whenever it is narrow enough
+            settings.BANNETTE_SEARCH_PERIMETER_FIRST_UP_TO = up_to
+            found = search(user, SearchQuery(text="dossier"), page_size=1000)
+            results[up_to] = (found.total, sorted(h.mail_id for h in found.hits))
+        assert results[0] == results[10_000], user.username
+        assert results[0][0] == visible_mails(user).count(), user.username
+        compared += bool(results[0][0])
+    assert compared >= 4
