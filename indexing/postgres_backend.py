@@ -96,7 +96,9 @@ def _narrow_perimeter(user: User, up_to: int) -> list[int] | None:
     return sorted(set(parts[0].union(*parts[1:], all=True))) if parts else []
 
 
-def _filtered(user: User, query: SearchQuery) -> tuple[QuerySet[Mail], PgQuery | None]:
+def _filtered(user: User, query: SearchQuery) -> tuple[QuerySet[Mail], PgQuery | None, bool]:
+    """The visible mail matching the query, its text query, and whether the perimeter was
+    narrow enough to be read first."""
     text_query = None
     candidates = None
     if query.text.strip() or query.sender.strip():
@@ -142,7 +144,7 @@ def _filtered(user: User, query: SearchQuery) -> tuple[QuerySet[Mail], PgQuery |
             mails = mails.filter(**{f"{field}__gte": getattr(query, f"{name}_from")})
         if getattr(query, f"{name}_to"):
             mails = mails.filter(**{f"{field}__lte": getattr(query, f"{name}_to")})
-    return mails, text_query
+    return mails, text_query, candidates is not None
 
 
 def _snippet(headline: str, text: str) -> str:
@@ -163,27 +165,43 @@ def search(user: User, query: SearchQuery, *, page: int = 1, page_size: int = 25
 
 
 def _search(user: User, query: SearchQuery, *, page: int, page_size: int) -> SearchResults:
-    mails, text_query = _filtered(user, query)
+    mails, text_query, narrow = _filtered(user, query)
     limit = settings.BANNETTE_SEARCH_COUNT_LIMIT
     start = (page - 1) * page_size
-    # One capped read of the matching ids (the GIN index, then the perimeter) gives the count
-    # and, when there are no more than `limit`, every candidate: rare words and phrases are
-    # ranked or sorted among those ids only, never by walking the mail by date.
-    matching = list(mails.order_by().values_list("pk", flat=True)[: limit + 1])
-    exact = len(matching) <= limit
+    window = max(settings.BANNETTE_SEARCH_RANK_WINDOW, start + page_size)
     by_date = {"-arrival": ["-arrival_date", "-pk"], "arrival": ["arrival_date", "pk"]}
     order = by_date.get(query.sort) or (by_date["-arrival"] if text_query is None else None)
+    # One capped read of the matching ids gives the count and, when there are no more than
+    # `limit`, every candidate: rare words and phrases are ranked or sorted among those ids
+    # only. Over a wide perimeter the read walks the matches newest first, so that the same
+    # read is also the relevance window and the newest pages of a common word.
+    newest_first = (
+        text_query is not None
+        and not narrow
+        and order in (None, by_date["-arrival"])
+        and window <= limit + 1
+    )
+    matching = list(
+        (mails.order_by(*by_date["-arrival"]) if newest_first else mails.order_by()).values_list(
+            "pk", flat=True
+        )[: limit + 1]
+    )
+    exact = len(matching) <= limit
+    count = min(len(matching), limit)
+    if newest_first and order is not None and start + page_size <= len(matching):
+        return SearchResults(_hits(matching[start : start + page_size], text_query), count, exact)
     pool: QuerySet[Mail] = Mail.objects.filter(pk__in=matching) if exact else mails
     if order is None:  # relevance
         assert text_query is not None
         if not exact:  # a common word: relevance among its most recent matches
-            window = max(settings.BANNETTE_SEARCH_RANK_WINDOW, start + page_size)
-            recent = mails.order_by("-arrival_date", "-pk").values_list("pk", flat=True)
-            pool = Mail.objects.filter(pk__in=list(recent[:window]))
+            recent = mails.order_by(*by_date["-arrival"]).values_list("pk", flat=True)
+            pool = Mail.objects.filter(
+                pk__in=matching[:window] if newest_first else list(recent[:window])
+            )
         pool = pool.annotate(rank=SearchRank(F("search_entry__vector"), text_query))
         order = ["-rank", "-pk"]
     shown = list(pool.order_by(*order).values_list("pk", flat=True)[start : start + page_size])
-    return SearchResults(_hits(shown, text_query), min(len(matching), limit), exact=exact)
+    return SearchResults(_hits(shown, text_query), count, exact=exact)
 
 
 def _hits(ids: list[int], text_query: PgQuery | None) -> list[Hit]:
