@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -25,6 +25,8 @@ from courrier.models import (
 # The perimeter's parts over other tables are uncorrelated `id IN (SELECT mail_id ...)`, not
 # EXISTS: PostgreSQL hashes each once from an index and costs it so; at a million mails it
 # otherwise misjudges the OR of correlated EXISTS and reads the table instead of an index.
+
+Among = Collection[int] | None
 
 # Within one request the entity tree is read once (courrier.middleware.EntityTreeMemo), not at
 # each perimeter, basket and menu that needs it; a change to an entity forgets it.
@@ -95,12 +97,17 @@ def user_entity_ids(user: User) -> set[int]:
     return cached
 
 
-def _in_diffusion(*, user: User | None = None, entity_ids: Iterable[int] = ()) -> Q:
+def _in_diffusion(
+    *, user: User | None = None, entity_ids: Iterable[int] = (), among: Among = None
+) -> Q:
     condition = Q(user=user) if user is not None else Q(pk__in=[])
     entity_ids = list(entity_ids)
     if entity_ids:
         condition |= Q(entity_id__in=entity_ids)
-    return Q(pk__in=DiffusionListEntry.objects.filter(condition).values("mail_id"))
+    lines = DiffusionListEntry.objects.filter(condition)
+    if among is not None:  # only these mails' lines, not a director's 300,000 copies
+        lines = lines.filter(mail_id__in=among)
+    return Q(pk__in=lines.values("mail_id"))
 
 
 @dataclass(frozen=True)
@@ -145,39 +152,42 @@ def perimeter_of(user: User) -> Perimeter:
     return cached
 
 
-def _named_q(user: User) -> Q:
-    named = Q(assignee=user) | _in_diffusion(user=user)
+def _named_q(user: User, among: Among = None) -> Q:
+    named = Q(assignee=user) | _in_diffusion(user=user, among=among)
     for contributor in perimeter_contributors():
         named |= contributor.personal_q(user)
     return named
 
 
-def _direct_q(user: User, perimeter: Perimeter) -> Q:
+def _direct_q(user: User, perimeter: Perimeter, among: Among = None) -> Q:
     """Mail the user's direct circle sees, confidential or not."""
     direct_ids = perimeter.direct_entities
     direct = (
-        _named_q(user)
+        _named_q(user, among)
         | Q(destination_entity_id__in=direct_ids)
-        | _in_diffusion(entity_ids=direct_ids)
+        | _in_diffusion(entity_ids=direct_ids, among=among)
     )
     if perimeter.sees_to_qualify:  # the mail room qualifies everything, confidential included
         direct |= Q(status=MailStatus.TO_QUALIFY)
     return direct
 
 
-def perimeter_q(user: User) -> Q:
-    """Which mail the user may see; confidential mail only to its direct circle."""
+def perimeter_q(user: User, among: Among = None) -> Q:
+    """Which mail the user may see; confidential mail only to its direct circle. `among`: the
+    only mails asked about (their ids), which keeps the sub-queries to their lines."""
     perimeter = perimeter_of(user)
     if perimeter.nothing:
         return Q(pk__in=[])
-    personal = _named_q(user) | Q(created_by=user)  # who typed or captured it: ordinary mail
+    personal = _named_q(user, among) | Q(created_by=user)  # who typed or captured it
     scope_ids = perimeter.scope_entities
-    wide = personal | Q(destination_entity_id__in=scope_ids) | _in_diffusion(entity_ids=scope_ids)
+    copied = _in_diffusion(entity_ids=scope_ids, among=among)
+    wide = personal | Q(destination_entity_id__in=scope_ids) | copied
     if perimeter.sees_to_qualify:
         wide |= Q(status=MailStatus.TO_QUALIFY)
     if perimeter.sees_all:
         wide = Q()
-    return Q(confidential=False) & wide | Q(confidential=True) & _direct_q(user, perimeter)
+    direct = _direct_q(user, perimeter, among)
+    return Q(confidential=False) & wide | Q(confidential=True) & direct
 
 
 def perimeter_within_scope_q(user: User) -> Q:
@@ -219,8 +229,11 @@ def perimeter_candidate_parts(user: User) -> list[QuerySet[Any]] | None:
     return parts
 
 
-def visible_mails(user: User) -> QuerySet[Mail]:
-    return Mail.objects.filter(perimeter_q(user))
+def visible_mails(user: User, among: Among = None) -> QuerySet[Mail]:
+    """The mail this user may see; `among`: only those of these ids (a page of search hits)."""
+    if among is None:
+        return Mail.objects.filter(perimeter_q(user))
+    return Mail.objects.filter(pk__in=among).filter(perimeter_q(user, among))
 
 
 def get_visible_mail_or_404(user: User, pk: int) -> Mail:

@@ -39,7 +39,7 @@ def quick_search(request: HttpRequest) -> HttpResponse:
 def _mails_in_order(request: HttpRequest, ids: list[int]) -> list[Mail]:
     # The index already filtered by perimeter; the database checks again (defence in depth).
     found = (
-        visible_mails(_user(request))
+        visible_mails(_user(request), among=ids)
         .select_related("document_type", "destination_entity")
         .in_bulk(ids)
     )

@@ -142,3 +142,14 @@ def test_a_search_finds_the_same_mail_read_from_the_perimeter_or_from_the_words(
         assert results[0][0] == visible_mails(user).count(), user.username
         compared += bool(results[0][0])
     assert compared >= 4
+
+
+def test_the_perimeter_asked_about_a_few_mails_answers_as_for_all(every_kind_of_mail, personas):
+    """A page of search hits is checked with sub-queries kept to its own mails' lines."""
+    from courrier.models import Mail
+
+    ids = list(Mail.objects.order_by("pk").values_list("pk", flat=True))
+    pages = [ids[n : n + 25] for n in range(0, len(ids), 25)]
+    for user, page in itertools.product(personas, pages):
+        expected = set(visible_mails(user).filter(pk__in=page).values_list("pk", flat=True))
+        assert set(visible_mails(user, among=page).values_list("pk", flat=True)) == expected
