@@ -253,7 +253,7 @@ def get_visible_mail_or_404(user: User, pk: int) -> Mail:
 
 
 def can_see_mail(user: User, mail: Mail) -> bool:
-    return visible_mails(user).filter(pk=mail.pk).exists()
+    return visible_mails(user, among=[mail.pk]).exists()
 
 
 def visible_by_its_columns(user: User, mail: Mail) -> bool:
