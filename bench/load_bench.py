@@ -62,8 +62,7 @@ def prepare(out: Path) -> None:
     import django
 
     django.setup()
-    from django.db import connection
-    from organisation_year import generate
+    from organisation_year import build_search_index, generate
 
     from capture.tests import scans
     from courrier.models import Mail, User
@@ -72,13 +71,7 @@ def prepare(out: Path) -> None:
     if not Mail.objects.exists():
         started = time.perf_counter()
         generate(ARGS.mails)
-        with connection.cursor() as cursor:  # the weights of postgres_backend._vector, in SQL
-            cursor.execute("""
-                INSERT INTO indexing_mailsearchentry (mail_id, vector)
-                SELECT id, setweight(to_tsvector('bannette_fr', chrono_number || ' ' || subject), 'A')
-                        || setweight(to_tsvector('bannette_fr', text), 'C')
-                FROM courrier_mail""")
-            cursor.execute("VACUUM ANALYZE")
+        build_search_index()
         print(f"generated and indexed in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     pages = []
     for n in range(ARGS.letters):

@@ -477,3 +477,15 @@ def _visa_steps(
         )
         for position, user_id, role, state in steps
     ]
+
+
+def build_search_index() -> None:
+    """Every mail's weighted tsvector (the weights of indexing.postgres_backend._vector), in
+    one SQL statement: what `reindex` writes, in a fraction of the time, for PostgreSQL."""
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            INSERT INTO indexing_mailsearchentry (mail_id, vector)
+            SELECT id, setweight(to_tsvector('bannette_fr', chrono_number || ' ' || subject), 'A')
+                    || setweight(to_tsvector('bannette_fr', text), 'C')
+            FROM courrier_mail""")
+        cursor.execute("VACUUM ANALYZE")

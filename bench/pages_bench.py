@@ -57,7 +57,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, setup_databases, setup_test_environment
 from django.urls import reverse
 from django.utils import timezone
-from organisation_year import generate
+from organisation_year import build_search_index, generate
 from timing import p95
 from tqdm import tqdm
 
@@ -149,13 +149,7 @@ def _index_for_search() -> None:
     if MailSearchEntry.objects.exists():
         return
     started = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute("""
-            INSERT INTO indexing_mailsearchentry (mail_id, vector)
-            SELECT id, setweight(to_tsvector('bannette_fr', chrono_number || ' ' || subject), 'A')
-                    || setweight(to_tsvector('bannette_fr', text), 'C')
-            FROM courrier_mail""")
-        cursor.execute("VACUUM ANALYZE indexing_mailsearchentry")
+    build_search_index()
     print(f"search index built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
 

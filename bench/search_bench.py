@@ -61,7 +61,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import setup_databases, teardown_databases
 from organisation_year import MAIL_ROOM_WORDS as WORDS
-from organisation_year import SUBJECTS, vocabulary
+from organisation_year import SUBJECTS, build_search_index, vocabulary
 
 from indexing.query import SearchQuery
 
@@ -123,13 +123,7 @@ def index_all() -> float:
     start = time.perf_counter()
     if ARGS.backend == "postgres":
         postgres_backend.clear()
-        with connection.cursor() as cursor:  # bulk path: the same weights as _vector(), in SQL
-            cursor.execute("""
-                INSERT INTO indexing_mailsearchentry (mail_id, vector)
-                SELECT id, setweight(to_tsvector('bannette_fr', coalesce(chrono_number, '') || ' ' || subject), 'A')
-                        || setweight(to_tsvector('bannette_fr', text), 'C')
-                FROM courrier_mail""")
-            cursor.execute("ANALYZE indexing_mailsearchentry")
+        build_search_index()  # the bulk path: the same weights as _vector(), in SQL
     else:
         done = [0]
 
