@@ -124,7 +124,7 @@ from locust.env import Environment
 from locust.event import Events
 from locust.stats import RequestStats, StatsEntry
 
-from deploy.cluster import WEB, Cluster, http_status
+from deploy.cluster import WEB, WORKERS, Cluster, http_status
 
 PEOPLE: dict[str, list[str]] = {}
 FAILURES: list[tuple[float, str, str]] = []  # (time, action, reason)
@@ -270,6 +270,7 @@ class Run:
     stats: RequestStats
     elapsed: float
     killed_at: float | None
+    worker: str = ""  # the worker killed
 
 
 def run(
@@ -284,19 +285,29 @@ def run(
     runner = env.create_local_runner()
     runner.start(users, spawn_rate=min(users, 10))
     started = time.monotonic()
-    killed_at = None
+    killed_at, worker = None, ""
     if kill_at is not None:
         gevent.sleep(kill_at)
         killed_at = time.monotonic()
+        worker = _busy_worker(cluster)
         cluster.kill(WEB[0])
-        cluster.kill("worker1")
-        print(f"  {kill_at:.0f} s: web1 and worker1 killed", file=sys.stderr)
+        cluster.kill(worker)
+        print(f"  {kill_at:.0f} s: web1 and {worker} killed", file=sys.stderr)
         gevent.sleep(max(0.0, seconds - kill_at))
     else:
         gevent.sleep(seconds)
     runner.quit()
     elapsed = time.monotonic() - started
-    return Run(env.stats, elapsed, killed_at)
+    return Run(env.stats, elapsed, killed_at, worker)
+
+
+def _busy_worker(cluster: Cluster) -> str:
+    """The worker whose process group runs tesseract (the batch), else worker1."""
+    for name in WORKERS:
+        group = str(cluster.pid(name))
+        if subprocess.run(["pgrep", "-g", group, "tesseract"], capture_output=True).returncode == 0:
+            return name
+    return WORKERS[0]
 
 
 def percentiles(entry: StatsEntry) -> tuple[float, float]:
@@ -342,7 +353,9 @@ def main() -> None:
             file=sys.stderr,
         )
         batch = cluster.hot_folder / f"lot-de-charge-{RUN}.pdf"
-        gevent.spawn_later(10, lambda: shutil.copy(root / "batch.pdf", batch))
+        # dropped shortly before the kill, so that the kill may hit its capture
+        dropped = max(10.0, ARGS.kill_at - 6)
+        gevent.spawn_later(dropped, lambda: shutil.copy(root / "batch.pdf", batch))
         loaded = run(cluster, ARGS.users, ARGS.minutes * 60, ARGS.kill_at)
         report(cluster, baseline, loaded)
 
@@ -364,10 +377,11 @@ def report(cluster: Cluster, baseline: Run, loaded: Run) -> None:
     with psycopg.connect(DATABASE_URL, autocommit=True) as db:
         while time.monotonic() < deadline:
             state = db.execute(
-                "SELECT status FROM capture_captureinput WHERE file_name LIKE %s",
+                "SELECT status, attempts, finished_at - received_at "
+                "FROM capture_captureinput WHERE file_name LIKE %s",
                 [f"%lot-de-charge-{RUN}%"],
             ).fetchall()
-            if state and all(s in ("done", "error") for (s,) in state):
+            if state and all(s in ("done", "error") for s, _, _ in state):
                 break
             time.sleep(1)
         letters = _row(
@@ -419,13 +433,15 @@ def report(cluster: Cluster, baseline: Run, loaded: Run) -> None:
         felt = (max(f[0] for f in after) - killed) if after else 0.0
         back = [r for r in cluster.restarts if r.died_at >= killed - 1]
         print(
-            f"web1 and worker1 killed at {ARGS.kill_at:.0f} s: {len(after)} failed requests "
+            f"web1 and {loaded.worker} killed at {ARGS.kill_at:.0f} s: {len(after)} failed requests "
             f"after the kill, the last {felt:.1f} s after it; restarted: "
             + ", ".join(f"{r.name} in {r.started_at - r.died_at:.1f} s" for r in back)
             + f"; both web processes healthy now: {_settled(cluster)}"
         )
         for when, action, reason in after[:5]:
             print(f"   +{when - killed:.1f} s {action}: {reason}")
+    for status, attempts, took in state:
+        print(f"scanned batch: {status} after {attempts} run(s), {took} after it was received")
     print(
         f"scanned batch: {ARGS.letters} letters -> {letters[0]} mails, {letters[1]} numbers, "
         f"{numbers} distinct letters (lost: {ARGS.letters - numbers}, doubled: {letters[0] - numbers})"
