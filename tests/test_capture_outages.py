@@ -26,10 +26,11 @@ from capture.tests.test_webform import request_data
 from config.celery import app
 from courrier.models import Mail
 from courrier.tests.factories import DocumentTypeFactory
+from deploy.cluster import wait_until
 from scanner_hotfolders import watcher
 from scanner_hotfolders.models import HotFolder
 from scanner_hotfolders.watcher import FolderWatch, watch_cycle
-from tests.outages import PrivateRedis, WorkerProcess, wait_until
+from tests.outages import PrivateRedis, WorkerProcess
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
