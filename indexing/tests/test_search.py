@@ -245,30 +245,3 @@ def test_one_transaction_is_one_index_commit_whatever_it_changed(org, clerk, set
         register_mail(actor=clerk, registration=Registration(subject="Annulé"))
         raise RuntimeError("rolled back")
     assert open_index().latest_generation() == before + 1 and found(clerk, text="annulé") == []
-
-
-@pytest.mark.parametrize("perimeter_first_up_to", [0, 30_000])
-def test_past_the_count_limit_the_newest_matches_are_ranked(
-    archivist, agent, org, letters, settings, search_backend, perimeter_first_up_to
-):
-    """PostgreSQL: more matches than the limit are "more than"; relevance then ranks the most
-    recent ones, and the newest-first pages are exact."""
-    if search_backend != "postgres":
-        pytest.skip("whoosh counts every match")
-    april = make_mail(
-        subject="Lampadaires",
-        destination_entity=org.voirie,
-        arrival_date=datetime.date(2026, 4, 1),
-        text="Encore les lampadaires.",
-        override=OPEN,
-    )
-    rebuild()
-    settings.BANNETTE_SEARCH_COUNT_LIMIT = 1
-    settings.BANNETTE_SEARCH_RANK_WINDOW = 1
-    settings.BANNETTE_SEARCH_PERIMETER_FIRST_UP_TO = perimeter_first_up_to
-    for user, newest in ((archivist, april), (agent, april)):
-        ranked = search(user, SearchQuery(text="lampadaires"), page_size=1)
-        assert (ranked.total, ranked.exact) == (1, False)
-        assert [h.mail_id for h in ranked.hits] == [newest.pk]
-        newest_first = search(user, SearchQuery(text="lampadaires", sort="-arrival"), page_size=1)
-        assert [h.mail_id for h in newest_first.hits] == [newest.pk], user.username
