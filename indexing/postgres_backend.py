@@ -83,17 +83,16 @@ def _readable_notes(user: User, text_query: PgQuery) -> list[int]:
 
 def _narrow_perimeter(user: User, up_to: int) -> list[int] | None:
     """The ids of a superset of the user's visible mail when PostgreSQL estimates them at no
-    more than `up_to` (planner estimates: a wide perimeter costs a millisecond to turn down)."""
+    more than `up_to` (the planner's estimate: a wide perimeter costs a millisecond to turn
+    down)."""
     parts = perimeter_candidate_parts(user)
     if parts is None:
         return None
-    estimated = 0
-    for part in parts:
-        plan = json.loads(part.explain(format="json"))
-        estimated += int(plan[0]["Plan"]["Plan Rows"])
-        if estimated > up_to:
-            return None
-    return sorted(set(parts[0].union(*parts[1:], all=True))) if parts else []
+    if not parts:
+        return []
+    candidates = parts[0].union(*parts[1:], all=True)
+    estimated = int(json.loads(candidates.explain(format="json"))[0]["Plan"]["Plan Rows"])
+    return sorted(set(candidates)) if estimated <= up_to else None
 
 
 def _filtered(user: User, query: SearchQuery) -> tuple[QuerySet[Mail], PgQuery | None, bool]:
