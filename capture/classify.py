@@ -154,12 +154,5 @@ class Classify:
 
     name = "classify"
 
-    def able_to_run(self, ctx: Any) -> bool:
-        return True
-
-    def run(self, ctx: Any) -> None:
-        for segment in ctx.segments:
-            self.run_segment(ctx, segment)
-
     def run_segment(self, ctx: Any, segment: Any) -> None:
         segment.suggestions = suggest(segment.text)

@@ -134,14 +134,9 @@ def register_segment(ctx: CaptureContext, segment: Segment) -> Mail:
 
 
 class Register:
+    """Each segment becomes a mail as soon as its text is read (see ExtractText's `then`)."""
+
     name = "register"
-
-    def able_to_run(self, ctx: CaptureContext) -> bool:
-        return True
-
-    def run(self, ctx: CaptureContext) -> None:
-        for segment in ctx.segments:
-            register_segment(ctx, segment)
 
     def run_segment(self, ctx: CaptureContext, segment: Segment) -> None:
         register_segment(ctx, segment)

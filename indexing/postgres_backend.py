@@ -193,10 +193,14 @@ def _search(user: User, query: SearchQuery, *, page: int, page_size: int) -> Sea
     if order is None:  # relevance
         assert text_query is not None
         if not exact:  # a common word: relevance among its most recent matches
-            recent = mails.order_by(*by_date["-arrival"]).values_list("pk", flat=True)
-            pool = Mail.objects.filter(
-                pk__in=matching[:window] if newest_first else list(recent[:window])
+            recent = (
+                matching[:window]
+                if newest_first  # read newest first already
+                else list(
+                    mails.order_by(*by_date["-arrival"]).values_list("pk", flat=True)[:window]
+                )
             )
+            pool = Mail.objects.filter(pk__in=recent)
         pool = pool.annotate(rank=SearchRank(F("search_entry__vector"), text_query))
         order = ["-rank", "-pk"]
     shown = list(pool.order_by(*order).values_list("pk", flat=True)[start : start + page_size])

@@ -10,7 +10,8 @@ from indexing.whoosh_backend import IndexBusy
 
 @shared_task(autoretry_for=(IndexBusy,), retry_backoff=True, max_retries=10)
 def index_mail(mail_id: int) -> int:
-    """Bring one mail's index entry up to date (or remove it if the mail is gone)."""
+    """Bring one mail's index entry up to date (or remove it if the mail is gone). Bannette now
+    queues index_mail_batch; this one stays for the tasks an earlier version left in the broker."""
     return index_mails([mail_id])
 
 
