@@ -33,9 +33,14 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 from archives.files import pdf_table
 from archives.journal_package import VERIFIER, event_record, pem_bundle, token_certificates
 from courrier.journal_text import readable_events
-from courrier.models import JournalEvent, JournalSeal, Mail, User
+from courrier.models import JournalEvent, JournalLink, JournalSeal, Mail, User
 from courrier.services.journal import event_hash, record_event
-from courrier.services.seals import merkle_root, seal_token_problem, sealed_fields
+from courrier.services.seals import (
+    chained_hashes,
+    merkle_root,
+    seal_token_problem,
+    sealed_fields,
+)
 from courrier.trust import trust_roots
 
 
@@ -85,30 +90,39 @@ def gather(mail: Mail) -> Evidence:
     """The mail's events with their proofs, checked here as the verifier will check them."""
     evidence = Evidence(mail=mail)
     events = list(JournalEvent.objects.filter(mail=mail).order_by("seq"))
+    links = {
+        link.event_id: link
+        for link in JournalLink.objects.filter(event_id__in=[event.seq for event in events])
+    }
+    positions = {seq: link.position for seq, link in links.items()}
     seals = list(
         JournalSeal.objects.filter(
-            last_seq__gte=events[0].seq if events else 0,
-            first_seq__lte=events[-1].seq if events else 0,
+            last_seq__gte=min(positions.values(), default=0),
+            first_seq__lte=max(positions.values(), default=0),
         ).order_by("number")
     )
     sealed_hashes: dict[int, list[str]] = {}
     for event in events:
-        record = event_record(_values(event))
+        link = links.get(event.seq)  # None: committed a moment ago, linked on the next run
+        position = link.position if link else None
+        record = event_record(
+            _values(event), (link.position, link.prev_hash, link.hash) if link else None
+        )
         if event_hash(event) != event.hash:
             evidence.problems.append(
                 _("event #%(seq)s no longer matches its hash") % {"seq": event.seq}
             )
-        seal = next((s for s in seals if s.first_seq <= event.seq <= s.last_seq), None)
+        seal = (
+            next((s for s in seals if s.first_seq <= position <= s.last_seq), None)
+            if position is not None
+            else None
+        )
         proof: list[tuple[str, str]] = []
-        if seal is not None:
+        if seal is not None and position is not None:
             if seal.number not in sealed_hashes:
-                sealed_hashes[seal.number] = list(
-                    JournalEvent.objects.filter(seq__gte=seal.first_seq, seq__lte=seal.last_seq)
-                    .order_by("seq")
-                    .values_list("hash", flat=True)
-                )
+                sealed_hashes[seal.number] = chained_hashes(seal.first_seq, seal.last_seq)
             hashes = sealed_hashes[seal.number]
-            proof = inclusion_proof(hashes, event.seq - seal.first_seq)
+            proof = inclusion_proof(hashes, position - seal.first_seq)
             if root_from_proof(event.hash, proof) != seal.merkle_root:
                 evidence.problems.append(
                     _("event #%(seq)s does not lead to the root of seal #%(n)s")

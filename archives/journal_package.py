@@ -2,10 +2,12 @@
 cover them with their RFC 3161 tokens, the authority's certificates, a README in French and the
 standalone verifier (archives/verifier/verify.py), in one ZIP an archivist can check on her own.
 
-The period widens to whole seals: a seal's Merkle root can only be recomputed over all the
-events it covers, so the package starts at the first event of the seal holding the period's
-first event and ends at the last event of the seal holding its last one (events not sealed yet
-are exported too, and the verifier says so).
+Events are exported in the chain's order, each with its link (position, previous link's hash,
+link hash); numbers "first" and "last" below are positions in the chain. The period widens to
+whole seals: a seal's Merkle root can only be recomputed over all the events it covers, so the
+package starts at the first link of the seal holding the period's first event and ends at the
+last link of the seal holding its last one (events not sealed yet are exported too, and the
+verifier says so).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import datetime
 import hashlib
 import json
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,8 @@ from django.db.models import Max, Min
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from courrier.models import JournalEvent, JournalSeal, User
+from courrier.models import JournalLink, JournalSeal, User
+from courrier.services.chaining import chain_journal
 from courrier.services.seals import GENESIS, sealed_fields
 from courrier.trust import trust_roots
 
@@ -62,14 +65,15 @@ def local_bounds(
 def sequence_range(
     since: datetime.date | None, until: datetime.date | None
 ) -> tuple[int, int] | None:
-    """The first and last event numbers of the period, widened to whole seals."""
+    """The first and last positions in the chain of the period's events, widened to whole
+    seals."""
     start, end = local_bounds(since, until)
-    events = JournalEvent.objects.all()
+    links = JournalLink.objects.all()
     if start:
-        events = events.filter(timestamp__gte=start)
+        links = links.filter(event__timestamp__gte=start)
     if end:
-        events = events.filter(timestamp__lt=end)
-    found = events.aggregate(first=Min("seq"), last=Max("seq"))
+        links = links.filter(event__timestamp__lt=end)
+    found = links.aggregate(first=Min("position"), last=Max("position"))
     if found["first"] is None:
         return None
     first, last = int(found["first"]), int(found["last"])
@@ -81,9 +85,48 @@ def sequence_range(
     )
 
 
-def event_record(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The event as its hash was computed (courrier.services.journal.event_hash), with it."""
+EVENT_VALUES = (
+    "seq",
+    "timestamp",
+    "actor_id",
+    "actor_name",
+    "on_behalf_of_id",
+    "on_behalf_of_name",
+    "action",
+    "object_type",
+    "object_id",
+    "mail_id",
+    "details",
+    "prev_hash",
+    "hash",
+)
+
+
+def chained_records(first: int, last: int) -> Iterator[dict[str, Any]]:
+    """The events at positions first..last of the chain, in its order, each with its link."""
+    start = first
+    while start <= last:
+        rows = (
+            JournalLink.objects.filter(
+                position__gte=start, position__lte=min(last, start + BATCH - 1)
+            )
+            .order_by("position")
+            .values("position", "prev_hash", "hash", *(f"event__{name}" for name in EVENT_VALUES))
+        )
+        for row in rows:
+            values = {name: row[f"event__{name}"] for name in EVENT_VALUES}
+            yield event_record(values, (row["position"], row["prev_hash"], row["hash"]))
+        start += BATCH
+
+
+def event_record(
+    values: Mapping[str, Any], link: tuple[int, str, str] | None = None
+) -> dict[str, Any]:
+    """The event as its hash was computed (courrier.services.journal.event_hash), with it and,
+    once it is linked, its place in the chain (courrier.chain.link_hash)."""
+    chained = {"position": link[0], "link_prev": link[1], "link": link[2]} if link else {}
     return {
+        **chained,
         "seq": values["seq"],
         "timestamp": values["timestamp"].astimezone(datetime.UTC).isoformat(),
         "actor": values["actor_id"],
@@ -126,6 +169,7 @@ def write_package(
     progress: Callable[[int, int], None] | None = None,
 ) -> PackageSummary:
     """Write the ZIP to `output` (streamed: memory stays flat over millions of events)."""
+    chain_journal()  # the events committed a moment ago, too
     span = sequence_range(since, until)
     first, last = span if span else (1, 0)
     seals = list(
@@ -149,25 +193,13 @@ def write_package(
 
         digest = hashlib.sha256()
         with bundle.open(f"{FOLDER}/events.jsonl", "w", force_zip64=True) as handle:
-            start = first
-            while start <= last:
-                rows = (
-                    JournalEvent.objects.filter(
-                        seq__gte=start, seq__lte=min(last, start + BATCH - 1)
-                    )
-                    .order_by("seq")
-                    .values()
-                )
-                for row in rows:
-                    line = (
-                        json.dumps(event_record(row), ensure_ascii=False, sort_keys=True) + "\n"
-                    ).encode("utf-8")
-                    digest.update(line)
-                    handle.write(line)
-                    count += 1
-                start += BATCH
-                if progress:
-                    progress(min(count, total), total)
+            for record in chained_records(first, last):
+                line = (json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n").encode()
+                digest.update(line)
+                handle.write(line)
+                count += 1
+                if progress and (count % BATCH == 0 or count == total):
+                    progress(count, total)
         digests["events.jsonl"] = digest.hexdigest()
         seal_records = [
             {
@@ -197,7 +229,7 @@ def write_package(
         add("LISEZMOI.txt", render_to_string("archives/journal_readme.txt", context).encode())
         add("verify.py", VERIFIER.read_bytes())
         manifest = {
-            "format": "bannette-journal-export/1",
+            "format": "bannette-journal-export/2",
             "organisation": settings.BANNETTE_ORGANISATION_NAME,
             "exported_at": timezone.now().isoformat(),
             "exported_by": exported_by.get_username() if exported_by else "system",

@@ -51,40 +51,31 @@ from django.utils import timezone
 
 
 def generate(count: int) -> None:
-    """Events as record_event writes them (hash-chained), sealed every --seal-every."""
-    from courrier.models import JournalEvent, JournalHead
-    from courrier.services.journal import GENESIS_HASH, event_hash
+    """Events and their links as record_event and chain_journal write them, sealed every
+    --seal-every."""
+    from organisation_year import Chain
+
     from courrier.services.seals import seal_journal
 
     actions = ["mail.registered", "mail.redirected", "mail.assigned", "note.added", "mail.closed"]
-    previous = GENESIS_HASH
+    chain = Chain()
     start = timezone.now() - datetime.timedelta(days=365)
     step = datetime.timedelta(days=365) / max(count, 1)
     started = time.perf_counter()
     made = 0
     while made < count:
         size = min(ARGS.seal_every, count - made)
-        batch = []
         for i in range(size):
             seq = made + i + 1
-            event = JournalEvent(
-                seq=seq,
-                timestamp=start + step * seq,
-                actor_id=None,
-                actor_name=f"agent{seq % 40}",
-                on_behalf_of_name="",
+            chain.add(
                 action=actions[seq % len(actions)],
-                object_type="courrier.mail",
-                object_id=str(seq // 6 + 1),
-                mail_id=None,
+                when=start + step * seq,
+                actor=None,
+                mail=seq // 6 + 1,
                 details={"to": "VOIR", "comment": f"Événement n° {seq} du banc d'essai"},
-                prev_hash=previous,
             )
-            event.hash = previous = event_hash(event)
-            batch.append(event)
-        JournalEvent.objects.bulk_create(batch, batch_size=2000)
+        chain.flush()
         made += size
-        JournalHead.objects.update_or_create(pk=1, defaults={"seq": made, "hash": previous})
         seal_journal()
         rate = made / (time.perf_counter() - started)
         print(f"\rgenerated and sealed {made}/{count} ({rate:,.0f}/s)", end="", file=sys.stderr)

@@ -3,18 +3,25 @@ own transactions, beside a baseline of the same writers inserting the same rows 
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test ./dev bench-journal-writers --writers 16
 
-Each change in Bannette appends its journal event inside its own transaction, and the append
-locks the chain's head row until that transaction commits. So the rest of the transaction (the
-change itself, PostgreSQL's search index, subscribers) is serialised across the organisation.
+Each change in Bannette appends its journal event inside its own transaction. Three ways are
+timed with the same writers and transaction shape:
+- "Bannette": record_event as the app runs it; the event is numbered without a lock and linked
+  into the chain after its commit (courrier.services.chaining), batched by whichever process
+  finds the head free;
+- "locked head": the design before migration courrier 0022, rebuilt here on tables of its own:
+  the append locks the chain's head row until the transaction commits, so every change in the
+  organisation waits for the one before it;
+- the baseline: an unchained insert of a row of the same size.
 `--work` adds that much time spent in the transaction after the append (pg_sleep), as the rest
-of a change would. Prints events/s for the chained append and for the baseline (an unchained
-insert of a row of the same size, same transaction shape), and their ratio. Uses its own
-database (test_bannette_writers); nothing is asserted.
+of a change would. Prints events/s and the ratios to the baseline, then checks that every event
+the Bannette writers committed has exactly one link and that the journal verifies. Uses its own
+database (test_bannette_writers).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import multiprocessing
 import os
 import sys
@@ -98,6 +105,21 @@ def chained() -> None:
     record_event(action="mail.read", actor=None, target=None, details={"p": PAYLOAD})
 
 
+def locked_head() -> None:
+    """The append as it was: the head row locked until commit, the chain in the event row."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT seq, hash FROM bench_locked_head WHERE id = 1 FOR UPDATE")
+        seq, previous = cursor.fetchone()
+        digest = hashlib.sha256(f"{seq + 1}{PAYLOAD}{previous}".encode()).hexdigest()
+        cursor.execute(
+            "INSERT INTO bench_locked_event (seq, payload, prev_hash, hash) VALUES (%s, %s, %s, %s)",
+            [seq + 1, PAYLOAD, previous, digest],
+        )
+        cursor.execute(
+            "UPDATE bench_locked_head SET seq = %s, hash = %s WHERE id = 1", [seq + 1, digest]
+        )
+
+
 def unchained() -> None:
     with connection.cursor() as cursor:
         cursor.execute("INSERT INTO bench_plain_event (payload) VALUES (%s)", [PAYLOAD])
@@ -115,15 +137,47 @@ def main() -> None:
             "CREATE TABLE bench_plain_event (id bigserial PRIMARY KEY, at timestamptz "
             "DEFAULT now(), payload text)"
         )
+        cursor.execute(
+            "CREATE TABLE bench_locked_event (seq bigint PRIMARY KEY, at timestamptz "
+            "DEFAULT now(), payload text, prev_hash varchar(64), hash varchar(64))"
+        )
+        cursor.execute(
+            "CREATE TABLE bench_locked_head (id int PRIMARY KEY, seq bigint, hash varchar(64))"
+        )
+        cursor.execute("INSERT INTO bench_locked_head VALUES (1, 0, %s)", ["0" * 64])
     print(
         f"\n{ARGS.writers} writer processes, {ARGS.seconds:.0f} s each measure, {os.cpu_count()} cores, "
         "PostgreSQL"
     )
-    print(f"{'work after the append':24} {'chained ev/s':>13} {'baseline ev/s':>14} {'ratio':>6}")
+    print(
+        f"{'work after the append':24} {'Bannette ev/s':>14} {'locked head ev/s':>17}"
+        f" {'baseline ev/s':>14} {'Bannette/base':>14} {'locked/base':>12}"
+    )
     for work in ARGS.work:
         base = _rate(unchained, work)
+        locked = _rate(locked_head, work)
         chain = _rate(chained, work)
-        print(f"{work:>18.1f} ms {chain:13,.0f} {base:14,.0f} {chain / base:6.2f}")
+        print(
+            f"{work:>21.1f} ms {chain:14,.0f} {locked:17,.0f} {base:14,.0f}"
+            f" {chain / base:14.2f} {locked / base:12.2f}"
+        )
+    _check_the_chain()
+
+
+def _check_the_chain() -> None:
+    """Every event the writers committed is linked once, in a chain that verifies."""
+    from courrier.models import JournalEvent, JournalLink, JournalPending
+    from courrier.services.chaining import chain_journal
+    from courrier.services.journal import verify_journal
+
+    left = JournalPending.objects.count()
+    chain_journal()
+    report = verify_journal()
+    events, links = JournalEvent.objects.count(), JournalLink.objects.count()
+    print(
+        f"\nchain: {events:,} events committed, {links:,} links, {left} still waiting when the"
+        f" writers stopped; verification: {'intact' if report.intact else report.problems[:3]}"
+    )
 
 
 if __name__ == "__main__":

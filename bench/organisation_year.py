@@ -25,6 +25,7 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
 
+from courrier.chain import GENESIS_HASH, link_hash, number_after
 from courrier.models import (
     Category,
     Channel,
@@ -36,6 +37,7 @@ from courrier.models import (
     EntityType,
     JournalEvent,
     JournalHead,
+    JournalLink,
     Mail,
     MailContact,
     MailStatus,
@@ -44,7 +46,7 @@ from courrier.models import (
     User,
 )
 from courrier.models.mail import ContactRole
-from courrier.services.journal import GENESIS_HASH, event_hash
+from courrier.services.journal import event_hash
 from visa.models import VisaStep, VisaStepRole, VisaStepState
 
 FRENCH_WORDS = Path("/usr/share/dict/french")  # Debian package wfrench (installed by ./dev setup)
@@ -186,12 +188,14 @@ def _organisation(password: str) -> Organisation:
 
 
 @dataclass
-class _Chain:
-    """Journal events chained exactly as record_event chains them, written in batches."""
+class Chain:
+    """Journal events and their links, as record_event and chain_journal write them, in
+    batches."""
 
     seq: int = 0
     prev: str = GENESIS_HASH
     pending: list[JournalEvent] = field(default_factory=list)
+    links: list[JournalLink] = field(default_factory=list)
 
     def add(
         self,
@@ -214,15 +218,21 @@ class _Chain:
             object_id=str(mail),
             mail_id=mail,
             details=details,
-            prev_hash=self.prev,
+            prev_hash="",
         )
-        event.hash = self.prev = event_hash(event)
+        event.hash = event_hash(event)
+        link = JournalLink(position=self.seq, event_id=self.seq, prev_hash=self.prev)
+        link.hash = self.prev = link_hash(self.seq, self.seq, event.hash, link.prev_hash)
         self.pending.append(event)
+        self.links.append(link)
 
     def flush(self) -> None:
         JournalEvent.objects.bulk_create(self.pending, batch_size=5000)
+        JournalLink.objects.bulk_create(self.links, batch_size=5000)
         self.pending.clear()
+        self.links.clear()
         JournalHead.objects.update_or_create(pk=1, defaults={"seq": self.seq, "hash": self.prev})
+        number_after(connection, self.seq)
 
 
 @dataclass
@@ -239,7 +249,7 @@ class _Year:
     units: list[Entity]
     unit_weights: list[float]
     parent_of: dict[int, int | None]
-    chain: _Chain = field(default_factory=_Chain)
+    chain: Chain = field(default_factory=Chain)
 
 
 def _status(rng: random.Random, age: int) -> str:

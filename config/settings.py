@@ -335,6 +335,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, str | float]] = {
         "task": "capture.tasks.sweep_capture_inputs",
         "schedule": 60.0,
     },
+    "chain-journal": {  # a safety net: each change links its own event once committed
+        "task": "courrier.tasks.chain_journal_task",
+        "schedule": 60.0,
+    },
     "seal-journal-daily": {
         "task": "courrier.tasks.seal_journal_task",
         "schedule": 24 * 3600.0,

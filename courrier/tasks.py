@@ -9,6 +9,7 @@ from typing import Any
 from celery import shared_task
 from django.utils.translation import gettext as _
 
+from courrier.services.chaining import chain_journal
 from courrier.services.journal import verify_journal
 from courrier.services.operations import beat, journal_checked
 from courrier.services.outgoing import deliver
@@ -35,6 +36,12 @@ def seal_journal_task(self: Any) -> int | None:
             % {"n": seal.number, "first": seal.first_seq, "last": seal.last_seq},
         )
     return seal.number if seal else None
+
+
+@shared_task
+def chain_journal_task() -> int:
+    """Link events left waiting (their process died between commit and chaining)."""
+    return chain_journal()
 
 
 @shared_task

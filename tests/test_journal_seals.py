@@ -11,8 +11,9 @@ import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
-from courrier.models import JournalEvent, JournalHead, JournalSeal
-from courrier.services.journal import GENESIS_HASH, event_hash, verify_journal
+from courrier.chain import GENESIS_HASH, link_hash
+from courrier.models import JournalEvent, JournalHead, JournalLink, JournalSeal
+from courrier.services.journal import event_hash, verify_journal
 from courrier.services.seals import seal_dir, seal_journal, write_copies
 from courrier.tests.factories import make_mail
 from visa.tests.pki import TimestampAuthority, make_pki
@@ -48,14 +49,22 @@ def sealed(clerk, authority):
     return seal
 
 
+JOURNAL_TABLES = (
+    "courrier_journalevent",
+    "courrier_journallink",
+    "courrier_journalhead",
+    "courrier_journalseal",
+)
+
+
 def sql(*statements: str, params: list | None = None) -> None:
     """Tamper as the table owner could: triggers off, raw SQL, triggers on."""
     with connection.cursor() as cursor:
-        for table in ("courrier_journalevent", "courrier_journalhead", "courrier_journalseal"):
+        for table in JOURNAL_TABLES:
             cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         for statement in statements:
             cursor.execute(statement, params or [])
-        for table in ("courrier_journalevent", "courrier_journalhead", "courrier_journalseal"):
+        for table in JOURNAL_TABLES:
             cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
 
@@ -64,7 +73,7 @@ def test_a_seal_chains_timestamps_and_copies_the_events_since_the_last(sealed, s
     assert (
         sealed.last_seq
         == sealed.events
-        == JournalEvent.objects.filter(seq__lte=sealed.last_seq).count()
+        == JournalLink.objects.filter(position__lte=sealed.last_seq).count()
     )
     assert bytes(sealed.timestamp_token)  # the authority answered
     copy = json.loads((settings.BANNETTE_SEAL_DIR / "seal-00000001.json").read_text())
@@ -82,17 +91,20 @@ def test_a_seal_chains_timestamps_and_copies_the_events_since_the_last(sealed, s
 
 
 def test_a_rewrite_with_every_later_hash_recomputed_is_named(sealed):
-    victim = JournalEvent.objects.get(seq=2)
+    victim = JournalLink.objects.get(position=2).event
     victim.details = {**victim.details, "subject": "réécrit"}
-    events = list(JournalEvent.objects.filter(seq__gte=2).order_by("seq"))
-    events[0] = victim
-    previous = JournalEvent.objects.get(seq=1).hash
-    for event in events:  # the attacker recomputes the whole chain and the head
-        event.prev_hash = previous
-        event.hash = previous = event_hash(event)
+    victim.hash = event_hash(victim)
+    sql(
+        "UPDATE courrier_journalevent SET details = %s, hash = %s WHERE seq = %s",
+        params=[json.dumps(victim.details), victim.hash, victim.seq],
+    )
+    previous = JournalLink.objects.get(position=1).hash
+    for link in JournalLink.objects.filter(position__gte=2).select_related("event"):
+        prev = previous  # the attacker recomputes every later link and the head
+        previous = link_hash(link.position, link.event_id, link.event.hash, prev)
         sql(
-            "UPDATE courrier_journalevent SET details = %s, prev_hash = %s, hash = %s WHERE seq = %s",
-            params=[json.dumps(event.details), event.prev_hash, event.hash, event.seq],
+            "UPDATE courrier_journallink SET prev_hash = %s, hash = %s WHERE position = %s",
+            params=[prev, previous, link.position],
         )
     sql("UPDATE courrier_journalhead SET hash = %s", params=[previous])
     problems = verify_journal().problems
@@ -103,7 +115,11 @@ def test_a_rewrite_with_every_later_hash_recomputed_is_named(sealed):
 
 
 def test_emptying_the_journal_and_its_seals_is_named_by_the_copies(sealed):
-    sql("DELETE FROM courrier_journalevent", "DELETE FROM courrier_journalseal")
+    sql(
+        "DELETE FROM courrier_journalevent",
+        "DELETE FROM courrier_journallink",
+        "DELETE FROM courrier_journalseal",
+    )
     sql("UPDATE courrier_journalhead SET seq = 0, hash = %s", params=[GENESIS_HASH])
     assert JournalHead.objects.get().seq == 0
     problems = verify_journal().problems
@@ -128,7 +144,7 @@ def test_the_database_refuses_to_rewind_the_head_or_change_a_seal(sealed):
 def test_the_database_refuses_to_empty_the_journal(sealed):
     # Row triggers do not fire on TRUNCATE: a statement trigger guards each table. (The test
     # suite's own connections may empty tables between tests: that switch is off here.)
-    for table in ("courrier_journalevent", "courrier_journalseal", "courrier_journalhead"):
+    for table in JOURNAL_TABLES:
         with (
             pytest.raises(DatabaseError, match="cannot be emptied"),
             transaction.atomic(),

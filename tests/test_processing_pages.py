@@ -29,6 +29,7 @@ from courrier.tests.factories import (
     DocumentTypeFactory,
     UserFactory,
     absent_now,
+    last_event_seq,
     make_mail,
 )
 from visa.models import VisaStepRole
@@ -88,7 +89,7 @@ def test_qualifying_registers_sender_copies_keywords_in_one_event(
 ):
     sender = ContactFactory.create(last_name="Martin", city="Villedieu")
     client.force_login(clerk)
-    before = JournalEvent.objects.count()
+    before = last_event_seq()
     response = client.post(
         reverse("qualify", args=[captured.pk]),
         _qualify_data(

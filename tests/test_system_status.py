@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from capture.models import CaptureInput, InputStatus
-from courrier.models import Heartbeat, Role
+from courrier.models import Heartbeat, JournalEvent, Role
 from courrier.tasks import verify_journal_task
 from courrier.tests.factories import UserFactory, make_mail
 
@@ -56,15 +56,16 @@ def test_only_administrators_open_it(client, agent):
 def test_a_failing_journal_check_alerts_the_administrators(
     administrator, clerk, mailoutbox, django_capture_on_commit_callbacks
 ):
-    make_mail(actor=clerk, subject="Courrier")
+    mail = make_mail(actor=clerk, subject="Courrier")
+    seq = JournalEvent.objects.filter(mail=mail).values_list("seq", flat=True)[0]
     with connection.cursor() as cursor:
         cursor.execute("ALTER TABLE courrier_journalevent DISABLE TRIGGER USER")
-        cursor.execute("UPDATE courrier_journalevent SET action = 'x' WHERE seq = 1")
+        cursor.execute("UPDATE courrier_journalevent SET action = 'x' WHERE seq = %s", [seq])
         cursor.execute("ALTER TABLE courrier_journalevent ENABLE TRIGGER USER")
     with django_capture_on_commit_callbacks(execute=True):  # the task runs outside a transaction
         verify_journal_task.apply()
     assert not Heartbeat.objects.get(name="journal-check").healthy
     (alert,) = mailoutbox  # a notification of kind journal_failure, sent at once
-    assert alert.to == ["chef@villedieu.example"] and "événement n° 1" in alert.body
+    assert alert.to == ["chef@villedieu.example"] and f"événement n° {seq} " in alert.body
     assert "/system/" in alert.body  # straight to the system status page
     assert administrator.notifications.get().kind == "journal_failure"  # and in the bell

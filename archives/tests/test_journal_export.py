@@ -82,34 +82,51 @@ def test_an_edited_event_is_named(journal, archivist, tmp_path):
         return events
 
     rewrite_events(folder, edit)
+    edited = json.loads((folder / "events.jsonl").read_text().splitlines()[2])["seq"]
     result = verify(folder)
     assert result.returncode == 1
-    assert "événement n° 3" in result.stdout and "modifié" in result.stdout
+    assert f"événement n° {edited} " in result.stdout and "modifié" in result.stdout
     assert "fichier modifié depuis l'export : events.jsonl" in result.stdout
 
 
-def test_an_event_removed_even_with_hashes_recomputed_is_named(journal, archivist, tmp_path):
-    folder = exported(tmp_path, archivist)
-    verifier = load_verifier(folder)
-
-    def remove_and_rechain(events):
-        kept = events[:1] + events[2:]
-        for before, event in itertools.pairwise(kept):  # a careful forger
-            event["prev_hash"] = before["hash"]
-            event["hash"] = verifier.event_hash(event)
-        return kept
-
-    rewrite_events(folder, remove_and_rechain)
+def _manifest_after_removal(folder: Path) -> None:
     manifest = json.loads((folder / "manifest.json").read_text())
     manifest["files"]["events.jsonl"] = hashlib.sha256(
         (folder / "events.jsonl").read_bytes()
     ).hexdigest()
     manifest["events"] -= 1
     (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_a_removed_event_is_named(journal, archivist, tmp_path):
+    folder = exported(tmp_path, archivist)
+    rewrite_events(folder, lambda events: events[:1] + events[2:])
+    _manifest_after_removal(folder)
     result = verify(folder)
     assert result.returncode == 1
-    assert "événements n° 2 à 2 absents" in result.stdout
-    assert "sceau n° 1 : il scelle" in result.stdout
+    assert "maillons n° 2 à 2 de la chaîne absents de l'export" in result.stdout
+    assert "le chaînage à l'événement précédent est rompu" in result.stdout
+
+
+def test_an_event_removed_even_with_the_chain_recomputed_is_named(journal, archivist, tmp_path):
+    folder = exported(tmp_path, archivist)
+    verifier = load_verifier(folder)
+
+    def remove_and_rechain(events):
+        kept = events[:1] + events[2:]
+        for position, (before, event) in enumerate(itertools.pairwise(kept), start=2):
+            event["position"] = position  # a careful forger renumbers and relinks
+            event["link_prev"] = before["link"]
+            event["link"] = verifier.link_hash(event)
+        return kept
+
+    rewrite_events(folder, remove_and_rechain)
+    _manifest_after_removal(folder)
+    result = verify(folder)
+    assert result.returncode == 1
+    assert "absents" not in result.stdout and "chaînage à l'événement" not in result.stdout
+    assert "sceau n° 1 : les événements des maillons n° 1 à" in result.stdout
+    assert "ne correspondent plus à sa racine de Merkle" in result.stdout
 
 
 def _seals(folder: Path) -> list[dict]:

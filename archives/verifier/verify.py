@@ -9,9 +9,10 @@ Il n'utilise que la bibliothèque standard de Python (3.9 ou plus) et, pour les 
 d'horodatage RFC 3161, la commande `openssl ts -verify`. Il vérifie :
 - l'intégrité des fichiers de l'export (empreintes SHA-256 du manifeste) ;
 - l'empreinte de chaque événement, recalculée sur son contenu ;
-- le chaînage des événements (chacun porte l'empreinte du précédent) ;
+- la chaîne : chaque événement y a un maillon, numéroté sans trou, qui porte l'empreinte de
+  l'événement et celle du maillon précédent ;
 - chaque sceau : son empreinte, son chaînage au sceau précédent, la continuité des numéros
-  d'événements, le nombre d'événements et la racine de Merkle des événements qu'il couvre ;
+  de maillons, le nombre d'événements et la racine de Merkle des événements qu'il couvre ;
 - le jeton d'horodatage de chaque sceau : donné pour l'empreinte de ce sceau, signé par
   l'autorité, et rattaché aux certificats racines de l'export.
 Il nomme tout ce qui ne tient pas et sort avec le code 0 si tout tient, 1 sinon.
@@ -54,6 +55,17 @@ def canonical(payload: dict[str, Any]) -> bytes:
 
 def event_hash(event: dict[str, Any]) -> str:
     return hashlib.sha256(canonical({key: event.get(key) for key in EVENT_FIELDS})).hexdigest()
+
+
+def link_hash(event: dict[str, Any]) -> str:
+    payload = {
+        "position": event.get("position"),
+        "event": event.get("seq"),
+        "event_hash": event.get("hash"),
+        "prev": event.get("link_prev"),
+    }
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def seal_hash(seal: dict[str, Any]) -> str:
@@ -111,43 +123,45 @@ def check_events(
     ranges = {seal["number"]: (seal["first_seq"], seal["last_seq"]) for seal in seals}
     leaves: dict[int, list[bytes]] = {number: [] for number in ranges}
     bounds = sorted((first, last, number) for number, (first, last) in ranges.items())
-    previous_hash = None
-    previous_seq = None
+    previous_link = None
+    previous_position = None
     count = 0
-    first_seq = last_seq = None
+    first_position = last_position = None
     with (folder / "events.jsonl").open(encoding="utf-8") as handle:
         for line_number, line in enumerate(handle, start=1):
             try:
                 event = json.loads(line)
-                seq = int(event["seq"])
+                seq, position = int(event["seq"]), int(event["position"])
             except (ValueError, KeyError, TypeError):
                 report.problem(f"ligne {line_number} de events.jsonl illisible")
                 continue
             count += 1
-            first_seq = seq if first_seq is None else first_seq
-            last_seq = seq
+            first_position = position if first_position is None else first_position
+            last_position = position
             if event_hash(event) != event.get("hash"):
                 report.problem(
                     f"événement n° {seq} ({event.get('action')}) : son contenu ne correspond plus"
                     " à son empreinte (modifié)"
                 )
-            if previous_seq is not None and seq != previous_seq + 1:
+            if previous_position is not None and position != previous_position + 1:
                 report.problem(
-                    f"événements n° {previous_seq + 1} à {seq - 1} absents de l'export"
-                    " (supprimés ?)"
+                    f"maillons n° {previous_position + 1} à {position - 1} de la chaîne absents"
+                    " de l'export (événements supprimés ?)"
                 )
-            if previous_hash is not None and event.get("prev_hash") != previous_hash:
+            if (previous_link is not None and event.get("link_prev") != previous_link) or link_hash(
+                event
+            ) != event.get("link"):
                 report.problem(
                     f"événement n° {seq} : le chaînage à l'événement précédent est rompu"
                 )
-            if previous_hash is None and seq == 1 and event.get("prev_hash") != GENESIS:
-                report.problem("événement n° 1 : il ne part pas de l'origine du journal")
-            previous_hash, previous_seq = event.get("hash"), seq
+            if previous_link is None and position == 1 and event.get("link_prev") != GENESIS:
+                report.problem("le premier maillon ne part pas de l'origine du journal")
+            previous_link, previous_position = event.get("link"), position
             for first, last, number in bounds:
-                if first <= seq <= last:
+                if first <= position <= last:
                     leaves[number].append(leaf(event.get("hash") or GENESIS))
                     break
-    return leaves, count, first_seq, last_seq
+    return leaves, count, first_position, last_position
 
 
 def check_seals(
@@ -165,13 +179,14 @@ def check_seals(
         covered = leaves.get(number, [])
         if len(covered) != seal["events"]:
             report.problem(
-                f"sceau n° {number} : il scelle {seal['events']} événements (n° {seal['first_seq']}"
-                f" à {seal['last_seq']}), l'export en contient {len(covered)}"
+                f"sceau n° {number} : il scelle {seal['events']} événements (maillons n°"
+                f" {seal['first_seq']} à {seal['last_seq']}), l'export en contient {len(covered)}"
             )
         elif merkle_root(covered) != seal["merkle_root"]:
             report.problem(
-                f"sceau n° {number} : les événements n° {seal['first_seq']} à {seal['last_seq']}"
-                " ne correspondent plus à sa racine de Merkle (réécrits après scellement)"
+                f"sceau n° {number} : les événements des maillons n° {seal['first_seq']} à"
+                f" {seal['last_seq']} ne correspondent plus à sa racine de Merkle (réécrits après"
+                " scellement)"
             )
         previous_hash, previous_last = str(seal.get("hash")), seal["last_seq"]
 
@@ -237,7 +252,7 @@ def verify(folder: Path) -> Report:
         return report
     check_files(folder, manifest, report)
     seals.sort(key=lambda seal: seal["number"])
-    leaves, count, first_seq, last_seq = check_events(folder, seals, report)
+    leaves, count, first_position, last_position = check_events(folder, seals, report)
     if count != manifest.get("events"):
         report.problem(
             f"le manifeste annonce {manifest.get('events')} événements, l'export en contient {count}"
@@ -248,12 +263,16 @@ def verify(folder: Path) -> Report:
     check_seals(seals, leaves, report, first_previous)
     check_tokens(folder, seals, report)
     sealed_up_to = int(seals[-1]["last_seq"]) if seals else 0
-    if first_seq is not None and last_seq is not None and last_seq > sealed_up_to:
+    if first_position is not None and last_position is not None and last_position > sealed_up_to:
         report.note(
-            f"les événements n° {max(sealed_up_to + 1, first_seq)} à {last_seq} ne sont pas encore"
-            " scellés : leur chaînage tient, aucun sceau ne les couvre encore"
+            f"les événements des maillons n° {max(sealed_up_to + 1, first_position)} à"
+            f" {last_position} ne sont pas encore scellés : leur chaînage tient, aucun sceau ne"
+            " les couvre encore"
         )
-    report.note(f"{count} événements (n° {first_seq} à {last_seq}), {len(seals)} sceaux vérifiés")
+    report.note(
+        f"{count} événements (maillons n° {first_position} à {last_position}),"
+        f" {len(seals)} sceaux vérifiés"
+    )
     return report
 
 

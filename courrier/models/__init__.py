@@ -27,7 +27,14 @@ from courrier.models.doctypes import (
     ProcessingMode,
     RetentionStart,
 )
-from courrier.models.journal import JournalEvent, JournalHead, JournalSeal, JournalTampering
+from courrier.models.journal import (
+    JournalEvent,
+    JournalHead,
+    JournalLink,
+    JournalPending,
+    JournalSeal,
+    JournalTampering,
+)
 from courrier.models.legal import (
     ACKNOWLEDGMENT_KINDS,
     ClockSuspension,
@@ -94,6 +101,8 @@ __all__ = [
     "Heartbeat",
     "JournalEvent",
     "JournalHead",
+    "JournalLink",
+    "JournalPending",
     "JournalSeal",
     "JournalTampering",
     "Keyword",

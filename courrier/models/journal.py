@@ -2,27 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+_Row = TypeVar("_Row", bound=models.Model)
 
 
 class JournalTampering(Exception):
     """Raised on any attempt to change or delete a journal event through the ORM."""
 
 
-class AppendOnlyQuerySet(models.QuerySet["JournalEvent"]):
+class AppendOnlyQuerySet(models.QuerySet[_Row]):
     def update(self, **kwargs: Any) -> NoReturn:
-        raise JournalTampering("journal events cannot be updated")
+        raise JournalTampering(f"{self.model._meta.verbose_name_plural} cannot be updated")
 
     def delete(self) -> NoReturn:
-        raise JournalTampering("journal events cannot be deleted")
+        raise JournalTampering(f"{self.model._meta.verbose_name_plural} cannot be deleted")
 
 
 class JournalEvent(models.Model):
-    """One action on one object. Written only by courrier.services.journal.record_event."""
+    """One action on one object. Written only by courrier.services.journal.record_event.
+
+    `hash` covers the event's content; events from before the chain table (migration 0022)
+    also carry the previous event's hash in `prev_hash`, the newer ones leave it empty: their
+    place in the chain is their JournalLink."""
 
     seq = models.PositiveBigIntegerField(
         unique=True, editable=False, verbose_name=_("sequence number")
@@ -61,7 +67,7 @@ class JournalEvent(models.Model):
     prev_hash = models.CharField(max_length=64, verbose_name=_("previous hash"))
     hash = models.CharField(max_length=64, verbose_name=_("hash"))
 
-    objects = AppendOnlyQuerySet.as_manager()
+    objects = AppendOnlyQuerySet["JournalEvent"].as_manager()
 
     class Meta:
         verbose_name = _("journal event")
@@ -82,8 +88,61 @@ class JournalEvent(models.Model):
         raise JournalTampering("journal events cannot be deleted")
 
 
+class JournalPending(models.Model):
+    """Numbers the events and queues them for the chain: an event's `seq` is the id of its row
+    here, written in the change's own transaction without waiting for anyone; the chainer
+    deletes the row once the event has its link."""
+
+    id = models.BigAutoField(primary_key=True)
+
+    class Meta:
+        verbose_name = _("event awaiting its link")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+
+class JournalLink(models.Model):
+    """An event's place in the chain. Links are appended in commit order by
+    courrier.services.journal.chain_journal, numbered without gaps, each carrying the previous
+    link's hash; seals cover ranges of positions."""
+
+    position = models.PositiveBigIntegerField(primary_key=True, verbose_name=_("position"))
+    event = models.OneToOneField(
+        JournalEvent,
+        to_field="seq",
+        db_column="event_seq",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="link",
+        verbose_name=_("event"),
+    )
+    prev_hash = models.CharField(max_length=64, verbose_name=_("previous hash"))
+    hash = models.CharField(max_length=64, verbose_name=_("hash"))
+
+    objects = AppendOnlyQuerySet["JournalLink"].as_manager()
+
+    class Meta:
+        verbose_name = _("journal link")
+        verbose_name_plural = _("journal links")
+        ordering = ["position"]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"link #{self.position} (event #{self.event_id})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise JournalTampering("journal links cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise JournalTampering("journal links cannot be deleted")
+
+
 class JournalHead(models.Model):
-    """Single row holding the last sequence number and hash; locked to serialise appends."""
+    """Single row holding the last link's position and hash; locked by the chainer."""
 
     seq = models.PositiveBigIntegerField(default=0, verbose_name=_("sequence number"))
     hash = models.CharField(max_length=64, default="0" * 64, verbose_name=_("hash"))

@@ -1,4 +1,9 @@
-"""Append events to the hash-chained journal, and verify the chain."""
+"""Append events to the hash-chained journal, and verify the chain.
+
+An event is written in the transaction of the change it records, numbered by a row of
+JournalPending: nothing is locked, so changes across the organisation commit side by side.
+Its link into the chain is written once that transaction has committed
+(courrier.services.chaining)."""
 
 from __future__ import annotations
 
@@ -13,11 +18,11 @@ from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from courrier.chain import GENESIS_HASH, link_hash
 from courrier.events import JournalEventRecorded, MailChanged, publish
-from courrier.models import JournalEvent, JournalHead, Mail, User
+from courrier.models import JournalEvent, JournalHead, JournalLink, JournalPending, Mail, User
+from courrier.services.chaining import CHAIN_BATCH, chain_journal, chain_once_committed
 from courrier.services.seals import verify_seals
-
-GENESIS_HASH = "0" * 64
 
 
 def _canonical(value: Any) -> Any:
@@ -44,12 +49,6 @@ def event_hash(event: JournalEvent) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _locked_head() -> JournalHead:
-    # Creating the head lazily keeps a flushed database (tests, fresh installs) working.
-    JournalHead.objects.bulk_create([JournalHead(pk=1)], ignore_conflicts=True)
-    return JournalHead.objects.select_for_update().get(pk=1)
-
-
 def record_event(
     *,
     action: str,
@@ -65,9 +64,9 @@ def record_event(
     """
     if not connection.in_atomic_block:
         raise RuntimeError("record_event must be called inside transaction.atomic()")
-    head = _locked_head()  # serialises appends so the chain has no fork
+    number = JournalPending.objects.create()  # waits for no one: the chain comes at commit
     event = JournalEvent(
-        seq=head.seq + 1,
+        seq=number.pk,
         timestamp=timezone.now(),
         actor=actor,
         actor_name=actor.get_username() if actor else "system",
@@ -78,12 +77,11 @@ def record_event(
         object_id=str(target.pk) if target is not None else "",
         mail=mail if mail is not None else (target if isinstance(target, Mail) else None),
         details=_canonical(details or {}),
-        prev_hash=head.hash,
+        prev_hash="",  # its place in the chain is its link, written once it is committed
     )
     event.hash = event_hash(event)
-    event.save()
-    head.seq, head.hash = event.seq, event.hash
-    head.save(update_fields=["seq", "hash"])
+    event.save(force_insert=True)
+    chain_once_committed()
     _publish(event)
     return event
 
@@ -113,6 +111,7 @@ def _publish(event: JournalEvent) -> None:
 class JournalReport:
     checked: int = 0
     seals: int = 0
+    waiting: int = 0  # committed a moment ago, not linked yet: no problem
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -120,41 +119,91 @@ class JournalReport:
         return not self.problems
 
 
-def _events() -> Iterator[JournalEvent]:
-    return JournalEvent.objects.order_by("seq").iterator(chunk_size=2000)
+def _links() -> Iterator[list[tuple[JournalLink, JournalEvent | None]]]:
+    """The chain in order, a batch at a time, each link with its event (None when deleted)."""
+    batch: list[JournalLink] = []
+
+    def with_events() -> list[tuple[JournalLink, JournalEvent | None]]:
+        events = JournalEvent.objects.in_bulk([link.event_id for link in batch], field_name="seq")
+        return [(link, events.get(link.event_id)) for link in batch]
+
+    for link in JournalLink.objects.order_by("position").iterator(chunk_size=CHAIN_BATCH):
+        batch.append(link)
+        if len(batch) == CHAIN_BATCH:
+            yield with_events()
+            batch = []
+    if batch:
+        yield with_events()
 
 
-def verify_journal() -> JournalReport:
+def _link_problems(
+    link: JournalLink, event: JournalEvent | None, expected_position: int, expected_prev: str
+) -> list[str]:
+    problems = []
+    if link.position != expected_position:
+        problems.append(
+            _("links #%(first)s..#%(last)s of the chain are missing (deleted)")
+            % {"first": expected_position, "last": link.position - 1}
+        )
+    if event is None:
+        return [
+            *problems,
+            _("link #%(position)s: its event #%(seq)s is missing (deleted)")
+            % {"position": link.position, "seq": link.event_id},
+        ]
+    if event_hash(event) != event.hash:
+        problems.append(
+            _("event #%(seq)s: its content no longer matches its hash (edited)")
+            % {"seq": event.seq}
+        )
+    linked = link_hash(link.position, event.seq, event.hash, link.prev_hash)
+    if link.prev_hash != expected_prev or linked != link.hash:
+        problems.append(
+            _("event #%(seq)s: its link to the previous event is broken") % {"seq": event.seq}
+        )
+    return problems
+
+
+def _unlinked_events() -> list[int]:
+    """Events that have no link and wait for none: inserted, or their link deleted."""
+    return list(
+        JournalEvent.objects.exclude(seq__in=JournalLink.objects.values("event_id"))
+        .exclude(seq__in=JournalPending.objects.values("id"))
+        .order_by("seq")
+        .values_list("seq", flat=True)
+    )
+
+
+def verify_journal(*, link_waiting: bool = True) -> JournalReport:
     """Recompute every hash and link, and check the seals; report edited, deleted, inserted or
-    reordered events, even when later hashes and the head were recomputed to hide it."""
+    reordered events, even when later hashes and the head were recomputed to hide it.
+
+    The events committed a moment ago are linked first, unless `link_waiting` is False; those
+    still waiting are counted, not reported."""
+    if link_waiting:
+        chain_journal()
     report = JournalReport()
-    expected_seq, expected_prev = 1, GENESIS_HASH
-    for event in _events():
-        report.checked += 1
-        if event.seq != expected_seq:
-            report.problems.append(
-                _("events #%(first)s..#%(last)s are missing (deleted)")
-                % {"first": expected_seq, "last": event.seq - 1}
-            )
-        if event.prev_hash != expected_prev:
-            report.problems.append(
-                _("event #%(seq)s: its link to the previous event is broken") % {"seq": event.seq}
-            )
-        if event_hash(event) != event.hash:
-            report.problems.append(
-                _("event #%(seq)s: its content no longer matches its hash (edited)")
-                % {"seq": event.seq}
-            )
-        expected_seq, expected_prev = event.seq + 1, event.hash
+    expected_position, expected_prev = 1, GENESIS_HASH
+    for batch in _links():
+        for link, event in batch:
+            report.checked += event is not None
+            report.problems += _link_problems(link, event, expected_position, expected_prev)
+            expected_position, expected_prev = link.position + 1, link.hash
+    for seq in _unlinked_events():
+        report.problems.append(
+            _("event #%(seq)s is in no link of the chain (inserted, or its link deleted)")
+            % {"seq": seq}
+        )
+    report.waiting = JournalPending.objects.count()
     head = JournalHead.objects.filter(pk=1).first()
-    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
-    if (head_seq, head_hash) != (expected_seq - 1, expected_prev):
+    head_position, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
+    if (head_position, head_hash) != (expected_position - 1, expected_prev):
         report.problems.append(
             _(
-                "the journal head says #%(head)s but the last event is #%(last)s"
+                "the journal head says link #%(head)s but the chain ends at link #%(last)s"
                 " (events deleted at the end, or head altered)"
             )
-            % {"head": head_seq, "last": expected_seq - 1}
+            % {"head": head_position, "last": expected_position - 1}
         )
     sealed = verify_seals()
     report.seals = sealed.seals

@@ -31,7 +31,8 @@ from pyhanko.sign import timestamps
 from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
 from pyhanko_certvalidator import ValidationContext
 
-from courrier.models import JournalEvent, JournalHead, JournalSeal, Role, User
+from courrier.models import JournalHead, JournalLink, JournalSeal, Role, User
+from courrier.services.chaining import chain_journal
 from courrier.trust import trust_roots
 
 logger = logging.getLogger(__name__)
@@ -74,9 +75,11 @@ def seal_hash(seal: JournalSeal) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _event_hashes(first: int, last: int) -> list[str]:
-    events = JournalEvent.objects.filter(seq__gte=first, seq__lte=last).order_by("seq")
-    return list(events.values_list("hash", flat=True))
+def chained_hashes(first: int, last: int) -> list[str]:
+    """The content hashes of the events at positions first..last of the chain, in its order:
+    the seal's leaves (a link whose event was deleted gives none, so the count falls short)."""
+    links = JournalLink.objects.filter(position__gte=first, position__lte=last)
+    return list(links.order_by("position").values_list("event__hash", flat=True))
 
 
 def _timestamp(digest: str) -> bytes:
@@ -94,14 +97,15 @@ def _timestamp(digest: str) -> bytes:
 
 
 def seal_journal() -> JournalSeal | None:
-    """Seal the events since the last seal; None when there is nothing new to seal."""
+    """Seal the events linked since the last seal; None when there is nothing new to seal."""
+    chain_journal()  # the events committed a moment ago, too
     last = JournalSeal.objects.order_by("-number").first()
     head = JournalHead.objects.filter(pk=1).first()
     first_seq = last.last_seq + 1 if last else 1
-    last_seq = head.seq if head else 0  # events up to the head are committed and immutable
+    last_seq = head.seq if head else 0  # links up to the head are committed and immutable
     if last_seq < first_seq:
         return None
-    hashes = _event_hashes(first_seq, last_seq)
+    hashes = chained_hashes(first_seq, last_seq)
     seal = JournalSeal(
         number=(last.number + 1) if last else 1,
         first_seq=first_seq,
@@ -236,7 +240,7 @@ def _seal_problems(seal: JournalSeal, previous: str, expected_first: int) -> lis
         problems.append(_("seal #%(n)s: its contents were altered") % names)
     if seal.previous != previous or seal.first_seq != expected_first:
         problems.append(_("seal #%(n)s: the chain to the previous seal is broken") % names)
-    hashes = _event_hashes(seal.first_seq, seal.last_seq)
+    hashes = chained_hashes(seal.first_seq, seal.last_seq)
     if len(hashes) != seal.events:
         problems.append(
             _(

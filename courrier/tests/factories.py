@@ -7,9 +7,20 @@ from typing import Any
 
 import factory
 from django.contrib.auth.models import Group
+from django.db.models import Max
 from django.utils import timezone
 
-from courrier.models import Absence, Basket, Contact, ContactKind, DocumentType, Entity, Mail, User
+from courrier.models import (
+    Absence,
+    Basket,
+    Contact,
+    ContactKind,
+    DocumentType,
+    Entity,
+    JournalEvent,
+    Mail,
+    User,
+)
 from courrier.services.absences import declare_absence
 from courrier.services.contacts import refresh_normalized
 from courrier.services.mail import Registration, register_mail
@@ -92,3 +103,8 @@ def absent_now(
         end=now + datetime.timedelta(days=days),
         delegations=handed,
     )
+
+
+def last_event_seq() -> int:
+    """The newest journal event's number (numbers grow but may skip: they are not a count)."""
+    return JournalEvent.objects.aggregate(last=Max("seq"))["last"] or 0

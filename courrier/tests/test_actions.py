@@ -33,7 +33,7 @@ from courrier.services.actions import (
 )
 from courrier.services.locks import current_lock, release_lock_of, take_lock
 from courrier.services.processing import redirect_mail, redirect_targets
-from courrier.tests.factories import UserFactory, absent_now, make_mail
+from courrier.tests.factories import UserFactory, absent_now, last_event_seq, make_mail
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,7 @@ def test_redirecting_moves_mail_to_the_target_entity_with_one_event(
     agent, urbanisme_agent, org, voirie_mail_of
 ):
     mail = voirie_mail_of()
-    before = JournalEvent.objects.count()
+    before = last_event_seq()
     redirect_mail(
         actor=agent,
         mail=mail,
@@ -229,7 +229,7 @@ def test_every_action_leaves_exactly_one_event_with_actor_and_on_behalf_of(
         note="Fait",
         text="Plan de situation",
     )
-    before = JournalEvent.objects.count()
+    before = last_event_seq()
     perform(acting, code, mail, given)
     events = list(JournalEvent.objects.filter(seq__gt=before))
     assert len(events) == 1
