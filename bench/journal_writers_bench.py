@@ -8,9 +8,11 @@ timed with the same writers and transaction shape:
 - "Bannette": record_event as the app runs it; the event is numbered without a lock and linked
   into the chain after its commit (courrier.services.chaining), batched by whichever process
   finds the head free;
-- "locked head": the design before migration courrier 0022, rebuilt here on tables of its own:
-  the append locks the chain's head row until the transaction commits, so every change in the
-  organisation waits for the one before it;
+- "locked head": the design before migration courrier 0022, rebuilt here with a head row of
+  its own: the append locks it until the transaction commits, so every change in the
+  organisation waits for the one before it (the same event is then appended as above);
+- "no link": Bannette's append with no link written after the commit, what writing the event
+  itself costs (Python and the ORM, on the same cores as the writers and PostgreSQL);
 - the baseline: an unchained insert of a row of the same size.
 `--work` adds that much time spent in the transaction after the append (pg_sleep), as the rest
 of a change would. Prints events/s and the ratios to the baseline, then checks that every event
@@ -21,7 +23,6 @@ database (test_bannette_writers).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import multiprocessing
 import os
 import sys
@@ -106,18 +107,25 @@ def chained() -> None:
 
 
 def locked_head() -> None:
-    """The append as it was: the head row locked until commit, the chain in the event row."""
+    """The append as it was before: a head row locked from the append until the commit (here
+    a table of the benchmark's own, moved forward like the old head), then the same event."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT seq, hash FROM bench_locked_head WHERE id = 1 FOR UPDATE")
-        seq, previous = cursor.fetchone()
-        digest = hashlib.sha256(f"{seq + 1}{PAYLOAD}{previous}".encode()).hexdigest()
-        cursor.execute(
-            "INSERT INTO bench_locked_event (seq, payload, prev_hash, hash) VALUES (%s, %s, %s, %s)",
-            [seq + 1, PAYLOAD, previous, digest],
-        )
-        cursor.execute(
-            "UPDATE bench_locked_head SET seq = %s, hash = %s WHERE id = 1", [seq + 1, digest]
-        )
+        cursor.execute("SELECT seq FROM bench_locked_head WHERE id = 1 FOR UPDATE")
+        cursor.execute("UPDATE bench_locked_head SET seq = seq + 1 WHERE id = 1")
+    chained()
+
+
+def not_linked() -> None:
+    """The same append with no link written after the commit: what the event alone costs (the
+    events are linked once the measure is over)."""
+    from courrier.services import chaining
+
+    chaining._chain_after_commit = _leave_for_later  # in this forked writer only
+    chained()
+
+
+def _leave_for_later() -> None:
+    pass
 
 
 def unchained() -> None:
@@ -138,10 +146,6 @@ def main() -> None:
             "DEFAULT now(), payload text)"
         )
         cursor.execute(
-            "CREATE TABLE bench_locked_event (seq bigint PRIMARY KEY, at timestamptz "
-            "DEFAULT now(), payload text, prev_hash varchar(64), hash varchar(64))"
-        )
-        cursor.execute(
             "CREATE TABLE bench_locked_head (id int PRIMARY KEY, seq bigint, hash varchar(64))"
         )
         cursor.execute("INSERT INTO bench_locked_head VALUES (1, 0, %s)", ["0" * 64])
@@ -151,15 +155,17 @@ def main() -> None:
     )
     print(
         f"{'work after the append':24} {'Bannette ev/s':>14} {'locked head ev/s':>17}"
-        f" {'baseline ev/s':>14} {'Bannette/base':>14} {'locked/base':>12}"
+        f" {'no link ev/s':>13} {'baseline ev/s':>14} {'Bannette/base':>14} {'locked/base':>12}"
+        f" {'no link/base':>13}"
     )
     for work in ARGS.work:
         base = _rate(unchained, work)
         locked = _rate(locked_head, work)
         chain = _rate(chained, work)
+        alone = _rate(not_linked, work)
         print(
-            f"{work:>21.1f} ms {chain:14,.0f} {locked:17,.0f} {base:14,.0f}"
-            f" {chain / base:14.2f} {locked / base:12.2f}"
+            f"{work:>21.1f} ms {chain:14,.0f} {locked:17,.0f} {alone:13,.0f} {base:14,.0f}"
+            f" {chain / base:14.2f} {locked / base:12.2f} {alone / base:13.2f}"
         )
     _check_the_chain()
 
@@ -175,8 +181,9 @@ def _check_the_chain() -> None:
     report = verify_journal()
     events, links = JournalEvent.objects.count(), JournalLink.objects.count()
     print(
-        f"\nchain: {events:,} events committed, {links:,} links, {left} still waiting when the"
-        f" writers stopped; verification: {'intact' if report.intact else report.problems[:3]}"
+        f"\nchain: {events:,} events committed, {links:,} links ({left:,} linked after the"
+        " measures: the 'no link' runs' and any in flight at the deadline); verification:"
+        f" {'intact' if report.intact else report.problems[:3]}"
     )
 
 
