@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import datetime
 import html
+import itertools
 import logging
 import re
 import threading
@@ -24,7 +25,18 @@ from whoosh.fields import DATETIME, ID, KEYWORD, TEXT, Schema
 from whoosh.index import LockError
 from whoosh.matching import ListMatcher, Matcher, NullMatcher
 from whoosh.qparser import AndGroup, FieldsPlugin, MultifieldParser, PlusMinusPlugin
-from whoosh.query import And, DateRange, Every, NullQuery, Or, Prefix, Query, Term
+from whoosh.query import (
+    And,
+    CompoundQuery,
+    DateRange,
+    Every,
+    NullQuery,
+    Or,
+    Phrase,
+    Prefix,
+    Query,
+    Term,
+)
 from whoosh.searching import Searcher
 from whoosh.support.charset import accent_map
 
@@ -68,10 +80,18 @@ SCHEMA = Schema(
     assignee=ID,
     creator=ID,
     involved_users=KEYWORD(commas=True),  # ids written "3,17"
+    # Adjacent word pairs ("eclairag public"), so that a phrase is a lookup of its pairs
+    # instead of a comparison of word positions in every mail holding its words.
+    subject_pairs=KEYWORD(commas=True, scorable=True),
+    pairs=KEYWORD(commas=True, scorable=True),  # text, contacts, public notes, custom fields
 )
 # Restricted notes: one field per audience, searched only by that audience (see search()).
 SCHEMA.add("rnotes_*", TEXT(analyzer=FRENCH), glob=True)
-SCHEMA_VERSION = "4"  # 4: id lists split on commas (3: visa_users became involved_users)
+SCHEMA_VERSION = "5"  # 5: word pairs (4: id lists split on commas)
+PAIRED_FIELDS = {
+    "subject": "subject_pairs",
+    **dict.fromkeys(("text", "contacts", "notes", "custom"), "pairs"),
+}
 _DAY = datetime.timedelta(days=1)
 _T = TypeVar("_T")
 _FRENCH_OPERATORS = [(r"\s+OU\s+", " OR "), (r"\s+ET\s+", " AND "), (r"(^|\s+)SAUF\s+", r"\1NOT ")]
@@ -153,7 +173,22 @@ def _fields(doc: MailDocument) -> dict[str, object]:
             fields[name] = _dt(day)
     for audience, text in doc.restricted_notes.items():
         fields[f"rnotes_{audience}"] = text
+    fields["subject_pairs"] = ",".join(_pairs(doc.subject))
+    fields["pairs"] = ",".join(
+        pair for text in (doc.text, doc.contacts, doc.notes, doc.custom) for pair in _pairs(text)
+    )
     return fields
+
+
+def _pairs(text: str) -> list[str]:
+    """Each two words that follow each other, as the field's analyzer reads them (stemmed,
+    accents folded, stop words left out as a phrase query leaves them out)."""
+    tokens = [(token.pos, token.text) for token in FRENCH(text, positions=True)]
+    return [
+        f"{first} {second}"
+        for (position, first), (following, second) in itertools.pairwise(tokens)
+        if following == position + 1
+    ]
 
 
 def _writer(ix: index.Index) -> writing.IndexWriter:
@@ -335,6 +370,28 @@ def _criteria(query: SearchQuery, perimeter: Perimeter) -> list[Query]:
     return parts
 
 
+def _phrases_as_pairs(query: Query) -> Query:
+    """A phrase in a public field becomes its word pairs looked up in the pairs fields; from
+    three words on, the phrase itself is still checked, on the mails holding all its pairs."""
+    if isinstance(query, Phrase):
+        paired = PAIRED_FIELDS.get(query.fieldname)
+        if paired is None or query.slop != 1 or len(query.words) < 2:
+            return query
+        pairs: list[Query] = [
+            Term(paired, f"{first} {second}") for first, second in itertools.pairwise(query.words)
+        ]
+        exact = pairs if len(query.words) == 2 else [*pairs, query]
+        return And(exact, boost=query.boost if paired == "subject_pairs" else 1.0)
+    rewritten = query.apply(_phrases_as_pairs)
+    if isinstance(rewritten, CompoundQuery):  # text, contacts, notes, custom: one pairs field
+        unique: list[Query] = []
+        for part in rewritten.subqueries:
+            if part not in unique:
+                unique.append(part)
+        rewritten.subqueries = unique
+    return rewritten
+
+
 def _without_absent_terms(query: Query, searcher: Searcher) -> Query:
     """Drop the alternatives of an OR that no document contains (a word looked for in every
     field mostly lives in two or three): fewer posting lists to merge at every match."""
@@ -392,7 +449,7 @@ def search(
     searcher = _searcher()
     visible = And(
         [
-            *(_without_absent_terms(q, searcher) for q in criteria),
+            *(_without_absent_terms(_phrases_as_pairs(q), searcher) for q in criteria),
             _candidates(searcher, query, perimeter),
         ]
     )

@@ -6,12 +6,14 @@ import datetime
 
 import pytest
 from django.core.management import call_command
+from whoosh.query import And, Phrase, Term
 
-from courrier.models import MailStatus
+from courrier.models import Mail, MailStatus
 from courrier.services.circulation import add_note
 from courrier.tests.factories import ContactFactory, DocumentTypeFactory, make_mail
 from indexing.query import SearchQuery
 from indexing.services import index_mails, rebuild, search
+from indexing.whoosh_backend import _pairs, _phrases_as_pairs, _text_query
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("search_backend")]
 OPEN = {"status": MailStatus.IN_PROGRESS}
@@ -96,6 +98,56 @@ def test_french_query_syntax(agent, letters):
     assert found(agent, text="lampadaires bruyants") == []  # words are ANDed by default
     assert found(agent, text="éclairage") == [lamp]  # keyword
     assert found(agent, text="lampadaires -éteints") == []
+
+
+def test_a_phrase_is_its_words_side_by_side(org, agent, manager, search_backend):
+    def letter(subject: str, text: str) -> Mail:
+        return make_mail(subject=subject, destination_entity=org.voirie, text=text, override=OPEN)
+
+    together = letter("Signalement", "Éclairage quartier nord en panne, rue haute ville.")
+    apart = letter("Rue haute", "Éclairage en panne ; quartier calme de la haute ville.")
+    titled = letter("Éclairages quartier sud", "Sans objet.")
+    split = letter("Éclairage", "Quartier résidentiel.")  # one word at the end of each field
+    stopped = letter("Divers", "L'éclairage du quartier est en panne.")
+    noted = letter("Divers", "Rien.")
+    add_note(actor=agent, mail=noted, text="Rue haute ville, au fond", restricted_to=[org.voirie])
+    rebuild()
+    named = {"together": together, "apart": apart, "titled": titled, "split": split}
+    ids = {m.pk: name for name, m in {**named, "stopped": stopped, "noted": noted}.items()}
+
+    def names(user: object, text: str) -> set[str]:
+        return {ids[mail_id] for mail_id in found(user, text=text)}
+
+    phrase_found = names(agent, '"éclairage quartier"')  # stemmed, accents folded
+    assert {"together", "titled"} <= phrase_found and "apart" not in phrase_found
+    assert names(agent, '"quartier éclairage"') == set()  # the order counts
+    # three words: all side by side, not "rue haute" here and "haute ville" there
+    assert names(agent, '"rue haute ville"') == {"together", "noted"}
+    assert names(manager, '"rue haute ville"') == {"together"}  # the note is Voirie's only
+    assert names(agent, 'haute -"rue haute ville"') == {"apart"}
+    if search_backend == "whoosh":
+        # whoosh leaves stop words out of phrases, and keeps each field apart; PostgreSQL
+        # counts a stop word as a gap, and reads the subject and the text as one run of words.
+        assert phrase_found == {"together", "titled", "stopped"}
+
+
+def test_whoosh_looks_a_phrase_up_by_its_word_pairs():
+    assert _pairs("L'éclairage du quartier, rue Haute") == [
+        "eclairag quarti",
+        "quarti ru",
+        "ru haut",
+    ]
+    phrase = _text_query('"éclairage du quartier"', {"text": 1.0})
+    assert _phrases_as_pairs(phrase) == And([Term("pairs", "eclairag quarti")])
+    longer = _phrases_as_pairs(_text_query('"rue haute ville"', {"subject": 3.0}))
+    assert longer == And(  # the pairs first, then the phrase itself among their mails
+        [
+            Term("subject_pairs", "ru haut"),
+            Term("subject_pairs", "haut vill"),
+            Phrase("subject", ["ru", "haut", "vill"], boost=3.0),
+        ],
+        boost=3.0,
+    )
 
 
 def test_an_outsider_finds_nothing_not_even_a_count(outsider, letters):
