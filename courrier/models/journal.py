@@ -23,7 +23,23 @@ class AppendOnlyQuerySet(models.QuerySet[_Row]):
         raise JournalTampering(f"{self.model._meta.verbose_name_plural} cannot be deleted")
 
 
-class JournalEvent(models.Model):
+class AppendOnly(models.Model):
+    """Rows written once: the ORM refuses to change or delete them (on PostgreSQL, triggers
+    refuse it below the ORM too)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise JournalTampering(f"{self._meta.verbose_name_plural} cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise JournalTampering(f"{self._meta.verbose_name_plural} cannot be deleted")
+
+
+class JournalEvent(AppendOnly):
     """One action on one object. Written only by courrier.services.journal.record_event.
 
     `hash` covers the event's content; events from before the chain table (migration 0022)
@@ -79,14 +95,6 @@ class JournalEvent(models.Model):
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise JournalTampering("journal events cannot be changed")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise JournalTampering("journal events cannot be deleted")
-
 
 class JournalPending(models.Model):
     """Numbers the events and queues them for the chain: an event's `seq` is the id of its row
@@ -103,7 +111,7 @@ class JournalPending(models.Model):
         return f"#{self.pk}"
 
 
-class JournalLink(models.Model):
+class JournalLink(AppendOnly):
     """An event's place in the chain. Links are appended in commit order by
     courrier.services.journal.chain_journal, numbered without gaps, each carrying the previous
     link's hash; seals cover ranges of positions."""
@@ -132,14 +140,6 @@ class JournalLink(models.Model):
     def __str__(self) -> str:
         return f"link #{self.position} (event #{self.event_id})"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise JournalTampering("journal links cannot be changed")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise JournalTampering("journal links cannot be deleted")
-
 
 class JournalHead(models.Model):
     """Single row holding the last link's position and hash; locked by the chainer."""
@@ -154,7 +154,7 @@ class JournalHead(models.Model):
         return f"journal head #{self.seq}"
 
 
-class JournalSeal(models.Model):
+class JournalSeal(AppendOnly):
     """A Merkle root over the events since the previous seal, chained to it and timestamped by
     an RFC 3161 authority; a copy lives outside the database (BANNETTE_SEAL_DIR)."""
 
@@ -182,11 +182,3 @@ class JournalSeal(models.Model):
 
     def __str__(self) -> str:
         return f"seal #{self.number} (events #{self.first_seq}-#{self.last_seq})"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise JournalTampering("journal seals cannot be changed")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise JournalTampering("journal seals cannot be deleted")

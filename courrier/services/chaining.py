@@ -23,9 +23,12 @@ logger = logging.getLogger(__name__)
 CHAIN_BATCH = 2000
 
 
-# The chainers' advisory lock on PostgreSQL ("jrnl"): a writer that finds it taken leaves at
-# once, with one round trip, instead of queueing on the head row.
+# The chainers' advisory lock on PostgreSQL ("jrnl"), held for one transaction: a writer that
+# finds it taken leaves at once instead of queueing on the head row.
 CHAINER_LOCK = 0x6A726E6C
+# A chainer that keeps finding new events stops after this many batches, so that a request is
+# not held up by a busy organisation's appends; the next commit or the periodic task goes on.
+MAX_BATCHES = 20
 
 
 def _locked_head() -> JournalHead:
@@ -36,56 +39,60 @@ def _locked_head() -> JournalHead:
     return head
 
 
-def _link_waiting() -> int:
-    """Link the waiting events, a batch per transaction, the head row locked in each (which
-    alone keeps two chainers from forking the chain)."""
-    linked = 0
-    while True:
-        with transaction.atomic():
-            head = _locked_head()
-            waiting = list(
-                JournalPending.objects.order_by("id").values_list("id", flat=True)[:CHAIN_BATCH]
-            )
-            content = dict(JournalEvent.objects.filter(seq__in=waiting).values_list("seq", "hash"))
-            links = []
-            for seq in waiting:
-                if seq not in content:  # its event is gone: the verifier names the gap
-                    continue
-                link = JournalLink(position=head.seq + 1, event_id=seq, prev_hash=head.hash)
-                link.hash = link_hash(link.position, seq, content[seq], link.prev_hash)
-                head.seq, head.hash = link.position, link.hash
-                links.append(link)
-            if waiting:
-                JournalLink.objects.bulk_create(links)
-                JournalPending.objects.filter(id__in=waiting).delete()
-                head.save(update_fields=["seq", "hash"])
-            linked += len(links)
-        if len(waiting) < CHAIN_BATCH:
-            return linked
+def _others_at_work() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT NOT pg_try_advisory_xact_lock(%s)", [CHAINER_LOCK])
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+def _link_batch(*, give_way: bool) -> tuple[int, int] | None:
+    """Link up to CHAIN_BATCH waiting events in one transaction, the head row locked (which
+    alone keeps two chainers from forking the chain). Returns how many waiting events were
+    taken and how many linked; None when giving way to another chainer."""
+    with transaction.atomic():
+        if give_way and _others_at_work():
+            return None
+        head = _locked_head()
+        waiting = list(
+            JournalPending.objects.order_by("id").values_list("id", flat=True)[:CHAIN_BATCH]
+        )
+        if not waiting:
+            return 0, 0
+        content = dict(JournalEvent.objects.filter(seq__in=waiting).values_list("seq", "hash"))
+        links = []
+        for seq in waiting:
+            if seq not in content:  # its event is gone: the verifier names the gap
+                continue
+            link = JournalLink(position=head.seq + 1, event_id=seq, prev_hash=head.hash)
+            link.hash = link_hash(link.position, seq, content[seq], link.prev_hash)
+            head.seq, head.hash = link.position, link.hash
+            links.append(link)
+        JournalLink.objects.bulk_create(links)
+        JournalPending.objects.filter(id__in=waiting).delete()
+        head.save(update_fields=["seq", "hash"])
+        return len(waiting), len(links)
 
 
 def chain_journal() -> int:
-    """Link every committed event still waiting, in commit order; returns how many.
+    """Link the committed events still waiting, in commit order; returns how many.
 
     On PostgreSQL, outside a transaction, returns at once when another chainer is at work:
-    that one looks for waiting events again once it has finished, so it also links those
+    that one looks for waiting events again once it has committed, so it also links those
     committed while it was busy."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return _link_waiting()  # SQLite runs one writer at a time anyway
+    give_way = connection.vendor == "postgresql" and not connection.in_atomic_block
     linked = 0
-    while True:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s)", [CHAINER_LOCK])
-            (locked,) = cursor.fetchone()
-        if not locked:
+    for _batch in range(MAX_BATCHES):
+        done = _link_batch(give_way=give_way)
+        if done is None:
             return linked
-        try:
-            linked += _link_waiting()
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [CHAINER_LOCK])
-        if not JournalPending.objects.exists():
-            return linked
+        taken, made = done
+        linked += made
+        if taken == CHAIN_BATCH:
+            continue
+        if not give_way or not JournalPending.objects.exists():
+            return linked  # (with no one to give way to, nothing can have been left behind)
+    return linked
 
 
 def _chain_after_commit() -> None:
