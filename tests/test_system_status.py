@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from capture.models import CaptureInput, InputStatus
 from courrier.models import Heartbeat, JournalEvent, Role
+from courrier.services.chaining import chain_journal
 from courrier.tasks import verify_journal_task
 from courrier.tests.factories import UserFactory, make_mail
 
@@ -45,6 +46,21 @@ def test_the_page_shows_signs_of_life_seals_and_the_capture_queue(client, admini
     assert "Silencieux depuis trop longtemps" in page  # the watcher stopped two hours ago
     assert "Dernier sceau : n° 1" in page
     assert 'data-count="errors"><a href=' in page
+    chain_journal()  # as after a commit (this test's transaction never commits)
+    page = client.get(reverse("system_status")).content.decode()
+    assert 'data-linking="0">Chaque événement a son maillon dans la chaîne.' in page
+    make_mail(actor=clerk, subject="Pas encore validé")
+    page = client.get(reverse("system_status")).content.decode()
+    assert 'data-linking="1">1 événement attend son maillon dans la chaîne' in page
+    assert "tâches périodiques tournent" not in page  # recorded a moment ago: not late
+
+
+def test_events_left_unlinked_for_long_are_flagged(client, administrator, clerk, monkeypatch):
+    make_mail(actor=clerk, subject="Pas encore validé")  # its event waits for its link
+    monkeypatch.setattr("courrier.views.system.LINKING_LATE", datetime.timedelta(0))
+    client.force_login(administrator)
+    page = client.get(reverse("system_status")).content.decode()
+    assert "En retard : les workers et les tâches périodiques tournent-ils ?" in page
 
 
 def test_only_administrators_open_it(client, agent):

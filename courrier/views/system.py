@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required, permission_required
+from django.db.models import Count, Min
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -13,10 +14,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from courrier.extensions import status_sections
-from courrier.models import Heartbeat, JournalSeal
+from courrier.models import Heartbeat, JournalEvent, JournalPending, JournalSeal
 
 DAILY = datetime.timedelta(hours=26)
 FREQUENT = datetime.timedelta(minutes=15)
+# Events are linked a moment after their change commits, or by the job of every minute.
+LINKING_LATE = datetime.timedelta(minutes=5)
 
 
 PARTS = {
@@ -50,12 +53,31 @@ def _pulses() -> list[Pulse]:
     return pulses
 
 
+@dataclass
+class Linking:
+    """Journal events committed and still waiting for their link in the chain."""
+
+    waiting: int
+    oldest: datetime.datetime | None
+
+    @property
+    def late(self) -> bool:
+        return self.oldest is not None and timezone.now() - self.oldest > LINKING_LATE
+
+
+def _linking() -> Linking:
+    first = JournalPending.objects.aggregate(first=Min("id"), n=Count("id"))
+    oldest = JournalEvent.objects.filter(seq=first["first"]).values_list("timestamp", flat=True)
+    return Linking(waiting=first["n"], oldest=oldest.first() if first["n"] else None)
+
+
 @login_required
 @permission_required("courrier.view_heartbeat", raise_exception=True)
 def system_status(request: HttpRequest) -> HttpResponse:
     context = {
         "pulses": _pulses(),
         "last_seal": JournalSeal.objects.order_by("-number").first(),
+        "linking": _linking(),
         "sections": [(section.template, section.context()) for section in status_sections()],
     }
     return render(request, "courrier/system.html", context)
