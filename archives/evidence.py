@@ -94,17 +94,15 @@ def gather(mail: Mail) -> Evidence:
         link.event_id: link
         for link in JournalLink.objects.filter(event_id__in=[event.seq for event in events])
     }
-    positions = {seq: link.position for seq, link in links.items()}
+    positions = [link.position for link in links.values()]
     seals = list(
         JournalSeal.objects.filter(
-            last_seq__gte=min(positions.values(), default=0),
-            first_seq__lte=max(positions.values(), default=0),
+            last_seq__gte=min(positions, default=0), first_seq__lte=max(positions, default=0)
         ).order_by("number")
     )
     sealed_hashes: dict[int, list[str]] = {}
     for event in events:
         link = links.get(event.seq)  # None: committed a moment ago, linked on the next run
-        position = link.position if link else None
         record = event_record(
             _values(event), (link.position, link.prev_hash, link.hash) if link else None
         )
@@ -112,17 +110,13 @@ def gather(mail: Mail) -> Evidence:
             evidence.problems.append(
                 _("event #%(seq)s no longer matches its hash") % {"seq": event.seq}
             )
-        seal = (
-            next((s for s in seals if s.first_seq <= position <= s.last_seq), None)
-            if position is not None
-            else None
-        )
+        seal = next((s for s in seals if link and s.first_seq <= link.position <= s.last_seq), None)
         proof: list[tuple[str, str]] = []
-        if seal is not None and position is not None:
+        if seal is not None and link is not None:
             if seal.number not in sealed_hashes:
                 sealed_hashes[seal.number] = chained_hashes(seal.first_seq, seal.last_seq)
             hashes = sealed_hashes[seal.number]
-            proof = inclusion_proof(hashes, position - seal.first_seq)
+            proof = inclusion_proof(hashes, link.position - seal.first_seq)
             if root_from_proof(event.hash, proof) != seal.merkle_root:
                 evidence.problems.append(
                     _("event #%(seq)s does not lead to the root of seal #%(n)s")

@@ -3,7 +3,7 @@
 Until now each event carried the previous event's hash, and every change in the organisation
 queued on the one locked head row until its transaction committed. Now a change writes its
 event and a numbering row (JournalPending) without waiting; once committed, the chainer links
-the waiting events in one short transaction (courrier.services.journal.chain_journal). The
+the waiting events in one short transaction (courrier.services.chaining.chain_journal). The
 existing events get their links here, in their order; the next numbers follow the last one.
 """
 

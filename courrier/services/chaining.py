@@ -6,8 +6,8 @@ transaction of its own: each JournalLink carries its position (no gaps), the eve
 and content hash, and the previous link's hash. One chainer runs at a time (the head row is
 locked in each of its transactions). On PostgreSQL a process that finds another chainer at work
 (an advisory lock) leaves its events to it at once: that one looks again once it has finished,
-so it links those committed while it was busy. The periodic task and
-the seals run it too: no event waits long for its link, even if a process died in between.
+so it links those committed while it was busy. The periodic task and the seals run it too: no
+event waits long for its link, even if a process died in between.
 """
 
 from __future__ import annotations

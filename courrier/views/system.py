@@ -66,9 +66,11 @@ class Linking:
 
 
 def _linking() -> Linking:
-    first = JournalPending.objects.aggregate(first=Min("id"), n=Count("id"))
-    oldest = JournalEvent.objects.filter(seq=first["first"]).values_list("timestamp", flat=True)
-    return Linking(waiting=first["n"], oldest=oldest.first() if first["n"] else None)
+    queue = JournalPending.objects.aggregate(first=Min("id"), waiting=Count("id"))
+    if not queue["waiting"]:
+        return Linking(waiting=0, oldest=None)
+    oldest = JournalEvent.objects.filter(seq=queue["first"]).values_list("timestamp", flat=True)
+    return Linking(waiting=queue["waiting"], oldest=oldest.first())
 
 
 @login_required
