@@ -130,6 +130,9 @@ BANNETTE_OIDC_ENTITY_MAP = env_map("BANNETTE_OIDC_ENTITY_MAP")
 BANNETTE_OIDC_ROLES_CLAIM = env_str("BANNETTE_OIDC_ROLES_CLAIM", "groups")
 BANNETTE_OIDC_ROLE_MAP = env_map("BANNETTE_OIDC_ROLE_MAP")
 BANNETTE_OIDC_DEFAULT_ROLE = env_str("BANNETTE_OIDC_DEFAULT_ROLE")
+# A first-time outside identity is linked to an existing account only by an administrator
+# (manage.py link_identity) or by a verified e-mail address in one of these domains.
+BANNETTE_SSO_LINK_EMAIL_DOMAINS = env_list("BANNETTE_SSO_LINK_EMAIL_DOMAINS", [])
 # mozilla-django-oidc's own names, from ours
 OIDC_RP_CLIENT_ID = BANNETTE_OIDC_CLIENT_ID
 OIDC_RP_CLIENT_SECRET = env_secret("BANNETTE_OIDC_CLIENT_SECRET")

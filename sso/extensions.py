@@ -30,6 +30,31 @@ def register() -> None:
                 sentences=(_("Account %(username)s deactivated: no longer in the directory"),),
             ),
             JournalAction(
+                "auth.identity_linked",
+                _("Outside identity linked to an account by an administrator"),
+                sentences=(
+                    _(
+                        "Identity %(subject)s (%(source)s) linked to the account %(username)s"
+                        " by an administrator"
+                    ),
+                ),
+            ),
+            JournalAction(
+                "auth.identity_linked_by_email",
+                _("Outside identity linked to an account by its verified e-mail address"),
+                sentences=(
+                    _(
+                        "Identity %(subject)s (%(source)s) linked to the account %(username)s"
+                        " by its verified e-mail address"
+                    ),
+                ),
+            ),
+            JournalAction(
+                "auth.identity_refused",
+                _("Outside identity refused"),
+                sentences=(_("Sign-in of %(username)s from %(source)s refused: %(reason)s"),),
+            ),
+            JournalAction(
                 "directory.synchronised",
                 _("Directory synchronised"),
                 sentences=(

@@ -10,7 +10,7 @@ BANNETTE_LDAP_DEFAULT_ROLE, BANNETTE_LDAP_START_TLS (see the README)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import ldap
@@ -20,9 +20,19 @@ from django.utils import timezone
 from django_auth_ldap.backend import LDAPBackend, populate_user
 from django_auth_ldap.config import LDAPSearch, MemberDNGroupType
 
+from courrier.client_address import client_address
 from courrier.models import User
 from courrier.services.journal import record_event
-from sso.mapping import Profile, Rules, apply_profile, changes_for
+from sso.mapping import (
+    IdentityRefused,
+    Profile,
+    Rules,
+    account_for,
+    apply_profile,
+    changes_for,
+    is_service_name,
+    refuse,
+)
 from sso.models import ExternalIdentity, Source
 
 
@@ -54,9 +64,24 @@ class BannetteLDAPBackend(LDAPBackend):  # type: ignore[misc]
         }
 
     def authenticate_ldap_user(self, ldap_user: Any, password: str) -> Any:
-        if ldap_user._username.startswith("svc-"):
+        if is_service_name(ldap_user._username):
             return None
-        return super().authenticate_ldap_user(ldap_user, password)
+        try:
+            return super().authenticate_ldap_user(ldap_user, password)
+        except IdentityRefused as refused:
+            profile = profile_of(ldap_user.dn, ldap_user.attrs, set())
+            request = getattr(ldap_user, "_request", None)
+            refuse(profile, refused, client_address(request) if request is not None else "")
+            return None
+
+    def get_or_build_user(self, username: str, ldap_user: Any) -> tuple[User, bool]:
+        """The account of this directory entry: by its DN once linked, never by name alone."""
+        profile = profile_of(ldap_user.dn, ldap_user.attrs, set())
+        user, linked_now = account_for(replace(profile, username=profile.username or username))
+        if user is None:
+            return User(username=(profile.username or username).lower()[:150]), True
+        user._sso_linked_now = linked_now  # type: ignore[attr-defined]
+        return user, False
 
 
 def rules() -> Rules:
@@ -91,7 +116,13 @@ def _populated(sender: Any, user: User, ldap_user: Any, **_: Any) -> None:
     new = user.pk is None
     user.save()  # django-auth-ldap saves after this signal; the mapping needs a primary key
     groups = {_cn(dn) for dn in ldap_user.group_dns}
-    apply_profile(profile_of(ldap_user.dn, ldap_user.attrs, groups), rules(), user=user, new=new)
+    apply_profile(
+        profile_of(ldap_user.dn, ldap_user.attrs, groups),
+        rules(),
+        user=user,
+        new=new,
+        linked_now=getattr(user, "_sso_linked_now", False),
+    )
     user.refresh_from_db()
 
 
@@ -109,6 +140,7 @@ class SyncReport:
     created: list[str] = field(default_factory=list)
     updated: list[tuple[str, dict[str, tuple[str, str]]]] = field(default_factory=list)
     deactivated: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (username, why)
     unchanged: int = 0
     applied: bool = False
 
@@ -160,12 +192,11 @@ def synchronise(*, apply: bool) -> SyncReport:
         if not profile.username:
             continue
         seen.add(profile.external_id)
-        identity = (
-            ExternalIdentity.objects.filter(source=Source.LDAP, external_id=profile.external_id)
-            .select_related("user")
-            .first()
-        )
-        user = identity.user if identity else User.objects.filter(username=profile.username).first()
+        try:
+            user, linked_now = account_for(profile)
+        except IdentityRefused as refused:
+            report.refused.append((profile.username, str(refused)))
+            continue
         changes = changes_for(user or User(username=profile.username), profile, the_rules)
         if user is None:
             report.created.append(profile.username)
@@ -173,8 +204,8 @@ def synchronise(*, apply: bool) -> SyncReport:
             report.updated.append((user.username, changes))
         else:
             report.unchanged += 1
-        if apply and (user is None or changes or identity is None):
-            apply_profile(profile, the_rules, user=user)
+        if apply and (user is None or changes or linked_now):
+            apply_profile(profile, the_rules, user=user, linked_now=linked_now)
     gone = (
         ExternalIdentity.objects.filter(source=Source.LDAP, user__is_active=True)
         .exclude(external_id__in=seen)

@@ -14,11 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import SuspiciousOperation
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
+from courrier.client_address import client_address
 from courrier.models import User
-from sso.mapping import Profile, Rules, apply_profile
+from sso.mapping import IdentityRefused, Profile, Rules, apply_profile, refuse
 from sso.models import Source
 
 
@@ -50,6 +52,7 @@ def profile_of(claims: dict[str, Any]) -> Profile:
         first_name=_text(claims.get(settings.BANNETTE_OIDC_FIRST_NAME_CLAIM)),
         last_name=_text(claims.get(settings.BANNETTE_OIDC_LAST_NAME_CLAIM)),
         email=_text(claims.get("email")),
+        email_verified=claims.get("email_verified") in (True, "true"),
         entity_value=_text(claims.get(settings.BANNETTE_OIDC_ENTITY_CLAIM))
         if settings.BANNETTE_OIDC_ENTITY_CLAIM
         else "",
@@ -65,6 +68,11 @@ class BannetteOIDCBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
         profile = profile_of(claims)
         if not profile.external_id or not profile.username:
             raise SuspiciousOperation("the provider gave no subject or no username")
-        if profile.username.startswith("svc-"):
-            return None  # a service account's name: never signed in from outside
-        return apply_profile(profile, rules())
+        try:
+            return apply_profile(profile, rules())
+        except IdentityRefused as refused:
+            request = getattr(self, "request", None)
+            refuse(profile, refused, client_address(request) if request is not None else "")
+            if request is not None:
+                messages.error(request, str(refused))
+            return None

@@ -47,6 +47,9 @@ DIRECTORY = "\n".join(
         person("mdupont", "Marie", "Dupont", "VOIR", "marie-pw"),
         person("jleroy", "Jean", "Leroy", "COUR", "jean-pw"),
         person("psimon", "Paul", "Simon", "URBA", "paul-pw"),
+        # entries anyone with write access to the directory could add, named after local accounts
+        person("admin", "Faux", "Admin", "VOIR", "admin-pw"),
+        person("SVC-portail-demarches", "Portail", "Démarches", "COUR", "svc-pw"),
         group("courrier-agents", ["mdupont", "psimon"]),
         group("courrier-greffe", ["jleroy"]),
     ]

@@ -12,7 +12,9 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from courrier.models import JournalEvent, Role, User
+from courrier.tests.factories import UserFactory
 from sso.ldap import synchronise
+from sso.models import ExternalIdentity
 from sso.tests.servers import ADMIN_DN, ADMIN_PASSWORD, SUFFIX, Slapd
 
 pytestmark = pytest.mark.django_db
@@ -98,3 +100,40 @@ def test_the_synchronisation_reports_first_then_applies_and_deactivates_who_left
     assert User.objects.get(username="mdupont").primary_entity == org.urbanisme
     assert JournalEvent.objects.filter(action="auth.account_deactivated").count() == 1
     assert JournalEvent.objects.filter(action="directory.synchronised").count() == 2
+
+
+def test_a_directory_entry_named_admin_does_not_sign_in_as_the_local_superuser(client, directory):
+    admin = User.objects.create_superuser("admin", "admin@villedieu.fr", "local-admin-pw")
+    response = sign_in(client, "admin", "admin-pw")  # the directory's password for its entry
+    assert response.status_code == 200  # the form again: refused
+    assert "_auth_user_id" not in client.session
+    assert not ExternalIdentity.objects.filter(user=admin).exists()
+    admin.refresh_from_db()
+    assert admin.is_superuser and admin.has_usable_password()  # untouched
+    refused = JournalEvent.objects.get(action="auth.identity_refused")
+    assert refused.details["source"] == "ldap" and "admin" in refused.details["reason"]
+    assert sign_in(client, "ADMIN", "admin-pw").status_code == 200  # nor in capitals
+    assert sign_in(client, "admin", "local-admin-pw").status_code == 302  # her own password
+
+
+def test_a_service_account_entry_in_any_case_never_binds(client, directory):
+    assert sign_in(client, "SVC-portail-demarches", "svc-pw").status_code == 200
+    assert sign_in(client, "svc-portail-demarches", "svc-pw").status_code == 200
+    assert not User.objects.filter(username__iexact="svc-portail-demarches").exists()
+
+
+def test_an_existing_local_account_is_linked_to_its_entry_only_by_an_administrator(
+    client, directory, org
+):
+    jean = UserFactory.create(username="jleroy", primary_entity=org.voirie)
+    assert sign_in(client, "jleroy", "jean-pw").status_code == 200  # a name alone links not
+    report = synchronise(apply=True)
+    assert sorted(name for name, _why in report.refused) == ["SVC-portail-demarches", "jleroy"]
+    assert not ExternalIdentity.objects.filter(user=jean).exists()
+    call_command(
+        "link_identity", "jleroy", "--source", "ldap", "--subject", f"UID=jleroy,ou=people,{SUFFIX}"
+    )
+    assert sign_in(client, "jleroy", "jean-pw").status_code == 302
+    jean.refresh_from_db()
+    assert jean.primary_entity == org.courrier  # the directory's entity, from now on
+    assert JournalEvent.objects.filter(action="auth.identity_linked").count() == 1

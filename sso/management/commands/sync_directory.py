@@ -32,9 +32,12 @@ class Command(BaseCommand):
             write(f"  ~ {name} : {detail}")
         for name in report.deactivated:
             write(f"  - {'désactivé' if report.applied else 'à désactiver'} : {name}")
+        for name, why in report.refused:
+            write(f"  ! refusé : {name} ({why})")
         write(
             f"{len(report.created)} création(s), {len(report.updated)} mise(s) à jour, "
-            f"{len(report.deactivated)} désactivation(s), {report.unchanged} inchangé(s)."
+            f"{len(report.deactivated)} désactivation(s), {len(report.refused)} refus, "
+            f"{report.unchanged} inchangé(s)."
         )
         if not report.applied:
             write("Relancez avec --apply pour appliquer.")

@@ -23,6 +23,10 @@ User.objects.create_user(
     first_name="Claire",
     last_name="Martin",
 )
+# People an attacker could register at a provider, named after Bannette's own accounts.
+User.objects.create_user("admin", email="admin@ailleurs.example", password="admin-pw")
+User.objects.create_user("SVC-portail-demarches", email="", password="svc-pw")
+User.objects.create_user("mallory", email="c.martin", password="mallory-pw")
 client = Client.objects.create(
     name="Bannette",
     client_type="confidential",
