@@ -37,16 +37,16 @@ DATA_DIR = Path(env_str("BANNETTE_DATA_DIR", str(BASE_DIR / "var"))).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
-def _secret_key() -> str:
+def _kept_secret(variable: str, file_name: str) -> str:
     """The configured key, or one generated once and kept in the data directory."""
-    configured = env_secret("BANNETTE_SECRET_KEY")
+    configured = env_secret(variable)
     if configured:
         return configured
-    key_file = DATA_DIR / "secret_key"
+    key_file = DATA_DIR / file_name
     if not key_file.exists():
         # Several processes may start at once (web processes, workers): the key is written
         # aside, then linked into place, so no process ever reads a half-written key.
-        draft = DATA_DIR / f"secret_key.{os.getpid()}"
+        draft = DATA_DIR / f"{file_name}.{os.getpid()}"
         draft.write_text(secrets.token_urlsafe(50), encoding="utf-8")
         draft.chmod(0o600)
         with contextlib.suppress(FileExistsError):
@@ -55,7 +55,10 @@ def _secret_key() -> str:
     return key_file.read_text(encoding="utf-8").strip()
 
 
-SECRET_KEY = _secret_key()
+SECRET_KEY = _kept_secret("BANNETTE_SECRET_KEY", "secret_key")
+# Marks each journal event as written by Bannette (an HMAC): keep it outside the database and
+# its backups, the same on every web process and worker (see the README, Archives).
+BANNETTE_JOURNAL_KEY = _kept_secret("BANNETTE_JOURNAL_KEY", "journal_key")
 DEBUG = env_bool("BANNETTE_DEBUG", False)
 ALLOWED_HOSTS = env_list("BANNETTE_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("BANNETTE_CSRF_TRUSTED_ORIGINS", [])

@@ -1,13 +1,52 @@
-"""The chain's hash of a link: kept apart, free of models, for the migration that linked the
-events written before the chain had its own table (courrier 0022)."""
+"""The journal's hashes: an event's content hash, its mark of origin and the chain's hash of a
+link. Kept apart, free of models, for the migrations that work on historical rows (courrier
+0022 linked the events written before the chain had its own table, 0023 marked them)."""
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import hmac
 import json
 from typing import Any
 
 GENESIS_HASH = "0" * 64
+
+
+def event_hash(event: Any) -> str:
+    """The hash of an event's content (archives/verifier/verify.py computes the same)."""
+    payload = {
+        "seq": event.seq,
+        "timestamp": event.timestamp.astimezone(datetime.UTC).isoformat(),
+        "actor": event.actor_id,
+        "actor_name": event.actor_name,
+        "on_behalf_of": event.on_behalf_of_id,
+        "on_behalf_of_name": event.on_behalf_of_name,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "mail": event.mail_id,
+        "details": event.details,
+        "prev_hash": event.prev_hash,
+    }
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def event_mac(key: bytes, seq: int, content_hash: str) -> str:
+    """The event's mark of origin: an HMAC, under the installation's journal key (kept outside
+    the database), of its number and content hash. Whoever can write to the database but has
+    not the key cannot make one, so an event inserted or rewritten there is refused and named."""
+    message = f"{seq}:{content_hash}".encode("ascii")
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def marked_by(key: bytes, event: Any) -> bool:
+    """The event's content matches its hash, and its mark was made with this key."""
+    content_hash = event_hash(event)
+    return content_hash == event.hash and hmac.compare_digest(
+        str(event.mac), event_mac(key, event.seq, content_hash)
+    )
 
 
 def link_hash(position: int, seq: int, content_hash: str, prev_hash: str) -> str:

@@ -19,8 +19,10 @@ from typing import Any
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from courrier.chain import marked_by
 from courrier.extensions import journal_action
 from courrier.models import Contact, DocumentType, Entity, JournalEvent, User
+from courrier.services.chaining import journal_key
 
 ENTITY_KEYS = {"to", "from", "entity", "destination_entity"}
 ENTITY_LIST_KEYS = {"restricted_to", "note_restricted_to"}
@@ -108,8 +110,12 @@ def _sentence(event: JournalEvent, names: _Names) -> str:
 
 
 def readable_events(events: Iterable[JournalEvent]) -> list[ReadableEvent]:
-    """Each event with who did it (names, not logins) and what happened, in a sentence."""
-    listed = list(events)
+    """Each event with who did it (names, not logins) and what happened, in a sentence.
+
+    Only the events Bannette wrote: one inserted or rewritten in the database (without a valid
+    mark of origin) is never shown as history; the verifier and the status page name it."""
+    key = journal_key()
+    listed = [event for event in events if marked_by(key, event)]
     names = _Names(listed)
     return [
         ReadableEvent(

@@ -109,8 +109,10 @@ def test_a_rewrite_with_every_later_hash_recomputed_is_named(sealed):
     sql("UPDATE courrier_journalhead SET hash = %s", params=[previous])
     problems = verify_journal().problems
     assert problems == [
+        f"événement n° {victim.seq} : sa marque d'origine manque ou est fausse (écrit ou"
+        " réécrit dans la base, pas par Bannette)",
         f"les événements n° 1 à {sealed.last_seq} ne correspondent plus au sceau n° 1"
-        " (réécrits après le scellement)"
+        " (réécrits après le scellement)",
     ]
 
 

@@ -32,6 +32,7 @@ from courrier.models.journal import (
     JournalHead,
     JournalLink,
     JournalPending,
+    JournalRefusal,
     JournalSeal,
     JournalTampering,
 )
@@ -103,6 +104,7 @@ __all__ = [
     "JournalHead",
     "JournalLink",
     "JournalPending",
+    "JournalRefusal",
     "JournalSeal",
     "JournalTampering",
     "Keyword",

@@ -82,6 +82,11 @@ class JournalEvent(AppendOnly):
     details = models.JSONField(default=dict, verbose_name=_("details"))
     prev_hash = models.CharField(max_length=64, verbose_name=_("previous hash"))
     hash = models.CharField(max_length=64, verbose_name=_("hash"))
+    # HMAC of seq and hash under the journal key, which is kept outside the database
+    # (courrier.chain.event_mac): only events written by Bannette itself are linked.
+    mac = models.CharField(
+        max_length=64, blank=True, default="", db_default="", verbose_name=_("mark of origin")
+    )
 
     objects = AppendOnlyQuerySet["JournalEvent"].as_manager()
 
@@ -109,6 +114,23 @@ class JournalPending(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk}"
+
+
+class JournalRefusal(models.Model):
+    """An event the chainer refused to link: its content does not match its hash, or its mark
+    of origin was not made with the journal key (written into the database by someone else)."""
+
+    event_seq = models.PositiveBigIntegerField(unique=True, verbose_name=_("event"))
+    refused_at = models.DateTimeField(auto_now_add=True, verbose_name=_("refused at"))
+
+    class Meta:
+        verbose_name = _("event refused from the chain")
+        verbose_name_plural = _("events refused from the chain")
+        ordering = ["event_seq"]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"refused #{self.event_seq}"
 
 
 class JournalLink(AppendOnly):

@@ -8,16 +8,30 @@ locked in each of its transactions). On PostgreSQL a process that finds another 
 (an advisory lock) leaves its events to it at once: that one looks again once it has finished,
 so it links those committed while it was busy. The periodic task and the seals run it too: no
 event waits long for its link, even if a process died in between.
+
+Only events Bannette wrote are linked: each carries a mark of origin made with the journal key,
+which lives outside the database (BANNETTE_JOURNAL_KEY). An event inserted or rewritten in the
+database by anyone else is refused (JournalRefusal) and named by the verifier. After each
+batch, how far the chain reached is written outside the database too, beside the seals' copies
+(journal-head.json, only ever forward): removing the last events and moving the head back is
+named even before the next seal.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hmac
+import json
 import logging
+import os
+import threading
+from pathlib import Path
 
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
-from courrier.chain import link_hash
-from courrier.models import JournalEvent, JournalHead, JournalLink, JournalPending
+from courrier.chain import event_mac, link_hash, marked_by
+from courrier.models import JournalEvent, JournalHead, JournalLink, JournalPending, JournalRefusal
 
 logger = logging.getLogger(__name__)
 CHAIN_BATCH = 2000
@@ -29,6 +43,56 @@ CHAINER_LOCK = 0x6A726E6C
 # A chainer that keeps finding new events stops after this many batches, so that a request is
 # not held up by a busy organisation's appends; the next commit or the periodic task goes on.
 MAX_BATCHES = 20
+
+
+def journal_key() -> bytes:
+    return settings.BANNETTE_JOURNAL_KEY.encode("utf-8")
+
+
+CHECKPOINT = "journal-head.json"
+
+
+def _checkpoint_path() -> Path:
+    return Path(settings.BANNETTE_SEAL_DIR) / CHECKPOINT
+
+
+def _checkpoint_mac(position: int, link: str) -> str:
+    return event_mac(journal_key(), position, f"head:{link}")
+
+
+def head_checkpoint() -> tuple[int, str, bool] | None:
+    """How far the chain reached, as last written outside the database: (position, link hash,
+    whether its mark was made with the journal key); None before the first link."""
+    try:
+        data = json.loads(_checkpoint_path().read_text(encoding="utf-8"))
+        position, link = int(data["position"]), str(data["hash"])
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0, "", False
+    return (
+        position,
+        link,
+        hmac.compare_digest(str(data.get("mac")), _checkpoint_mac(position, link)),
+    )
+
+
+def _remember_head(position: int, link: str) -> None:
+    """Write the chain's reach outside the database, only ever forward; never fails the chain."""
+    path = _checkpoint_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with (path.parent / "journal-head.lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # chainers of other processes write it too
+            known = head_checkpoint()
+            if known is not None and known[2] and known[0] >= position:
+                return
+            draft = path.parent / f"{CHECKPOINT}.{os.getpid()}.{threading.get_ident()}"
+            record = {"position": position, "hash": link, "mac": _checkpoint_mac(position, link)}
+            draft.write_text(json.dumps(record), encoding="utf-8")
+            os.replace(draft, path)
+    except OSError:
+        logger.exception("the journal's reach could not be written to %s", path)
 
 
 def _locked_head() -> JournalHead:
@@ -59,18 +123,32 @@ def _link_batch(*, give_way: bool) -> tuple[int, int] | None:
         )
         if not waiting:
             return 0, 0
-        content = dict(JournalEvent.objects.filter(seq__in=waiting).values_list("seq", "hash"))
-        links = []
+        events = JournalEvent.objects.in_bulk(waiting, field_name="seq")
+        key = journal_key()
+        links, refused = [], []
         for seq in waiting:
-            if seq not in content:  # its event is gone: the verifier names the gap
+            event = events.get(seq)
+            if event is None:  # its event is gone: the verifier names the gap
+                continue
+            if not marked_by(key, event):
+                refused.append(JournalRefusal(event_seq=seq))
                 continue
             link = JournalLink(position=head.seq + 1, event_id=seq, prev_hash=head.hash)
-            link.hash = link_hash(link.position, seq, content[seq], link.prev_hash)
+            link.hash = link_hash(link.position, seq, event.hash, link.prev_hash)
             head.seq, head.hash = link.position, link.hash
             links.append(link)
         JournalLink.objects.bulk_create(links)
+        JournalRefusal.objects.bulk_create(refused, ignore_conflicts=True)
         JournalPending.objects.filter(id__in=waiting).delete()
         head.save(update_fields=["seq", "hash"])
+        if refused:
+            logger.error(
+                "journal events refused (not written by Bannette): %s",
+                ", ".join(f"#{r.event_seq}" for r in refused),
+            )
+        if links:
+            position, reach = head.seq, head.hash
+            transaction.on_commit(lambda: _remember_head(position, reach))
         return len(waiting), len(links)
 
 

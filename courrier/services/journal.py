@@ -7,8 +7,7 @@ Its link into the chain is written once that transaction has committed
 
 from __future__ import annotations
 
-import datetime
-import hashlib
+import hmac
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,35 +17,23 @@ from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courrier.chain import GENESIS_HASH, link_hash
+from courrier.chain import GENESIS_HASH, event_hash, event_mac, link_hash, marked_by
 from courrier.events import JournalEventRecorded, MailChanged, publish
 from courrier.models import JournalEvent, JournalHead, JournalLink, JournalPending, Mail, User
-from courrier.services.chaining import CHAIN_BATCH, chain_journal, chain_once_committed
+from courrier.services.chaining import (
+    CHAIN_BATCH,
+    CHECKPOINT,
+    chain_journal,
+    chain_once_committed,
+    head_checkpoint,
+    journal_key,
+)
 from courrier.services.seals import verify_seals
 
 
 def _canonical(value: Any) -> Any:
     """What the JSON column will give back, so that the stored details hash the same."""
     return json.loads(json.dumps(value, default=str, ensure_ascii=False))
-
-
-def event_hash(event: JournalEvent) -> str:
-    payload = {
-        "seq": event.seq,
-        "timestamp": event.timestamp.astimezone(datetime.UTC).isoformat(),
-        "actor": event.actor_id,
-        "actor_name": event.actor_name,
-        "on_behalf_of": event.on_behalf_of_id,
-        "on_behalf_of_name": event.on_behalf_of_name,
-        "action": event.action,
-        "object_type": event.object_type,
-        "object_id": event.object_id,
-        "mail": event.mail_id,
-        "details": event.details,
-        "prev_hash": event.prev_hash,
-    }
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def record_event(
@@ -80,6 +67,7 @@ def record_event(
         prev_hash="",  # its place in the chain is its link, written once it is committed
     )
     event.hash = event_hash(event)
+    event.mac = event_mac(journal_key(), event.seq, event.hash)
     event.save(force_insert=True)
     chain_once_committed()
     _publish(event)
@@ -156,6 +144,14 @@ def _link_problems(
             _("event #%(seq)s: its content no longer matches its hash (edited)")
             % {"seq": event.seq}
         )
+    elif not hmac.compare_digest(event.mac, event_mac(journal_key(), event.seq, event.hash)):
+        problems.append(
+            _(
+                "event #%(seq)s: its mark of origin is missing or false (written or rewritten"
+                " in the database, not by Bannette)"
+            )
+            % {"seq": event.seq}
+        )
     linked = link_hash(link.position, event.seq, event.hash, link.prev_hash)
     if link.prev_hash != expected_prev or linked != link.hash:
         problems.append(
@@ -174,6 +170,48 @@ def _unlinked_events() -> list[int]:
     )
 
 
+def _unlinked_problems() -> list[str]:
+    key, problems = journal_key(), []
+    for event in JournalEvent.objects.filter(seq__in=_unlinked_events()).order_by("seq"):
+        if marked_by(key, event):
+            message = _("event #%(seq)s is in no link of the chain (inserted, or its link deleted)")
+        else:
+            message = _(
+                "event #%(seq)s was not written by Bannette (no valid mark of origin): inserted"
+                " into the database, refused from the chain"
+            )
+        problems.append(message % {"seq": event.seq})
+    return problems
+
+
+def _reach_problems(last_position: int) -> list[str]:
+    """Compare the chain with how far it reached, as written outside the database."""
+    reach = head_checkpoint()
+    if reach is None:
+        return []
+    position, link, marked = reach
+    if not marked:
+        return [
+            _("the journal's reach outside the database (%(file)s) is altered")
+            % {"file": CHECKPOINT}
+        ]
+    if position > last_position:
+        return [
+            _(
+                "the chain ends at link #%(last)s but had reached link #%(reach)s"
+                " (links and events removed at the end)"
+            )
+            % {"last": last_position, "reach": position}
+        ]
+    kept = JournalLink.objects.filter(position=position).values_list("hash", flat=True).first()
+    if kept != link:
+        return [
+            _("link #%(position)s is not the one the chain had (the chain was rewritten)")
+            % {"position": position}
+        ]
+    return []
+
+
 def verify_journal(*, link_waiting: bool = True) -> JournalReport:
     """Recompute every hash and link, and check the seals; report edited, deleted, inserted or
     reordered events, even when later hashes and the head were recomputed to hide it.
@@ -189,11 +227,7 @@ def verify_journal(*, link_waiting: bool = True) -> JournalReport:
             report.checked += event is not None
             report.problems += _link_problems(link, event, expected_position, expected_prev)
             expected_position, expected_prev = link.position + 1, link.hash
-    for seq in _unlinked_events():
-        report.problems.append(
-            _("event #%(seq)s is in no link of the chain (inserted, or its link deleted)")
-            % {"seq": seq}
-        )
+    report.problems += _unlinked_problems()
     report.waiting = JournalPending.objects.count()
     head = JournalHead.objects.filter(pk=1).first()
     head_position, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
@@ -205,6 +239,7 @@ def verify_journal(*, link_waiting: bool = True) -> JournalReport:
             )
             % {"head": head_position, "last": expected_position - 1}
         )
+    report.problems += _reach_problems(expected_position - 1)
     sealed = verify_seals()
     report.seals = sealed.seals
     report.problems += sealed.problems

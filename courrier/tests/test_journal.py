@@ -121,9 +121,9 @@ def test_an_event_inserted_below_the_orm_is_detected(journal):
         " FROM courrier_journalevent WHERE seq = %s",
         [forged, journal[0].seq],
     )
-    assert verify_journal().problems == [
-        f"l'événement n° {forged} n'a pas de maillon dans la chaîne"
-        " (inséré, ou son maillon supprimé)"
+    assert verify_journal().problems == [  # its copied mark was made for another number
+        f"l'événement n° {forged} n'a pas été écrit par Bannette (sans marque d'origine valide) :"
+        " inséré dans la base, refusé de la chaîne"
     ]
 
 

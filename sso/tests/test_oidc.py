@@ -112,7 +112,8 @@ def test_a_provider_account_named_admin_does_not_become_the_local_superuser(
     admin = User.objects.create_superuser("admin", "admin@villedieu.fr", "local-admin-pw")
     page = sign_in_through_provider(live_server, "admin", "admin-pw")
     assert not signed_in(live_server, page), page.url
-    assert "/login/" in page.url and "admin" in page.text  # the reason, on the sign-in page
+    assert "/login/" in page.url and '<ul class="messages">' in page.text  # the reason…
+    assert "admin" in page.text.split('<ul class="messages">')[1].split("</ul>")[0]
     assert not ExternalIdentity.objects.filter(user=admin).exists()
     assert User.objects.filter(username__iexact="admin").count() == 1  # no look-alike either
     refused = JournalEvent.objects.get(action="auth.identity_refused")
@@ -190,5 +191,5 @@ def test_an_administrator_links_an_identity_and_it_is_journaled(configured, live
     assert ExternalIdentity.objects.get(source="oidc").user == claire
     assert JournalEvent.objects.filter(action="auth.identity_linked").count() == 1
     admin = User.objects.create_superuser("root", "root@villedieu.fr", "pw")
-    with pytest.raises(CommandError, match="superuser"):
+    with pytest.raises(CommandError, match="superutilisateur"):
         call_command("link_identity", admin.username, "--source", "oidc", "--subject", "x")
