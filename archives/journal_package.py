@@ -7,7 +7,12 @@ link hash); numbers "first" and "last" below are positions in the chain. The per
 whole seals: a seal's Merkle root can only be recomputed over all the events it covers, so the
 package starts at the first link of the seal holding the period's first event and ends at the
 last link of the seal holding its last one (events not sealed yet are exported too, and the
-verifier says so).
+verifier says so). The journal is sealed first, so the unsealed tail is what was written during
+the export.
+
+The package shows what the person exporting may see: an event about a mail outside their
+perimeter is reduced to what the chain needs (its number, content hash and link), marked
+"withheld"; its place in the chain and in its seal is verified all the same.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import base64
 import datetime
 import hashlib
 import json
+import logging
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -29,9 +35,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from courrier.models import JournalLink, JournalSeal, User
-from courrier.services.chaining import chain_journal
-from courrier.services.seals import GENESIS, sealed_fields
+from courrier.selectors import visible_mails
+from courrier.services.seals import GENESIS, SealFailed, seal_journal, sealed_fields
 from courrier.trust import trust_roots
+
+logger = logging.getLogger(__name__)
 
 VERIFIER = Path(__file__).resolve().parent / "verifier" / "verify.py"
 FOLDER = "journal"
@@ -102,21 +110,47 @@ EVENT_VALUES = (
 )
 
 
-def chained_records(first: int, last: int) -> Iterator[dict[str, Any]]:
-    """The events at positions first..last of the chain, in its order, each with its link."""
+def chained_records(first: int, last: int, reader: User | None = None) -> Iterator[dict[str, Any]]:
+    """The events at positions first..last of the chain, in its order, each with its link;
+    with a reader, those about a mail the reader may not open are withheld."""
     start = first
     while start <= last:
-        rows = (
+        rows = list(
             JournalLink.objects.filter(
                 position__gte=start, position__lte=min(last, start + BATCH - 1)
             )
             .order_by("position")
             .values("position", "prev_hash", "hash", *(f"event__{name}" for name in EVENT_VALUES))
         )
+        hidden = _hidden_mails(reader, {row["event__mail_id"] for row in rows})
         for row in rows:
             values = {name: row[f"event__{name}"] for name in EVENT_VALUES}
-            yield event_record(values, (row["position"], row["prev_hash"], row["hash"]))
+            link = (row["position"], row["prev_hash"], row["hash"])
+            if values["mail_id"] in hidden:
+                yield withheld_record(values, link)
+            else:
+                yield event_record(values, link)
         start += BATCH
+
+
+def _hidden_mails(reader: User | None, mail_ids: set[int | None]) -> set[int]:
+    wanted = {pk for pk in mail_ids if pk is not None}
+    if reader is None or not wanted:
+        return set()
+    seen = set(visible_mails(reader, among=list(wanted)).values_list("pk", flat=True))
+    return wanted - seen
+
+
+def withheld_record(values: Mapping[str, Any], link: tuple[int, str, str]) -> dict[str, Any]:
+    """An event about a mail the reader may not open: only what the chain needs."""
+    return {
+        "position": link[0],
+        "link_prev": link[1],
+        "link": link[2],
+        "seq": values["seq"],
+        "hash": values["hash"],
+        "withheld": True,
+    }
 
 
 def event_record(
@@ -169,7 +203,10 @@ def write_package(
     progress: Callable[[int, int], None] | None = None,
 ) -> PackageSummary:
     """Write the ZIP to `output` (streamed: memory stays flat over millions of events)."""
-    chain_journal()  # the events committed a moment ago, too
+    try:
+        seal_journal()  # links the events committed a moment ago, then seals them
+    except SealFailed:  # the authority is away: the verifier names the unsealed tail
+        logger.warning("the journal could not be sealed before an export", exc_info=True)
     span = sequence_range(since, until)
     first, last = span if span else (1, 0)
     seals = list(
@@ -184,7 +221,7 @@ def write_package(
     )
     total = max(0, last - first + 1)
     digests: dict[str, str] = {}
-    count = 0
+    count = withheld = 0
     with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as bundle:
 
         def add(name: str, data: bytes) -> None:
@@ -193,11 +230,12 @@ def write_package(
 
         digest = hashlib.sha256()
         with bundle.open(f"{FOLDER}/events.jsonl", "w", force_zip64=True) as handle:
-            for record in chained_records(first, last):
+            for record in chained_records(first, last, exported_by):
                 line = (json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n").encode()
                 digest.update(line)
                 handle.write(line)
                 count += 1
+                withheld += "withheld" in record
                 if progress and (count % BATCH == 0 or count == total):
                     progress(count, total)
         digests["events.jsonl"] = digest.hexdigest()
@@ -222,6 +260,7 @@ def write_package(
             "first": first if count else None,
             "last": last if count else None,
             "events": count,
+            "withheld": withheld,
             "seals": len(seals),
             "exported_at": timezone.localtime(),
             "exported_by": exported_by,
@@ -240,6 +279,7 @@ def write_package(
             "first_seq": first if count else None,
             "last_seq": last if count else None,
             "events": count,
+            "withheld": withheld,
             "seals": [seal.number for seal in seals],
             "previous_seal_hash": previous or GENESIS,
             "files": digests,

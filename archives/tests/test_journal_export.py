@@ -18,11 +18,15 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from archives.journal_package import write_package
 from archives.models import ExportStatus, JournalExport
 from archives.services import build_export, export_journal
 from archives.tests.conftest import unpack, verify
-from courrier.models import JournalEvent, JournalSeal
-from courrier.tests.factories import make_mail
+from courrier.models import JournalEvent, JournalLink, JournalSeal
+from courrier.selectors import can_see_mail
+from courrier.services.mail import Qualification, close_mail, qualify_mail
+from courrier.tests.factories import DocumentTypeFactory, make_mail
+from visa.tests.pki import TimestampAuthority, make_pki
 
 pytestmark = pytest.mark.django_db
 
@@ -218,3 +222,77 @@ def test_the_journal_screen_reads_in_words_and_pages_by_number(client, journal, 
     mine = client.get(reverse("archives_journal") + "?actor=clerk&action=mail.registered")
     assert {item.event.action for item in mine.context["events"]} == {"mail.registered"}
     assert all(item.sentence for item in mine.context["events"])
+
+
+def test_an_archivists_export_withholds_the_mail_she_may_not_open(
+    journal, archivist, clerk, urbanisme_agent, org, tmp_path
+):
+    """Her package holds every link of the chain, but nothing of a confidential appeal she gets
+    a 404 on: not its subject, not its closing comment, not its attachment's title."""
+    appeal = make_mail(actor=clerk, subject="Recours de M. Secret contre le permis")
+    qualify_mail(
+        actor=clerk,
+        mail=appeal,
+        qualification=Qualification(
+            document_type=DocumentTypeFactory.create(code="recours"),
+            destination_entity=org.urbanisme,
+            confidential=True,
+        ),
+    )
+    close_mail(actor=urbanisme_agent, mail=appeal, comment="Transaction secrète signée")
+    assert not can_see_mail(archivist, appeal)
+    about_appeal = set(JournalEvent.objects.filter(mail=appeal).values_list("seq", flat=True))
+
+    folder = exported(tmp_path, archivist)
+    text = (folder / "events.jsonl").read_text()
+    assert "Secret" not in text and "secrète" not in text and appeal.chrono_number not in text
+    records = [json.loads(line) for line in text.splitlines()]
+    withheld = [r for r in records if r.get("withheld")]
+    assert {r["seq"] for r in withheld} == about_appeal
+    assert all(
+        set(r) == {"seq", "hash", "position", "link_prev", "link", "withheld"} for r in withheld
+    )
+    assert len(records) == JournalLink.objects.filter(position__lte=records[-1]["position"]).count()
+    result = verify(folder)
+    assert result.returncode == 0, result.stdout
+    assert f"{len(about_appeal)} événements concernent des courriers hors du périmètre" in (
+        result.stdout
+    )
+    assert "ne peut pas\nouvrir" in (folder / "LISEZMOI.txt").read_text()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["withheld"] == len(about_appeal)
+
+    write_package(tmp_path / "urba.zip", exported_by=urbanisme_agent)  # whoever may open it
+    by_her_colleague = unpack(tmp_path / "urba.zip", tmp_path / "urba")
+    assert "Transaction secrète signée" in (by_her_colleague / "events.jsonl").read_text()
+
+    def reveal(events: list[dict]) -> list[dict]:  # a forger "fills in" a withheld event
+        return [
+            {**e, "withheld": False, "action": "mail.closed", "actor_name": "m.bernard"}
+            if e.get("withheld")
+            else e
+            for e in events
+        ]
+
+    rewrite_events(folder, reveal)
+    forged = verify(folder)
+    assert forged.returncode == 1
+    assert "son contenu ne correspond plus à son empreinte" in forged.stdout
+
+
+def test_the_journal_is_sealed_before_each_export(settings, archivist, clerk, tmp_path):
+    pki = make_pki()
+    roots = tmp_path / "roots.pem"
+    roots.write_bytes(pki.ca_pem)
+    settings.BANNETTE_TRUST_ROOTS_FILE = str(roots)
+    with TimestampAuthority(pki) as tsa:
+        settings.BANNETTE_TSA_URL = tsa.url
+        for i in range(3):
+            make_mail(actor=clerk, subject=f"Courrier {i}")
+        assert not JournalSeal.objects.exists()
+        folder = exported(tmp_path, archivist)
+    seal = JournalSeal.objects.get()
+    assert seal.last_seq == JournalEvent.objects.exclude(action="journal.exported").count()
+    result = verify(folder)
+    assert result.returncode == 0, result.stdout
+    assert "ne sont pas encore scellés" not in result.stdout
