@@ -25,7 +25,7 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
 
-from courrier.chain import GENESIS_HASH, link_hash, number_after
+from courrier.chain import GENESIS_HASH, event_mac, link_hash, number_after
 from courrier.models import (
     Category,
     Channel,
@@ -46,6 +46,7 @@ from courrier.models import (
     User,
 )
 from courrier.models.mail import ContactRole
+from courrier.services.chaining import journal_key
 from courrier.services.journal import event_hash
 from visa.models import VisaStep, VisaStepRole, VisaStepState
 
@@ -196,6 +197,7 @@ class Chain:
     prev: str = GENESIS_HASH
     pending: list[JournalEvent] = field(default_factory=list)
     links: list[JournalLink] = field(default_factory=list)
+    key: bytes = field(default_factory=journal_key)
 
     def add(
         self,
@@ -221,6 +223,7 @@ class Chain:
             prev_hash="",
         )
         event.hash = event_hash(event)
+        event.mac = event_mac(self.key, event.seq, event.hash)
         link = JournalLink(position=self.seq, event_id=self.seq, prev_hash=self.prev)
         link.hash = self.prev = link_hash(self.seq, self.seq, event.hash, link.prev_hash)
         self.pending.append(event)

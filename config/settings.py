@@ -345,9 +345,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, str | float]] = {
         "task": "courrier.tasks.chain_journal_task",
         "schedule": 60.0,
     },
-    "seal-journal-daily": {
+    "seal-journal-hourly": {  # seals only when events were written since the last seal
         "task": "courrier.tasks.seal_journal_task",
-        "schedule": 24 * 3600.0,
+        "schedule": 3600.0,
     },
     "verify-journal-nightly": {
         "task": "courrier.tasks.verify_journal_task",

@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
     max_retries=24,
 )
 def seal_journal_task(self: Any) -> int | None:
-    """Seal the journal's new events (daily); retried while the timestamp authority is away."""
+    """Seal the journal's new events (hourly); retried while the timestamp authority is away."""
     write_copies()  # copies a previous run could not write
     seal = seal_journal()
     if seal is not None:
@@ -35,6 +35,8 @@ def seal_journal_task(self: Any) -> int | None:
             _("seal no. %(n)s: events %(first)s to %(last)s")
             % {"n": seal.number, "first": seal.first_seq, "last": seal.last_seq},
         )
+    else:
+        beat("journal-seal", _("nothing new to seal"))
     return seal.number if seal else None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ from courrier.models import (
 )
 from courrier.services import circulation, contacts, legal, processing
 from courrier.services import mail as mail_services
+from courrier.services.seals import SealFailed, seal_journal, write_copies
 from demo import year
 from indexing.services import indexing_deferred
 from notifications import jobs as notification_jobs
@@ -54,6 +56,8 @@ from templates_office.models import OfficeTemplate
 from visa.models import CircuitTemplate, VisaStepRole
 from visa.opinions import request_opinion
 from visa.services import start_visa_circuit
+
+logger = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "bannette-demo"
 
@@ -640,7 +644,17 @@ def load_demo(
         created = _load(year_mails, progress)
     if created:
         notification_jobs.watch_deadlines()
+        _seal_the_year()
     return created
+
+
+def _seal_the_year() -> None:
+    """Seal the year just played: nothing is left unsealed until the first hourly seal."""
+    try:
+        seal_journal()
+    except SealFailed:  # a timestamp authority set up but away: the hourly job seals it
+        logger.warning("the demo's journal could not be sealed now", exc_info=True)
+    write_copies()
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ and a failing journal check alerts them by e-mail, not only in a log."""
 from __future__ import annotations
 
 import datetime
+import os
 
 import pytest
 from django.core.management import call_command
@@ -12,9 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from capture.models import CaptureInput, InputStatus
-from courrier.models import Heartbeat, JournalEvent, Role
+from courrier.models import Heartbeat, JournalEvent, JournalRefusal, Role
 from courrier.services.chaining import chain_journal
 from courrier.tasks import verify_journal_task
+from courrier.views.system import database_role_risks
 from courrier.tests.factories import UserFactory, make_mail
 
 pytestmark = pytest.mark.django_db
@@ -85,3 +87,47 @@ def test_a_failing_journal_check_alerts_the_administrators(
     assert alert.to == ["chef@villedieu.example"] and f"événement n° {seq} " in alert.body
     assert "/system/" in alert.body  # straight to the system status page
     assert administrator.notifications.get().kind == "journal_failure"  # and in the bell
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="database roles are PostgreSQL's")
+def test_the_page_warns_when_bannettes_database_role_could_rewrite_the_journal(
+    client, administrator
+):
+    client.force_login(administrator)
+    page = client.get(reverse("system_status")).content.decode()
+    assert "Le rôle de la base de données peut réécrire le journal" in page  # tests: a superuser
+    assert "superutilisateur" in page
+    role = f"bannette_app_{os.getpid()}"  # created and dropped with the test's transaction
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {role} NOLOGIN")
+        cursor.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
+        cursor.execute(f"SET LOCAL ROLE {role}")
+        assert database_role_risks() == []  # as the README's production layout sets it up
+        cursor.execute("RESET ROLE")
+        cursor.execute(f"ALTER TABLE courrier_journallink OWNER TO {role}")
+        cursor.execute(f"SET LOCAL ROLE {role}")
+        (risk,) = database_role_risks()
+        cursor.execute("RESET ROLE")
+    assert "courrier_journallink" in risk and "déclencheurs" in risk
+
+
+def test_a_refused_event_is_named_by_number_on_the_page(client, administrator, clerk):
+    make_mail(actor=clerk, subject="Courrier")
+    chain_journal()
+    original = JournalEvent.objects.get()
+    forged = original.seq + 1000
+    with connection.cursor() as cursor:  # a copy written below the application, with its queue row
+        cursor.execute(
+            "INSERT INTO courrier_journalevent (seq, timestamp, actor_name, on_behalf_of_name,"
+            " action, object_type, object_id, details, prev_hash, hash, mac) SELECT %s,"
+            " timestamp, actor_name, on_behalf_of_name, 'mail.closed', object_type, object_id,"
+            " details, prev_hash, hash, mac FROM courrier_journalevent WHERE seq = %s",
+            [forged, original.seq],
+        )
+        cursor.execute("INSERT INTO courrier_journalpending (id) VALUES (%s)", [forged])
+    assert chain_journal() == 0
+    assert JournalRefusal.objects.get().event_seq == forged
+    client.force_login(administrator)
+    page = client.get(reverse("system_status")).content.decode()
+    assert 'data-refusals="1"' in page
+    assert f"l'événement n° {forged}" in page

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from capture.models import WebFormTopic
-from courrier.models import Mail
+from courrier.models import JournalSeal, Mail
 from courrier.services.journal import verify_journal
 from demo.organisation import DEMO_PASSWORD
 from scanner_hotfolders.models import HotFolder
@@ -90,6 +90,8 @@ def test_demo_mail_went_through_services_and_the_journal_holds(client):
     assert secret.destination_entity.code == "URBA"
     report = verify_journal()
     assert report.intact and report.checked > 20
+    seal = JournalSeal.objects.get()  # sealed as soon as loaded: no unsealed tail to rewrite
+    assert (seal.first_seq, seal.last_seq) == (1, report.checked)
 
 
 def test_loading_twice_adds_nothing(capsys):
