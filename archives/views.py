@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 from typing import Any
@@ -33,6 +32,7 @@ from courrier.extensions import journal_action, journal_action_codes
 from courrier.journal_text import readable_events
 from courrier.models import Contact, Entity, Folder, JournalEvent, Mail, User
 from courrier.selectors import descendant_ids, get_visible_mail_or_404, visible_mails
+from courrier.spreadsheets import csv_writer
 from courrier.views.common import _user
 
 PAGE = 50
@@ -250,7 +250,7 @@ def get_visible_mail_or_404_by_chrono(user: User, chrono: str) -> Mail:
 
 def _proposals_csv(proposals: QuerySet[EliminationProposal]) -> HttpResponse:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
+    writer = csv_writer(buffer)
     writer.writerow(
         [
             _("Chrono number"),

@@ -6,7 +6,9 @@ verifier on it.
 
 Prints the export's time, peak memory and size, and the verifier's time, each beside a baseline
 run in the same process: one plain read of the same events from the database (the least any
-export must do). Uses its own database (test_bannette_journal on PostgreSQL, or SQLite in
+export must do). Prints also what one seal of --seal-every events costs (the hourly seal of a
+busy organisation: link what waits, read the hashes, Merkle root, timestamp, copy), beside a
+plain read of the same events' hashes. Uses its own database (test_bannette_journal on PostgreSQL, or SQLite in
 memory); nothing is asserted.
 """
 
@@ -16,6 +18,7 @@ import argparse
 import datetime
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -49,13 +52,28 @@ from django.db import connection
 from django.test.utils import setup_databases
 from django.utils import timezone
 
+SEAL_TIMES: list[tuple[float, float]] = []  # (seal, baseline: its events' hashes read)
+
+
+def timed_seal() -> None:
+    from courrier.models import JournalLink
+    from courrier.services.seals import seal_journal
+
+    started = time.perf_counter()
+    seal = seal_journal()
+    sealed = time.perf_counter() - started
+    assert seal is not None
+    started = time.perf_counter()
+    hashes = JournalLink.objects.filter(position__gte=seal.first_seq, position__lte=seal.last_seq)
+    read = len(list(hashes.values_list("event__hash", flat=True)))
+    assert read == seal.events
+    SEAL_TIMES.append((sealed, time.perf_counter() - started))
+
 
 def generate(count: int) -> None:
     """Events and their links as record_event and chain_journal write them, sealed every
     --seal-every."""
     from organisation_year import Chain
-
-    from courrier.services.seals import seal_journal
 
     actions = ["mail.registered", "mail.redirected", "mail.assigned", "note.added", "mail.closed"]
     chain = Chain()
@@ -76,7 +94,7 @@ def generate(count: int) -> None:
             )
         chain.flush()
         made += size
-        seal_journal()
+        timed_seal()
         rate = made / (time.perf_counter() - started)
         print(f"\rgenerated and sealed {made}/{count} ({rate:,.0f}/s)", end="", file=sys.stderr)
     print(file=sys.stderr)
@@ -149,6 +167,13 @@ def main() -> None:
         f"   {verified / baseline:.1f} x baseline, peak {children:.0f} MB"
     )
     print(result.stdout.strip().splitlines()[-1] if result.stdout else result.stderr[-500:])
+    if SEAL_TIMES:
+        seal, hashes = (statistics.median(values) for values in zip(*SEAL_TIMES, strict=True))
+        print(
+            f"one seal of {ARGS.seal_every:,} events (median of {len(SEAL_TIMES)}):"
+            f" {seal * 1000:,.0f} ms; reading their hashes alone {hashes * 1000:,.0f} ms"
+            f" ({seal / hashes:.1f} x)"
+        )
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from urllib.parse import urlencode
 
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from courrier.models import Mail
 from courrier.selectors import visible_mails
+from courrier.spreadsheets import csv_writer
 from courrier.views.common import _user
 from indexing.forms import SearchForm
 from indexing.models import SavedSearch
@@ -86,7 +86,7 @@ class _Echo:
 def _csv(request: HttpRequest, query: SearchQuery) -> StreamingHttpResponse:
     results = search(_user(request), query, page=1, page_size=CSV_LIMIT)
     mails = _mails_in_order(request, [h.mail_id for h in results.hits])
-    writer = csv.writer(_Echo(), delimiter=";")
+    writer = csv_writer(_Echo())
     fields = [
         "chrono_number",
         "subject",

@@ -5,7 +5,6 @@ stands for mail links to the list of that mail; each table exports as CSV or XLS
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 from collections import Counter
@@ -24,6 +23,7 @@ from openpyxl import Workbook
 
 from capture.models import CaptureInput, InputStatus, SourceKind, WebFormRequest
 from courrier.models import Channel, Mail, User
+from courrier.spreadsheets import append_row, csv_writer
 from stats import selectors
 from stats.indicators import (
     Filters,
@@ -79,7 +79,7 @@ class Table:
 
     def csv(self) -> bytes:
         buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";")  # what French spreadsheets open as columns
+        writer = csv_writer(buffer)
         writer.writerow(self.columns)
         for row in self.rows:  # decimals as the reader's language writes them (10,5 in French)
             writer.writerow(number_format(v) if isinstance(v, float) else v for v in row)
@@ -90,9 +90,9 @@ class Table:
         sheet = book.active
         assert sheet is not None
         sheet.title = self.title[:31]
-        sheet.append(self.columns)
+        append_row(sheet, self.columns)
         for row in self.rows:
-            sheet.append(row)
+            append_row(sheet, row)
         buffer = io.BytesIO()
         book.save(buffer)
         return buffer.getvalue()

@@ -16,8 +16,8 @@ from capture.models import CaptureInput, InputStatus
 from courrier.models import Heartbeat, JournalEvent, JournalRefusal, Role
 from courrier.services.chaining import chain_journal
 from courrier.tasks import verify_journal_task
-from courrier.views.system import database_role_risks
 from courrier.tests.factories import UserFactory, make_mail
+from courrier.views.system import database_role_risks
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
 
 from django.contrib.auth.decorators import login_required
@@ -13,6 +12,7 @@ from django.utils import timezone
 from courrier.models import Category, Channel, ContactRole
 from courrier.selectors import visible_mails
 from courrier.services.contacts import postal_lines
+from courrier.spreadsheets import csv_writer
 from courrier.views.common import _user
 
 
@@ -43,7 +43,7 @@ def post_register(request: HttpRequest) -> HttpResponse:
         response["Content-Disposition"] = (
             f'attachment; filename="registre-depart-{start}-{end}.csv"'
         )
-        writer = csv.writer(response, delimiter=";")
+        writer = csv_writer(response)
         writer.writerow(["date", "chrono", "objet", "destinataire"])
         for mail, block in rows:
             writer.writerow(
