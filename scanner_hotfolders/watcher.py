@@ -3,6 +3,7 @@ written, claim it by an atomic rename, capture it, then move it to done/ or erro
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import time
@@ -87,18 +88,36 @@ def options_for(folder: HotFolder) -> CaptureOptions:
 
 
 def capture_claimed(folder: HotFolder, claimed: Path) -> CaptureInput:
-    """Register the claimed file as an input (committed), then run the pipeline on it."""
-    existing = (
-        CaptureInput.objects.filter(source_kind=SourceKind.HOTFOLDER, source_ref=str(claimed))
-        .exclude(status=InputStatus.DONE)
+    """Register the claimed file as an input (committed), then run the pipeline on it.
+
+    A file still in processing/ whose input with the same bytes and the same claim was captured
+    already (its move to done/ failed: a share hiccup, a worker killed in between) is not
+    captured again: only its move is finished."""
+    content = claimed.read_bytes()
+    earlier = (
+        CaptureInput.objects.filter(
+            source_kind=SourceKind.HOTFOLDER,
+            source_ref=str(claimed),  # its claim: done/ inputs point to done/ once moved
+            sha256=hashlib.sha256(content).hexdigest(),
+        )
+        .order_by("-pk")
         .first()
     )
-    capture_input = existing or receive_input(
+    if earlier is not None and earlier.status == InputStatus.DONE:
+        logger.info(
+            "hot folder %s: %s was captured already (input %s), moved to done/ now",
+            folder.name,
+            claimed.name,
+            earlier.pk,
+        )
+        transaction.on_commit(lambda: sources.acknowledge(earlier))
+        return earlier
+    capture_input = earlier or receive_input(
         source_kind=SourceKind.HOTFOLDER,
         source_name=folder.name,
         source_ref=str(claimed),
         name=original_name(claimed),
-        content=claimed.read_bytes(),
+        content=content,
         options=options_for(folder),
     )
     transaction.on_commit(lambda: dispatch(capture_input.pk))

@@ -117,3 +117,42 @@ def test_folders_can_be_declared_in_the_environment(settings, org, tmp_path):
     sync_folders_from_environment()
     folder = HotFolder.objects.get(name="urbanisme")
     assert (folder.path, folder.entity.code) == (f"{tmp_path}/urba", "URBA")
+
+
+def test_a_capture_whose_move_to_done_failed_is_not_registered_again(watch, run_commits):
+    """The share refuses the move (done/ leads to a share that went away): the file stays in
+    processing/ with its mail committed. The watcher restarts twice: the same bytes of the same claim are
+    recognised, never a second mail; once the share is back, the file reaches done/."""
+    (watch.root / "done").symlink_to(watch.root.parent / "share-gone")
+    letters = [
+        scans.born_digital_pdf([f"Objet : demande {n}", f"Lettre numéro {n}."]) for n in range(3)
+    ]
+    for n, letter in enumerate(letters):
+        (watch.root / f"lettre-{n}.pdf").write_bytes(letter)
+    run_commits(lambda: watch.poll(now=0))
+    taken = run_commits(lambda: watch.poll(now=10))
+    assert len(taken) == 3 and Mail.objects.count() == 3
+    assert len(files(watch.root / "processing")) == 3  # captured, but not moved
+
+    for _restart in range(2):  # the watcher restarts (or the database blinked): resume
+        again = run_commits(lambda: FolderWatch(watch.folder, stable_seconds=5).resume())
+        assert sorted(i.pk for i in again) == sorted(i.pk for i in taken)
+        assert Mail.objects.count() == 3 and CaptureInput.objects.count() == 3
+
+    (watch.root / "done").unlink()  # the share is back
+    run_commits(lambda: FolderWatch(watch.folder, stable_seconds=5).resume())
+    assert files(watch.root / "processing") == []
+    assert len(files(watch.root / "done")) == 3
+    assert Mail.objects.count() == 3 and CaptureInput.objects.count() == 3
+
+
+def test_the_same_bytes_dropped_again_later_are_a_new_input(watch, run_commits):
+    """Recognition is by claim: a file moved to done/ and dropped again is captured again (and
+    flagged as a duplicate by the pipeline's own check), not silently swallowed."""
+    (watch.root / "lettre.pdf").write_bytes(LETTER)
+    run_commits(lambda: watch.poll(now=0))
+    (first,) = run_commits(lambda: watch.poll(now=10))
+    (watch.root / "lettre.pdf").write_bytes(LETTER)
+    run_commits(lambda: watch.poll(now=20))
+    (second,) = run_commits(lambda: watch.poll(now=30))
+    assert second.pk != first.pk and CaptureInput.objects.count() == 2
