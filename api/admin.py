@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from api import webhooks
+from api import outbound, webhooks
 from api.models import ApiToken, WebhookDelivery, WebhookSubscription
 from courrier.admin_journal import JournaledAdminMixin
 
@@ -24,6 +24,11 @@ class SubscriptionForm(forms.ModelForm[WebhookSubscription]):
     class Meta:
         model = WebhookSubscription
         fields = ["name", "url", "events", "entity", "secret", "active"]
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        outbound.check_url(url)  # never this machine or its network (api.outbound)
+        return url
 
 
 @admin.register(WebhookSubscription)

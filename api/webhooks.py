@@ -6,25 +6,29 @@ leaves), a delivery is kept, then POSTed once committed: JSON, with `X-Bannette-
 `X-Bannette-Delivery`, `X-Bannette-Timestamp` and `X-Bannette-Signature: sha256=<HMAC-SHA256
 of "<timestamp>.<body>" with the subscription's secret>`. A 2xx answer delivers it; anything
 else is retried with backoff (1, 2, 4... minutes, at most six hours) up to MAX_ATTEMPTS, each
-answer's code and start kept in the log, which administrators can resend from.
+answer's code and start kept in the log, which administrators can resend from. Addresses are
+checked when saved and at each connection (api.outbound): never this machine or its network,
+no redirect followed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
 import logging
 import time
-import urllib.error
-import urllib.request
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from api import outbound
 from api.models import DeliveryState, WebhookDelivery, WebhookSubscription
 from courrier.events import MailChanged, subscribe
 from courrier.models import Mail
@@ -129,36 +133,35 @@ def deliver(pk: int) -> bool:
             return False
         body = json.dumps(delivery.payload, ensure_ascii=False).encode()
         stamp = str(int(time.time()))
-        request = urllib.request.Request(  # noqa: S310 - the administrators' http(s) address
-            delivery.subscription.url,
-            data=body,
-            method="POST",
-            headers={
-                "Content-Type": "application/json; charset=utf-8",
-                "User-Agent": "Bannette-Webhook/1",
-                "X-Bannette-Event": delivery.event,
-                "X-Bannette-Delivery": str(delivery.pk),
-                "X-Bannette-Timestamp": stamp,
-                "X-Bannette-Signature": signature(delivery.subscription.secret, stamp, body),
-            },
-        )
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": "Bannette-Webhook/1",
+            "X-Bannette-Event": delivery.event,
+            "X-Bannette-Delivery": str(delivery.pk),
+            "X-Bannette-Timestamp": stamp,
+            "X-Bannette-Signature": signature(delivery.subscription.secret, stamp, body),
+        }
         delivery.attempts += 1
+        delivery.response_code, delivery.response_body = None, ""
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-                delivery.response_code = response.status
-                delivery.response_body = response.read(2000).decode(errors="replace")
-            delivery.state, delivery.delivered_at, delivery.error = (
-                DeliveryState.DELIVERED,
-                timezone.now(),
-                "",
-            )
-        except urllib.error.HTTPError as refused:
-            delivery.response_code = refused.code
-            delivery.response_body = refused.read(2000).decode(errors="replace")
-            _retry_later(delivery, f"HTTP {refused.code}")
-        except (OSError, ValueError) as exc:
-            delivery.response_code = None
+            answer = outbound.post(delivery.subscription.url, body, headers)
+        except ValidationError as refused:  # the address leads inside: never connected to
+            _retry_later(delivery, " ".join(refused.messages))
+        except (OSError, ValueError, http.client.HTTPException) as exc:
             _retry_later(delivery, str(exc)[:1000])
+        else:
+            delivery.response_code, delivery.response_body = answer.status, answer.excerpt
+            if 200 <= answer.status < 300:
+                delivery.state, delivery.delivered_at = DeliveryState.DELIVERED, timezone.now()
+                delivery.error = ""
+            elif 300 <= answer.status < 400:
+                _retry_later(
+                    delivery,
+                    gettext("HTTP %(code)s: redirections are not followed")
+                    % {"code": answer.status},
+                )
+            else:
+                _retry_later(delivery, f"HTTP {answer.status}")
         delivery.save()
         return delivery.state == DeliveryState.DELIVERED
 

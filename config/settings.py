@@ -136,6 +136,8 @@ BANNETTE_OIDC_DEFAULT_ROLE = env_str("BANNETTE_OIDC_DEFAULT_ROLE")
 # A first-time outside identity is linked to an existing account only by an administrator
 # (manage.py link_identity) or by a verified e-mail address in one of these domains.
 BANNETTE_SSO_LINK_EMAIL_DOMAINS = env_list("BANNETTE_SSO_LINK_EMAIL_DOMAINS", [])
+# Webhooks go only to public https:// addresses, except to these origins (http://host:port).
+BANNETTE_WEBHOOK_ALLOWED_ORIGINS = env_list("BANNETTE_WEBHOOK_ALLOWED_ORIGINS", [])
 # mozilla-django-oidc's own names, from ours
 OIDC_RP_CLIENT_ID = BANNETTE_OIDC_CLIENT_ID
 OIDC_RP_CLIENT_SECRET = env_secret("BANNETTE_OIDC_CLIENT_SECRET")

@@ -27,6 +27,8 @@ class Receiver:
     def __init__(self) -> None:
         self.received: list[tuple[dict[str, str], bytes]] = []
         self.answers: list[int] = []
+        self.redirect_to = ""  # a Location for 3xx answers
+        self.body = b""  # the answer's body (else "merci" or "indisponible")
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -35,13 +37,21 @@ class Receiver:
                 receiver.received.append((dict(self.headers), body))
                 code = receiver.answers.pop(0) if receiver.answers else 200
                 self.send_response(code)
+                if receiver.redirect_to:
+                    self.send_header("Location", receiver.redirect_to)
                 self.end_headers()
-                self.wfile.write(b"merci" if code < 400 else b"indisponible")
+                self.wfile.write(receiver.body or (b"merci" if code < 400 else b"indisponible"))
 
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            def verify_request(self, request: object, client_address: object) -> bool:
+                receiver.connections += 1  # every connection, whatever is sent on it
+                return True
+
+        self.connections = 0
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/bannette"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -55,8 +65,10 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver():
+def receiver(settings):
     with Receiver() as running:
+        # a receiver on this machine, on purpose: its origin is allowed (api.outbound)
+        settings.BANNETTE_WEBHOOK_ALLOWED_ORIGINS = [running.url.rsplit("/", 1)[0]]
         yield running
 
 
