@@ -146,6 +146,7 @@ class DeliveryState(models.TextChoices):
     PENDING = "pending", _("To send")
     DELIVERED = "delivered", _("Delivered")
     FAILED = "failed", _("Given up")
+    WITHHELD = "withheld", _("Withheld: the mail became confidential or left the scope")
 
 
 class WebhookDelivery(models.Model):

@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from api import outbound
 from api.models import DeliveryState, WebhookDelivery, WebhookSubscription
 from courrier.events import MailChanged, subscribe
-from courrier.models import Mail
+from courrier.models import Mail, MailStatus
 from courrier.selectors import descendant_ids
 from notifications.services import backoff, run_soon
 
@@ -61,15 +61,9 @@ def on_mail_changed(event: MailChanged) -> None:
         .filter(pk=event.mail_id)
         .first()
     )
-    if mail is None or mail.confidential:
-        return
     made = []
     for subscription in WebhookSubscription.objects.filter(active=True):
-        if event.action not in subscription.events:
-            continue
-        if subscription.entity_id is not None and mail.destination_entity_id not in descendant_ids(
-            [subscription.entity_id]
-        ):
+        if event.action not in subscription.events or not _in_scope(subscription, mail):
             continue
         made.append(
             WebhookDelivery.objects.create(
@@ -88,6 +82,8 @@ def send_soon() -> None:
 
 
 def payload(event: MailChanged, mail: Mail) -> dict[str, Any]:
+    """What the integration is told. Before qualification nobody has decided whether the mail
+    is confidential yet: its subject (read by OCR, or an e-mail's Subject) is not told then."""
     return {
         "event": event.action,
         "journal_event": event.seq,
@@ -95,7 +91,7 @@ def payload(event: MailChanged, mail: Mail) -> dict[str, Any]:
         "mail": {
             "id": mail.pk,
             "chrono_number": mail.chrono_number,
-            "subject": mail.subject,
+            "subject": None if mail.status == MailStatus.TO_QUALIFY else mail.subject,
             "category": mail.category,
             "status": mail.status,
             "channel": mail.channel,
@@ -106,6 +102,25 @@ def payload(event: MailChanged, mail: Mail) -> dict[str, Any]:
             "url": f"{settings.BANNETTE_PUBLIC_URL.rstrip('/')}/mails/{mail.pk}/",
         },
     }
+
+
+def _in_scope(subscription: WebhookSubscription, mail: Mail | None) -> bool:
+    """What a subscription may be told of, now: never confidential mail, only its entities'."""
+    if mail is None or mail.confidential:
+        return False
+    return subscription.entity_id is None or mail.destination_entity_id in descendant_ids(
+        [subscription.entity_id]
+    )
+
+
+def _withhold(delivery: WebhookDelivery) -> None:
+    """The mail became confidential or left the scope before the delivery went out."""
+    delivery.state, delivery.error = DeliveryState.WITHHELD, ""
+    delivery.payload = {
+        "event": delivery.event,
+        "mail": {"id": (delivery.payload.get("mail") or {}).get("id")},
+    }
+    delivery.save(update_fields=["state", "error", "payload"])
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -130,6 +145,10 @@ def deliver(pk: int) -> bool:
             .first()
         )
         if delivery is None:
+            return False
+        mail_id = (delivery.payload.get("mail") or {}).get("id")
+        if not _in_scope(delivery.subscription, Mail.objects.filter(pk=mail_id).first()):
+            _withhold(delivery)
             return False
         body = json.dumps(delivery.payload, ensure_ascii=False).encode()
         stamp = str(int(time.time()))

@@ -21,7 +21,8 @@ from courrier.extensions import (
     register_status_section,
     register_suggestion_source,
 )
-from courrier.models import Mail, Role
+from courrier.models import Mail, Role, User
+from courrier.selectors import can_see_mail
 
 
 def _captured(mail: Mail) -> CapturedMail | None:
@@ -29,8 +30,14 @@ def _captured(mail: Mail) -> CapturedMail | None:
     return CapturedMail.objects.select_related("input", "duplicate_of").filter(mail=mail).first()
 
 
-def provenance(mail: Mail) -> dict[str, Any]:
-    return {"captured": _captured(mail)}
+def provenance(mail: Mail, reader: User) -> dict[str, Any]:
+    """Where the mail came from; its possible twin named only to whoever may open it."""
+    captured = _captured(mail)
+    twin = captured.duplicate_of if captured else None
+    return {
+        "captured": captured,
+        "twin_visible": twin is not None and can_see_mail(reader, twin),
+    }
 
 
 def classification(mail: Mail) -> Mapping[str, Mapping[str, Any]]:

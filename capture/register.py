@@ -100,7 +100,8 @@ def _flag_duplicate(mail: Mail, original: IncomingFile, ctx: CaptureContext) -> 
             action="mail.duplicate_flagged",
             actor=None,
             target=mail,
-            details={"duplicate_of": twin.chrono_number},
+            # the twin may be (or become) confidential: its number stays off the history
+            details={"duplicate_of_id": twin.pk},
         )
     return twin
 

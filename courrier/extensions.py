@@ -77,7 +77,7 @@ class MailTab:
 class InfoPanel:
     code: str
     template: str  # included in the "Information" tab with the context below
-    context: Callable[[Mail], dict[str, Any]]
+    context: Callable[[Mail, User], dict[str, Any]]  # the mail and who reads the page
 
 
 # Mail -> suggestions by field ("document_type", "entity", "sender"), each a dict with at

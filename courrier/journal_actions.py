@@ -102,7 +102,10 @@ CORE_JOURNAL_ACTIONS = [
     JournalAction(
         "mail.duplicate_flagged",
         _("Flagged as a possible duplicate"),
-        sentences=(_("Flagged as a possible duplicate of %(duplicate_of)s"),),
+        sentences=(
+            _("Flagged as a possible duplicate of %(duplicate_of)s"),
+            _("Flagged as a possible duplicate of a mail already registered"),
+        ),
     ),
     JournalAction(
         "mail.lock_taken_over",

@@ -13,7 +13,8 @@ from courrier.services.actions import Acting
 
 def _info_panels(acting: Acting, mail: Mail) -> dict[str, Any]:
     """The information tab, with the sections other apps add (e.g. where capture found it)."""
-    return {"info_panels": [(panel, panel.context(mail)) for panel in info_panels()]}
+    reader = acting.principal
+    return {"info_panels": [(panel, panel.context(mail, reader)) for panel in info_panels()]}
 
 
 CORE_TABS = [

@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from courrier.selectors import can_see_mail, visible_mails
 from notifications.catalogue import sentence
 from notifications.models import Notification
 
@@ -27,9 +28,44 @@ def absolute(path: str) -> str:
     return f"{settings.BANNETTE_PUBLIC_URL.rstrip('/')}{path}"
 
 
+def readers(notification: Notification) -> list[Any]:
+    """Whose perimeter opens the notification's mail: its reader, or the absent colleague the
+    reader stands in for."""
+    return [u for u in (notification.user, notification.for_user) if u is not None]
+
+
+def may_read(notification: Notification) -> bool:
+    """Whether the reader may open the notification's mail now (it may have been redirected
+    out of their reach or made confidential since): else its number and subject are not shown."""
+    known = getattr(notification, "_mail_readable", None)
+    if known is None:
+        mail = notification.mail
+        known = mail is None or any(can_see_mail(user, mail) for user in readers(notification))
+        notification._mail_readable = known  # type: ignore[attr-defined]
+    return bool(known)
+
+
+def mark_readable(notifications: list[Notification]) -> None:
+    """Work out `may_read` for a page of one reader's notifications in one query."""
+    plain = [n for n in notifications if n.mail_id is not None and n.for_user_id is None]
+    if not plain:
+        return
+    reader = plain[0].user
+    visible = set(
+        visible_mails(reader, among=list({n.mail_id for n in plain})).values_list("pk", flat=True)
+    )
+    for notification in plain:
+        notification._mail_readable = notification.mail_id in visible  # type: ignore[attr-defined]
+
+
 def notification_text(notification: Notification) -> str:
     """The sentence, with the mail's number and subject as they are now."""
     params: dict[str, Any] = dict(notification.params)
+    if not may_read(notification):
+        text = _("About a mail you may no longer open (redirected elsewhere or made confidential).")
+        if notification.for_user is not None:
+            text += " " + _("(standing in for %(name)s)") % {"name": notification.for_user}
+        return text
     if notification.mail is not None:
         params |= {
             "chrono": notification.mail.chrono_number or "",
@@ -42,6 +78,8 @@ def notification_text(notification: Notification) -> str:
 
 
 def notification_link(notification: Notification) -> str:
+    if notification.mail_id is not None and not may_read(notification):
+        return reverse("notifications")
     if notification.mail_id is not None:
         return reverse("mail_detail", args=[notification.mail_id])
     if notification.params.get("link"):  # a page of its own (a report), kept as a path

@@ -15,7 +15,7 @@ from courrier.models import User
 from courrier.views.common import _user, posted_ids
 from notifications import services
 from notifications.catalogue import KINDS
-from notifications.emails import notification_link, notification_text
+from notifications.emails import mark_readable, notification_link, notification_text
 from notifications.extensions import bell as bell_context
 from notifications.models import Mode, Notification
 
@@ -32,6 +32,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(
         Notification.objects.filter(user=user).select_related("mail", "for_user", "user"), 30
     ).get_page(request.GET.get("page"))
+    mark_readable(list(page))
     rows = [(n, notification_text(n), notification_link(n)) for n in page]
     return render(request, "notifications/list.html", {"page": page, "rows": rows})
 

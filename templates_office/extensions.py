@@ -15,7 +15,7 @@ from courrier.extensions import (
     register_nav_link,
     register_role_permissions,
 )
-from courrier.models import Channel, Mail, NoticeKind, ProcessingMode, Role
+from courrier.models import Channel, Mail, NoticeKind, ProcessingMode, Role, User
 from templates_office.models import OfficeTemplate, TemplateKind
 
 JOURNAL_ACTIONS = [
@@ -43,7 +43,7 @@ JOURNAL_ACTIONS = [
 ]
 
 
-def letters_panel(mail: Mail) -> dict[str, Any]:
+def letters_panel(mail: Mail, reader: User) -> dict[str, Any]:
     """Which letters to the requester the mail page offers to print."""
     acknowledge = (
         mail.channel == Channel.PAPER
