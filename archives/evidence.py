@@ -28,12 +28,13 @@ from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import SimpleDocTemplate, Spacer
 
 from archives.files import pdf_table
 from archives.journal_package import VERIFIER, event_record, pem_bundle, token_certificates
 from courrier.journal_text import readable_events
 from courrier.models import JournalEvent, JournalLink, JournalSeal, Mail, User
+from courrier.pdf_text import text_paragraph
 from courrier.services.journal import event_hash, record_event
 from courrier.services.seals import (
     chained_hashes,
@@ -188,8 +189,8 @@ def attestation_pdf(evidence: Evidence, user: User) -> bytes:
     title = _("Integrity certificate — mail %(chrono)s") % {"chrono": mail.chrono_number}
     holds = not evidence.problems
     story: list[Any] = [
-        Paragraph(title, styles["Title"]),
-        Paragraph(
+        text_paragraph(title, styles["Title"]),
+        text_paragraph(
             _("Made on %(day)s by %(user)s, %(organisation)s, with Bannette.")
             % {
                 "day": date_format(timezone.localtime(), "DATETIME_FORMAT"),
@@ -199,7 +200,7 @@ def attestation_pdf(evidence: Evidence, user: User) -> bytes:
             styles["Normal"],
         ),
         Spacer(1, 5 * mm),
-        Paragraph(
+        text_paragraph(
             _(
                 "For each event of this mail's history, the hash was recomputed from its "
                 "contents, the Merkle inclusion proof was followed up to the root of the seal "
@@ -209,7 +210,7 @@ def attestation_pdf(evidence: Evidence, user: User) -> bytes:
             styles["Normal"],
         ),
         Spacer(1, 3 * mm),
-        Paragraph(
+        text_paragraph(
             _("Result: everything holds.")
             if holds
             else _("Result: %(count)s problem(s) found.") % {"count": len(evidence.problems)},
@@ -217,7 +218,7 @@ def attestation_pdf(evidence: Evidence, user: User) -> bytes:
         ),
     ]
     for problem in evidence.problems:
-        story.append(Paragraph(f"• {problem}", styles["Normal"]))
+        story.append(text_paragraph(f"• {problem}", styles["Normal"]))
     readable = readable_events([item["_model"] for item in evidence.events])
     rows: list[list[Any]] = [[_("No."), _("Time"), _("What happened"), _("Hash"), _("Seal")]]
     for item, text in zip(evidence.events, readable, strict=True):
@@ -226,7 +227,7 @@ def attestation_pdf(evidence: Evidence, user: User) -> bytes:
             [
                 str(event.seq),
                 date_format(timezone.localtime(event.timestamp), "SHORT_DATETIME_FORMAT"),
-                Paragraph(f"{text.actor} — {text.sentence}", styles["BodyText"]),
+                text_paragraph(f"{text.actor} — {text.sentence}", styles["BodyText"]),
                 event.hash[:16] + "…",
                 str(item["seal"]) if item["seal"] else _("not yet sealed"),
             ]
@@ -246,7 +247,7 @@ def attestation_pdf(evidence: Evidence, user: User) -> bytes:
         story += [Spacer(1, 4 * mm), pdf_table(rows, [14 * mm, 34 * mm, 30 * mm, 102 * mm])]
     if evidence.unsealed:
         story.append(
-            Paragraph(
+            text_paragraph(
                 _("%(count)s event(s) are not sealed yet: their hashes hold, no seal covers them.")
                 % {"count": evidence.unsealed},
                 styles["Normal"],
@@ -254,7 +255,7 @@ def attestation_pdf(evidence: Evidence, user: User) -> bytes:
         )
     story.append(Spacer(1, 4 * mm))
     story.append(
-        Paragraph(
+        text_paragraph(
             _(
                 "The file preuve.json holds the events, their proofs and the seals; anyone can "
                 "check them again with python3 verify.py preuve.json (Python and openssl)."

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import SimpleDocTemplate, Spacer
 
 from archives.files import destroy, pdf_table
 from archives.models import (
@@ -56,6 +56,7 @@ from courrier.models import (
     RetentionStart,
     User,
 )
+from courrier.pdf_text import text_paragraph
 from courrier.services.journal import record_event
 
 DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
@@ -367,8 +368,8 @@ def certificate_pdf(
     styles = getSampleStyleSheet()
     title = _("Elimination certificate no. %(n)s") % {"n": certificate.pk}
     story: list[object] = [
-        Paragraph(title, styles["Title"]),
-        Paragraph(
+        text_paragraph(title, styles["Title"]),
+        text_paragraph(
             _(
                 "%(organisation)s certifies that the mail below, whose retention period had "
                 "ended and whose elimination was approved by the archivist named beside each, "
@@ -409,7 +410,7 @@ def certificate_pdf(
                 else "—",
                 date_format(proposal.retention_end, "SHORT_DATE_FORMAT"),
                 (approver.get_full_name() or approver.get_username()) if approver else "—",
-                Paragraph(mail.original_sha256 or "—", styles["Code"]),
+                text_paragraph(mail.original_sha256 or "—", styles["Code"]),
             ]
         )
     table = pdf_table(rows, [32 * mm, 40 * mm, 22 * mm, 22 * mm, 24 * mm, 34 * mm, 90 * mm])

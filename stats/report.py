@@ -19,10 +19,11 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
 from courrier.models import Entity, User
+from courrier.pdf_text import text_paragraph
 from stats import indicators, selectors, tables
 from stats.indicators import COUNTS, STATES, Filters
 
@@ -69,14 +70,14 @@ def monthly_report(user: User, filters: Filters) -> bytes:
     now = indicators.figures(mails, filters)
     before = indicators.figures(mails, filters.before(), states=False)
     story: list[Flowable] = [
-        Paragraph(report_title(entity, filters), styles["Title"]),
-        Paragraph(
+        text_paragraph(report_title(entity, filters), styles["Title"]),
+        text_paragraph(
             _("Made on %(day)s by Bannette. Late and due-soon mail are counted that day.")
             % {"day": date_format(timezone.localdate(), "DATE_FORMAT")},
             styles["Normal"],
         ),
         Spacer(1, 6 * mm),
-        Paragraph(_("The month beside the month before"), styles["Heading2"]),
+        text_paragraph(_("The month beside the month before"), styles["Heading2"]),
     ]
     rows: list[list[str]] = [[_("Indicator"), month_title(filters), month_title(filters.before())]]
     for code in COUNTS:
@@ -98,7 +99,7 @@ def monthly_report(user: User, filters: Filters) -> bytes:
     story += [_table(rows, [90 * mm, 40 * mm, 40 * mm]), Spacer(1, 6 * mm)]
     series = indicators.per_month(mails, filters)
     story += [
-        Paragraph(_("Incoming and closed mail per month"), styles["Heading2"]),
+        text_paragraph(_("Incoming and closed mail per month"), styles["Heading2"]),
         _bar_chart(series),
         _table(
             [
@@ -112,7 +113,7 @@ def monthly_report(user: User, filters: Filters) -> bytes:
         Spacer(1, 6 * mm),
     ]
     for table in (tables.per_entity(mails, filters), tables.per_type(mails, filters)):
-        story += [Paragraph(table.title, styles["Heading2"])]
+        story += [text_paragraph(table.title, styles["Heading2"])]
         if table.rows:
             cells = [
                 table.columns,
@@ -120,7 +121,7 @@ def monthly_report(user: User, filters: Filters) -> bytes:
             ]
             story += [_table(cells, [52 * mm] + [20 * mm] * 6, small=True)]
         else:
-            story += [Paragraph(_("Nothing to count."), styles["Normal"])]
+            story += [text_paragraph(_("Nothing to count."), styles["Normal"])]
         story += [Spacer(1, 4 * mm)]
     if not selectors.may_open_mail(user):
         return _build(story, report_title(entity, filters))
@@ -129,14 +130,14 @@ def monthly_report(user: User, filters: Filters) -> bytes:
         .select_related("destination_entity")
         .order_by("due_date", "pk")[: LATE_LISTED + 1]
     )
-    story += [Paragraph(_("Mail late today"), styles["Heading2"])]
+    story += [text_paragraph(_("Mail late today"), styles["Heading2"])]
     if late:
         rows = [[_("Chrono number"), _("Subject"), _("Destination entity"), _("Due date")]]
         for mail in late[:LATE_LISTED]:
             rows.append(
                 [
                     mail.chrono_number or "",
-                    Paragraph(_escape(mail.subject[:120]), styles["BodyText"]),
+                    text_paragraph(mail.subject[:120], styles["BodyText"]),
                     str(mail.destination_entity or "—"),
                     date_format(mail.due_date, "SHORT_DATE_FORMAT") if mail.due_date else "—",
                 ]
@@ -144,10 +145,12 @@ def monthly_report(user: User, filters: Filters) -> bytes:
         story += [_table(rows, [30 * mm, 80 * mm, 40 * mm, 22 * mm], small=True)]
         if len(late) > LATE_LISTED:
             story += [
-                Paragraph(_("…and more: the statistics screen lists them all."), styles["Normal"])
+                text_paragraph(
+                    _("…and more: the statistics screen lists them all."), styles["Normal"]
+                )
             ]
     else:
-        story += [Paragraph(_("No mail is late."), styles["Normal"])]
+        story += [text_paragraph(_("No mail is late."), styles["Normal"])]
     return _build(story, report_title(entity, filters))
 
 
@@ -165,10 +168,6 @@ def _build(story: list[Flowable], title: str) -> bytes:
     )
     document.build(story)
     return buffer.getvalue()
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _table(rows: Sequence[Sequence[object]], widths: list[float], *, small: bool = False) -> Table:

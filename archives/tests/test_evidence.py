@@ -14,7 +14,9 @@ from pypdf import PdfReader
 
 from archives.evidence import inclusion_proof, root_from_proof
 from archives.tests.conftest import verify
-from courrier.models import JournalEvent, Mail
+from courrier.models import AttachmentKind, JournalEvent, Mail, MailStatus
+from courrier.services.circulation import add_attachment
+from courrier.services.mail import IncomingFile, close_mail
 from courrier.services.seals import merkle_root
 from courrier.tests.factories import make_mail
 
@@ -76,3 +78,33 @@ def test_no_evidence_of_a_mail_she_may_not_open(client, journal, archivist, org)
     )
     client.force_login(archivist)
     assert client.get(reverse("archives_mail_evidence", args=[secret.pk])).status_code == 404
+
+
+TITLE = "<b>piece.pdf"
+COMMENT = 'Montant < 1 000 € & délai > 2 mois <font size="40">'
+
+
+def test_the_evidence_prints_titles_and_comments_as_typed(client, journal, archivist, agent):
+    mail = Mail.objects.order_by("pk").first()
+    Mail.objects.filter(pk=mail.pk).update(
+        status=MailStatus.IN_PROGRESS, destination_entity=agent.primary_entity
+    )
+    mail.refresh_from_db()
+    kind, _made = AttachmentKind.objects.get_or_create(code="simple", defaults={"label": "PJ"})
+    add_attachment(
+        actor=agent,
+        mail=mail,
+        kind=kind,
+        title=TITLE,
+        file=IncomingFile(TITLE, b"%PDF-1.4", "application/pdf"),
+    )
+    close_mail(actor=agent, mail=mail, comment=COMMENT)
+    client.force_login(archivist)
+    response = client.get(reverse("archives_mail_evidence", args=[mail.pk]))
+    assert response.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(response.content)) as bundle:
+        (name,) = [n for n in bundle.namelist() if n.endswith("attestation-integrite.pdf")]
+        pdf = PdfReader(io.BytesIO(bundle.read(name)))
+        text = " ".join(" ".join(page.extract_text() for page in pdf.pages).split())
+    assert TITLE in text
+    assert 'Montant < 1 000 € & délai > 2 mois <font size="40">' in text
