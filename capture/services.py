@@ -33,6 +33,7 @@ from capture.pipeline import (
 from capture.register import Register
 from courrier.models import Mail, User
 from courrier.services.journal import record_event
+from courrier.services.mail import plain_file_name
 from ocr.engine import ocr_pool
 
 logger = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def receive_input(
         source_kind=source_kind,
         source_name=source_name,
         source_ref=source_ref,
-        file_name=Path(name).name[:255] or "document",
+        file_name=plain_file_name(name, "document")[:255],
         sha256=hashlib.sha256(content).hexdigest(),
         size=len(content),
         options=options or CaptureOptions(),

@@ -326,3 +326,41 @@ def test_robots_and_silent_mailboxes_get_no_acknowledgment(dovecot, account, pol
     poll()
     assert Mail.objects.count() == 2
     assert smtp.messages == []
+
+
+CLIMBING = (
+    b"From: citoyen@example.org\r\nTo: courrier@villedieu.example\r\n"
+    b"Subject: Pieces jointes mal nommees\r\nMessage-ID: <climbing@example.org>\r\n"
+    b'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="Z"\r\n\r\n'
+    b"--Z\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nVoici mes pieces.\r\n"
+    + b"".join(
+        b"--Z\r\nContent-Type: application/pdf\r\n"
+        b'Content-Disposition: attachment; filename="' + name + b'"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\n" + __import__("base64").encodebytes(PDF)
+        for name in (b"..\\\\..\\\\x.pdf", b"../../y.pdf", b"C:\\\\Users\\\\z.pdf", b"..")
+    )
+    + b"--Z--\r\n"
+)
+
+
+def test_attachment_names_that_climb_folders_are_made_plain_and_kept(dovecot, account, poll):
+    """`..\\..\\x.pdf` put the e-mail in capture errors for good (Retry failed again): the
+    names are made plain in both separators, every file is kept."""
+    with dovecot.client() as client:
+        client.append("INBOX", CLIMBING)
+    (message,) = poll()
+    mail = Mail.objects.get()
+    titles = sorted(a.title for a in mail.attachments.all())
+    assert titles == [
+        "accuse-d-enregistrement.eml",
+        "fichier",
+        "message-origine.eml",
+        "x.pdf",
+        "y.pdf",
+        "z.pdf",
+    ]
+    for attachment in mail.attachments.exclude(title__endswith=".eml"):
+        stored = attachment.versions.get().file
+        assert ".." not in stored.name and "\\" not in stored.name
+        assert stored.read() == PDF
+    assert not CaptureInput.objects.exclude(status=InputStatus.DONE).exists()

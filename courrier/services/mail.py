@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,13 +46,36 @@ from courrier.services.journal import record_event
 from courrier.services.locks import check_not_locked, release_lock
 
 
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
+NAME_LIMIT = 180
+
+
+def plain_file_name(name: str, fallback: str = "fichier") -> str:
+    """The last part of a file name as a sender wrote it (`..\\..\\x.pdf`, `/etc/x`, `C:\\a\\b`):
+    no folder in either separator, no control character, no leading dot, not too long (the
+    extension kept). Storage refuses names that climb folders; this keeps the file instead."""
+    last = re.split(r"[\\/]", _UNPRINTABLE.sub("", name))[-1]
+    last = last.split(":")[-1] if re.match(r"^[A-Za-z]:", last) else last
+    last = last.strip().lstrip(". ").strip()
+    if not last:
+        return fallback
+    stem, dot, extension = last.rpartition(".")
+    if dot and stem and len(extension) <= 10:
+        return stem[: NAME_LIMIT - len(extension) - 1] + "." + extension
+    return last[:NAME_LIMIT]
+
+
 @dataclass(frozen=True)
 class IncomingFile:
-    """File content handed to a service (immutable: the original is kept byte-identical)."""
+    """File content handed to a service (immutable: the original is kept byte-identical); its
+    name is made plain (`plain_file_name`), whatever the sender wrote."""
 
     name: str
     content: bytes
     mime: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", plain_file_name(self.name))
 
     @property
     def sha256(self) -> str:
