@@ -348,7 +348,7 @@ def test_attachment_names_that_climb_folders_are_made_plain_and_kept(dovecot, ac
     names are made plain in both separators, every file is kept."""
     with dovecot.client() as client:
         client.append("INBOX", CLIMBING)
-    (message,) = poll()
+    (_message,) = poll()
     mail = Mail.objects.get()
     titles = sorted(a.title for a in mail.attachments.all())
     assert titles == [

@@ -45,7 +45,6 @@ from courrier.services.chrono import allocate_chrono_number
 from courrier.services.journal import record_event
 from courrier.services.locks import check_not_locked, release_lock
 
-
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
 NAME_LIMIT = 180
 
