@@ -13,6 +13,8 @@ from email import policy
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
 from django.db.backends.signals import connection_created
 
@@ -49,6 +51,8 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.BANNETTE_INDEX_DIR = tmp_path / "index"  # each test its own search index
     settings.BANNETTE_SEAL_DIR = tmp_path / "seals"
+    if isinstance(caches["default"], LocMemCache):  # rate budgets (sign-ins, forms) afresh
+        caches["default"].clear()
 
 
 @pytest.fixture

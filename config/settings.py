@@ -99,6 +99,8 @@ AXES_COOLOFF_TIME = datetime.timedelta(
     minutes=env_int("BANNETTE_LOGIN_LOCK_MINUTES", 15, minimum=1)
 )
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Failed sign-ins from one address across all accounts before it is suspended (spraying).
+BANNETTE_LOGIN_ADDRESS_FAILURES = env_int("BANNETTE_LOGIN_ADDRESS_FAILURES", 20, minimum=1)
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "courrier.client_address.client_ip"
 AXES_LOCKOUT_CALLABLE = "courrier.views.password.locked_out"

@@ -24,6 +24,7 @@ class CourrierConfig(AppConfig):
             auth_journal,
             checks,  # noqa: F401  (registers system checks)
             health,
+            signin_budget,
         )
         from courrier.extensions import (
             register_health_check,
@@ -46,6 +47,7 @@ class CourrierConfig(AppConfig):
         register_health_check("storage", health.storage)
         register_health_check("broker", health.broker)
         auth_journal.connect()
+        signin_budget.connect()
         post_migrate.connect(sync_roles_and_baskets, sender=self)
         for signal in (post_save, post_delete):
             signal.connect(forget_entity_tree, sender="courrier.Entity", dispatch_uid="tree_memo")

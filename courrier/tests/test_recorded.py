@@ -58,6 +58,34 @@ def test_repeated_wrong_passwords_suspend_signing_in_and_say_so(client, agent, s
     assert response.status_code == 302
 
 
+def test_spraying_passwords_over_many_accounts_from_one_address_is_suspended(
+    client, agent, settings
+):
+    """Two tries per account stay under each account's lockout; the address's budget across
+    accounts does not (BANNETTE_LOGIN_ADDRESS_FAILURES)."""
+    settings.BANNETTE_LOGIN_ADDRESS_FAILURES = 20
+    names = [f"agent{n}" for n in range(16)]
+    for name in names:
+        UserFactory.create(username=name, primary_entity=agent.primary_entity)
+    answers = [
+        client.post(reverse("login"), {"username": name, "password": guess}).status_code
+        for name in names
+        for guess in ("Printemps2026", "Villedieu1")
+    ]
+    assert answers[:20] == [200] * 20, answers  # the form again, with its error
+    assert answers[20:] == [429] * 12  # suspended from this address, whatever the account
+    agent.set_password("bon-mot-de-passe")
+    agent.save()
+    refused = client.post(reverse("login"), {"username": "agent", "password": "bon-mot-de-passe"})
+    assert refused.status_code == 429 and "_auth_user_id" not in client.session
+    elsewhere = client.post(
+        reverse("login"),
+        {"username": "agent", "password": "bon-mot-de-passe"},
+        REMOTE_ADDR="192.0.2.7",
+    )
+    assert elsewhere.status_code == 302  # another address has its own budget
+
+
 def test_taking_a_mail_over_is_journaled_with_whom_it_was_taken_from(client, agent, manager, org):
     mail = make_mail(destination_entity=org.voirie, override={"status": MailStatus.IN_PROGRESS})
     take_lock(user=manager, mail=mail)
