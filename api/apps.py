@@ -10,7 +10,8 @@ class ApiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from api import extensions, schema, webhooks  # noqa: F401 - schema: registers on import
+        from api import extensions, schema, tokens, webhooks  # noqa: F401 - schema registers
 
         webhooks.connect()
+        tokens.connect()
         extensions.register()

@@ -72,6 +72,28 @@ def test_expired_revoked_unknown_and_read_only_tokens(client, agent, mails):
     assert client.post(reverse("api-mail-list"), {}, **bearer(writer)).status_code == 400
 
 
+@pytest.mark.parametrize("path", ["settings screen", "any other save"])
+def test_a_token_revoked_by_deactivation_stays_revoked_after_reactivation(
+    client, agent, mails, administrator, path
+):
+    _token, secret = ApiToken.issue(user=agent, name="Intégration")
+    assert client.get(reverse("api-mail-list"), **bearer(secret)).status_code == 200
+    client.force_login(administrator)
+    for _toggle in ("off", "on"):
+        if path == "settings screen":
+            client.post(reverse("administration_toggle", args=["users", agent.pk]))
+        else:  # the technical administration, the directory's synchronisation...
+            agent.refresh_from_db()
+            agent.is_active = not agent.is_active
+            agent.save()
+    client.logout()
+    agent.refresh_from_db()
+    assert agent.is_active
+    assert client.get(reverse("api-mail-list"), **bearer(secret)).status_code == 401
+    _new, fresh = ApiToken.issue(user=agent, name="Nouveau")
+    assert client.get(reverse("api-mail-list"), **bearer(fresh)).status_code == 200
+
+
 def test_the_openapi_schema_and_its_pages_are_served_offline(client, agent):
     client.force_login(agent)
     schema = client.get(reverse("api_schema") + "?format=json")
