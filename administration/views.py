@@ -77,7 +77,10 @@ def section_list(request: HttpRequest, code: str) -> HttpResponse:
         rows = [(obj, 0) for obj in page]
     context = {
         "section": current,
-        "rows": [(obj, depth, [c.value(obj) for c in current.columns]) for obj, depth in rows],
+        # indented by classes depth-1..depth-8 (bannette.css): no inline style (CSP)
+        "rows": [
+            (obj, min(depth, 8), [c.value(obj) for c in current.columns]) for obj, depth in rows
+        ],
         "page": page,
         "query": query,
         "pager_query": urlencode({"q": query}) if query else "",

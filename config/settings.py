@@ -83,7 +83,7 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
-        "style-src": [SELF, "'unsafe-inline'"],
+        "style-src": [SELF, NONCE],  # no inline style: classes, and the nonce for the brand's
         "img-src": [SELF, "data:"],
         "object-src": [NONE],
         "base-uri": [SELF],

@@ -24,7 +24,9 @@ def spent(request: HttpRequest) -> bool:
     return int(cache.get(_key(request), 0)) >= settings.BANNETTE_LOGIN_ADDRESS_FAILURES
 
 
-def _charge(sender: str, credentials: dict[str, Any], request: HttpRequest | None = None, **_: Any) -> None:
+def _charge(
+    sender: str, credentials: dict[str, Any], request: HttpRequest | None = None, **_: Any
+) -> None:
     if request is None:
         return
     key = _key(request)

@@ -31,6 +31,8 @@ def test_pages_forbid_foreign_and_inline_scripts_but_run_their_own(client, agent
     assert directives["frame-ancestors"] == "'none'"
     script_src = directives["script-src"].split()
     assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src
+    style_src = directives["style-src"].split()
+    assert "'unsafe-inline'" not in style_src and style_src[0] == "'self'"
     nonce = next(s for s in script_src if s.startswith("'nonce-"))[7:-1]
     page = response.content.decode()
     # the page's own inline script carries the nonce, and no element has an event handler
@@ -52,7 +54,7 @@ def test_only_documents_may_be_framed_and_only_by_bannette(client, agent, org):
     assert "frame-ancestors 'self'" in response["Content-Security-Policy"]
 
 
-def test_no_template_uses_inline_event_handlers_or_unsigned_inline_scripts():
+def test_no_template_uses_inline_event_handlers_or_unsigned_inline_scripts_or_styles():
     roots = [
         django_settings.BASE_DIR / app
         for app in (
@@ -63,12 +65,18 @@ def test_no_template_uses_inline_event_handlers_or_unsigned_inline_scripts():
             "indexing",
             "scanner_hotfolders",
             "demo",
+            "administration",
+            "archives",
+            "stats",
+            "notifications",
+            "api",
+            "sso",
         )
     ]
     offenders = []
     for root in roots:
-        for template in root.rglob("templates/**/*.html"):
-            if "email" in template.parts or template.name == "acknowledgment.html":
+        for template in [*root.rglob("templates/**/*.html"), *root.rglob("templates/**/*.svg")]:
+            if "email" in template.parts or template.name in ("acknowledgment.html", "notice.html"):
                 continue  # e-mails are not served by Bannette
             text = template.read_text(encoding="utf-8")
             for handler in (" onclick=", " onsubmit=", " onchange=", " oninput=", "javascript:"):
@@ -76,6 +84,8 @@ def test_no_template_uses_inline_event_handlers_or_unsigned_inline_scripts():
                     offenders.append(f"{template}: {handler.strip()}")
             if "<script>" in text:
                 offenders.append(f"{template}: <script> without nonce")
+            if " style=" in text or "<style>" in text:
+                offenders.append(f"{template}: inline style (a class, or <style nonce=…>)")
     assert offenders == []
 
 

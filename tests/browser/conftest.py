@@ -49,13 +49,24 @@ def browser(django_db_setup) -> Iterator[Browser]:
 
 @pytest.fixture
 def open_as(browser: Browser, live_server) -> Iterator[Callable[..., Page]]:
-    """A logged-in page for a persona, each in its own browser context (its own cookies)."""
+    """A logged-in page for a persona, each in its own browser context (its own cookies).
+    Every page must run without a Content-Security-Policy violation (an inline style or script
+    the policy refuses would break it silently in the browser)."""
     contexts = []
+    violations: list[str] = []
 
     def login(username: str, width: int = 1280, height: int = 900) -> Page:
         context = browser.new_context(locale="fr-FR", viewport={"width": width, "height": height})
         contexts.append(context)
         page = context.new_page()
+        page.on(
+            "console",
+            lambda message: (
+                violations.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
         page.set_default_timeout(15_000)
         page.goto(f"{live_server.url}/login/")
         page.fill("#id_username", username)
@@ -67,3 +78,4 @@ def open_as(browser: Browser, live_server) -> Iterator[Callable[..., Page]]:
     yield login
     for context in contexts:
         context.close()
+    assert violations == []
