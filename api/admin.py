@@ -26,7 +26,7 @@ class SubscriptionForm(forms.ModelForm[WebhookSubscription]):
         fields = ["name", "url", "events", "entity", "secret", "active"]
 
     def clean_url(self) -> str:
-        url = self.cleaned_data["url"]
+        url = str(self.cleaned_data["url"])
         outbound.check_url(url)  # never this machine or its network (api.outbound)
         return url
 

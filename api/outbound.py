@@ -110,19 +110,15 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     def __init__(self, destination: Destination, timeout: float) -> None:
-        super().__init__(
-            destination.host,
-            destination.port,
-            timeout=timeout,
-            context=ssl.create_default_context(),
-        )
+        self._tls = ssl.create_default_context()
+        super().__init__(destination.host, destination.port, timeout=timeout, context=self._tls)
         self._address = destination.address
 
     def connect(self) -> None:
         raw = socket.create_connection((self._address, self.port), self.timeout)
         # The certificate is checked against the name typed in, the socket goes to the address
         # that was checked.
-        self.sock = self._context.wrap_socket(raw, server_hostname=self.host)
+        self.sock = self._tls.wrap_socket(raw, server_hostname=self.host)
 
 
 @dataclass(frozen=True)

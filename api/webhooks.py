@@ -61,6 +61,8 @@ def on_mail_changed(event: MailChanged) -> None:
         .filter(pk=event.mail_id)
         .first()
     )
+    if mail is None:
+        return
     made = []
     for subscription in WebhookSubscription.objects.filter(active=True):
         if event.action not in subscription.events or not _in_scope(subscription, mail):
@@ -147,7 +149,8 @@ def deliver(pk: int) -> bool:
         if delivery is None:
             return False
         mail_id = (delivery.payload.get("mail") or {}).get("id")
-        if not _in_scope(delivery.subscription, Mail.objects.filter(pk=mail_id).first()):
+        mail = Mail.objects.filter(pk=mail_id).first() if mail_id is not None else None
+        if not _in_scope(delivery.subscription, mail):
             _withhold(delivery)
             return False
         body = json.dumps(delivery.payload, ensure_ascii=False).encode()

@@ -32,10 +32,11 @@ from reportlab.platypus import SimpleDocTemplate, Spacer
 
 from archives.files import pdf_table
 from archives.journal_package import VERIFIER, event_record, pem_bundle, token_certificates
+from courrier.chain import event_hash
 from courrier.journal_text import readable_events
 from courrier.models import JournalEvent, JournalLink, JournalSeal, Mail, User
 from courrier.pdf_text import text_paragraph
-from courrier.services.journal import event_hash, record_event
+from courrier.services.journal import record_event
 from courrier.services.seals import (
     chained_hashes,
     merkle_root,

@@ -25,7 +25,7 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
 
-from courrier.chain import GENESIS_HASH, event_mac, link_hash, number_after
+from courrier.chain import GENESIS_HASH, event_hash, event_mac, link_hash, number_after
 from courrier.models import (
     Category,
     Channel,
@@ -47,7 +47,6 @@ from courrier.models import (
 )
 from courrier.models.mail import ContactRole
 from courrier.services.chaining import journal_key
-from courrier.services.journal import event_hash
 from visa.models import VisaStep, VisaStepRole, VisaStepState
 
 FRENCH_WORDS = Path("/usr/share/dict/french")  # Debian package wfrench (installed by ./dev setup)

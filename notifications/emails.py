@@ -52,7 +52,9 @@ def mark_readable(notifications: list[Notification]) -> None:
         return
     reader = plain[0].user
     visible = set(
-        visible_mails(reader, among=list({n.mail_id for n in plain})).values_list("pk", flat=True)
+        visible_mails(
+            reader, among=list({n.mail_id for n in plain if n.mail_id is not None})
+        ).values_list("pk", flat=True)
     )
     for notification in plain:
         notification._mail_readable = notification.mail_id in visible  # type: ignore[attr-defined]

@@ -11,9 +11,9 @@ import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
-from courrier.chain import GENESIS_HASH, link_hash
+from courrier.chain import GENESIS_HASH, event_hash, link_hash
 from courrier.models import JournalEvent, JournalHead, JournalLink, JournalSeal
-from courrier.services.journal import event_hash, verify_journal
+from courrier.services.journal import verify_journal
 from courrier.services.seals import seal_dir, seal_journal, write_copies
 from courrier.tests.factories import make_mail
 from visa.tests.pki import TimestampAuthority, make_pki

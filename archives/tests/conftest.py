@@ -3,9 +3,11 @@ the standalone verifier run as she runs it."""
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,18 +17,25 @@ from courrier.models import JournalSeal
 from courrier.services.journal import record_event
 from courrier.services.seals import seal_journal
 from courrier.tests.factories import make_mail
-from visa.tests.pki import TimestampAuthority, make_pki
+from visa.tests.pki import TestPki, TimestampAuthority, make_pki
 
 
-@pytest.fixture
-def journal(settings, clerk, tmp_path):
-    """Two timestamped seals over the first events, then events not sealed yet."""
+@contextlib.contextmanager
+def timestamp_authority(settings, tmp_path: Path) -> Iterator[TestPki]:
+    """The tests' RFC 3161 authority on a loopback port, trusted and used for the seals."""
     pki = make_pki()
     roots = tmp_path / "roots.pem"
     roots.write_bytes(pki.ca_pem)
     settings.BANNETTE_TRUST_ROOTS_FILE = str(roots)
     with TimestampAuthority(pki) as tsa:
         settings.BANNETTE_TSA_URL = tsa.url
+        yield pki
+
+
+@pytest.fixture
+def journal(settings, clerk, tmp_path):
+    """Two timestamped seals over the first events, then events not sealed yet."""
+    with timestamp_authority(settings, tmp_path) as pki:
         first = make_mail(actor=clerk, subject="Courrier 0")
         for i in (1, 2):
             make_mail(actor=clerk, subject=f"Courrier {i}")

@@ -85,7 +85,7 @@ COMMENT = 'Montant < 1 000 € & délai > 2 mois <font size="40">'
 
 
 def test_the_evidence_prints_titles_and_comments_as_typed(client, journal, archivist, agent):
-    mail = Mail.objects.order_by("pk").first()
+    mail = Mail.objects.order_by("pk")[0]
     Mail.objects.filter(pk=mail.pk).update(
         status=MailStatus.IN_PROGRESS, destination_entity=agent.primary_entity
     )

@@ -21,12 +21,12 @@ from django.urls import reverse
 from archives.journal_package import write_package
 from archives.models import ExportStatus, JournalExport
 from archives.services import build_export, export_journal
-from archives.tests.conftest import unpack, verify
+from archives.tests.conftest import timestamp_authority, unpack, verify
 from courrier.models import JournalEvent, JournalLink, JournalSeal
 from courrier.selectors import can_see_mail
-from courrier.services.mail import Qualification, close_mail, qualify_mail
-from courrier.tests.factories import DocumentTypeFactory, make_mail
-from visa.tests.pki import TimestampAuthority, make_pki
+from courrier.services.mail import close_mail
+from courrier.tests.factories import make_mail
+from tests.test_leaks_before_qualification import qualify_confidential
 
 pytestmark = pytest.mark.django_db
 
@@ -230,22 +230,14 @@ def test_an_archivists_export_withholds_the_mail_she_may_not_open(
     """Her package holds every link of the chain, but nothing of a confidential appeal she gets
     a 404 on: not its subject, not its closing comment, not its attachment's title."""
     appeal = make_mail(actor=clerk, subject="Recours de M. Secret contre le permis")
-    qualify_mail(
-        actor=clerk,
-        mail=appeal,
-        qualification=Qualification(
-            document_type=DocumentTypeFactory.create(code="recours"),
-            destination_entity=org.urbanisme,
-            confidential=True,
-        ),
-    )
+    qualify_confidential(clerk, appeal, org)
     close_mail(actor=urbanisme_agent, mail=appeal, comment="Transaction secrète signée")
     assert not can_see_mail(archivist, appeal)
     about_appeal = set(JournalEvent.objects.filter(mail=appeal).values_list("seq", flat=True))
 
     folder = exported(tmp_path, archivist)
     text = (folder / "events.jsonl").read_text()
-    assert "Secret" not in text and "secrète" not in text and appeal.chrono_number not in text
+    assert "Secret" not in text and "secrète" not in text and str(appeal.chrono_number) not in text
     records = [json.loads(line) for line in text.splitlines()]
     withheld = [r for r in records if r.get("withheld")]
     assert {r["seq"] for r in withheld} == about_appeal
@@ -281,12 +273,7 @@ def test_an_archivists_export_withholds_the_mail_she_may_not_open(
 
 
 def test_the_journal_is_sealed_before_each_export(settings, archivist, clerk, tmp_path):
-    pki = make_pki()
-    roots = tmp_path / "roots.pem"
-    roots.write_bytes(pki.ca_pem)
-    settings.BANNETTE_TRUST_ROOTS_FILE = str(roots)
-    with TimestampAuthority(pki) as tsa:
-        settings.BANNETTE_TSA_URL = tsa.url
+    with timestamp_authority(settings, tmp_path):
         for i in range(3):
             make_mail(actor=clerk, subject=f"Courrier {i}")
         assert not JournalSeal.objects.exists()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -35,7 +36,7 @@ def journal(clerk, django_capture_on_commit_callbacks):
     return list(JournalEvent.objects.order_by("seq"))
 
 
-def forged_closing(mail: Mail, seq: int, like: JournalEvent) -> dict[str, object]:
+def forged_closing(mail: Mail, seq: int, like: JournalEvent) -> dict[str, Any]:
     """A back-dated "closed by m.bernard" event, its content hash computed as Bannette would."""
     event = JournalEvent(
         seq=seq,
@@ -69,7 +70,7 @@ def forged_closing(mail: Mail, seq: int, like: JournalEvent) -> dict[str, object
 
 @ON_POSTGRESQL
 def test_an_event_inserted_with_its_queue_row_by_the_insert_only_role_is_refused(journal):
-    mail = Mail.objects.order_by("pk").first()
+    mail = Mail.objects.order_by("pk")[0]
     role = f"bannette_forger_{os.getpid()}"  # created and dropped with the test's transaction
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval(pg_get_serial_sequence('courrier_journalpending', 'id'))")
@@ -85,7 +86,7 @@ def test_an_event_inserted_with_its_queue_row_by_the_insert_only_role_is_refused
         cursor.execute(
             f"INSERT INTO courrier_journalevent ({columns}, actor_id, on_behalf_of_id)"
             f" VALUES ({', '.join(['%s'] * len(row))}, NULL, NULL)",
-            list(row.values()),
+            [*row.values()],
         )
         cursor.execute("INSERT INTO courrier_journalpending (id) VALUES (%s)", [seq])
         cursor.execute("RESET ROLE")
