@@ -15,6 +15,7 @@ memory); nothing is asserted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import os
 import resource
@@ -101,6 +102,11 @@ def generate(count: int) -> None:
 
 
 def main() -> None:
+    with contextlib.ExitStack() as stack:
+        run(stack)
+
+
+def run(stack: contextlib.ExitStack) -> None:
     from courrier.models import JournalEvent
     from visa.tests.pki import TimestampAuthority, make_pki
 
@@ -113,10 +119,11 @@ def main() -> None:
     roots = Path(settings.DATA_DIR) / "roots.pem"
     roots.write_bytes(pki.ca_pem)
     settings.BANNETTE_TRUST_ROOTS_FILE = str(roots)
-    with TimestampAuthority(pki) as tsa:
-        settings.BANNETTE_TSA_URL = tsa.url
-        if not JournalEvent.objects.exists():
-            generate(ARGS.events)
+    # the authority answers the whole run: each export seals what was written before it
+    tsa = stack.enter_context(TimestampAuthority(pki))
+    settings.BANNETTE_TSA_URL = tsa.url
+    if not JournalEvent.objects.exists():
+        generate(ARGS.events)
     from archives.services import export_journal
 
     total = JournalEvent.objects.count()
