@@ -115,13 +115,10 @@ def _in_scope(subscription: WebhookSubscription, mail: Mail | None) -> bool:
     )
 
 
-def _withhold(delivery: WebhookDelivery) -> None:
+def _withhold(delivery: WebhookDelivery, mail_id: int | None) -> None:
     """The mail became confidential or left the scope before the delivery went out."""
     delivery.state, delivery.error = DeliveryState.WITHHELD, ""
-    delivery.payload = {
-        "event": delivery.event,
-        "mail": {"id": (delivery.payload.get("mail") or {}).get("id")},
-    }
+    delivery.payload = {"event": delivery.event, "mail": {"id": mail_id}}
     delivery.save(update_fields=["state", "error", "payload"])
 
 
@@ -151,7 +148,7 @@ def deliver(pk: int) -> bool:
         mail_id = (delivery.payload.get("mail") or {}).get("id")
         mail = Mail.objects.filter(pk=mail_id).first() if mail_id is not None else None
         if not _in_scope(delivery.subscription, mail):
-            _withhold(delivery)
+            _withhold(delivery, mail_id)
             return False
         body = json.dumps(delivery.payload, ensure_ascii=False).encode()
         stamp = str(int(time.time()))

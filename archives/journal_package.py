@@ -35,7 +35,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from courrier.models import JournalLink, JournalSeal, User
-from courrier.selectors import visible_mails
+from courrier.selectors import visible_mail_ids
 from courrier.services.seals import GENESIS, SealFailed, seal_journal, sealed_fields
 from courrier.trust import trust_roots
 
@@ -134,11 +134,10 @@ def chained_records(first: int, last: int, reader: User | None = None) -> Iterat
 
 
 def _hidden_mails(reader: User | None, mail_ids: set[int | None]) -> set[int]:
-    wanted = {pk for pk in mail_ids if pk is not None}
-    if reader is None or not wanted:
+    if reader is None:
         return set()
-    seen = set(visible_mails(reader, among=list(wanted)).values_list("pk", flat=True))
-    return wanted - seen
+    wanted = {pk for pk in mail_ids if pk is not None}
+    return wanted - visible_mail_ids(reader, wanted)
 
 
 def withheld_record(values: Mapping[str, Any], link: tuple[int, str, str]) -> dict[str, Any]:

@@ -41,12 +41,14 @@ def event_mac(key: bytes, seq: int, content_hash: str) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
+def has_mark(key: bytes, event: Any) -> bool:
+    """The event's mark was made with this key for its number and stored hash."""
+    return hmac.compare_digest(str(event.mac), event_mac(key, event.seq, event.hash))
+
+
 def marked_by(key: bytes, event: Any) -> bool:
     """The event's content matches its hash, and its mark was made with this key."""
-    content_hash = event_hash(event)
-    return content_hash == event.hash and hmac.compare_digest(
-        str(event.mac), event_mac(key, event.seq, content_hash)
-    )
+    return event_hash(event) == event.hash and has_mark(key, event)
 
 
 def link_hash(position: int, seq: int, content_hash: str, prev_hash: str) -> str:

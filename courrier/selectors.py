@@ -236,6 +236,14 @@ def visible_mails(user: User, among: Among = None) -> QuerySet[Mail]:
     return Mail.objects.filter(pk__in=among).filter(perimeter_q(user, among))
 
 
+def visible_mail_ids(user: User, ids: Iterable[int | None]) -> set[int]:
+    """Which of these mails the user may see now (None ids ignored): one query."""
+    wanted = [pk for pk in set(ids) if pk is not None]
+    if not wanted:
+        return set()
+    return set(visible_mails(user, among=wanted).values_list("pk", flat=True))
+
+
 def get_visible_mail_or_404(user: User, pk: int) -> Mail:
     """The mail if the user may see it; 404 otherwise, so outsiders learn nothing.
 

@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from courrier.selectors import can_see_mail, visible_mails
+from courrier.selectors import can_see_mail, visible_mail_ids
 from notifications.catalogue import sentence
 from notifications.models import Notification
 
@@ -50,12 +50,7 @@ def mark_readable(notifications: list[Notification]) -> None:
     plain = [n for n in notifications if n.mail_id is not None and n.for_user_id is None]
     if not plain:
         return
-    reader = plain[0].user
-    visible = set(
-        visible_mails(
-            reader, among=list({n.mail_id for n in plain if n.mail_id is not None})
-        ).values_list("pk", flat=True)
-    )
+    visible = visible_mail_ids(plain[0].user, (n.mail_id for n in plain))
     for notification in plain:
         notification._mail_readable = notification.mail_id in visible  # type: ignore[attr-defined]
 

@@ -20,7 +20,6 @@ from django.utils import timezone
 from django_auth_ldap.backend import LDAPBackend, populate_user
 from django_auth_ldap.config import LDAPSearch, MemberDNGroupType
 
-from courrier.client_address import client_address
 from courrier.models import User
 from courrier.services.journal import record_event
 from sso.mapping import (
@@ -70,8 +69,7 @@ class BannetteLDAPBackend(LDAPBackend):  # type: ignore[misc]
             return super().authenticate_ldap_user(ldap_user, password)
         except IdentityRefused as refused:
             profile = profile_of(ldap_user.dn, ldap_user.attrs, set())
-            request = getattr(ldap_user, "_request", None)
-            refuse(profile, refused, client_address(request) if request is not None else "")
+            refuse(profile, refused, getattr(ldap_user, "_request", None))
             return None
 
     def get_or_build_user(self, username: str, ldap_user: Any) -> tuple[User, bool]:

@@ -18,9 +18,11 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from courrier.client_address import client_address
 from courrier.models import Entity, Role, User
 from courrier.services.journal import record_event
 from sso.models import ExternalIdentity
@@ -98,8 +100,10 @@ def account_for(profile: Profile) -> tuple[User | None, bool]:
     return None, False
 
 
-def refuse(profile: Profile, reason: IdentityRefused, address: str = "") -> None:
-    """Journal a refused outside identity, for the administrators."""
+def refuse(profile: Profile, reason: IdentityRefused, request: HttpRequest | None) -> None:
+    """Journal a refused outside identity (and the address it came from), for the
+    administrators."""
+    address = client_address(request) if request is not None else ""
     with transaction.atomic():
         record_event(
             action="auth.identity_refused",

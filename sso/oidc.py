@@ -18,7 +18,6 @@ from django.contrib import messages
 from django.core.exceptions import SuspiciousOperation
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
-from courrier.client_address import client_address
 from courrier.models import User
 from sso.mapping import IdentityRefused, Profile, Rules, apply_profile, refuse
 from sso.models import Source
@@ -72,7 +71,7 @@ class BannetteOIDCBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
             return apply_profile(profile, rules())
         except IdentityRefused as refused:
             request = getattr(self, "request", None)
-            refuse(profile, refused, client_address(request) if request is not None else "")
+            refuse(profile, refused, request)
             if request is not None:
                 messages.error(request, str(refused))
             return None

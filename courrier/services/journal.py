@@ -7,7 +7,6 @@ Its link into the chain is written once that transaction has committed
 
 from __future__ import annotations
 
-import hmac
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courrier.chain import GENESIS_HASH, event_hash, event_mac, link_hash, marked_by
+from courrier.chain import GENESIS_HASH, event_hash, event_mac, has_mark, link_hash, marked_by
 from courrier.events import JournalEventRecorded, MailChanged, publish
 from courrier.models import JournalEvent, JournalHead, JournalLink, JournalPending, Mail, User
 from courrier.services.chaining import (
@@ -144,7 +143,7 @@ def _link_problems(
             _("event #%(seq)s: its content no longer matches its hash (edited)")
             % {"seq": event.seq}
         )
-    elif not hmac.compare_digest(event.mac, event_mac(journal_key(), event.seq, event.hash)):
+    elif not has_mark(journal_key(), event):
         problems.append(
             _(
                 "event #%(seq)s: its mark of origin is missing or false (written or rewritten"
