@@ -13,6 +13,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from courrier.cache_counters import bump
 from courrier.client_address import client_address
 
 
@@ -29,12 +30,7 @@ def _charge(
 ) -> None:
     if request is None:
         return
-    key = _key(request)
-    cache.add(key, 0, timeout=int(settings.AXES_COOLOFF_TIME.total_seconds()))
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr: this failure starts a new window
-        cache.add(key, 1, timeout=int(settings.AXES_COOLOFF_TIME.total_seconds()))
+    bump(_key(request), int(settings.AXES_COOLOFF_TIME.total_seconds()))
 
 
 def connect() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from django.views.decorators.csrf import csrf_protect
 from capture.models import WebFormRequest, WebFormTopic
 from capture.sources.webform.forms import CitizenRequestForm
 from capture.sources.webform.services import submit_request
+from courrier.cache_counters import bump
 from courrier.client_address import client_address
 from courrier.deadlines import duration_words
 from courrier.models import MailStatus
@@ -25,9 +25,8 @@ PUBLIC_STATUS: dict[str, str] = {
 
 
 def _over_rate(request: HttpRequest) -> bool:
-    key = f"webform-rate:{client_address(request)}"
-    cache.add(key, 0, timeout=3600)
-    return cache.incr(key) > settings.BANNETTE_WEBFORM_RATE_PER_HOUR
+    count = bump(f"webform-rate:{client_address(request)}", 3600)
+    return count > settings.BANNETTE_WEBFORM_RATE_PER_HOUR
 
 
 def privacy_notice() -> dict[str, Any]:
