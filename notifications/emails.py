@@ -60,15 +60,13 @@ def notification_text(notification: Notification) -> str:
     params: dict[str, Any] = dict(notification.params)
     if not may_read(notification):
         text = _("About a mail you may no longer open (redirected elsewhere or made confidential).")
-        if notification.for_user is not None:
-            text += " " + _("(standing in for %(name)s)") % {"name": notification.for_user}
-        return text
-    if notification.mail is not None:
-        params |= {
-            "chrono": notification.mail.chrono_number or "",
-            "subject": notification.mail.subject,
-        }
-    text = sentence(notification.kind, params)
+    else:
+        if notification.mail is not None:
+            params |= {
+                "chrono": notification.mail.chrono_number or "",
+                "subject": notification.mail.subject,
+            }
+        text = sentence(notification.kind, params)
     if notification.for_user is not None:
         text += " " + _("(standing in for %(name)s)") % {"name": notification.for_user}
     return text
