@@ -1,23 +1,25 @@
-"""A throw-away PKI for signature tests: a CA, a signer's PKCS#12, and an in-process timestamp
-authority answering RFC 3161 requests over HTTP on loopback (pyHanko's DummyTimeStamper)."""
+"""A throw-away PKI for signature tests: a CA, a signer's PKCS#12, and a timestamp authority
+answering RFC 3161 requests over HTTP on loopback (OpenSSL's `openssl ts -reply`)."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime
+import shutil
+import subprocess
+import tempfile
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from asn1crypto import keys as asn1_keys
-from asn1crypto import tsp
+from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
 
 def _name(common_name: str) -> x509.Name:
@@ -75,8 +77,6 @@ class TestPki:
 
     @property
     def ca_pem(self) -> bytes:
-        from asn1crypto import pem
-
         return pem.armor("CERTIFICATE", self.ca.dump())
 
 
@@ -103,17 +103,50 @@ def make_pki(signer_name: str = "Marc Bernard", password: str = "secret-1234") -
 
 
 class TimestampAuthority:
-    """An RFC 3161 server on 127.0.0.1 in a thread of the test process."""
+    """An RFC 3161 server on 127.0.0.1, in a thread of the test process: each request is
+    answered by `openssl ts -reply` (OpenSSL's own time-stamping authority, RFC 3161 and
+    RFC 5816) with the PKI's TSA certificate and key; `requests` counts what it answered."""
 
     def __init__(self, pki: TestPki) -> None:
-        stamper = DummyTimeStamper(tsa_cert=pki.tsa_cert, tsa_key=pki.tsa_key)
+        self.folder = Path(tempfile.mkdtemp(prefix="bannette-tsa-"))
+        (self.folder / "tsa.pem").write_bytes(pem.armor("CERTIFICATE", pki.tsa_cert.dump()))
+        (self.folder / "ca.pem").write_bytes(pki.ca_pem)
+        (self.folder / "tsa.key").write_bytes(pem.armor("PRIVATE KEY", pki.tsa_key.dump()))
+        (self.folder / "serial").write_text("01\n")
+        (self.folder / "tsa.cnf").write_text(
+            "[ tsa ]\ndefault_tsa = bannette_tests\n[ bannette_tests ]\n"
+            f"dir = {self.folder}\nserial = $dir/serial\ncrypto_device = builtin\n"
+            "signer_cert = $dir/tsa.pem\ncerts = $dir/tsa.pem\nsigner_key = $dir/tsa.key\n"
+            "signer_digest = sha256\ndefault_policy = 1.2.250.1.999.1\n"
+            "digests = sha256, sha384, sha512\naccuracy = secs:1\nordering = yes\n"
+            "tsa_name = yes\ness_cert_id_chain = no\ness_cert_id_alg = sha256\n"
+        )
+        authority = self
+        lock = threading.Lock()  # openssl keeps its serial number in one file
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                request = tsp.TimeStampReq.load(body)
-                response = asyncio.run(stamper.async_request_tsa_response(request))
-                payload = response.dump()
+                with lock, tempfile.TemporaryDirectory(dir=authority.folder) as scratch:
+                    query, reply = Path(scratch) / "query.tsq", Path(scratch) / "reply.tsr"
+                    query.write_bytes(body)
+                    subprocess.run(  # noqa: S603 - openssl with the test's own files
+                        [
+                            "openssl",
+                            "ts",
+                            "-reply",
+                            "-config",
+                            str(authority.folder / "tsa.cnf"),
+                            "-queryfile",
+                            str(query),
+                            "-out",
+                            str(reply),
+                        ],
+                        check=True,
+                        capture_output=True,
+                    )
+                    payload = reply.read_bytes()
+                    authority.requests += 1
                 self.send_response(200)
                 self.send_header("Content-Type", "application/timestamp-reply")
                 self.send_header("Content-Length", str(len(payload)))
@@ -135,3 +168,4 @@ class TimestampAuthority:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.server.server_close()
+        shutil.rmtree(self.folder, ignore_errors=True)
