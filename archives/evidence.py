@@ -31,7 +31,16 @@ from reportlab.lib.units import mm
 from reportlab.platypus import SimpleDocTemplate, Spacer
 
 from archives.files import pdf_table
-from archives.journal_package import VERIFIER, event_record, pem_bundle, token_certificates
+from archives.journal_package import (
+    STAMP,
+    VERIFIER,
+    event_record,
+    pem_bundle,
+    seal_summary,
+    sealed_now,
+    stamped_manifest,
+    token_certificates,
+)
 from courrier.chain import event_hash
 from courrier.journal_text import readable_events
 from courrier.models import JournalEvent, JournalLink, JournalSeal, Mail, User
@@ -162,12 +171,14 @@ def _values(event: JournalEvent) -> dict[str, Any]:
     }
 
 
-def evidence_json(evidence: Evidence) -> dict[str, Any]:
+def evidence_json(evidence: Evidence, latest: JournalSeal | None = None) -> dict[str, Any]:
     return {
-        "format": "bannette-mail-evidence/1",
+        "format": "bannette-mail-evidence/2",
         "organisation": settings.BANNETTE_ORGANISATION_NAME,
         "mail": {"id": evidence.mail.pk, "chrono_number": evidence.mail.chrono_number},
         "made_at": timezone.now().isoformat(),
+        "journal_last_seal": seal_summary(latest),
+        "timestamp_authority": bool(settings.BANNETTE_TSA_URL),
         "events": [
             {"event": item["event"], "seal": item["seal"], "proof": item["proof"]}
             for item in evidence.events
@@ -183,8 +194,9 @@ def evidence_json(evidence: Evidence) -> dict[str, Any]:
     }
 
 
-def attestation_pdf(evidence: Evidence, user: User) -> bytes:
-    """The "attestation d'intégrité": what was verified, event by event."""
+def attestation_pdf(evidence: Evidence, user: User, proof_digest: str = "") -> bytes:
+    """The "attestation d'intégrité": what was verified, event by event, and the SHA-256 of
+    the preuve.json it describes."""
     styles = getSampleStyleSheet()
     mail = evidence.mail
     title = _("Integrity certificate — mail %(chrono)s") % {"chrono": mail.chrono_number}
@@ -259,11 +271,21 @@ def attestation_pdf(evidence: Evidence, user: User) -> bytes:
         text_paragraph(
             _(
                 "The file preuve.json holds the events, their proofs and the seals; anyone can "
-                "check them again with python3 verify.py preuve.json (Python and openssl)."
+                "check them again with Bannette's verifier: python3 verify.py PACKAGE.zip "
+                "--trust AUTHORITY.pem, with the timestamp authority's certificates as obtained "
+                "from it."
             ),
             styles["Normal"],
         )
     )
+    if proof_digest:
+        story.append(
+            text_paragraph(
+                _("SHA-256 of the preuve.json this certificate describes: %(digest)s")
+                % {"digest": proof_digest},
+                styles["Normal"],
+            )
+        )
     buffer = io.BytesIO()
     SimpleDocTemplate(
         buffer, pagesize=A4, title=title, author="Bannette", leftMargin=15 * mm, rightMargin=15 * mm
@@ -272,29 +294,45 @@ def attestation_pdf(evidence: Evidence, user: User) -> bytes:
 
 
 def evidence_package(mail: Mail, user: User) -> bytes:
-    """The ZIP for one mail (preuve.json, the attestation, the verifier, the authority's
-    roots), journaled."""
+    """The ZIP for one mail, journaled: preuve.json, the attestation (which carries the digest
+    of preuve.json), the verifier, the authority's certificates as a convenience, and a
+    manifest of every file's digest, timestamped by the authority when the package is made."""
+    latest = sealed_now()  # the mail's events up to now are sealed before they are proved
     evidence = gather(mail)
+    proof = json.dumps(evidence_json(evidence, latest), indent=1, ensure_ascii=False).encode()
+    proof_digest = hashlib.sha256(proof).hexdigest()
+    files = {
+        "preuve.json": proof,
+        "attestation-integrite.pdf": attestation_pdf(evidence, user, proof_digest),
+        "verify.py": VERIFIER.read_bytes(),
+        "autorite/racines.pem": pem_bundle([root.dump() for root in trust_roots()]).encode(),
+        "autorite/certificats.pem": pem_bundle(
+            token_certificates(list(evidence.seals.values()))
+        ).encode(),
+        "LISEZMOI.txt": render_to_string(
+            "archives/evidence_readme.txt",
+            {"mail": mail, "evidence": evidence, "authority": bool(settings.BANNETTE_TSA_URL)},
+        ).encode(),
+    }
+    manifest = {
+        "format": "bannette-mail-evidence-package/1",
+        "organisation": settings.BANNETTE_ORGANISATION_NAME,
+        "made_at": timezone.now().isoformat(),
+        "made_by": user.get_username(),
+        "mail": {"id": mail.pk, "chrono_number": mail.chrono_number},
+        "journal_last_seal": seal_summary(latest),
+        "timestamp_authority": bool(settings.BANNETTE_TSA_URL),
+        "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
+    }
+    data, token = stamped_manifest(manifest)
     buffer = io.BytesIO()
     folder = f"preuve-{(mail.chrono_number or str(mail.pk)).replace('/', '-')}"
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
-        bundle.writestr(
-            f"{folder}/preuve.json",
-            json.dumps(evidence_json(evidence), indent=1, ensure_ascii=False),
-        )
-        bundle.writestr(f"{folder}/attestation-integrite.pdf", attestation_pdf(evidence, user))
-        bundle.writestr(f"{folder}/verify.py", VERIFIER.read_bytes())
-        bundle.writestr(
-            f"{folder}/autorite/racines.pem", pem_bundle([root.dump() for root in trust_roots()])
-        )
-        bundle.writestr(
-            f"{folder}/autorite/certificats.pem",
-            pem_bundle(token_certificates(list(evidence.seals.values()))),
-        )
-        bundle.writestr(
-            f"{folder}/LISEZMOI.txt",
-            render_to_string("archives/evidence_readme.txt", {"mail": mail, "evidence": evidence}),
-        )
+        for name, content in files.items():
+            bundle.writestr(f"{folder}/{name}", content)
+        bundle.writestr(f"{folder}/manifest.json", data)
+        if token:
+            bundle.writestr(f"{folder}/{STAMP}", token)
     with transaction.atomic():
         record_event(
             action="journal.evidence",

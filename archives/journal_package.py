@@ -8,7 +8,12 @@ whole seals: a seal's Merkle root can only be recomputed over all the events it 
 package starts at the first link of the seal holding the period's first event and ends at the
 last link of the seal holding its last one (events not sealed yet are exported too, and the
 verifier says so). The journal is sealed first, so the unsealed tail is what was written during
-the export.
+the export: the package stops at that seal, and every event in it is sealed.
+
+The manifest names the period (as dates and as instants), the journal's last seal at that moment
+and every file's digest; it is itself timestamped by the authority (manifest.tsr), so a package
+cut short, or a file changed, cannot be passed off as what was exported. The verifier takes the
+authority's certificates from the archivist (--trust), never from the package.
 
 The package shows what the person exporting may see: an event about a mail outside their
 perimeter is reduced to what the chain needs (its number, content hash and link), marked
@@ -21,7 +26,6 @@ import base64
 import datetime
 import hashlib
 import json
-import logging
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -33,17 +37,69 @@ from django.conf import settings
 from django.db.models import Max, Min
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from courrier.models import JournalLink, JournalSeal, User
 from courrier.selectors import visible_mail_ids
-from courrier.services.seals import GENESIS, SealFailed, seal_journal, sealed_fields
+from courrier.services.seals import (
+    GENESIS,
+    SealFailed,
+    seal_journal,
+    sealed_fields,
+    timestamp_digest,
+)
 from courrier.trust import trust_roots
-
-logger = logging.getLogger(__name__)
 
 VERIFIER = Path(__file__).resolve().parent / "verifier" / "verify.py"
 FOLDER = "journal"
 BATCH = 5000
+STAMP = "manifest.tsr"
+
+
+class PackageUnprovable(Exception):
+    """The timestamp authority did not answer: no package is made that it cannot vouch for."""
+
+
+def sealed_now() -> JournalSeal | None:
+    """Seal what is written up to now; the journal's last seal. With an authority configured
+    that does not answer, PackageUnprovable (the person exporting sees why and tries again)."""
+    try:
+        seal_journal()  # links the events committed a moment ago, then seals them
+    except SealFailed as exc:
+        raise PackageUnprovable(
+            _(
+                "The timestamp authority did not answer: the package could not be sealed and"
+                " timestamped. Try again in a few minutes; if it lasts, the administrator checks"
+                " BANNETTE_TSA_URL."
+            )
+        ) from exc
+    return JournalSeal.objects.order_by("-number").first()
+
+
+def seal_summary(seal: JournalSeal | None) -> dict[str, Any] | None:
+    """What a package says of the journal's last seal when it was made."""
+    if seal is None:
+        return None
+    return {
+        "number": seal.number,
+        "hash": seal.hash,
+        "first_seq": seal.first_seq,
+        "last_seq": seal.last_seq,
+        "sealed_at": seal.sealed_at.astimezone(datetime.UTC).isoformat(),
+    }
+
+
+def stamped_manifest(manifest: dict[str, Any]) -> tuple[bytes, bytes]:
+    """The manifest's bytes and the authority's token over their SHA-256 (empty without an
+    authority)."""
+    data = json.dumps(manifest, indent=1, ensure_ascii=False).encode()
+    try:
+        token = timestamp_digest(hashlib.sha256(data).hexdigest())
+    except SealFailed as exc:
+        raise PackageUnprovable(
+            _("The timestamp authority did not answer: the package could not be timestamped.")
+        ) from exc
+    return data, token
 
 
 @dataclass(frozen=True)
@@ -202,12 +258,10 @@ def write_package(
     progress: Callable[[int, int], None] | None = None,
 ) -> PackageSummary:
     """Write the ZIP to `output` (streamed: memory stays flat over millions of events)."""
-    try:
-        seal_journal()  # links the events committed a moment ago, then seals them
-    except SealFailed:  # the authority is away: the verifier names the unsealed tail
-        logger.warning("the journal could not be sealed before an export", exc_info=True)
+    latest = sealed_now()
     span = sequence_range(since, until)
     first, last = span if span else (1, 0)
+    last = min(last, latest.last_seq if latest else 0)  # written since: in the next seal
     seals = list(
         JournalSeal.objects.filter(last_seq__gte=first, first_seq__lte=last).order_by("number")
     )
@@ -263,17 +317,22 @@ def write_package(
             "seals": len(seals),
             "exported_at": timezone.localtime(),
             "exported_by": exported_by,
+            "authority": bool(settings.BANNETTE_TSA_URL),
+            "latest": latest,
         }
         add("LISEZMOI.txt", render_to_string("archives/journal_readme.txt", context).encode())
         add("verify.py", VERIFIER.read_bytes())
+        start, end = local_bounds(since, until)
         manifest = {
-            "format": "bannette-journal-export/2",
+            "format": "bannette-journal-export/3",
             "organisation": settings.BANNETTE_ORGANISATION_NAME,
             "exported_at": timezone.now().isoformat(),
             "exported_by": exported_by.get_username() if exported_by else "system",
             "period": {
                 "since": since.isoformat() if since else None,
                 "until": until.isoformat() if until else None,
+                "start": start.isoformat() if start else None,
+                "end": end.isoformat() if end else None,
             },
             "first_seq": first if count else None,
             "last_seq": last if count else None,
@@ -281,9 +340,14 @@ def write_package(
             "withheld": withheld,
             "seals": [seal.number for seal in seals],
             "previous_seal_hash": previous or GENESIS,
+            "journal_last_seal": seal_summary(latest),
+            "timestamp_authority": bool(settings.BANNETTE_TSA_URL),
             "files": digests,
         }
-        bundle.writestr(f"{FOLDER}/manifest.json", json.dumps(manifest, indent=1))
+        data, token = stamped_manifest(manifest)
+        bundle.writestr(f"{FOLDER}/manifest.json", data)
+        if token:
+            bundle.writestr(f"{FOLDER}/{STAMP}", token)
     return PackageSummary(
         first_seq=first if count else None,
         last_seq=last if count else None,

@@ -9,12 +9,19 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from archives.journal_package import PackageSummary, local_bounds, write_package
+from archives.journal_package import (
+    PackageSummary,
+    PackageUnprovable,
+    local_bounds,
+    write_package,
+)
 from archives.models import ExportStatus, JournalExport
 from courrier.models import User
 from courrier.services.journal import record_event
@@ -77,13 +84,21 @@ def build_export(pk: int) -> JournalExport:
         return export
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / f"journal-{export.pk}.zip"
+        requester = export.requested_by
         try:
-            summary = export_journal(
-                path, actor=export.requested_by, since=export.since, until=export.until
-            )
+            with translation.override(requester.language or settings.LANGUAGE_CODE):
+                summary = export_journal(
+                    path, actor=requester, since=export.since, until=export.until
+                )
         except Exception as exc:  # the archivist sees why on the screen and may ask again
             logger.exception("journal export %s failed", export.pk)
-            export.status, export.error = ExportStatus.FAILED, str(exc)[:2000]
+            with translation.override(requester.language or settings.LANGUAGE_CODE):
+                reason = (
+                    str(exc)
+                    if isinstance(exc, PackageUnprovable)
+                    else _("The package could not be built; the reason is in the server's log.")
+                )
+            export.status, export.error = ExportStatus.FAILED, reason[:2000]
             export.finished_at = timezone.now()
             export.save(update_fields=["status", "error", "finished_at"])
             return export

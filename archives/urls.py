@@ -19,4 +19,5 @@ urlpatterns = [
     path("personal-data/<int:pk>/access.zip", views.subject_access, name="archives_subject_access"),
     path("journal/mails/<int:pk>/evidence/", views.mail_evidence, name="archives_mail_evidence"),
     path("journal/exports/<int:pk>/", views.export_download, name="archives_export_download"),
+    path("verifier/verify.py", views.verifier_download, name="archives_verifier"),
 ]

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import io
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from archives import personal_data as personal_data_service
 from archives import retention, services, transfers
 from archives.evidence import evidence_package
+from archives.journal_package import VERIFIER, PackageUnprovable
 from archives.models import (
     ArchiveAgreement,
     EliminationCertificate,
@@ -112,7 +116,12 @@ def mail_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     """One mail's evidence package (preuve.json, attestation, verifier), if she may open it."""
     user = _archivist(request)
     mail = get_visible_mail_or_404(user, pk)
-    response = HttpResponse(evidence_package(mail, user), content_type="application/zip")
+    try:
+        package = evidence_package(mail, user)
+    except PackageUnprovable as exc:
+        messages.error(request, str(exc))
+        return redirect(f"{reverse('archives_journal')}?chrono={mail.chrono_number}")
+    response = HttpResponse(package, content_type="application/zip")
     name = (mail.chrono_number or str(mail.pk)).replace("/", "-")
     response["Content-Disposition"] = f'attachment; filename="preuve-{name}.zip"'
     return response
@@ -140,7 +149,22 @@ def _exports_context(user: User) -> dict[str, Any]:
     return {
         "exports": listed,
         "building": any(e.status == ExportStatus.WAITING for e in listed),
+        "verifier_sha256": verifier_digest(),
+        "authority": bool(settings.BANNETTE_TSA_URL),
     }
+
+
+def verifier_digest() -> str:
+    return hashlib.sha256(VERIFIER.read_bytes()).hexdigest()
+
+
+def verifier_download(request: HttpRequest) -> HttpResponse:
+    """The standalone verifier on its own, for anyone (it is public code): the copy an
+    archivist runs, rather than the one that travels in a package."""
+    response = HttpResponse(VERIFIER.read_bytes(), content_type="text/x-python; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="verify.py"'
+    response["X-Content-SHA256"] = verifier_digest()
+    return response
 
 
 @login_required

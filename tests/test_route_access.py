@@ -36,7 +36,7 @@ from visa.models import OpinionRequest
 pytestmark = pytest.mark.django_db
 
 # Open to everyone: the citizens' form and its tracking, signing in and out, the language
-# switch, the health check, the icon.
+# switch, the health check, the icon, the journal's verifier.
 PUBLIC = {
     "favicon",
     "set_language",
@@ -51,6 +51,7 @@ PUBLIC = {
     "oidc_authentication_init",  # single sign-on: to the provider and back (sso/tests)
     "oidc_authentication_callback",
     "oidc_logout",
+    "archives_verifier",  # the journal's verifier: public code, the copy archivists run
 }
 # Signed-in pages about no one else's object (each user sees their own perimeter there).
 OWN_PAGES = {

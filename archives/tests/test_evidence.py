@@ -42,10 +42,12 @@ def evidence_of(client, archivist, mail, tmp_path: Path) -> Path:
     return folder
 
 
-def test_one_mails_history_is_proved_without_the_others(client, journal, archivist, tmp_path):
+def test_one_mails_history_is_proved_without_the_others(
+    client, journal, trust, archivist, tmp_path
+):
     first, other = Mail.objects.order_by("pk")[:2]
     folder = evidence_of(client, archivist, first, tmp_path)
-    result = verify(folder, "preuve.json")
+    result = verify(folder, "preuve.json", "--trust", str(trust))
     assert result.returncode == 0, result.stdout
     assert "Résultat : tout tient." in result.stdout
     evidence = (folder / "preuve.json").read_text()

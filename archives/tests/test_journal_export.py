@@ -18,7 +18,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from archives.journal_package import write_package
+from archives.journal_package import VERIFIER, write_package
 from archives.models import ExportStatus, JournalExport
 from archives.services import build_export, export_journal
 from archives.tests.conftest import timestamp_authority, unpack, verify
@@ -37,7 +37,9 @@ def exported(tmp_path: Path, archivist) -> Path:
     return unpack(archive, tmp_path / "unzipped")
 
 
-def test_an_untouched_package_verifies_with_python_and_openssl_alone(journal, archivist, tmp_path):
+def test_an_untouched_package_verifies_with_python_and_openssl_alone(
+    journal, trust, archivist, tmp_path
+):
     archive = tmp_path / "journal.zip"
     summary = export_journal(archive, actor=archivist)
     folder = unpack(archive, tmp_path / "unzipped")
@@ -46,15 +48,18 @@ def test_an_untouched_package_verifies_with_python_and_openssl_alone(journal, ar
         "autorite",
         "events.jsonl",
         "manifest.json",
+        "manifest.tsr",
         "seals.json",
         "verify.py",
     ]
-    result = verify(folder)
+    result = verify(folder, "--trust", str(trust))
     assert result.returncode == 0, result.stdout
     assert "Résultat : tout tient." in result.stdout
-    assert "ne sont pas encore scellés" in result.stdout  # the last mail's events
-    on_zip = verify(folder, str(archive))
+    assert "le manifeste est horodaté" in result.stdout
+    assert JournalSeal.objects.count() == 3  # the last mail's events were sealed for the export
+    on_zip = verify(folder, str(archive), "--trust", str(trust))
     assert on_zip.returncode == 0, on_zip.stdout
+    assert (folder / "verify.py").read_bytes() == VERIFIER.read_bytes()
     assert summary.events == JournalEvent.objects.count() - 1  # all but the export's own event
     exported_event = JournalEvent.objects.get(action="journal.exported")
     assert exported_event.actor == archivist
@@ -108,7 +113,7 @@ def test_a_removed_event_is_named(journal, archivist, tmp_path):
     _manifest_after_removal(folder)
     result = verify(folder)
     assert result.returncode == 1
-    assert "maillons n° 2 à 2 de la chaîne absents de l'export" in result.stdout
+    assert "maillons n° 2 de la chaîne absents de l'export" in result.stdout
     assert "le chaînage à l'événement précédent est rompu" in result.stdout
 
 
@@ -157,6 +162,7 @@ def test_a_replaced_seal_is_named_by_its_timestamp_and_the_chain(journal, archiv
     assert result.returncode == 1
     assert "sceau n° 1 : son jeton d'horodatage ne se vérifie pas" in result.stdout
     assert "sceau n° 2 : le chaînage au sceau précédent est rompu" in result.stdout
+    assert "fichier modifié depuis l'export : seals.json" not in result.stdout  # digest updated
 
 
 def test_a_forged_token_is_named(journal, archivist, tmp_path):
@@ -175,7 +181,7 @@ def test_a_period_widens_to_whole_seals(journal, archivist, tmp_path):
     today = datetime.date.today()
     summary = export_journal(archive, actor=archivist, since=today, until=today)
     first_seal = JournalSeal.objects.get(number=1)
-    assert summary.first_seq == first_seal.first_seq and summary.seals == 2
+    assert summary.first_seq == first_seal.first_seq and summary.seals == 3  # with the export's
     archive = tmp_path / "old.zip"
     assert export_journal(archive, actor=archivist, until=datetime.date(2000, 1, 1)).events == 0
 
@@ -184,7 +190,7 @@ def test_the_command_writes_a_package_with_a_progress_bar(journal, tmp_path, cap
     archive = tmp_path / "cli.zip"
     call_command("export_journal", "--output", str(archive))
     assert "seals" in capsys.readouterr().out
-    assert verify(unpack(archive, tmp_path / "cli"), str(archive)).returncode == 0
+    assert verify(unpack(archive, tmp_path / "cli"), str(archive)).returncode == 3
 
 
 def test_the_screen_builds_the_package_and_offers_it(
@@ -246,7 +252,7 @@ def test_an_archivists_export_withholds_the_mail_she_may_not_open(
     )
     assert len(records) == JournalLink.objects.filter(position__lte=records[-1]["position"]).count()
     result = verify(folder)
-    assert result.returncode == 0, result.stdout
+    assert result.returncode == 3, result.stdout  # no --trust: nothing wrong, nothing proved
     assert f"{len(about_appeal)} événements concernent des courriers hors du périmètre" in (
         result.stdout
     )
@@ -273,13 +279,13 @@ def test_an_archivists_export_withholds_the_mail_she_may_not_open(
 
 
 def test_the_journal_is_sealed_before_each_export(settings, archivist, clerk, tmp_path):
-    with timestamp_authority(settings, tmp_path):
+    with timestamp_authority(settings, tmp_path) as pki:
         for i in range(3):
             make_mail(actor=clerk, subject=f"Courrier {i}")
         assert not JournalSeal.objects.exists()
         folder = exported(tmp_path, archivist)
     seal = JournalSeal.objects.get()
     assert seal.last_seq == JournalEvent.objects.exclude(action="journal.exported").count()
-    result = verify(folder)
+    (tmp_path / "ca.pem").write_bytes(pki.ca_pem)
+    result = verify(folder, "--trust", str(tmp_path / "ca.pem"))
     assert result.returncode == 0, result.stdout
-    assert "ne sont pas encore scellés" not in result.stdout

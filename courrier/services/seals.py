@@ -82,8 +82,9 @@ def chained_hashes(first: int, last: int) -> list[str]:
     return list(links.order_by("position").values_list("event__hash", flat=True))
 
 
-def _timestamp(digest: str) -> bytes:
-    """A TimeStampToken over the seal's hash, or nothing when no authority is configured."""
+def timestamp_digest(digest: str) -> bytes:
+    """A TimeStampToken (DER) over a SHA-256 digest given in hex — a seal's hash, an export's
+    manifest — or nothing when no authority is configured; SealFailed when it does not answer."""
     if not settings.BANNETTE_TSA_URL:
         return b""
     stamper = timestamps.HTTPTimeStamper(
@@ -116,7 +117,7 @@ def seal_journal() -> JournalSeal | None:
         sealed_at=timezone.now(),
     )
     seal.hash = seal_hash(seal)
-    seal.timestamp_token = _timestamp(seal.hash)  # slow network call: no lock held
+    seal.timestamp_token = timestamp_digest(seal.hash)  # slow network call: no lock held
     try:
         with transaction.atomic():
             seal.save(force_insert=True)  # a concurrent sealer took this number: let it win
