@@ -142,7 +142,29 @@ CORE_JOURNAL_ACTIONS = [
         "deadline.suspended",
         _("Delays suspended"),
         workflow=True,
-        sentences=(_("Missing pieces asked for: %(pieces)s; the delays are suspended"),),
+        sentences=(
+            _(
+                "Missing pieces asked for, to be sent by %(pieces_due_on)s: %(pieces)s; the "
+                "delays are suspended"
+            ),
+            _("Missing pieces asked for: %(pieces)s; the delays are suspended"),
+        ),
+    ),
+    JournalAction(
+        "deadline.resumed",
+        _("Delays resumed"),
+        workflow=True,
+        sentences=(
+            _(
+                "The time for the missing pieces ended on %(pieces_due_on)s (they came on "
+                "%(late_pieces_on)s); the delay of the implicit rejection runs on, to "
+                "%(implicit_decision_date)s"
+            ),
+            _(
+                "The time for the missing pieces ended on %(pieces_due_on)s without them; the "
+                "delay of the implicit rejection runs on, to %(implicit_decision_date)s"
+            ),
+        ),
     ),
     JournalAction(
         "deadline.restarted",

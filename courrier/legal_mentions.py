@@ -4,7 +4,8 @@ Every acknowledgment, whatever its channel, takes its sentences from here: the s
 charge with its postal address, e-mail and phone; the date of receipt; the delay; for a
 request that silence accepts or rejects, the date of that implicit decision and what it means;
 for an implicit rejection the appeal routes and delays, for an implicit acceptance the right to
-the attestation of L232-3.
+the attestation of L232-3; and that these dates hold only for a complete request (missing
+pieces change them: L114-5, R112-5, R112-11-1).
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ class LegalMentions:
     consequence: str
     appeal: str
     attestation: str
+    completeness: str
     organisation: str
 
     def as_context(self) -> dict[str, Any]:
@@ -106,18 +108,29 @@ def legal_mentions(mail: Mail) -> LegalMentions:
             "Without an express decision by %(date)s, your request will be deemed rejected."
         ) % {"date": decision_date}
         appeal = (doctype.appeal_routes if doctype else "") or default_appeal_routes()
+    delay = _delay(doctype)
+    completeness = (
+        _(
+            "These delays and dates hold only if your request is complete: if pieces or "
+            "information are missing, we will tell you which, with the time given to send "
+            "them, and the dates will change (CRPA L114-5, R112-5 and R112-11-1)."
+        )
+        if delay or decision_date
+        else ""
+    )
     return LegalMentions(
         service_name=service["label"],
         service_address=service["address"],
         service_email=service["email"],
         service_phone=service["phone"],
         received_on=long_date(mail.arrival_date),
-        delay=_delay(doctype),
+        delay=delay,
         implicit_decision=_IMPLICIT.get(str(mode), "") if decision_date else "",
         implicit_decision_date=decision_date,
         consequence=consequence,
         appeal=appeal,
         attestation=attestation,
+        completeness=completeness,
         organisation=settings.BANNETTE_ORGANISATION_NAME,
     )
 
@@ -134,4 +147,5 @@ REQUIRED_MENTIONS = {
     "legal.consequence": gettext_lazy("what silence will mean"),
     "legal.appeal": gettext_lazy("the appeal routes and delays"),
     "legal.attestation": gettext_lazy("the right to an attestation"),
+    "legal.completeness": gettext_lazy("that the dates hold only for a complete request"),
 }

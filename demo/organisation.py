@@ -579,6 +579,7 @@ ACKNOWLEDGMENT_TEMPLATE = [
     "{{ legal.attestation }}",
     "{{ legal.appeal }}",
     "Date de décision implicite, le cas échéant : {{ legal.implicit_decision_date }}",
+    "{{ legal.completeness }}",
     "",
     "Veuillez agréer l'expression de nos salutations distinguées.",
 ]

@@ -148,6 +148,9 @@ def sample_mentions() -> dict[str, str]:
         "appeal": "",
         "attestation": "Vous pourrez alors nous demander une attestation de cette acceptation "
         "implicite (CRPA L232-3).",
+        "completeness": "Ces délais et ces dates ne valent que si votre demande est complète "
+        ": s'il y manque des pièces ou des informations, nous vous dirons lesquelles, avec le "
+        "temps donné pour les envoyer, et les dates changeront.",
         "organisation": "Mairie de Villedieu",
     }
 

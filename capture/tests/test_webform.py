@@ -95,6 +95,11 @@ def test_a_citizen_request_becomes_mail_and_is_acknowledged_by_email(
         assert french_date(mail.arrival_date) in part and "2 mois" in part
         assert f"au {implicit}, votre demande sera réputée acceptée" in part
         assert "attestation" in part and "Voirie" in part
+        # one date, one meaning: the internal due date is not offered as another deadline
+        assert "réponse attendue" not in part
+        assert french_date(mail.due_date) not in part
+        # R112-5, R112-11-1: the dates hold only for a complete request
+        assert "ne valent que si votre demande est complète" in " ".join(part.split())
 
 
 def test_the_tracking_page_shows_the_status_from_the_code_only(

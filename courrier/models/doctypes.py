@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.validators import MaxValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -79,6 +79,15 @@ class DocumentType(models.Model):
         max_length=16,
         choices=DelayUnit.choices,
         default=DelayUnit.MONTHS,
+    )
+    pieces_delay_days = models.PositiveIntegerField(
+        _("time given for missing pieces (days)"),
+        default=30,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "The time the requester is given to send missing pieces, proposed when they are "
+            "asked for (CRPA L114-5); the agent may set another date."
+        ),
     )
     appeal_routes = models.TextField(
         _("appeal routes and delays"),

@@ -26,6 +26,17 @@ class ClockSuspension(models.Model):
     started_on = models.DateField(_("since"))
     ended_on = models.DateField(_("until"), null=True, blank=True)
     details = models.TextField(_("pieces asked for, or authority"), blank=True)
+    pieces_due_on = models.DateField(
+        _("pieces expected by"),
+        null=True,
+        blank=True,
+        help_text=_("The time given to the requester to send the missing pieces (CRPA L114-5)."),
+    )
+    lapsed = models.BooleanField(
+        _("time for the pieces ran out"),
+        default=False,
+        help_text=_("The suspension ended when the time given ran out, without the pieces."),
+    )
     previous_due_date = models.DateField(_("due date before"), null=True, blank=True)
     previous_implicit_decision_date = models.DateField(
         _("implicit decision date before"), null=True, blank=True

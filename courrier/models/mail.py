@@ -138,6 +138,16 @@ class Mail(models.Model):
     implicit_decision_born_on = models.DateField(
         _("implicit decision born on"), null=True, blank=True
     )
+    first_closed_on = models.DateField(
+        _("first closed on"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "The day the request was first answered expressly (or sent to the competent "
+            "authority): no implicit decision is born after it, even if the mail is reopened."
+        ),
+    )
     acknowledgment_failed = models.BooleanField(
         _("acknowledgment not sent"),
         default=False,
@@ -288,6 +298,12 @@ class Mail(models.Model):
             and self.status != MailStatus.CLOSED
             and self.due_date < timezone.localdate()
         )
+
+    @property
+    def pieces_due_default(self) -> datetime.date:
+        """The time proposed for missing pieces asked today: the type's, or 30 days."""
+        days = self.document_type.pieces_delay_days if self.document_type else 30
+        return timezone.localdate() + datetime.timedelta(days=days)
 
     @property
     def deadline_state(self) -> str:

@@ -121,7 +121,11 @@ def _copy(acting: Acting, mail: Mail, given: ActionInput) -> Any:
 
 def _request_pieces(acting: Acting, mail: Mail, given: ActionInput) -> Any:
     return legal.request_missing_pieces(
-        actor=acting.actor, mail=mail, pieces=given.text, on_behalf_of=acting.on_behalf_of
+        actor=acting.actor,
+        mail=mail,
+        pieces=given.text,
+        due_on=given.day,
+        on_behalf_of=acting.on_behalf_of,
     )
 
 
@@ -236,7 +240,7 @@ CATALOGUE: dict[str, Action] = {
             label=_("Ask for missing pieces"),
             permission="process_mail",
             statuses=_OPEN,
-            asks=("pieces",),
+            asks=("pieces", "pieces_due_on"),
             run=_request_pieces,
         ),
         Action(

@@ -1,11 +1,19 @@
 """The legal clock of a request (CRPA) and what the requester must be told.
 
-- L114-5: asking for missing pieces suspends the delays; they run again, whole, from the day the
-  pieces arrive.
+- L114-5: asking for missing pieces sets a time to send them (the type's default, or the
+  agent's date) and stops the clock. For a request that silence **accepts** (SVA, al. 2) the
+  delay runs, whole, only from the day the pieces arrive. For one that silence **rejects** (SVR,
+  al. 3) the delay is suspended, then runs on for what was left: from the day the pieces arrive
+  or, at the latest, from the end of the time given (CE, 13 January 2003, n° 237034, Camara:
+  the suspension ends of right on receipt and at the latest when that time runs out). Mail of
+  neither kind restarts its processing delay from the pieces' arrival.
+- No pieces are asked for once an implicit decision is born, nor on mail closed by an express
+  decision (even reopened since).
 - L114-2: a request for another authority is transmitted to it, the requester is told, and the
   mail is closed here.
-- L231-1 / L231-4: on the implicit-decision date without an express decision (the mail still
-  open), the implicit acceptance or rejection is born; it is recorded once, by the daily job.
+- L231-1 / L231-4: on the implicit-decision date without an express decision, the implicit
+  acceptance or rejection is born; it is recorded once, by the daily job. Mail answered
+  expressly (closed once, `first_closed_on`) never gets one, even after it is reopened.
 - L112-3, R112-5, L112-6: every notice sent is kept with the mail as it was sent and journaled;
   an acknowledgment that could not be sent flags the mail.
 """
@@ -25,7 +33,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from courrier.deadlines import deadlines_for
+from courrier.deadlines import add_working_days, deadlines_for, is_working_day
 from courrier.legal_mentions import legal_mentions, long_date
 from courrier.models import (
     ACKNOWLEDGMENT_KINDS,
@@ -33,6 +41,7 @@ from courrier.models import (
     AttachmentKind,
     ClockSuspension,
     ContactRole,
+    DelayUnit,
     Mail,
     MailStatus,
     NoticeChannel,
@@ -65,25 +74,62 @@ def _check_open(mail: Mail) -> None:
         )
 
 
+def _check_undecided(mail: Mail, today: datetime.date) -> None:
+    """Pieces cannot be asked for on a request already decided, expressly or by silence."""
+    if mail.first_closed_on is not None:
+        raise ValidationError(
+            _(
+                "This request was answered on %(date)s: pieces can no longer be asked for "
+                "(the mail was reopened since)."
+            )
+            % {"date": long_date(mail.first_closed_on)}
+        )
+    born = mail.implicit_decision_born_on or (
+        mail.implicit_decision_date
+        if mail.implicit_decision_date and mail.implicit_decision_date <= today
+        else None
+    )
+    if born is not None:
+        raise ValidationError(
+            _(
+                "The implicit decision on this request was born on %(date)s: it is decided, "
+                "pieces can no longer be asked for (CRPA L114-5)."
+            )
+            % {"date": long_date(born)}
+        )
+
+
 @transaction.atomic
 def request_missing_pieces(
-    *, actor: User, mail: Mail, pieces: str, on_behalf_of: User | None = None
+    *,
+    actor: User,
+    mail: Mail,
+    pieces: str,
+    due_on: datetime.date | None = None,
+    on_behalf_of: User | None = None,
 ) -> ClockSuspension:
-    """Suspend the delays until the requester sends what is missing (CRPA L114-5)."""
+    """Stop the clock until the requester sends what is missing, by `due_on` (CRPA L114-5);
+    the requester is told what, by when, and what it does to the delay."""
     check_mail_access(actor, mail, "process_mail", on_behalf_of=on_behalf_of, processing=True)
     mail = _locked(mail)
+    today = timezone.localdate()
     _check_open(mail)
+    _check_undecided(mail, today)
     if not pieces.strip():
         raise ValidationError(_("Say which pieces are missing."))
+    due_on = due_on or mail.pieces_due_default
+    if due_on <= today:
+        raise ValidationError(_("The time given for the pieces must end after today."))
     suspension = _suspend(mail, SuspensionReason.MISSING_PIECES, pieces.strip(), actor)
-    today = suspension.started_on
+    suspension.pieces_due_on = due_on
+    suspension.save(update_fields=["pieces_due_on"])
     mail.save(update_fields=_CLOCK_FIELDS)
     record_event(
         action="deadline.suspended",
         actor=actor,
         on_behalf_of=on_behalf_of,
         target=mail,
-        details={"since": today, "pieces": pieces.strip()},
+        details={"since": today, "pieces": pieces.strip(), "pieces_due_on": due_on},
     )
     transaction.on_commit(lambda: notify_requester(mail.pk, NoticeKind.MISSING_PIECES))
     return suspension
@@ -115,6 +161,51 @@ _CLOCK_FIELDS = [
 ]
 
 
+def resumed(
+    before: datetime.date | None, stopped: datetime.date, again: datetime.date, unit: str
+) -> datetime.date | None:
+    """A delay that stood still from `stopped` to `again` and runs on for what was left: its
+    end moves by the days it stood still (L114-5 al. 3); in working days, the working days
+    that were left are counted from `again`."""
+    if before is None:
+        return None
+    if unit == DelayUnit.WORKING_DAYS:
+        left, day = 0, stopped
+        while day < before:
+            day += datetime.timedelta(days=1)
+            left += is_working_day(day)
+        return add_working_days(again, left)
+    return before + (again - stopped)
+
+
+def _run_again(mail: Mail, suspension: ClockSuspension, on: datetime.date) -> None:
+    """The clock runs again from `on`: on for what was left for a request that silence
+    rejects, whole for the others (the caller saves the mail)."""
+    doctype = mail.document_type
+    mail.suspended_since = None
+    if doctype is not None and doctype.processing_mode == ProcessingMode.SVR:
+        mail.implicit_decision_date = resumed(
+            suspension.previous_implicit_decision_date,
+            suspension.started_on,
+            on,
+            doctype.implicit_delay_unit,
+        )
+        mail.due_date = resumed(
+            suspension.previous_due_date, suspension.started_on, on, doctype.delay_unit
+        )
+        reminder_before = doctype.reminder1_days_before
+        mail.reminder_date = (
+            mail.due_date - datetime.timedelta(days=reminder_before)
+            if mail.due_date is not None and reminder_before is not None
+            else None
+        )
+        return
+    deadlines = deadlines_for(doctype, on)
+    mail.clock_start = on
+    mail.due_date, mail.reminder_date = deadlines.due_date, deadlines.reminder_date
+    mail.implicit_decision_date = deadlines.implicit_decision_date
+
+
 @transaction.atomic
 def record_pieces_received(
     *,
@@ -123,7 +214,7 @@ def record_pieces_received(
     received_on: datetime.date | None = None,
     on_behalf_of: User | None = None,
 ) -> Mail:
-    """The missing pieces arrived: the delays run again, whole, from that day (L114-5)."""
+    """The missing pieces arrived: the clock runs again from that day (L114-5)."""
     check_mail_access(actor, mail, "process_mail", on_behalf_of=on_behalf_of, processing=True)
     mail = _locked(mail)
     suspension = (
@@ -136,13 +227,15 @@ def record_pieces_received(
     received_on = received_on or timezone.localdate()
     if received_on < suspension.started_on or received_on > timezone.localdate():
         raise ValidationError(_("The pieces must arrive between the request and today."))
+    if (
+        _lapses(mail)
+        and suspension.pieces_due_on is not None
+        and received_on > suspension.pieces_due_on
+    ):  # too late: the delay ran on from the end of the time given
+        return _lapse(mail, suspension, late_pieces_on=received_on, actor=actor)
     suspension.ended_on = received_on
     suspension.save(update_fields=["ended_on"])
-    deadlines = deadlines_for(mail.document_type, received_on)
-    mail.suspended_since = None
-    mail.clock_start = received_on
-    mail.due_date, mail.reminder_date = deadlines.due_date, deadlines.reminder_date
-    mail.implicit_decision_date = deadlines.implicit_decision_date
+    _run_again(mail, suspension, received_on)
     mail.save(update_fields=_CLOCK_FIELDS)
     record_event(
         action="deadline.restarted",
@@ -156,6 +249,60 @@ def record_pieces_received(
         },
     )
     return mail
+
+
+def _lapses(mail: Mail) -> bool:
+    """Whether the time given for the pieces ends the suspension (SVR, L114-5 al. 3)."""
+    doctype = mail.document_type
+    return doctype is not None and doctype.processing_mode == ProcessingMode.SVR
+
+
+def _lapse(
+    mail: Mail,
+    suspension: ClockSuspension,
+    *,
+    late_pieces_on: datetime.date | None = None,
+    actor: User | None = None,
+) -> Mail:
+    """The time given ran out without the pieces: the delay of an implicit rejection runs on
+    from the day after it ended, for what was left (the caller holds the mail's lock)."""
+    due_on = suspension.pieces_due_on
+    assert due_on is not None
+    suspension.ended_on, suspension.lapsed = due_on, True
+    suspension.save(update_fields=["ended_on", "lapsed"])
+    _run_again(mail, suspension, due_on)
+    mail.save(update_fields=_CLOCK_FIELDS)
+    record_event(
+        action="deadline.resumed",
+        actor=actor,
+        target=mail,
+        details={
+            "pieces_due_on": due_on,
+            **({"late_pieces_on": late_pieces_on} if late_pieces_on else {}),
+            "implicit_decision_date": mail.implicit_decision_date,
+        },
+    )
+    return mail
+
+
+def resume_lapsed_suspensions(today: datetime.date | None = None) -> int:
+    """End the suspensions of SVR requests whose time for the pieces is over (L114-5 al. 3)."""
+    today = today or timezone.localdate()
+    lapsed = ClockSuspension.objects.filter(
+        reason=SuspensionReason.MISSING_PIECES,
+        ended_on__isnull=True,
+        pieces_due_on__lt=today,
+        mail__document_type__processing_mode=ProcessingMode.SVR,
+    ).values_list("pk", "mail_id")
+    done = 0
+    for pk, mail_pk in list(lapsed):
+        with transaction.atomic():
+            mail = _locked(Mail(pk=mail_pk))
+            suspension = ClockSuspension.objects.select_for_update().get(pk=pk)
+            if suspension.ended_on is None:
+                _lapse(mail, suspension)
+                done += 1
+    return done
 
 
 @transaction.atomic
@@ -183,10 +330,13 @@ def transfer_to_competent_authority(
 
 
 def record_implicit_decisions(today: datetime.date | None = None) -> int:
-    """Flag each open mail whose implicit decision is born (once); returns how many."""
+    """Flag each open mail whose implicit decision is born (once); returns how many. Lapsed
+    suspensions end first (their delay may end today)."""
     today = today or timezone.localdate()
+    resume_lapsed_suspensions(today)
     due = Mail.objects.filter(
         status__in=OPEN_STATUSES,
+        first_closed_on__isnull=True,
         suspended_since__isnull=True,
         implicit_decision_date__lte=today,
         implicit_decision_born_on__isnull=True,
@@ -200,8 +350,8 @@ def _record_implicit_decision(mail_pk: int, today: datetime.date) -> bool:
     born = mail.implicit_decision_date
     if mail.implicit_decision_born_on or born is None or born > today or mail.suspended_since:
         return False
-    if mail.status == MailStatus.CLOSED or mail.document_type is None:
-        return False
+    if mail.status == MailStatus.CLOSED or mail.document_type is None or mail.first_closed_on:
+        return False  # answered expressly: no implicit decision, even once reopened
     mail.implicit_decision_born_on = born
     mail.save(update_fields=["implicit_decision_born_on", "updated_at"])
     decision = (
@@ -245,6 +395,30 @@ NOTICE_FILE_NAMES = {
 }
 
 
+def notice_context(mail: Mail, kind: str) -> dict[str, object]:
+    """What a notice says, whatever carries it (e-mail or printed letter): the mentions of
+    R112-5, the last suspension and, for missing pieces, what they do to the delay."""
+    suspension = mail.clock_suspensions.order_by("-pk").first()
+    doctype = mail.document_type
+    mode = doctype.processing_mode if doctype else ""
+    rejection_if_never = None
+    if mode == ProcessingMode.SVR and suspension is not None and suspension.pieces_due_on:
+        rejection_if_never = resumed(
+            suspension.previous_implicit_decision_date,
+            suspension.started_on,
+            suspension.pieces_due_on,
+            doctype.implicit_delay_unit if doctype else DelayUnit.MONTHS,
+        )
+    return {
+        "mail": mail,
+        "kind": kind,
+        "legal": legal_mentions(mail),
+        "suspension": suspension,
+        "mode": str(mode),
+        "rejection_if_never": rejection_if_never,
+    }
+
+
 def notify_requester(mail_pk: int, kind: str, *, to: str = "") -> RequesterNotice | None:
     """E-mail the requester the notice of this kind (in French), kept and journaled; None when
     the mail has no requester's e-mail address (a letter is then printed from a template)."""
@@ -253,12 +427,7 @@ def notify_requester(mail_pk: int, kind: str, *, to: str = "") -> RequesterNotic
     if not address:
         return None
     with translation.override("fr"):
-        context = {
-            "mail": mail,
-            "kind": kind,
-            "legal": legal_mentions(mail),
-            "suspension": mail.clock_suspensions.order_by("-pk").first(),
-        }
+        context = notice_context(mail, kind)
         text = render_to_string("courrier/notices/notice.txt", context)
         html = render_to_string("courrier/notices/notice.html", context)
     return send_notice_email(

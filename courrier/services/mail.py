@@ -363,13 +363,14 @@ def processing_days(mail: Mail) -> int | None:
 
 
 # What closing changes on a mail: the callers of mark_closed save these.
-CLOSING_FIELDS = ["status", "closing_date", "processing_days", "updated_at"]
+CLOSING_FIELDS = ["status", "closing_date", "processing_days", "first_closed_on", "updated_at"]
 
 
 def mark_closed(mail: Mail, *, actor: User | None, at: datetime.datetime | None = None) -> None:
     """Set the mail closed with the days it took (the caller saves CLOSING_FIELDS) and tell
     subscribers once committed."""
     mail.status, mail.closing_date = MailStatus.CLOSED, at or timezone.now()
+    mail.first_closed_on = mail.first_closed_on or timezone.localdate(mail.closing_date)
     mail.processing_days = processing_days(mail)
     publish(MailClosed(mail_id=mail.pk, actor_id=actor.pk if actor else None))
 

@@ -91,13 +91,16 @@ def test_missing_pieces_suspend_the_clock_and_it_restarts_whole_on_their_arrival
 @pytest.mark.django_db
 def test_a_suspension_cannot_be_asked_twice_nor_by_an_outsider(org, agent, outsider, sva_type):
     mail = _request(org, sva_type, agent, arrival=datetime.date(2026, 1, 31), email="")
-    with pytest.raises(PermissionDenied):
-        legal.request_missing_pieces(actor=outsider, mail=mail, pieces="Plan")
-    legal.request_missing_pieces(actor=agent, mail=mail, pieces="Plan")
-    with pytest.raises(ValidationError):
+    with time_machine.travel(datetime.datetime(2026, 2, 10, 9, tzinfo=PARIS), tick=False):
+        with pytest.raises(PermissionDenied):
+            legal.request_missing_pieces(actor=outsider, mail=mail, pieces="Plan")
         legal.request_missing_pieces(actor=agent, mail=mail, pieces="Plan")
-    with pytest.raises(ValidationError):  # not before the request, not in the future
-        legal.record_pieces_received(actor=agent, mail=mail, received_on=datetime.date(2020, 1, 1))
+        with pytest.raises(ValidationError):
+            legal.request_missing_pieces(actor=agent, mail=mail, pieces="Plan")
+        with pytest.raises(ValidationError):  # not before the request, not in the future
+            legal.record_pieces_received(
+                actor=agent, mail=mail, received_on=datetime.date(2020, 1, 1)
+            )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -174,3 +177,181 @@ def test_the_clock_actions_are_offered_on_the_mail_page(client, org, agent, sva_
     client.post(f"/mails/{mail.pk}/actions/pieces_received/", {"day": str(datetime.date.today())})
     mail.refresh_from_db()
     assert mail.suspended_since is None and mail.implicit_decision_date is not None
+
+
+# --- L114-5: a request that silence rejects is suspended, then runs on ------------------------
+# Dates worked by hand: months date to date (L231-1); the days the clock stood still are those
+# after the request for pieces up to the day they came, or the last day given for them.
+
+
+@pytest.fixture
+def svr_type(org):
+    return DocumentTypeFactory.create(
+        code="reclamation-svr",
+        label="Réclamation",
+        processing_mode=ProcessingMode.SVR,
+        delay_days=30,
+        delay_unit=DelayUnit.CALENDAR_DAYS,
+        implicit_delay=2,
+        implicit_delay_unit=DelayUnit.MONTHS,
+        pieces_delay_days=21,
+    )
+
+
+def on(day: datetime.date):
+    return time_machine.travel(
+        datetime.datetime(day.year, day.month, day.day, 9, tzinfo=PARIS), tick=False
+    )
+
+
+D = datetime.date
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_implicit_rejection_is_suspended_then_runs_on_for_what_was_left(
+    org, agent, svr_type, smtp
+):
+    """Received 15 January 2026 (SVR, 2 months: 15 March). Pieces asked on 1 February, to be
+    sent by 2 March; they come on 20 February: 19 days stood still, the rejection is born on
+    3 April 2026 — not 20 April, which a whole restart would give (L114-5 al. 3)."""
+    mail = _request(org, svr_type, agent, arrival=D(2026, 1, 15))
+    assert (mail.implicit_decision_date, mail.due_date) == (D(2026, 3, 15), D(2026, 2, 14))
+    with on(D(2026, 2, 1)):
+        legal.request_missing_pieces(
+            actor=agent, mail=mail, pieces="Justificatif de domicile", due_on=D(2026, 3, 2)
+        )
+    told = " ".join(smtp.messages[-1].get_body(("plain",)).get_content().split())
+    assert "au plus tard le 2 mars 2026" in told
+    assert "réputée rejetée est suspendu" in told and "troisième alinéa" in told
+    assert "Sans ces pièces, votre demande sera réputée rejetée le 13 avril 2026" in told
+    assert "ne court qu'à compter" not in told  # the SVA wording is not the SVR one
+    with on(D(2026, 2, 25)):
+        legal.record_pieces_received(actor=agent, mail=mail, received_on=D(2026, 2, 20))
+    mail.refresh_from_db()
+    assert mail.implicit_decision_date == D(2026, 4, 3)
+    assert mail.due_date == D(2026, 3, 5)  # 14 February + 19 days
+    assert mail.clock_start == D(2026, 1, 15)  # not restarted
+    assert legal.record_implicit_decisions(D(2026, 4, 2)) == 0
+    assert legal.record_implicit_decisions(D(2026, 4, 3)) == 1
+    event = JournalEvent.objects.get(mail=mail, action="deadline.implicit_decision_born")
+    assert event.details == {"decision": "rejection", "rejection_born_on": "2026-04-03"}
+
+
+@pytest.mark.django_db
+def test_pieces_never_produced_let_the_rejection_be_born_after_the_time_given(org, agent, svr_type):
+    """Same request, pieces never sent: the suspension ends of right when the time given for
+    them ends (2 March; CE 13 January 2003, Camara), 29 days after it began; the rejection
+    is born 29 days after 15 March: 13 April 2026."""
+    mail = _request(org, svr_type, agent, arrival=D(2026, 1, 15), email="")
+    with on(D(2026, 2, 1)):
+        suspension = legal.request_missing_pieces(
+            actor=agent, mail=mail, pieces="Justificatif", due_on=D(2026, 3, 2)
+        )
+    assert suspension.pieces_due_on == D(2026, 3, 2)
+    assert legal.resume_lapsed_suspensions(D(2026, 3, 2)) == 0  # the last day is theirs
+    assert legal.record_implicit_decisions(D(2026, 3, 3)) == 0
+    mail.refresh_from_db()
+    suspension.refresh_from_db()
+    assert mail.suspended_since is None and mail.implicit_decision_date == D(2026, 4, 13)
+    assert (suspension.ended_on, suspension.lapsed) == (D(2026, 3, 2), True)
+    resumed = JournalEvent.objects.get(mail=mail, action="deadline.resumed")
+    assert resumed.details["implicit_decision_date"] == "2026-04-13"
+    assert legal.record_implicit_decisions(D(2026, 4, 12)) == 0
+    assert legal.record_implicit_decisions(D(2026, 4, 13)) == 1
+    mail.refresh_from_db()
+    assert mail.implicit_decision_born_on == D(2026, 4, 13)
+
+
+@pytest.mark.django_db
+def test_pieces_that_come_after_the_time_given_do_not_stop_the_clock_longer(org, agent, svr_type):
+    mail = _request(org, svr_type, agent, arrival=D(2026, 1, 15), email="")
+    with on(D(2026, 2, 1)):
+        legal.request_missing_pieces(actor=agent, mail=mail, pieces="Plan", due_on=D(2026, 3, 2))
+    with on(D(2026, 3, 10)):  # the daily job has not run yet
+        legal.record_pieces_received(actor=agent, mail=mail, received_on=D(2026, 3, 8))
+    mail.refresh_from_db()
+    assert mail.implicit_decision_date == D(2026, 4, 13)  # from 2 March, not 8 March
+    late = JournalEvent.objects.get(mail=mail, action="deadline.resumed")
+    assert late.details["late_pieces_on"] == "2026-03-08"
+
+
+@pytest.mark.django_db
+def test_the_time_for_the_pieces_is_required_in_the_future_with_the_types_default(
+    org, agent, svr_type
+):
+    mail = _request(org, svr_type, agent, arrival=D(2026, 1, 15), email="")
+    with on(D(2026, 2, 1)), pytest.raises(ValidationError, match="après aujourd"):
+        legal.request_missing_pieces(actor=agent, mail=mail, pieces="Plan", due_on=D(2026, 2, 1))
+    with on(D(2026, 2, 1)):
+        assert mail.pieces_due_default == D(2026, 2, 22)  # the type's 21 days
+        suspension = legal.request_missing_pieces(actor=agent, mail=mail, pieces="Plan")
+    assert suspension.pieces_due_on == D(2026, 2, 22)
+
+
+@pytest.mark.django_db
+def test_no_pieces_are_asked_once_the_acceptance_is_born(org, agent, sva_type):
+    """Received 10 January 2026 (SVA, 2 months): acceptance born on 10 March. Pieces asked
+    on 20 March — or on 10 March itself, before the daily job — are refused."""
+    mail = _request(org, sva_type, agent, arrival=D(2026, 1, 10), email="")
+    for day in (D(2026, 3, 10), D(2026, 3, 20)):
+        with on(day), pytest.raises(ValidationError, match="10 mars 2026"):
+            legal.request_missing_pieces(actor=agent, mail=mail, pieces="Plan")
+    assert legal.record_implicit_decisions(D(2026, 3, 10)) == 1
+    with on(D(2026, 3, 20)), pytest.raises(ValidationError, match="née le 10 mars 2026"):
+        legal.request_missing_pieces(actor=agent, mail=mail, pieces="Plan")
+    mail.refresh_from_db()
+    assert mail.suspended_since is None and mail.implicit_decision_date == D(2026, 3, 10)
+    assert not ClockSuspension.objects.filter(mail=mail).exists()
+
+
+@pytest.mark.django_db
+def test_a_request_answered_expressly_never_gets_an_implicit_decision_even_reopened(
+    client, org, agent, sva_type
+):
+    """Received 10 January 2026 (SVA: 10 March), closed by an express decision on 2 February,
+    reopened on 1 April: no acceptance is born, nothing says one will be, no pieces asked."""
+    from courrier.services.mail import close_mail
+    from courrier.services.processing import reopen_mail
+
+    mail = _request(org, sva_type, agent, arrival=D(2026, 1, 10), email="")
+    with on(D(2026, 2, 2)):
+        close_mail(actor=agent, mail=mail, comment="Autorisation accordée par arrêté")
+    with on(D(2026, 4, 1)):
+        reopen_mail(actor=agent, mail=mail)
+    mail.refresh_from_db()
+    assert mail.status != MailStatus.CLOSED and mail.first_closed_on == D(2026, 2, 2)
+    for day in (D(2026, 3, 10), D(2026, 4, 1), D(2026, 4, 2)):
+        assert legal.record_implicit_decisions(day) == 0
+    mail.refresh_from_db()
+    assert mail.implicit_decision_born_on is None
+    assert not JournalEvent.objects.filter(action="deadline.implicit_decision_born").exists()
+    with on(D(2026, 4, 1)), pytest.raises(ValidationError, match="2 février 2026"):
+        legal.request_missing_pieces(actor=agent, mail=mail, pieces="Plan")
+    client.force_login(agent)
+    info = client.get(f"/mails/{mail.pk}/?tab=info").content.decode()
+    assert "Acceptation implicite" not in info
+
+
+def test_a_delay_in_working_days_runs_on_for_the_working_days_left():
+    """10 working days from Monday 2 February 2026 end on Monday 16 February. Stopped on
+    Wednesday 4 February (8 working days left: 5, 6, 9…13, 16), running again on Friday
+    20 February: 8 working days later is Wednesday 4 March."""
+    assert legal.resumed(D(2026, 2, 16), D(2026, 2, 4), D(2026, 2, 20), DelayUnit.WORKING_DAYS) == (
+        D(2026, 3, 4)
+    )
+    assert legal.resumed(D(2026, 3, 15), D(2026, 2, 1), D(2026, 2, 20), DelayUnit.MONTHS) == (
+        D(2026, 4, 3)
+    )
+    assert legal.resumed(None, D(2026, 2, 1), D(2026, 2, 20), DelayUnit.MONTHS) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_acknowledgment_says_the_dates_hold_for_a_complete_request(
+    org, agent, sva_type, smtp
+):
+    mail = _request(org, sva_type, agent, arrival=D(2026, 1, 10))
+    legal.notify_requester(mail.pk, NoticeKind.RECEIPT)
+    for part in (smtp.messages[-1].get_body((kind,)).get_content() for kind in ("plain", "html")):
+        text = " ".join(part.split())
+        assert "ne valent que si votre demande est complète" in text
+        assert "R112-11-1" in text

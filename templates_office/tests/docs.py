@@ -40,6 +40,7 @@ ACKNOWLEDGMENT_LINES = [
     "{{ legal.consequence }}",
     "{{ legal.appeal }}",
     "{{ legal.attestation }}",
+    "{{ legal.completeness }}",
 ]
 
 ATTESTATION_LINES = [

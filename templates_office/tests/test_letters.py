@@ -150,3 +150,10 @@ def test_the_attestation_of_an_implicit_acceptance_is_produced_from_its_template
     assert "Lucie Martin" in text and "31 mars 2026" in text and str(mail.chrono_number) in text
     assert mail.attachments.filter(title__startswith="Attestation").exists()
     assert JournalEvent.objects.filter(action="attestation.issued", mail=mail).exists()
+
+
+def test_the_sample_mentions_name_every_mention_a_letter_can_print():
+    from courrier.legal_mentions import LegalMentions
+    from templates_office.catalogue import sample_mentions
+
+    assert set(sample_mentions()) == set(LegalMentions.__dataclass_fields__)
