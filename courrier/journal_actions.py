@@ -139,6 +139,12 @@ CORE_JOURNAL_ACTIONS = [
         ),
     ),
     JournalAction(
+        "requester.letter_to_print",
+        _("Letter to the requester to print"),
+        workflow=True,
+        sentences=(_("The requester has no e-mail address: a letter is to be printed"),),
+    ),
+    JournalAction(
         "deadline.suspended",
         _("Delays suspended"),
         workflow=True,

@@ -96,6 +96,7 @@ def legal_mentions(mail: Mail) -> LegalMentions:
     service = service_details(mail.destination_entity)
     decision_date = long_date(mail.implicit_decision_date)
     consequence = appeal = attestation = ""
+    basis = doctype.implicit_basis if doctype else ""
     if mode == ProcessingMode.SVA and decision_date:
         consequence = _(
             "Without an express decision by %(date)s, your request will be deemed accepted."
@@ -108,6 +109,8 @@ def legal_mentions(mail: Mail) -> LegalMentions:
             "Without an express decision by %(date)s, your request will be deemed rejected."
         ) % {"date": decision_date}
         appeal = (doctype.appeal_routes if doctype else "") or default_appeal_routes()
+    if consequence and basis:
+        consequence = f"{consequence.removesuffix('.')} ({basis})."
     delay = _delay(doctype)
     completeness = (
         _(

@@ -104,7 +104,7 @@ PERSONAS = [
 
 # code, label, delay, unit, reminder before, reminder after, mode, retention, default entity
 DOCUMENT_TYPES = [
-    ("reclamation", "Réclamation", 30, DelayUnit.CALENDAR_DAYS, 7, 7, "normal", "P5Y", None),
+    ("reclamation", "Réclamation", 30, DelayUnit.CALENDAR_DAYS, 7, 7, "svr", "P5Y", None),
     (
         "acte-etat-civil",
         "Demande d'acte d'état civil",
@@ -123,7 +123,7 @@ DOCUMENT_TYPES = [
         DelayUnit.CALENDAR_DAYS,
         10,
         15,
-        "normal",
+        ProcessingMode.SVR,
         "P10Y",
         "VASSO",
     ),
@@ -154,6 +154,16 @@ DOCUMENT_TYPES = [
         "VOIR",
     ),
 ]
+# Why silence is worth rejection or acceptance, printed on acknowledgments (CRPA L231-1, L231-4).
+IMPLICIT_BASIS = {
+    "reclamation": "article L231-4, 2°, du code des relations entre le public et "
+    "l'administration : une réclamation",
+    "rapo": "article L231-4, 2°, du code des relations entre le public et l'administration : "
+    "un recours administratif",
+    "subvention": "article L231-4, 3°, du code des relations entre le public et "
+    "l'administration : une demande à caractère financier",
+    "occupation": "article L231-1 du code des relations entre le public et l'administration",
+}
 # Types whose late mail is raised to the service's manager once this share of the delay passed.
 ESCALATION_PERCENT = {"reclamation": 80, "signalement": 75, "rapo": 70, "occupation": 70}
 
@@ -215,6 +225,7 @@ def _document_types(entities: dict[str, Entity]) -> dict[str, DocumentType]:
                 "implicit_delay": 2,
                 "implicit_delay_unit": DelayUnit.MONTHS,
                 "escalation_percent": ESCALATION_PERCENT.get(code),
+                "implicit_basis": IMPLICIT_BASIS.get(code, ""),
                 "retention_duration": retention,
                 "default_entity": entities[entity] if entity else None,
             },
@@ -584,6 +595,30 @@ ACKNOWLEDGMENT_TEMPLATE = [
     "Veuillez agréer l'expression de nos salutations distinguées.",
 ]
 
+MISSING_PIECES_TEMPLATE = [
+    "{{ legal.organisation }} — {{ legal.service_name }}",
+    "{{ legal.service_address }}",
+    "Tél. {{ legal.service_phone }} — {{ legal.service_email }}",
+    "",
+    "{{ recipient.address }}",
+    "",
+    "Villedieu, le {{ today }}",
+    "",
+    "Objet : pièces manquantes à votre demande",
+    "Réf. : {{ mail.chrono }}",
+    "",
+    "{{ recipient.salutation }},",
+    "",
+    "Votre demande « {{ mail.subject }} », reçue le {{ legal.received_on }}, est incomplète. "
+    "Pour que nous puissions l'instruire, merci de nous faire parvenir, au plus tard le "
+    "{{ pieces.due_on }} :",
+    "{{ pieces.list }}",
+    "",
+    "{{ pieces.effect }}",
+    "",
+    "Veuillez agréer l'expression de nos salutations distinguées.",
+]
+
 ATTESTATION_TEMPLATE = [
     "{{ legal.organisation }}",
     "{{ legal.service_address }}",
@@ -624,6 +659,7 @@ def _reply_setup(entities: dict[str, Entity], users: dict[str, User]) -> None:
     _office_template("Réponse standard", "reply", REPLY_TEMPLATE)
     _office_template("Accusé de réception", "acknowledgment", ACKNOWLEDGMENT_TEMPLATE)
     _office_template("Attestation d'acceptation implicite", "attestation", ATTESTATION_TEMPLATE)
+    _office_template("Demande de pièces manquantes", "missing_pieces", MISSING_PIECES_TEMPLATE)
     CircuitTemplate.objects.get_or_create(
         label="Services techniques : visa DST puis signature du Maire",
         defaults={

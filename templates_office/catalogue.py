@@ -10,12 +10,22 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import override
 
 from courrier.legal_mentions import legal_mentions, long_date, service_details
-from courrier.models import Contact, ContactAddress, Entity, Mail, User
+from courrier.models import (
+    Contact,
+    ContactAddress,
+    Entity,
+    Mail,
+    NoticeKind,
+    SuspensionReason,
+    User,
+)
 from courrier.services.contacts import postal_lines
+from courrier.services.legal import notice_context
 
 SIGNATURE_MARKER = "[signature]"
 
@@ -121,9 +131,31 @@ def mail_context(
         "signatory": user_fields(signatory),
         "entity": entity_fields(mail.destination_entity),
         "legal": _french_mentions(mail),
+        "pieces": pieces_fields(mail),
         "today": french_date(timezone.localdate()),
         "custom": dict(mail.custom_fields),
         "signature": SIGNATURE_MARKER,
+    }
+
+
+def pieces_fields(mail: Mail) -> dict[str, str]:
+    """The missing pieces last asked for: which, by when, and what it does to the delay (the
+    sentence of the e-mail notice, CRPA L114-5)."""
+    suspension = (
+        mail.clock_suspensions.filter(reason=SuspensionReason.MISSING_PIECES)
+        .order_by("-pk")
+        .first()
+    )
+    if suspension is None:
+        return {"list": "", "due_on": "", "effect": ""}
+    with override("fr"):
+        effect = render_to_string(
+            "courrier/notices/_pieces_effect.txt", notice_context(mail, NoticeKind.MISSING_PIECES)
+        )
+    return {
+        "list": suspension.details,
+        "due_on": french_date(suspension.pieces_due_on),
+        "effect": " ".join(effect.split()),
     }
 
 
@@ -193,6 +225,14 @@ def sample_context() -> dict[str, Any]:
         },
         "entity": entity_fields(entity),
         "legal": sample_mentions(),
+        "pieces": {
+            "list": "Plan de situation de la terrasse\nAttestation d'assurance",
+            "due_on": french_date(datetime.date(2026, 3, 2)),
+            "effect": "Le délai au terme duquel, sans décision expresse, votre demande sera "
+            "réputée acceptée ne court qu'à compter de la réception de ces pièces (article "
+            "L114-5, deuxième alinéa, du code des relations entre le public et "
+            "l'administration).",
+        },
         "today": french_date(timezone.localdate()),
         "custom": _SampleCustom(),
         "signature": SIGNATURE_MARKER,

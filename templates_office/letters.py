@@ -79,6 +79,41 @@ def printable_mails(user: User) -> QuerySet[Mail]:
     return Mail.objects.filter(perimeter_q(user) | Q(Exists(qualified)))
 
 
+def letters_waiting(user: User) -> QuerySet[Mail]:
+    """Mail with a notice to the requester waiting to be printed (a requester without an
+    e-mail address: missing pieces asked for, say), whatever the day."""
+    waiting = RequesterNotice.objects.filter(
+        mail=OuterRef("pk"), channel=NoticeChannel.LETTER, sent_at__isnull=True, error=""
+    )
+    return (
+        printable_mails(user)
+        .filter(Exists(waiting))
+        .select_related("document_type", "destination_entity")
+        .order_by("chrono_number")
+    )
+
+
+def letter_kind(mail: Mail) -> str:
+    """The letter a mail needs printed: the one waiting, or its acknowledgment."""
+    waiting = (
+        mail.notices.filter(channel=NoticeChannel.LETTER, sent_at__isnull=True, error="")
+        .values_list("kind", flat=True)
+        .first()
+    )
+    return waiting or NoticeKind.RECEIPT
+
+
+# The office template each printed notice is merged from.
+LETTER_TEMPLATES = {
+    NoticeKind.RECEIPT: TemplateKind.ACKNOWLEDGMENT,
+    NoticeKind.MISSING_PIECES: TemplateKind.MISSING_PIECES,
+}
+LETTER_FILE_NAMES = {
+    NoticeKind.RECEIPT: "accuse-de-reception.pdf",
+    NoticeKind.MISSING_PIECES: "demande-de-pieces.pdf",
+}
+
+
 def awaiting_paper_acknowledgment(user: User, day: datetime.date) -> QuerySet[Mail]:
     """Paper post of the day that has a sender and no acknowledgment yet."""
     senders = MailContact.objects.filter(mail=OuterRef("pk"), role=ContactRole.SENDER)
@@ -104,13 +139,16 @@ class PrintedLetters:
 
 
 def print_acknowledgments(*, actor: User, mails: Sequence[Mail]) -> PrintedLetters:
-    """Merge each mail's acknowledgment, convert them in one LibreOffice run, keep each letter
-    with its mail (journaled), and return them as one PDF to print."""
+    """Merge each mail's letter (the notice waiting to be printed, or its acknowledgment),
+    convert them in one LibreOffice run, keep each letter with its mail (journaled), and
+    return them as one PDF to print."""
     merged: list[tuple[Mail, bytes]] = []
     refused: list[tuple[Mail, str]] = []
+    kinds: dict[int, str] = {}
     for mail in mails:
+        kinds[mail.pk] = kind = letter_kind(mail)
         try:
-            merged.append((mail, _merged_letter(actor, mail, TemplateKind.ACKNOWLEDGMENT)))
+            merged.append((mail, _merged_letter(actor, mail, LETTER_TEMPLATES[NoticeKind(kind)])))
         except (PermissionDenied, ValidationError) as exc:
             refused.append(
                 (mail, exc.messages[0] if isinstance(exc, ValidationError) else str(exc))
@@ -125,11 +163,11 @@ def print_acknowledgments(*, actor: User, mails: Sequence[Mail]) -> PrintedLette
     for (mail, _content), pdf in zip(merged, pdfs, strict=True):
         record_notice(
             mail,
-            kind=NoticeKind.RECEIPT,
+            kind=kinds[mail.pk],
             channel=NoticeChannel.LETTER,
             recipient=_addressee(mail),
             content=pdf,
-            file_name="accuse-de-reception.pdf",
+            file_name=LETTER_FILE_NAMES[NoticeKind(kinds[mail.pk])],
             mime="application/pdf",
             actor=actor,
         )

@@ -13,6 +13,7 @@ class TemplateKind(models.TextChoices):
     TRANSMISSION = "transmission", _("Transmission")
     NOTE = "note", _("Note")
     ATTESTATION = "attestation", _("Attestation of implicit acceptance")
+    MISSING_PIECES = "missing_pieces", _("Request for missing pieces (letter)")
 
 
 def template_file_path(instance: OfficeTemplate, filename: str) -> str:

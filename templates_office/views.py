@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from courrier.models import NoticeKind
 from courrier.selectors import get_visible_mail_or_404
 from courrier.views.common import _user
 from templates_office import letters
@@ -60,8 +61,10 @@ def acknowledgment_batch(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     day = _day(request.GET.get("day", "")) or timezone.localdate()
     waiting = letters.awaiting_paper_acknowledgment(user, day)
+    others = letters.letters_waiting(user)
     if request.method == "POST":
-        chosen = waiting.filter(pk__in=request.POST.getlist("mail"))
+        wanted = request.POST.getlist("mail")
+        chosen = (waiting.filter(pk__in=wanted) | others.filter(pk__in=wanted)).distinct()
         try:
             printed = letters.print_acknowledgments(actor=user, mails=list(chosen))
         except ValidationError as exc:
@@ -73,7 +76,11 @@ def acknowledgment_batch(request: HttpRequest) -> HttpResponse:
             return _pdf_download(printed.pdf, f"accuses-de-reception-{day:%Y-%m-%d}.pdf")
         messages.info(request, _("No acknowledgment was printed."))
         return redirect(f"{reverse('acknowledgment_batch')}?day={day:%Y-%m-%d}")
-    return render(request, "templates_office/acknowledgments.html", {"day": day, "mails": waiting})
+    return render(
+        request,
+        "templates_office/acknowledgments.html",
+        {"day": day, "mails": waiting, "letters": others},
+    )
 
 
 def _day(value: str) -> datetime.date | None:
@@ -89,6 +96,7 @@ def acknowledgment_letter(request: HttpRequest, pk: int) -> HttpResponse:
     """One mail's acknowledgment letter, printed now and kept with the mail."""
     user = _user(request)
     mail = get_object_or_404(letters.printable_mails(user), pk=pk)
+    letter_kind = letters.letter_kind(mail)
     try:
         printed = letters.print_acknowledgments(actor=user, mails=[mail])
     except ValidationError as exc:
@@ -98,7 +106,8 @@ def acknowledgment_letter(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, printed.refused[0][1])
         return redirect("mail_detail", pk=pk)
     stem = (mail.chrono_number or str(mail.pk)).replace("/", "-")
-    return _pdf_download(printed.pdf, f"accuse-de-reception-{stem}.pdf")
+    name = letters.LETTER_FILE_NAMES[NoticeKind(letter_kind)].removesuffix(".pdf")
+    return _pdf_download(printed.pdf, f"{name}-{stem}.pdf")
 
 
 @login_required

@@ -80,6 +80,15 @@ class DocumentType(models.Model):
         choices=DelayUnit.choices,
         default=DelayUnit.MONTHS,
     )
+    implicit_basis = models.CharField(
+        _("legal basis of the implicit decision"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Printed with the implicit-decision date on acknowledgments, for instance: article "
+            "L231-4, 2°, of the CRPA (a complaint)."
+        ),
+    )
     pieces_delay_days = models.PositiveIntegerField(
         _("time given for missing pieces (days)"),
         default=30,

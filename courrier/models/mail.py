@@ -300,6 +300,14 @@ class Mail(models.Model):
         )
 
     @property
+    def letters_to_print(self) -> list[str]:
+        """The notices to the requester waiting to be printed (no e-mail address), by kind."""
+        return [
+            notice.get_kind_display()
+            for notice in self.notices.filter(channel="letter", sent_at__isnull=True, error="")
+        ]
+
+    @property
     def pieces_due_default(self) -> datetime.date:
         """The time proposed for missing pieces asked today: the type's, or 30 days."""
         days = self.document_type.pieces_delay_days if self.document_type else 30

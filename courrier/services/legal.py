@@ -131,7 +131,7 @@ def request_missing_pieces(
         target=mail,
         details={"since": today, "pieces": pieces.strip(), "pieces_due_on": due_on},
     )
-    transaction.on_commit(lambda: notify_requester(mail.pk, NoticeKind.MISSING_PIECES))
+    transaction.on_commit(lambda: tell_requester(mail.pk, NoticeKind.MISSING_PIECES))
     return suspension
 
 
@@ -419,6 +419,37 @@ def notice_context(mail: Mail, kind: str) -> dict[str, object]:
     }
 
 
+def tell_requester(mail_pk: int, kind: str) -> RequesterNotice | None:
+    """E-mail the notice; a requester without an e-mail address gets a letter instead: the
+    notice waits, listed with the day's acknowledgments, and the mail is flagged, until it is
+    printed (templates_office.letters)."""
+    mail = Mail.objects.get(pk=mail_pk)
+    if requester_email(mail):
+        return notify_requester(mail_pk, kind)
+    return queue_letter(mail, kind)
+
+
+@transaction.atomic
+def queue_letter(mail: Mail, kind: str) -> RequesterNotice:
+    waiting = mail.notices.filter(kind=kind, channel=NoticeChannel.LETTER, sent_at__isnull=True)
+    if waiting.exists():
+        return waiting.get()
+    link = mail.mail_contacts.filter(role=ContactRole.SENDER).select_related("contact").first()
+    notice = RequesterNotice.objects.create(
+        mail=mail,
+        kind=kind,
+        channel=NoticeChannel.LETTER,
+        recipient=link.contact.display_name if link else "",
+    )
+    record_event(
+        action="requester.letter_to_print",
+        actor=None,
+        target=mail,
+        details={"kind": kind},
+    )
+    return notice
+
+
 def notify_requester(mail_pk: int, kind: str, *, to: str = "") -> RequesterNotice | None:
     """E-mail the requester the notice of this kind (in French), kept and journaled; None when
     the mail has no requester's e-mail address (a letter is then printed from a template)."""
@@ -519,6 +550,10 @@ def record_notice(
     )
     if kind in ACKNOWLEDGMENT_KINDS:
         Mail.objects.filter(pk=mail.pk).update(acknowledgment_failed=False)
+    if channel == NoticeChannel.LETTER:  # the letter that waited is printed
+        mail.notices.filter(
+            kind=kind, channel=NoticeChannel.LETTER, sent_at__isnull=True, error=""
+        ).exclude(pk=notice.pk).delete()
     record_event(
         action="acknowledgment.sent" if kind in ACKNOWLEDGMENT_KINDS else "requester.informed",
         actor=actor,

@@ -176,3 +176,26 @@ def test_the_year_is_the_same_at_every_load():
     first = plan()
     assert first == plan()
     assert len({subject for subject, _at, _steps in first}) > 50  # and varied
+
+
+def test_the_demo_types_say_what_the_law_makes_of_silence():
+    """A réclamation or a financial request is rejected by silence (CRPA L231-4, 2° and 3°):
+    its acknowledgment says so, with the article, and the appeal routes."""
+    from django.utils import translation
+
+    from courrier.legal_mentions import legal_mentions
+    from courrier.models import DocumentType, ProcessingMode
+    from courrier.tests.factories import make_mail
+
+    call_command("load_demo", mails=0)
+    modes = dict(DocumentType.objects.values_list("code", "processing_mode"))
+    assert modes["reclamation"] == modes["subvention"] == modes["rapo"] == ProcessingMode.SVR
+    assert modes["occupation"] == ProcessingMode.SVA
+    complaint = make_mail(
+        subject="Bruit du chantier", document_type=DocumentType.objects.get(code="reclamation")
+    )
+    with translation.override("fr"):
+        mentions = legal_mentions(complaint)
+    assert "réputée rejetée" in mentions.consequence
+    assert "article L231-4, 2°" in mentions.consequence and "réclamation" in mentions.consequence
+    assert "tribunal administratif" in mentions.appeal

@@ -157,3 +157,74 @@ def test_the_sample_mentions_name_every_mention_a_letter_can_print():
     from templates_office.catalogue import sample_mentions
 
     assert set(sample_mentions()) == set(LegalMentions.__dataclass_fields__)
+
+
+MISSING_PIECES_LINES = [
+    "{{ legal.service_name }} — {{ recipient.name }}",
+    "Votre demande {{ mail.chrono }} est incomplète. Merci de nous faire parvenir, au plus tard"
+    " le {{ pieces.due_on }} :",
+    "{{ pieces.list }}",
+    "{{ pieces.effect }}",
+]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_requester_without_email_gets_the_missing_pieces_as_a_letter_to_print(
+    client, clerk, agent, org, smtp
+):
+    """No e-mail address: the notice waits as a letter, the mail is flagged, the day's list
+    offers it; printed, it says which pieces, by when and what it does to the delay
+    (L114-5, SVR wording), is kept with the mail, and the flag goes."""
+    import time_machine
+
+    _template("missing_pieces", MISSING_PIECES_LINES)
+    svr = DocumentTypeFactory.create(
+        code="reclamation", label="Réclamation", processing_mode=ProcessingMode.SVR
+    )
+    mail = make_mail(
+        subject="Bruit du chantier",
+        arrival_date=datetime.date(2026, 1, 15),
+        senders=[ContactFactory.create(first_name="Paul", last_name="Petit", email="")],
+    )
+    qualify_mail(  # by the mail room, which prints the day's letters
+        actor=clerk,
+        mail=mail,
+        qualification=Qualification(document_type=svr, destination_entity=org.voirie),
+    )
+    paris = datetime.timezone(datetime.timedelta(hours=1))
+    with time_machine.travel(datetime.datetime(2026, 2, 1, 9, tzinfo=paris), tick=False):
+        legal.request_missing_pieces(
+            actor=agent,
+            mail=mail,
+            pieces="Relevé de mesure du bruit",
+            due_on=datetime.date(2026, 3, 2),
+        )
+    assert smtp.messages == []  # nobody to e-mail
+    waiting = mail.notices.get()
+    assert (waiting.channel, waiting.sent_at) == (NoticeChannel.LETTER, None)
+    client.force_login(agent)
+    page = client.get(reverse("mail_detail", args=[mail.pk])).content.decode()
+    assert "Lettre à imprimer : Demande de pièces manquantes" in page
+    client.force_login(clerk)
+    listing = client.get(reverse("acknowledgment_batch")).content.decode()
+    assert "data-letters-waiting" in listing and mail.chrono_number in listing
+
+    response = client.post(reverse("acknowledgment_batch"), {"mail": [mail.pk]})
+    assert response["Content-Type"] == "application/pdf"
+    text = " ".join(pdf_text(response.content).split())
+    assert "Relevé de mesure du bruit" in text and "au plus tard le 2 mars 2026" in text
+    assert "réputée rejetée est suspendu" in text and "13 avril 2026" in text
+    printed = mail.notices.get()
+    assert printed.sent_at is not None and printed.copy.title == "demande-de-pieces.pdf"
+    assert JournalEvent.objects.filter(action="requester.letter_to_print", mail=mail).exists()
+    assert (
+        JournalEvent.objects.get(action="requester.informed", mail=mail).details["addressee"]
+        == "Paul Petit"
+    )
+    client.force_login(agent)
+    assert (
+        "Lettre à imprimer"
+        not in client.get(reverse("mail_detail", args=[mail.pk])).content.decode()
+    )
+    client.force_login(clerk)
+    assert mail.chrono_number not in client.get(reverse("acknowledgment_batch")).content.decode()
