@@ -38,7 +38,7 @@ class WebhookSubscriptionAdmin(JournaledAdminMixin, admin.ModelAdmin[WebhookSubs
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin[WebhookDelivery]):
+class WebhookDeliveryAdmin(JournaledAdminMixin, admin.ModelAdmin[WebhookDelivery]):
     list_display = ("created_at", "subscription", "event", "state", "attempts", "response_code")
     list_filter = ("state", "event", "subscription")
     readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
@@ -54,7 +54,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin[WebhookDelivery]):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
+class ApiTokenAdmin(JournaledAdminMixin, admin.ModelAdmin[ApiToken]):
     list_display = ("name", "user", "prefix", "scope", "expires_at", "revoked_at", "last_used_at")
     readonly_fields = ("prefix", "last_used_at")
     fields = ("user", "name", "prefix", "scope", "expires_at", "revoked_at", "last_used_at")

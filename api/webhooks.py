@@ -2,7 +2,10 @@
 
 On each journaled change of a mail whose action an active subscription asks for, and whose
 destination entity is within the subscription's entity (and below; confidential mail never
-leaves), a delivery is kept, then POSTed once committed: JSON, with `X-Bannette-Event`,
+leaves), a delivery row is written **in the change's transaction** (an outbox: a crash after the
+commit loses nothing, a change rolled back sends nothing), then POSTed once committed, outside
+any transaction or row lock (a delivery is claimed for LEASE first, so two workers never send it
+twice and a worker that dies mid-way leaves it to be sent again): JSON, with `X-Bannette-Event`,
 `X-Bannette-Delivery`, `X-Bannette-Timestamp` and `X-Bannette-Signature: sha256=<HMAC-SHA256
 of "<timestamp>.<body>" with the subscription's secret>`. A 2xx answer delivers it; anything
 else is retried with backoff (1, 2, 4... minutes, at most six hours) up to MAX_ATTEMPTS, each
@@ -13,6 +16,7 @@ no redirect followed.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import hmac
 import http.client
@@ -49,8 +53,11 @@ EVENTS = {
 }
 
 
+LEASE = datetime.timedelta(minutes=5)
+
+
 def connect() -> None:
-    subscribe(MailChanged, on_mail_changed)
+    subscribe(MailChanged, on_mail_changed, in_transaction=True)
 
 
 def on_mail_changed(event: MailChanged) -> None:
@@ -136,38 +143,23 @@ def send_due(limit: int = 200) -> int:
 
 
 def deliver(pk: int) -> bool:
+    """Send one due delivery: claimed in a short transaction, POSTed with no transaction open
+    and no row locked, its answer recorded in another short transaction."""
+    claimed = _claim(pk)
+    if claimed is None:
+        return False
+    url, body, headers = claimed
+    error, answer = "", None
+    try:
+        answer = outbound.post(url, body, headers)
+    except ValidationError as refused:  # the address leads inside: never connected to
+        error = " ".join(refused.messages)
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        error = str(exc)[:1000]
     with transaction.atomic():
-        delivery = (
-            WebhookDelivery.objects.select_for_update(skip_locked=True)
-            .select_related("subscription")
-            .filter(pk=pk, state=DeliveryState.PENDING)
-            .first()
-        )
-        if delivery is None:
-            return False
-        mail_id = (delivery.payload.get("mail") or {}).get("id")
-        mail = Mail.objects.filter(pk=mail_id).first() if mail_id is not None else None
-        if not _in_scope(delivery.subscription, mail):
-            _withhold(delivery, mail_id)
-            return False
-        body = json.dumps(delivery.payload, ensure_ascii=False).encode()
-        stamp = str(int(time.time()))
-        headers = {
-            "Content-Type": "application/json; charset=utf-8",
-            "User-Agent": "Bannette-Webhook/1",
-            "X-Bannette-Event": delivery.event,
-            "X-Bannette-Delivery": str(delivery.pk),
-            "X-Bannette-Timestamp": stamp,
-            "X-Bannette-Signature": signature(delivery.subscription.secret, stamp, body),
-        }
-        delivery.attempts += 1
-        delivery.response_code, delivery.response_body = None, ""
-        try:
-            answer = outbound.post(delivery.subscription.url, body, headers)
-        except ValidationError as refused:  # the address leads inside: never connected to
-            _retry_later(delivery, " ".join(refused.messages))
-        except (OSError, ValueError, http.client.HTTPException) as exc:
-            _retry_later(delivery, str(exc)[:1000])
+        delivery = WebhookDelivery.objects.select_for_update().get(pk=pk)
+        if answer is None:
+            _retry_later(delivery, error)
         else:
             delivery.response_code, delivery.response_body = answer.status, answer.excerpt
             if 200 <= answer.status < 300:
@@ -183,6 +175,41 @@ def deliver(pk: int) -> bool:
                 _retry_later(delivery, f"HTTP {answer.status}")
         delivery.save()
         return delivery.state == DeliveryState.DELIVERED
+
+
+def _claim(pk: int) -> tuple[str, bytes, dict[str, str]] | None:
+    """Take a due delivery for LEASE (counted as an attempt); what to POST, or None."""
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            .select_related("subscription")
+            .filter(pk=pk, state=DeliveryState.PENDING, next_attempt_at__lte=timezone.now())
+            .first()
+        )
+        if delivery is None:
+            return None
+        mail_id = (delivery.payload.get("mail") or {}).get("id")
+        mail = Mail.objects.filter(pk=mail_id).first() if mail_id is not None else None
+        if not _in_scope(delivery.subscription, mail):
+            _withhold(delivery, mail_id)
+            return None
+        body = json.dumps(delivery.payload, ensure_ascii=False).encode()
+        stamp = str(int(time.time()))
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": "Bannette-Webhook/1",
+            "X-Bannette-Event": delivery.event,
+            "X-Bannette-Delivery": str(delivery.pk),
+            "X-Bannette-Timestamp": stamp,
+            "X-Bannette-Signature": signature(delivery.subscription.secret, stamp, body),
+        }
+        delivery.attempts += 1
+        delivery.response_code, delivery.response_body = None, ""
+        delivery.next_attempt_at = timezone.now() + LEASE
+        delivery.save(
+            update_fields=["attempts", "response_code", "response_body", "next_attempt_at"]
+        )
+        return delivery.subscription.url, body, headers
 
 
 def _retry_later(delivery: WebhookDelivery, error: str) -> None:

@@ -28,8 +28,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from archives.files import read
+from archives.formats import FileFormat, identify
 from courrier.journal_text import readable_events
-from courrier.models import AttachmentVersion, Mail, Note
+from courrier.models import AttachmentVersion, Contact, ContactKind, ContactRole, Mail, Note
 
 NAMESPACES = {
     "2.1": "fr:gouv:culture:archivesdefrance:seda:v2.1",
@@ -67,13 +68,24 @@ class ContentFile:
     object_id: str
     name: str  # path inside the package
     data: bytes
-    mime: str
     filename: str
     version: str = "BinaryMaster_1"
+    _format: FileFormat | None = None
 
     @property
     def sha512(self) -> str:
         return hashlib.sha512(self.data).hexdigest()
+
+    @property
+    def format(self) -> FileFormat:
+        """Identified from the bytes (PRONOM), whatever the file was declared as."""
+        if self._format is None:
+            self._format = identify(self.data, self.filename)
+        return self._format
+
+    @property
+    def mime(self) -> str:
+        return self.format.mime
 
 
 @dataclass
@@ -110,6 +122,16 @@ def _iso(day: datetime.date | datetime.datetime | None) -> str | None:
     return day.isoformat()
 
 
+def _moment(value: datetime.date | datetime.datetime) -> str:
+    """One form for every date and time of the manifest: local time with its offset, to the
+    second (a day alone is its local midnight)."""
+    if not isinstance(value, datetime.datetime):
+        value = datetime.datetime.combine(
+            value, datetime.time(), tzinfo=timezone.get_current_timezone()
+        )
+    return timezone.localtime(value).replace(microsecond=0).isoformat()
+
+
 def _mail_files(mail: Mail, index: int) -> list[ContentFile]:
     files: list[ContentFile] = []
     stem = f"content/{index:05d}"
@@ -121,7 +143,6 @@ def _mail_files(mail: Mail, index: int) -> list[ContentFile]:
                 f"BDO{index}-original",
                 f"{stem}-original-{name}",
                 original,
-                mail.original_mime or "application/octet-stream",
                 name,
             )
         )
@@ -132,7 +153,6 @@ def _mail_files(mail: Mail, index: int) -> list[ContentFile]:
                 f"BDO{index}-pdf",
                 f"{stem}-texte.pdf",
                 searchable,
-                "application/pdf",
                 f"{mail.chrono_number or mail.pk}.pdf",
                 version="TextContent_1",
             )
@@ -149,8 +169,7 @@ def _mail_files(mail: Mail, index: int) -> list[ContentFile]:
                 f"BDO{index}-att{version.pk}",
                 f"{stem}-piece-{version.attachment_id}-v{version.number}-{name}",
                 data,
-                "application/pdf" if version.pdf else "application/octet-stream",
-                version.file_name or name,
+                name if version.pdf else (version.file_name or name),
             )
         )
     return files
@@ -162,7 +181,7 @@ def build(mails: list[Mail], agreement: Agreement, identifier: str, comment: str
     ET.register_namespace("", w.ns)
     root = w.el(None, "ArchiveTransfer")
     w.el(root, "Comment", comment)
-    w.el(root, "Date", timezone.localtime().replace(microsecond=0).isoformat())
+    w.el(root, "Date", _moment(timezone.now()))
     w.el(root, "MessageIdentifier", identifier)
     w.el(root, "ArchivalAgreement", agreement.identifier)
     versions = w.el(root, "CodeListVersions")
@@ -198,7 +217,11 @@ def build(mails: list[Mail], agreement: Agreement, identifier: str, comment: str
         w.el(data_object, "MessageDigest", item.sha512, algorithm=DIGEST)
         w.el(data_object, "Size", len(item.data))
         formats = w.el(data_object, "FormatIdentification")
-        w.el(formats, "MimeType", item.mime)
+        if item.format.literal:
+            w.el(formats, "FormatLitteral", item.format.literal)
+        w.el(formats, "MimeType", item.format.mime)
+        if item.format.puid:
+            w.el(formats, "FormatId", item.format.puid)
         info = w.el(data_object, "FileInfo")
         w.el(info, "Filename", item.filename)
     descriptive = w.el(package, "DescriptiveMetadata")
@@ -259,22 +282,16 @@ def _archive_unit(
     if not events:
         w.el(history, "CustodialHistoryItem", "—")
     w.el(content, "DocumentType", str(kind) if kind else "Courrier")
-    if mail.destination_entity:
-        agency = w.el(content, "OriginatingAgency")
-        w.el(agency, "Identifier", mail.destination_entity.code)
-    w.el(content, "CreatedDate", mail.created_at.replace(microsecond=0).isoformat())
-    w.el(
-        content,
-        "ReceivedDate",
-        datetime.datetime.combine(mail.arrival_date, datetime.time()).isoformat(),
-    )
-    w.el(
-        content,
-        "StartDate",
-        datetime.datetime.combine(mail.arrival_date, datetime.time()).isoformat(),
-    )
+    agency = w.el(content, "OriginatingAgency")  # the organisation, as the agreement names it
+    w.el(agency, "Identifier", agreement.originating_agency)
+    _agents(w, content, mail)
+    if mail.document_date:
+        w.el(content, "CreatedDate", _moment(mail.document_date))  # the letter's own date
+    w.el(content, "ReceivedDate", _moment(mail.arrival_date))
+    w.el(content, "RegisteredDate", _moment(mail.created_at))
+    w.el(content, "StartDate", _moment(mail.arrival_date))
     if mail.closing_date:
-        w.el(content, "EndDate", mail.closing_date.replace(microsecond=0).isoformat())
+        w.el(content, "EndDate", _moment(mail.closing_date))
     for item in files:
         child = w.el(unit, "ArchiveUnit", id=f"AU{index}-{item.object_id}")
         child_content = w.el(child, "Content")
@@ -282,6 +299,37 @@ def _archive_unit(
         w.el(child_content, "Title", item.filename)
         reference = w.el(child, "DataObjectReference")
         w.el(reference, "DataObjectReferenceId", item.object_id)
+
+
+def _agents(w: _Writer, content: ET.Element, mail: Mail) -> None:
+    """Who wrote to whom: for incoming mail the senders write to the organisation's service,
+    for a reply the service writes to its recipients."""
+    links = list(mail.mail_contacts.select_related("contact"))
+    service = mail.destination_entity.label if mail.destination_entity else ""
+    organisation = settings.BANNETTE_ORGANISATION_NAME
+    ours = " — ".join(part for part in (organisation, service) if part)
+    senders = [link.contact for link in links if link.role == ContactRole.SENDER]
+    recipients = [link.contact for link in links if link.role != ContactRole.SENDER]
+    incoming = mail.category == "incoming"
+    nobody: list[Contact | None] = [None]  # None: the organisation itself
+    addressees: list[Contact | None] = nobody if incoming else list(recipients)
+    writers: list[Contact | None] = list(senders) if incoming else nobody
+    for contact in addressees:
+        _agent(w, w.el(content, "Addressee"), contact, ours)
+    for contact in writers:
+        _agent(w, w.el(content, "Sender"), contact, ours)
+
+
+def _agent(w: _Writer, node: ET.Element, contact: Any, ours: str) -> None:
+    if contact is None:
+        w.el(node, "Corpname", ours)
+    elif contact.kind == ContactKind.PERSON and (contact.first_name or contact.last_name):
+        if contact.first_name:
+            w.el(node, "FirstName", contact.first_name)
+        if contact.last_name:
+            w.el(node, "BirthName", contact.last_name)
+    else:
+        w.el(node, "Corpname", contact.display_name)
 
 
 @lru_cache(maxsize=2)

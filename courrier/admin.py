@@ -69,7 +69,7 @@ class BannetteUserAdmin(TranslatedPermissions, JournaledAdminMixin, UserAdmin[mo
 
 @admin.register(models.DocumentType)
 class DocumentTypeAdmin(
-    admin.ModelAdmin[models.DocumentType]
+    JournaledAdminMixin, admin.ModelAdmin[models.DocumentType]
 ):  # searchable: capture rules pick types by autocomplete
     list_display = ("code", "label", "category", "delay_days", "delay_unit", "processing_mode")
     list_filter = ("category", "processing_mode", "active")
@@ -193,3 +193,24 @@ class RoleAdmin(TranslatedPermissions, JournaledAdminMixin, GroupAdmin):
     @admin.display(description=_("role"))
     def role_label(self, group: Group) -> str:
         return str(models.Role.LABELS.get(group.name, group.name))
+
+
+def _journal_sign_in_records() -> None:
+    """django-axes' records of sign-in attempts: deleting one lifts a lockout, which is
+    journaled like any other change made in the administration."""
+    from axes import admin as axes_admin
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    for model, base in (
+        (AccessAttempt, axes_admin.AccessAttemptAdmin),
+        (AccessLog, axes_admin.AccessLogAdmin),
+        (AccessFailureLog, axes_admin.AccessFailureLogAdmin),
+    ):
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)
+        admin.site.register(
+            model, type(f"Journaled{base.__name__}", (JournaledAdminMixin, base), {})
+        )
+
+
+_journal_sign_in_records()

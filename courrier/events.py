@@ -6,9 +6,12 @@ made the change publishes one of the events below; each app subscribes its handl
 `AppConfig.ready()`.
 
 A handler runs after the change is committed, unless it subscribes with `in_transaction=True`
-(it must then see or write inside the change's transaction, e.g. marking a PDF as pending). A
-failing handler never undoes the change that fired it: an in-transaction handler runs inside a
-savepoint that is rolled back alone; either kind is logged. Handlers that do slow work queue a
+(it must then see or write inside the change's transaction: voiding a visa circuit when its
+draft changes, writing a webhook's delivery row). An in-transaction handler is part of the
+change: **its failure fails the change** (nothing half-done is committed), unless it subscribes
+with `best_effort=True` (indexing: an index late by one change is mended by the mail's next change or
+a rebuild), in which case it runs in a savepoint rolled back alone, and is logged. A handler after
+commit never undoes the change; its failure is logged. Handlers that do slow work queue a
 Celery task, whose retries are the task's own.
 """
 
@@ -64,12 +67,6 @@ class MailRegistered(DomainEvent):
 
 
 @dataclass(frozen=True)
-class MailClosed(DomainEvent):
-    mail_id: int
-    actor_id: int | None
-
-
-@dataclass(frozen=True)
 class MailDeleted(DomainEvent):
     """A mail row was deleted (administration); its id is all that is left."""
 
@@ -103,6 +100,7 @@ class Subscription(Generic[E]):
     event_type: type[E]
     handler: Callable[[E], None]
     in_transaction: bool
+    best_effort: bool = False
 
     @property
     def name(self) -> str:
@@ -113,10 +111,15 @@ _subscriptions: list[Subscription[Any]] = []
 
 
 def subscribe(
-    event_type: type[E], handler: Callable[[E], None], *, in_transaction: bool = False
+    event_type: type[E],
+    handler: Callable[[E], None],
+    *,
+    in_transaction: bool = False,
+    best_effort: bool = False,
 ) -> None:
-    """Call `handler` for every `event_type` published (after commit unless `in_transaction`)."""
-    subscription = Subscription(event_type, handler, in_transaction)
+    """Call `handler` for every `event_type` published (after commit unless `in_transaction`;
+    an in-transaction handler's failure fails the change unless `best_effort`)."""
+    subscription = Subscription(event_type, handler, in_transaction, best_effort)
     if not any(s.name == subscription.name and s.event_type is event_type for s in _subscriptions):
         _subscriptions.append(subscription)
 
@@ -129,8 +132,10 @@ def subscriptions(event_type: type[DomainEvent] | None = None) -> list[Subscript
 def publish(event: DomainEvent) -> None:
     """Hand the event to its subscribers; outside a transaction, all of them run now."""
     for subscription in subscriptions(type(event)):
-        if subscription.in_transaction:
+        if subscription.in_transaction and subscription.best_effort:
             _run_in_savepoint(subscription, event)
+        elif subscription.in_transaction:
+            subscription.handler(event)  # part of the change: its failure fails the change
         else:
             transaction.on_commit(partial(_run, subscription, event))
 

@@ -18,5 +18,5 @@ def forget_deleted_mail(event: MailDeleted) -> None:
 def connect() -> None:
     # In the change's transaction: PostgreSQL's index is written with the change, and whoosh's
     # task is queued on commit by schedule_indexing itself.
-    subscribe(MailChanged, reindex_changed_mail, in_transaction=True)
-    subscribe(MailDeleted, forget_deleted_mail, in_transaction=True)
+    subscribe(MailChanged, reindex_changed_mail, in_transaction=True, best_effort=True)
+    subscribe(MailDeleted, forget_deleted_mail, in_transaction=True, best_effort=True)

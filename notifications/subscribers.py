@@ -182,8 +182,11 @@ def on_mail_changed(event: MailChanged) -> None:
     handler(mail, recorded)
 
 
+WATCHED_JOURNAL_ACTIONS = ("capture.failed",)  # journal events that are not about a mail
+
+
 def on_journal_event(event: JournalEventRecorded) -> None:
-    if event.action != "capture.failed" or is_muted():
+    if event.action not in WATCHED_JOURNAL_ACTIONS or is_muted():
         return
     details = JournalEvent.objects.get(seq=event.seq).details or {}
     capture_input = CaptureInput.objects.filter(pk=event.object_id).first()

@@ -104,3 +104,49 @@ def test_a_draft_sent_back_lands_in_the_drafters_returned_basket(
     home.force_login(agent)
     page = home.get(reverse("home")).content.decode()
     assert "Projets renvoyés" in page
+
+
+def test_a_new_version_voids_the_visas_or_fails_and_signing_checks_what_was_approved(
+    client, agent, manager, signatory, three_in_circuit, monkeypatch
+):
+    """The visa approved version 1. Adding version 2 restarts the circuit in the same
+    transaction; if that restart fails, adding the version fails too. And should version 2
+    reach the draft anyway (a subscriber missing), the signature refuses it: no visa covers it."""
+    from django.core.exceptions import ValidationError
+
+    from courrier import events
+    from courrier.services.circulation import add_attachment_version
+    from courrier.services.mail import IncomingFile
+    from tests.conftest import draft_pdf
+    from visa import subscribers
+    from visa.models import VisaStep
+    from visa.services import approve, sign
+
+    pki = make_pki(signer_name="Jeanne Maire")
+    register_signing_key(user=signatory, pkcs12=pki.signer_p12, password=pki.password)
+    mail = three_in_circuit[0]
+    draft = mail.attachments.get(kind__code="reply_draft")
+    approve(actor=manager, mail=mail)
+    second = IncomingFile("reponse-v2.pdf", draft_pdf("Réponse modifiée après visa"))
+
+    def broken(attachment):
+        raise RuntimeError("the circuit could not be restarted")
+
+    monkeypatch.setattr(subscribers, "restart_circuit", broken)
+    with pytest.raises(RuntimeError):
+        add_attachment_version(actor=agent, attachment=draft, file=second)
+    assert draft.versions.count() == 1  # nothing half-done: no version 2, the visa stands
+    monkeypatch.undo()
+
+    without_visa = [
+        s
+        for s in events._subscriptions
+        if s.name != "visa.subscribers.restart_circuit_on_new_version"
+    ]
+    monkeypatch.setattr(events, "_subscriptions", without_visa)
+    add_attachment_version(actor=agent, attachment=draft, file=second)
+    assert draft.versions.count() == 2
+    assert VisaStep.objects.get(mail=mail, role="visa").decided_version == 1
+    with pytest.raises(ValidationError, match="version 1"):
+        sign(actor=signatory, mail=mail, password=pki.password)
+    assert not draft.versions.filter(signed=True).exists()

@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -124,9 +123,8 @@ def signature_book_batch(request: HttpRequest) -> HttpResponse:
     password = request.POST.get("password", "")
     done, refused = 0, []
     for step in chosen:
-        try:
-            with transaction.atomic():
-                _decide(request, step.mail, decision, password)
+        try:  # each service keeps its own transaction (a signature's network call, none)
+            _decide(request, step.mail, decision, password)
             done += 1
         except (PermissionDenied, ValidationError) as exc:
             refused.append(f"{step.mail.chrono_number} : {refusal_text(exc)}")

@@ -173,6 +173,11 @@ JOURNAL_ACTIONS = [
     JournalAction("visa.circuit_started", _("Sent for visa"), workflow=True),
     JournalAction("visa.circuit_restarted", _("Visa circuit restarted (new version)")),
     JournalAction(
+        "visa.circuit_template_saved",
+        _("Visa circuit kept as a model"),
+        sentences=(_("Visa circuit kept as the model “%(label)s”"),),
+    ),
+    JournalAction(
         "visa.approved",
         _("Visa given"),
         workflow=True,

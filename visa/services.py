@@ -13,11 +13,19 @@ from django.utils.translation import gettext as _
 from PIL import Image
 from pyhanko.sign.signers import SimpleSigner
 
-from courrier.models import Attachment, AttachmentVersion, Mail, MailStatus, PdfStatus, User
+from courrier.models import (
+    Attachment,
+    AttachmentVersion,
+    Entity,
+    Mail,
+    MailStatus,
+    PdfStatus,
+    User,
+)
 from courrier.services.circulation import store_signed_version
 from courrier.services.journal import record_event
 from courrier.services.mail import check_mail_access, note_details, note_for_action
-from visa.models import SigningKey, VisaStep, VisaStepRole, VisaStepState
+from visa.models import CircuitTemplate, SigningKey, VisaStep, VisaStepRole, VisaStepState
 from visa.signing import SigningFailed, load_signer, sign_pdf
 
 
@@ -91,6 +99,23 @@ def start_visa_circuit(
         },
     )
     return created
+
+
+@transaction.atomic
+def save_circuit_template(
+    *, actor: User, label: str, entity: Entity | None, steps: Sequence[tuple[User, str]]
+) -> CircuitTemplate:
+    """Keep a circuit for the service's next drafts, journaled like any change."""
+    template = CircuitTemplate.objects.create(
+        label=label[:200], entity=entity, steps=[[u.username, r] for u, r in steps]
+    )
+    record_event(
+        action="visa.circuit_template_saved",
+        actor=actor,
+        target=template,
+        details={"label": template.label, "steps": template.steps},
+    )
+    return template
 
 
 def current_step(mail: Mail) -> VisaStep | None:
@@ -266,19 +291,44 @@ def _signer_for(actor: User, password: str, use_seal: bool) -> tuple[SimpleSigne
     return load_signer(bytes(key.pkcs12), password), key.role, bytes(key.signature_image or b"")
 
 
-@transaction.atomic
+def _check_visas_cover(mail: Mail, step: VisaStep, version: AttachmentVersion) -> None:
+    """Each visa before the signature was given on the very version to be signed."""
+    earlier = VisaStep.objects.filter(
+        mail=mail, position__lt=step.position, role=VisaStepRole.VISA
+    ).select_related("user")
+    for visa in earlier:
+        if visa.state != VisaStepState.APPROVED or visa.decided_version != version.number:
+            raise ValidationError(
+                _(
+                    "Version %(version)s of the draft was not approved by %(user)s (their visa "
+                    "was on version %(visa)s): the circuit must start again."
+                )
+                % {
+                    "version": version.number,
+                    "user": visa.user.get_full_name() or visa.user.get_username(),
+                    "visa": visa.decided_version or "—",
+                }
+            )
+
+
 def sign(
     *, actor: User, mail: Mail, password: str = "", use_seal: bool = False
 ) -> AttachmentVersion:
-    """Sign the draft's PDF (PAdES); the signed PDF becomes the draft's new version."""
-    check_mail_access(actor, mail, "sign_mail")
-    step = _my_step(actor, mail, VisaStepRole.SIGNATURE)
-    if step.draft is None:
-        raise ValidationError(_("There is no reply draft to sign."))
-    version = ready_version(step.draft)
-    source = version.pdf if version.pdf else version.file
-    with source.open("rb") as handle:
-        pdf = handle.read()
+    """Sign the draft's PDF (PAdES); the signed PDF becomes the draft's new version.
+
+    Only the version every visa of the circuit approved is signed. The signature (and its call
+    to the timestamp authority) is made with no transaction open and no lock held; the signed
+    version is then stored only if the draft and the step are still as they were."""
+    with transaction.atomic():  # checked under the mail's lock, released before signing
+        check_mail_access(actor, mail, "sign_mail")
+        step = _my_step(actor, mail, VisaStepRole.SIGNATURE)
+        if step.draft is None:
+            raise ValidationError(_("There is no reply draft to sign."))
+        version = ready_version(step.draft)
+        _check_visas_cover(mail, step, version)
+        source = version.pdf if version.pdf else version.file
+        with source.open("rb") as handle:
+            pdf = handle.read()
     try:
         signer, role, image = _signer_for(actor, password, use_seal)
         signed = sign_pdf(
@@ -291,22 +341,31 @@ def sign(
         )
     except SigningFailed as exc:
         raise ValidationError(str(exc)) from exc
-    stem = (mail.chrono_number or str(mail.pk)).replace("/", "-")
-    new = store_signed_version(
-        actor=actor, attachment=step.draft, name=f"reponse-{stem}-signee.pdf", content=signed
-    )
-    number = new.number
-    step.state, step.decided_at, step.decided_version = (
-        VisaStepState.APPROVED,
-        timezone.now(),
-        number,
-    )
-    step.save(update_fields=["state", "decided_at", "decided_version"])
-    _advance(mail, step)
-    record_event(
-        action="visa.signed",
-        actor=actor,
-        target=mail,
-        details={"version": number, "sha256": new.sha256, "seal": use_seal},
-    )
+    with transaction.atomic():
+        check_mail_access(actor, mail, "sign_mail")  # locks the mail again, reloaded
+        step = _my_step(actor, mail, VisaStepRole.SIGNATURE)
+        assert step.draft is not None
+        if ready_version(step.draft).pk != version.pk:
+            raise ValidationError(
+                _("The draft changed while it was being signed: look at it again, then sign.")
+            )
+        _check_visas_cover(mail, step, version)
+        stem = (mail.chrono_number or str(mail.pk)).replace("/", "-")
+        new = store_signed_version(
+            actor=actor, attachment=step.draft, name=f"reponse-{stem}-signee.pdf", content=signed
+        )
+        number = new.number
+        step.state, step.decided_at, step.decided_version = (
+            VisaStepState.APPROVED,
+            timezone.now(),
+            number,
+        )
+        step.save(update_fields=["state", "decided_at", "decided_version"])
+        _advance(mail, step)
+        record_event(
+            action="visa.signed",
+            actor=actor,
+            target=mail,
+            details={"version": number, "sha256": new.sha256, "seal": use_seal},
+        )
     return new

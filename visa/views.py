@@ -164,10 +164,8 @@ def start_circuit(request: HttpRequest, pk: int) -> HttpResponse:
         )
         label = request.POST.get("save_as", "").strip()
         if label and steps:
-            CircuitTemplate.objects.create(
-                label=label[:200],
-                entity=mail.destination_entity,
-                steps=[[u.username, r] for u, r in steps],
+            services.save_circuit_template(
+                actor=acting.actor, label=label, entity=mail.destination_entity, steps=steps
             )
 
     return act_on_mail(request, pk, "reply", work, _("The draft is on its way for visa."))

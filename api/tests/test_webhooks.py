@@ -29,12 +29,15 @@ class Receiver:
         self.answers: list[int] = []
         self.redirect_to = ""  # a Location for 3xx answers
         self.body = b""  # the answer's body (else "merci" or "indisponible")
+        self.on_post: list = []  # called with the request's headers before answering
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.received.append((dict(self.headers), body))
+                for call in receiver.on_post:
+                    call(dict(self.headers))
                 code = receiver.answers.pop(0) if receiver.answers else 200
                 self.send_response(code)
                 if receiver.redirect_to:
@@ -139,3 +142,46 @@ def test_confidential_mail_never_leaves(receiver, org, agent):
     )
     close_mail(actor=agent, mail=secret)
     assert receiver.received == [] and not WebhookDelivery.objects.exists()
+
+
+def test_the_delivery_is_written_with_the_change_and_posted_with_no_row_locked(
+    receiver, org, agent
+):
+    """An outbox: the delivery row is written inside the change's transaction (none is left by
+    a change rolled back, nothing is sent for it); once committed, the POST runs with the row
+    free (the receiver's own connection locks it without waiting while it answers)."""
+    from django.db import DatabaseError, connection, transaction
+
+    WebhookSubscription.objects.create(name="Portail", url=receiver.url, events=["mail.closed"])
+    kept, undone = (
+        make_mail(
+            subject=subject, destination_entity=org.voirie, override={"status": "in_progress"}
+        )
+        for subject in ("Gardé", "Annulé")
+    )
+    with pytest.raises(RuntimeError), transaction.atomic():
+        close_mail(actor=agent, mail=undone)
+        assert WebhookDelivery.objects.filter(payload__mail__id=undone.pk).exists()
+        raise RuntimeError("the change fails after its event")
+    assert not WebhookDelivery.objects.exists() and receiver.received == []
+
+    seen: list[str] = []
+
+    def lock_it(headers: dict[str, str]) -> None:
+        try:
+            with transaction.atomic():
+                WebhookDelivery.objects.select_for_update(nowait=True).get(
+                    pk=int(headers["X-Bannette-Delivery"])
+                )
+            seen.append("free")
+        except DatabaseError:
+            seen.append("locked")
+        finally:
+            connection.close()
+
+    receiver.on_post.append(lock_it)
+    close_mail(actor=agent, mail=kept)
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.payload["mail"]["id"] == kept.pk
+    assert seen == ["free"]
+    assert delivery.state == DeliveryState.DELIVERED and delivery.attempts == 1

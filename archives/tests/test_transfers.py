@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -215,3 +216,91 @@ def test_a_held_mail_is_not_transferred(kept, agreement, archivist):
     assert list(transfers.transferable()) == [kept[0]]
     with pytest.raises(ValidationError):
         transfers.send_transfer(actor=archivist, agreement=agreement, mails=kept)
+
+
+def _real_pdf(text: str) -> bytes:
+    import io
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer)
+    canvas.drawString(72, 720, text)
+    canvas.save()
+    return buffer.getvalue()
+
+
+EML = (
+    b"From: Lucie Martin <lucie.martin@example.org>\r\nTo: mairie@villedieu.example\r\n"
+    b"Subject: Terrasse\r\nDate: Mon, 4 May 2026 10:00:00 +0200\r\n"
+    b"Message-ID: <1@example.org>\r\nMIME-Version: 1.0\r\n"
+    b"Content-Type: text/plain; charset=utf-8\r\n\r\nBonjour.\r\n"
+)
+
+
+@pytest.mark.parametrize("version", ["2.1", "2.2"])
+def test_what_an_archives_service_checks_beyond_the_schema(org, clerk, version):
+    """Formats identified from the bytes with their PRONOM id (an e-mail declared as
+    octet-stream is message/rfc822), the organisation as originating agency, the letter's own
+    date, who wrote to whom, and one form for every date and time."""
+    import re
+
+    from courrier.tests.factories import ContactFactory
+
+    kind = DocumentTypeFactory.create(code="occupation", label="Occupation du domaine public")
+    sender = ContactFactory.create(first_name="Lucie", last_name="Martin")
+    mail = make_mail(
+        actor=clerk,
+        subject="Terrasse rue des Lilas",
+        document_type=kind,
+        destination_entity=org.voirie,
+        arrival_date=datetime.date(2026, 5, 4),
+        senders=[sender],
+        original=IncomingFile("demande.eml", EML, "application/octet-stream"),
+        override={
+            "document_date": datetime.date(2026, 4, 28),
+            "status": MailStatus.CLOSED,
+            "closing_date": datetime.datetime(2026, 6, 1, 10, 30, tzinfo=datetime.UTC),
+        },
+    )
+    from courrier.models import AttachmentKind
+    from courrier.services.circulation import add_attachment
+
+    add_attachment(
+        actor=None,
+        mail=mail,
+        kind=AttachmentKind.objects.get_or_create(code="simple", defaults={"label": "PJ"})[0],
+        title="plan",
+        file=IncomingFile("plan.bin", _real_pdf("Plan de la terrasse"), "application/octet-stream"),
+    )
+    agreement = seda.Agreement(
+        "CONV", "FRAD099", "VDL-MAIRIE", "FR-21000123", {"*": "APP"}, version=version
+    )
+    built = seda.build([mail], agreement, "T-9", "Versement")
+    assert seda.check(built.manifest, {f.name: f.data for f in built.files}, agreement) == []
+    root = ET.fromstring(built.manifest)
+    ns = {"s": f"fr:gouv:culture:archivesdefrance:seda:v{version}"}
+    formats = {
+        obj.findtext("s:FileInfo/s:Filename", namespaces=ns): (
+            obj.findtext("s:FormatIdentification/s:MimeType", namespaces=ns),
+            obj.findtext("s:FormatIdentification/s:FormatId", namespaces=ns) or "",
+        )
+        for obj in root.iter(f"{{{ns['s']}}}BinaryDataObject")
+    }
+    assert formats["demande.eml"][0] == "message/rfc822"
+    assert formats["plan.bin"][0] == "application/pdf"
+    assert all(re.fullmatch(r"(x-)?fmt/\d+", puid) for _mime, puid in formats.values())
+    unit = root.find("s:DataObjectPackage/s:DescriptiveMetadata/s:ArchiveUnit/s:Content", ns)
+    assert unit.findtext("s:OriginatingAgency/s:Identifier", namespaces=ns) == "FR-21000123"
+    assert unit.findtext("s:CreatedDate", namespaces=ns).startswith("2026-04-28T00:00:00")
+    assert unit.findtext("s:Sender/s:FirstName", namespaces=ns) == "Lucie"
+    assert unit.findtext("s:Sender/s:BirthName", namespaces=ns) == "Martin"
+    assert "Voirie" in (unit.findtext("s:Addressee/s:Corpname", namespaces=ns) or "")
+    moments = [
+        unit.findtext(f"s:{name}", namespaces=ns)
+        for name in ("CreatedDate", "ReceivedDate", "RegisteredDate", "StartDate", "EndDate")
+    ] + [root.findtext("s:Date", namespaces=ns)]
+    assert all(
+        re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", m or "") for m in moments
+    )
+    assert unit.findtext("s:EndDate", namespaces=ns) == "2026-06-01T12:30:00+02:00"

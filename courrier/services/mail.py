@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from courrier.baskets import stands_in_for
 from courrier.custom_fields import clean_custom_fields
 from courrier.deadlines import days_used, deadlines_for
-from courrier.events import MailClosed, MailRegistered, publish
+from courrier.events import MailRegistered, publish
 from courrier.models import (
     Category,
     Channel,
@@ -367,12 +367,11 @@ CLOSING_FIELDS = ["status", "closing_date", "processing_days", "first_closed_on"
 
 
 def mark_closed(mail: Mail, *, actor: User | None, at: datetime.datetime | None = None) -> None:
-    """Set the mail closed with the days it took (the caller saves CLOSING_FIELDS) and tell
-    subscribers once committed."""
+    """Set the mail closed with the days it took, and the day of its first closing (the caller
+    saves CLOSING_FIELDS; subscribers hear of it through the journal's mail.closed)."""
     mail.status, mail.closing_date = MailStatus.CLOSED, at or timezone.now()
     mail.first_closed_on = mail.first_closed_on or timezone.localdate(mail.closing_date)
     mail.processing_days = processing_days(mail)
-    publish(MailClosed(mail_id=mail.pk, actor_id=actor.pk if actor else None))
 
 
 @transaction.atomic
