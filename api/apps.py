@@ -15,3 +15,7 @@ class ApiConfig(AppConfig):
         webhooks.connect()
         tokens.connect()
         extensions.register()
+
+        from api import personal_places
+
+        personal_places.register()

@@ -13,3 +13,7 @@ class ArchivesConfig(AppConfig):
         from archives import extensions
 
         extensions.register()
+
+        from archives import personal_places
+
+        personal_places.register()

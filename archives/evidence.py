@@ -36,6 +36,7 @@ from archives.journal_package import (
     VERIFIER,
     event_record,
     pem_bundle,
+    personal_parts,
     seal_summary,
     sealed_now,
     stamped_manifest,
@@ -112,10 +113,13 @@ def gather(mail: Mail) -> Evidence:
         ).order_by("number")
     )
     sealed_hashes: dict[int, list[str]] = {}
+    personal = personal_parts([event.seq for event in events])
     for event in events:
         link = links.get(event.seq)  # None: committed a moment ago, linked on the next run
         record = event_record(
-            _values(event), (link.position, link.prev_hash, link.hash) if link else None
+            _values(event),
+            (link.position, link.prev_hash, link.hash) if link else None,
+            personal.get(event.seq),
         )
         if event_hash(event) != event.hash:
             evidence.problems.append(

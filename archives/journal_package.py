@@ -39,7 +39,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courrier.models import JournalLink, JournalSeal, User
+from courrier.models import JournalLink, JournalPersonal, JournalSeal, User
 from courrier.selectors import visible_mail_ids
 from courrier.services.seals import (
     GENESIS,
@@ -179,14 +179,23 @@ def chained_records(first: int, last: int, reader: User | None = None) -> Iterat
             .values("position", "prev_hash", "hash", *(f"event__{name}" for name in EVENT_VALUES))
         )
         hidden = _hidden_mails(reader, {row["event__mail_id"] for row in rows})
+        personal = personal_parts([row["event__seq"] for row in rows])
         for row in rows:
             values = {name: row[f"event__{name}"] for name in EVENT_VALUES}
             link = (row["position"], row["prev_hash"], row["hash"])
             if values["mail_id"] in hidden:
                 yield withheld_record(values, link)
             else:
-                yield event_record(values, link)
+                yield event_record(values, link, personal.get(values["seq"]))
         start += BATCH
+
+
+def personal_parts(seqs: list[int]) -> dict[int, dict[str, Any]]:
+    """The personal part of these events that is still held (erased ones have none)."""
+    return {
+        row.event_seq: {"salt": row.salt, "data": row.data}
+        for row in JournalPersonal.objects.filter(event_seq__in=seqs)
+    }
 
 
 def _hidden_mails(reader: User | None, mail_ids: set[int | None]) -> set[int]:
@@ -209,13 +218,17 @@ def withheld_record(values: Mapping[str, Any], link: tuple[int, str, str]) -> di
 
 
 def event_record(
-    values: Mapping[str, Any], link: tuple[int, str, str] | None = None
+    values: Mapping[str, Any],
+    link: tuple[int, str, str] | None = None,
+    personal: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The event as its hash was computed (courrier.services.journal.event_hash), with it and,
-    once it is linked, its place in the chain (courrier.chain.link_hash)."""
+    once it is linked, its place in the chain (courrier.chain.link_hash); and its personal
+    part while it is held (its salted digest is in the details)."""
     chained = {"position": link[0], "link_prev": link[1], "link": link[2]} if link else {}
     return {
         **chained,
+        **({"personal": personal} if personal else {}),
         "seq": values["seq"],
         "timestamp": values["timestamp"].astimezone(datetime.UTC).isoformat(),
         "actor": values["actor_id"],

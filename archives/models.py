@@ -12,6 +12,7 @@ class ExportStatus(models.TextChoices):
     WAITING = "waiting", _("Being built")
     READY = "ready", _("Ready")
     FAILED = "failed", _("Failed")
+    WITHDRAWN = "erased", _("Withdrawn (personal data erased since)")
 
 
 class JournalExport(models.Model):

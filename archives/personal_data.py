@@ -34,14 +34,14 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from archives.files import destroy, read
+from archives.files import read
 from archives.models import Transfer, TransferStatus
 from archives.retention import duration, held_mail_ids
-from capture.models import CapturedMail, CaptureInput, WebFormRequest
+from capture.models import WebFormRequest
+from courrier.extensions import personal_data_places
 from courrier.models import (
     Channel,
     Contact,
-    ContactAddress,
     ContactKind,
     FinalDisposition,
     Mail,
@@ -51,6 +51,7 @@ from courrier.models import (
     RequesterNotice,
     User,
 )
+from courrier.personal_places import erase_personal_data
 from courrier.selectors import visible_mails
 from courrier.services.journal import record_event
 
@@ -123,58 +124,22 @@ def anonymise_due(today: datetime.date | None = None) -> AnonymisationRun:
     return run
 
 
-ADDRESS_FIELDS = ("address_line1", "address_line2", "postcode", "city")
-
-
 @transaction.atomic
 def anonymise(mail: Mail, *, actor: User | None = None) -> dict[str, str]:
-    removed: dict[str, str] = {}
-    for field_name in ("original", "searchable_pdf", "thumbnail"):
-        destroy(getattr(mail, field_name), field_name, removed)
-    inputs = CaptureInput.objects.filter(
-        Q(pk__in=CapturedMail.objects.filter(mail=mail).values("input"))
-        | Q(pk__in=WebFormRequest.objects.filter(mail=mail).values("input"))
-    )
-    for received in inputs:  # what the source handed over: the letter, the e-mail, the form
-        destroy(received.file, f"capture {received.pk}", removed)
-        received.save()
-    WebFormRequest.objects.filter(mail=mail).update(email="")
-    people = list(
-        MailContact.objects.filter(mail=mail, contact__kind=ContactKind.PERSON).select_related(
-            "contact"
-        )
-    )
-    for link in people:
-        link.delete()
-    for contact in {link.contact for link in people}:
-        whole = Mail.objects.filter(
-            mail_contacts__contact=contact, anonymised_at__isnull=True, eliminated_at__isnull=True
-        ).exclude(pk=mail.pk)
-        if not whole.exists():
-            _empty_contact(contact)
-    kind = str(mail.document_type) if mail.document_type else ""
-    mail.subject, mail.text, mail.original_name = kind, "", ""
-    mail.custom_fields, mail.incomplete_text_pages = {}, []
+    """Erase what the mail says of a person in every place that keeps it (the registry of
+    courrier.extensions.PersonalDataPlace); the mail keeps its number, type, entity, dates and
+    history."""
+    senders = MailContact.objects.filter(mail=mail, contact__kind=ContactKind.PERSON).count()
+    removed = erase_personal_data(mail)
     mail.anonymised_at = timezone.now()
     mail.save()
     record_event(
         action="mail.anonymised",
         actor=actor,
         target=mail,
-        details={"removed": removed, "senders": len(people)},
+        details={"removed": removed, "senders": senders},
     )
     return removed
-
-
-def _empty_contact(contact: Contact) -> None:
-    contact.first_name, contact.last_name = "", "Anonymisé"
-    contact.email = contact.phone = contact.comment = ""
-    for name in ADDRESS_FIELDS:
-        setattr(contact, name, "")
-    contact.normalized_name = contact.normalized_email = contact.normalized_address = ""
-    contact.active = False
-    contact.save()
-    ContactAddress.objects.filter(contact=contact).delete()
 
 
 def subject_access_package(contact: Contact, actor: User) -> bytes:
@@ -247,6 +212,12 @@ def subject_access_package(contact: Contact, actor: User) -> bytes:
             for request in requests
         ],
         "mails_held_by_other_services": elsewhere,
+        # every place the apps declared, as the erasure knows them (PersonalDataPlace)
+        "held_in": {
+            str(place.label): place.held(mails)
+            for place in personal_data_places()
+            if place.held is not None
+        },
     }
     buffer = io.BytesIO()
     folder = f"droit-acces-{contact.pk}"

@@ -33,7 +33,7 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import SimpleDocTemplate, Spacer
 
-from archives.files import destroy, pdf_table
+from archives.files import pdf_table
 from archives.models import (
     EliminationCertificate,
     EliminationProposal,
@@ -43,8 +43,6 @@ from archives.models import (
     TransferStatus,
 )
 from courrier.models import (
-    Attachment,
-    AttachmentVersion,
     DocumentType,
     FinalDisposition,
     Folder,
@@ -52,11 +50,11 @@ from courrier.models import (
     Mail,
     MailContact,
     MailStatus,
-    Note,
     RetentionStart,
     User,
 )
 from courrier.pdf_text import text_paragraph
+from courrier.personal_places import erase_personal_data
 from courrier.services.journal import record_event
 
 DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
@@ -288,22 +286,9 @@ def lift_hold(*, actor: User, hold: LegalHold) -> None:
 def eliminate_mail(mail: Mail, *, actor: User, proposal: EliminationProposal) -> dict[str, str]:
     """Delete the mail's files and personal content, keep its stub and journal; returns the
     fingerprints of what was destroyed."""
-    destroyed: dict[str, str] = {}
-    for field_name in ("original", "searchable_pdf", "thumbnail"):
-        destroy(getattr(mail, field_name), field_name, destroyed)
-    for attachment in Attachment.objects.filter(mail=mail):
-        for version in AttachmentVersion.objects.filter(attachment=attachment):
-            destroy(version.file, f"attachment {attachment.pk} v{version.number}", destroyed)
-            destroy(version.pdf, f"attachment {attachment.pk} v{version.number} PDF", destroyed)
-            version.file_name = ""
-            version.save()
-        attachment.title = ""
-        attachment.save(update_fields=["title"])
-    Note.objects.filter(mail=mail).update(text="")
-    MailContact.objects.filter(mail=mail).delete()
-    mail.keywords.clear()
-    mail.subject, mail.text, mail.custom_fields = "", "", {}
-    mail.incomplete_text_pages, mail.original_name = [], ""
+    destroyed = erase_personal_data(mail)  # every place that keeps a person's data
+    MailContact.objects.filter(mail=mail).delete()  # organisations too: nothing but the stub
+    mail.subject = ""
     mail.eliminated_at = timezone.now()
     mail.save()
     record_event(

@@ -20,4 +20,8 @@ class CaptureConfig(AppConfig):
         from capture.sources.webform import services  # noqa: F401
 
         extensions.register()
+
+        from capture import personal_places
+
+        personal_places.register()
         acknowledgments.connect()

@@ -81,11 +81,8 @@ def receive_input(
         action="capture.received",
         actor=actor,
         target=capture_input,
-        details={
-            "source": source_kind,
-            "file": capture_input.file_name,
-            "sha256": capture_input.sha256,
-        },
+        details={"source": source_kind, "sha256": capture_input.sha256},
+        personal={"file": capture_input.file_name},
     )
     return capture_input
 

@@ -31,13 +31,17 @@ class CourrierConfig(AppConfig):
             register_journal_actions,
             register_mail_tab,
             register_nav_link,
+            register_personal_data_place,
         )
         from courrier.journal_actions import CORE_JOURNAL_ACTIONS
         from courrier.mail_tabs import CORE_TABS
         from courrier.navigation import CORE_NAV_LINKS
+        from courrier.personal_places import CORE_PLACES
         from courrier.roles import sync_roles_and_baskets
         from courrier.selectors import forget_entity_tree
 
+        for place in CORE_PLACES:
+            register_personal_data_place(place)
         for tab in CORE_TABS:
             register_mail_tab(tab)
         for link in CORE_NAV_LINKS:

@@ -33,6 +33,13 @@ def event_hash(event: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def personal_digest(salt: str, data: dict[str, Any]) -> str:
+    """What an event's hashed details keep of its personal part: SHA-256 of the salt followed
+    by the data in canonical JSON (keys sorted, no spaces, UTF-8)."""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(salt.encode() + text.encode()).hexdigest()
+
+
 def event_mac(key: bytes, seq: int, content_hash: str) -> str:
     """The event's mark of origin: an HMAC, under the installation's journal key (kept outside
     the database), of its number and content hash. Whoever can write to the database but has

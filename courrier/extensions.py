@@ -116,6 +116,21 @@ class JournalAction:
 
 
 @dataclass(frozen=True)
+class PersonalDataPlace:
+    """Somewhere an app keeps what a mail says of a person (its requester's name, address,
+    e-mail, the files they sent, free text about them). Anonymisation and elimination call
+    every place's `erase(mail, removed)` in the same transaction (a file destroyed is noted in
+    `removed`, name -> SHA-256); the subject-access export reads each place's `held(mails)`
+    (lines of what is held, in words). A model that keeps such data registers its place, or
+    the test that scans every table after an erasure fails."""
+
+    code: str
+    label: str | Promise
+    erase: Callable[[Any, dict[str, str]], None]
+    held: Callable[[list[Any]], list[str]] | None = None
+
+
+@dataclass(frozen=True)
 class StatusSection:
     code: str
     template: str  # in the app's own templates/, included in the system status page
@@ -136,6 +151,16 @@ _journal_actions: dict[str, JournalAction] = {}
 # name -> a function that raises when the part is unusable (it must answer in seconds).
 _health_checks: dict[str, Callable[[], None]] = {}
 _status_sections: dict[str, StatusSection] = {}
+_personal_data_places: dict[str, PersonalDataPlace] = {}
+
+
+def register_personal_data_place(place: PersonalDataPlace) -> None:
+    _personal_data_places[place.code] = place
+
+
+def personal_data_places() -> list[PersonalDataPlace]:
+    """Every place, the core's first, in registration order."""
+    return list(_personal_data_places.values())
 
 
 def register_perimeter_contributor(contributor: PerimeterContributor) -> None:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from courrier.chain import marked_by
 from courrier.extensions import journal_action
-from courrier.models import Contact, DocumentType, Entity, JournalEvent, User
+from courrier.models import Contact, DocumentType, Entity, JournalEvent, JournalPersonal, User
 from courrier.services.chaining import journal_key
 
 ENTITY_KEYS = {"to", "from", "entity", "destination_entity"}
@@ -96,11 +96,11 @@ class _Names:
         return str(value)
 
 
-def _sentence(event: JournalEvent, names: _Names) -> str:
+def _sentence(event: JournalEvent, names: _Names, personal: Mapping[str, Any]) -> str:
     action = journal_action(event.action)
     if action is None:
         return _("Recorded action")  # an app that is no longer installed described it
-    details: Mapping[str, Any] = event.details or {}
+    details: Mapping[str, Any] = {**(event.details or {}), **personal}
     presented = {key: names.present(key, value) for key, value in details.items()}
     for sentence in action.sentences:
         text = str(sentence)
@@ -117,12 +117,18 @@ def readable_events(events: Iterable[JournalEvent]) -> list[ReadableEvent]:
     key = journal_key()
     listed = [event for event in events if marked_by(key, event)]
     names = _Names(listed)
+    personal = {  # what the events say of people, unless it was erased since
+        row.event_seq: row.data
+        for row in JournalPersonal.objects.filter(
+            event_seq__in=[e.seq for e in listed if "personal" in (e.details or {})]
+        )
+    }
     return [
         ReadableEvent(
             event=event,
             actor=names.user(event.actor_name),
             on_behalf_of=names.user(event.on_behalf_of_name) if event.on_behalf_of_name else "",
-            sentence=_sentence(event, names),
+            sentence=_sentence(event, names, personal.get(event.seq, {})),
         )
         for event in listed
     ]

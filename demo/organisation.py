@@ -21,6 +21,7 @@ from docx.shared import Mm
 
 from api import services as api_services
 from archives.models import ArchiveAgreement
+from archives.retention import propose_eliminations
 from capture.models import ClassificationRule, WebFormTopic
 from courrier.letters import render_letter, thumbnail_png
 from courrier.models import (
@@ -141,7 +142,7 @@ DOCUMENT_TYPES = [
     ("facture", "Facture", 30, DelayUnit.CALENDAR_DAYS, 5, 5, "normal", "P10Y", "FIN"),
     ("candidature", "Candidature", 30, DelayUnit.CALENDAR_DAYS, 7, 7, "normal", "P2Y", "DGS"),
     ("signalement", "Signalement", 8, DelayUnit.WORKING_DAYS, 2, 2, "normal", "P5Y", "VOIR"),
-    ("invitation", "Invitation", 15, DelayUnit.CALENDAR_DAYS, 3, 0, "normal", "P1Y", "CAB"),
+    ("invitation", "Invitation", 15, DelayUnit.CALENDAR_DAYS, 3, 0, "normal", "P6M", "CAB"),
     (
         "occupation",
         "Demande d'occupation du domaine public",
@@ -154,6 +155,9 @@ DOCUMENT_TYPES = [
         "VOIR",
     ),
 ]
+# What becomes of the mail at the end of its retention (the rest is kept for good): the demo's
+# archivist finds invitations past their six months proposed for elimination.
+DESTROYED = {"invitation", "candidature", "signalement", "reclamation"}
 # Why silence is worth rejection or acceptance, printed on acknowledgments (CRPA L231-1, L231-4).
 IMPLICIT_BASIS = {
     "reclamation": "article L231-4, 2°, du code des relations entre le public et "
@@ -226,6 +230,7 @@ def _document_types(entities: dict[str, Entity]) -> dict[str, DocumentType]:
                 "implicit_delay_unit": DelayUnit.MONTHS,
                 "escalation_percent": ESCALATION_PERCENT.get(code),
                 "implicit_basis": IMPLICIT_BASIS.get(code, ""),
+                "final_disposition": "destroy" if code in DESTROYED else "keep",
                 "retention_duration": retention,
                 "default_entity": entities[entity] if entity else None,
             },
@@ -724,6 +729,7 @@ def _load(year_mails: int, progress: Callable[[int, int], None] | None) -> bool:
         _circulate(mails, users, entities, types)
         legal.record_implicit_decisions()  # what the daily job would have found over the year
         _integrations(users, entities)
+        propose_eliminations()  # the retention cycle: mail past its retention, for the archivist
     return True
 
 

@@ -12,3 +12,7 @@ class IndexingConfig(AppConfig):
 
         subscribers.connect()
         extensions.register()
+
+        from indexing import personal_places
+
+        personal_places.register()

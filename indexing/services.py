@@ -100,6 +100,14 @@ def _queue_indexing(mail_ids: list[int]) -> None:
         logger.exception("could not queue the indexing of mails %s", mail_ids)
 
 
+def purge(mail_id: int) -> None:
+    """Index the mail as it is now and leave no trace of what it was (whoosh merges its
+    segments; PostgreSQL's row is replaced in place)."""
+    index_mails([mail_id])
+    if not _postgres():
+        whoosh_backend.optimize()
+
+
 def rebuild(progress: Callable[[int], None] | None = None, batch: int = 500) -> int:
     """Empty the index and index every mail again, in batches."""
     backend = _backend()

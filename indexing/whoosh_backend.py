@@ -218,6 +218,12 @@ def write(documents: Iterable[MailDocument], removed: Iterable[int] = ()) -> int
     return written
 
 
+def optimize() -> None:
+    """Merge every segment into one: documents deleted or replaced leave no postings behind."""
+    writer = _writer(open_index())
+    writer.commit(optimize=True)
+
+
 def clear() -> None:
     """Remove every document in one locked commit (searchers see the change like any other)."""
     writer = _writer(open_index())

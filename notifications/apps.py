@@ -14,3 +14,7 @@ class NotificationsConfig(AppConfig):
 
         subscribers.connect()
         extensions.register()
+
+        from notifications import personal_places
+
+        personal_places.register()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from celery import Celery
+from celery import Celery, _state
 from celery.contrib.testing.worker import start_worker
 
 from config.celery import app as embedded_app
@@ -13,13 +13,19 @@ from courrier.tasks import verify_journal_task
 
 @pytest.fixture
 def redis_app(redis_url):
-    """A Celery app configured as in production (CELERY_BROKER_URL=redis://...)."""
+    """A Celery app configured as in production (CELERY_BROKER_URL=redis://...); the current
+    app is given back afterwards, so the shared tasks of the tests that follow in this process
+    stay in-process (a current app left on Redis sent them there, where no worker took them)."""
+    previous = _state.get_current_app()
+    previous_default = getattr(_state, "default_app")  # noqa: B009 - not in celery's stubs
     app = Celery("bannette-redis-test", broker=redis_url, backend=redis_url)
     app.conf.update(task_serializer="json", accept_content=["json"], task_always_eager=False)
     app.loader.import_module("celery.contrib.testing.tasks")  # the worker's ping task
     app.loader.import_module("courrier.tasks")  # shared tasks register on every app
     yield app
     app.close()
+    previous.set_current()  # this thread's current app,
+    _state.set_default_app(previous_default)  # and every other thread's (the live server's)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -88,6 +88,36 @@ def link_hash(event: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def personal_digest(salt: str, data: Any) -> str:
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(salt.encode() + text.encode()).hexdigest()
+
+
+def check_personal(event: dict[str, Any], report: Report) -> None:
+    """An event's personal part (names, free text) sits beside its hashed content, which
+    keeps its salted digest: it must match while held; once erased, only the digest is left."""
+    digest = (
+        (event.get("details") or {}).get("personal")
+        if isinstance(event.get("details"), dict)
+        else None
+    )
+    part = event.get("personal")
+    if digest is None:
+        if part is not None:
+            report.problem(f"événement n° {event.get('seq')} : données personnelles ajoutées")
+        return
+    if part is None:
+        report.erased += 1
+    elif (
+        not isinstance(part, dict)
+        or personal_digest(str(part.get("salt", "")), part.get("data")) != digest
+    ):
+        report.problem(
+            f"événement n° {event.get('seq')} : ses données personnelles ne correspondent plus à"
+            " leur empreinte (modifiées)"
+        )
+
+
 def seal_hash(seal: dict[str, Any]) -> str:
     return hashlib.sha256(canonical({key: seal.get(key) for key in SEAL_FIELDS})).hexdigest()
 
@@ -138,6 +168,7 @@ class Report:
         self.notes: list[str] = []
         self.unproven: list[str] = []
         self.withheld = 0
+        self.erased = 0
 
     def problem(self, text: str) -> None:
         self.problems.append(text)
@@ -454,6 +485,8 @@ def check_events(
                 f"événement n° {seq} ({event.get('action')}) : son contenu ne correspond plus"
                 " à son empreinte (modifié)"
             )
+        else:
+            check_personal(event, report)
         positions.see(position)
         if (previous_link is not None and event.get("link_prev") != previous_link) or link_hash(
             event
@@ -571,6 +604,11 @@ def verify_journal(
             " personne qui a exporté : leur contenu n'est pas dans l'export, leur empreinte,"
             " leur place dans la chaîne et dans les sceaux sont vérifiées"
         )
+    if report.erased:
+        report.note(
+            f"{report.erased} événements ont vu leurs données personnelles effacées (RGPD) :"
+            " leur empreinte salée reste dans leur contenu, qui se vérifie"
+        )
     report.note(
         f"{count} événements (maillons n° {first_position} à {last_position}),"
         f" {len(seals)} sceaux vérifiés"
@@ -630,6 +668,8 @@ def verify_evidence(
         seen.add(seq)
         if event_hash(event) != event.get("hash"):
             report.problem(f"événement n° {seq} : son contenu ne correspond plus à son empreinte")
+        else:
+            check_personal(event, report)
         if item.get("seal") is None:
             unsealed += 1
             if last and position is not None and int(position) <= int(last["last_seq"]):

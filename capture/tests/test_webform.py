@@ -12,7 +12,7 @@ from capture.models import WebFormRequest, WebFormTopic
 from capture.sources.webform import forms as webform_forms
 from capture.tests import scans
 from courrier.legal_mentions import long_date
-from courrier.models import DelayUnit, JournalEvent, Mail, ProcessingMode
+from courrier.models import DelayUnit, JournalEvent, JournalPersonal, Mail, ProcessingMode
 
 pytestmark = pytest.mark.django_db
 
@@ -218,7 +218,7 @@ def test_the_acknowledgment_sent_is_kept_with_the_mail_and_journaled(
     message = kept.versions.get().file.read().decode()
     assert request.tracking_code in message and "ines@example.net" in message
     event = JournalEvent.objects.get(action="acknowledgment.sent", mail=request.mail)
-    assert event.details["to"] == "ines@example.net"
+    assert JournalPersonal.objects.get(event_seq=event.seq).data["to"] == "ines@example.net"
     assert event.details["sha256"] == kept.versions.get().sha256
 
 

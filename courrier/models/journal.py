@@ -101,6 +101,33 @@ class JournalEvent(AppendOnly):
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
 
 
+class JournalPersonal(models.Model):
+    """What an event says of a person (a name, an address, free text a citizen wrote), kept
+    out of the event's hashed content: the event's `details["personal"]` holds the SHA-256 of
+    `salt` followed by this data in canonical JSON. Erasing a person's data deletes this row;
+    the event, its hash, its link and its seal still verify, and the digest reveals nothing
+    (the random salt goes with the data)."""
+
+    event_seq = models.PositiveBigIntegerField(primary_key=True, verbose_name=_("event"))
+    mail = models.ForeignKey(
+        "courrier.Mail",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("mail"),
+    )
+    salt = models.CharField(max_length=64)
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("personal data of a journal event")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"#{self.event_seq}"
+
+
 class JournalPending(models.Model):
     """Numbers the events and queues them for the chain: an event's `seq` is the id of its row
     here, written in the change's own transaction without waiting for anyone; the chainer

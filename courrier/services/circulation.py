@@ -173,9 +173,9 @@ def add_attachment(
         on_behalf_of=on_behalf_of,
         target=attachment,
         mail=mail,
+        personal={"title": title},
         details={
             "kind": kind.code,
-            "title": title,
             "chrono_number": attachment.chrono_number,
             "recipient": recipient.pk if recipient else None,
             "expected_return_date": expected_return_date,

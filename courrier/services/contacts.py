@@ -64,7 +64,7 @@ def save_contact(*, actor: User | None, contact: Contact) -> Contact:
         action="contact.created" if created else "contact.changed",
         actor=actor,
         target=contact,
-        details={"name": contact.display_name},
+        personal={"name": contact.display_name},
     )
     return contact
 

@@ -8,6 +8,7 @@ Its link into the chain is written once that transaction has committed
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,9 +17,25 @@ from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courrier.chain import GENESIS_HASH, event_hash, event_mac, has_mark, link_hash, marked_by
+from courrier.chain import (
+    GENESIS_HASH,
+    event_hash,
+    event_mac,
+    has_mark,
+    link_hash,
+    marked_by,
+    personal_digest,
+)
 from courrier.events import JournalEventRecorded, MailChanged, publish
-from courrier.models import JournalEvent, JournalHead, JournalLink, JournalPending, Mail, User
+from courrier.models import (
+    JournalEvent,
+    JournalHead,
+    JournalLink,
+    JournalPending,
+    JournalPersonal,
+    Mail,
+    User,
+)
 from courrier.services.chaining import (
     CHAIN_BATCH,
     CHECKPOINT,
@@ -43,14 +60,25 @@ def record_event(
     mail: Mail | None = None,
     on_behalf_of: User | None = None,
     details: dict[str, Any] | None = None,
+    personal: dict[str, Any] | None = None,
 ) -> JournalEvent:
     """Append one event; must run inside the transaction of the change it records.
 
     `target` is what changed; None for events about no stored object (a failed sign-in).
+    `personal` is what the event says of a person (names, addresses, free text): kept beside
+    the event (JournalPersonal), its salted digest in the hashed details, so it can be erased
+    while the chain still verifies. `details` hold only references and codes.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("record_event must be called inside transaction.atomic()")
     number = JournalPending.objects.create()  # waits for no one: the chain comes at commit
+    details = dict(details or {})
+    kept = {
+        key: value for key, value in _canonical(personal or {}).items() if value not in ("", None)
+    }
+    salt = secrets.token_hex(16) if kept else ""
+    if kept:
+        details["personal"] = personal_digest(salt, kept)
     event = JournalEvent(
         seq=number.pk,
         timestamp=timezone.now(),
@@ -68,6 +96,8 @@ def record_event(
     event.hash = event_hash(event)
     event.mac = event_mac(journal_key(), event.seq, event.hash)
     event.save(force_insert=True)
+    if kept:
+        JournalPersonal.objects.create(event_seq=event.seq, mail=event.mail, salt=salt, data=kept)
     chain_once_committed()
     _publish(event)
     return event

@@ -129,7 +129,8 @@ def request_missing_pieces(
         actor=actor,
         on_behalf_of=on_behalf_of,
         target=mail,
-        details={"since": today, "pieces": pieces.strip(), "pieces_due_on": due_on},
+        details={"since": today, "pieces_due_on": due_on},
+        personal={"pieces": pieces.strip()},
     )
     transaction.on_commit(lambda: tell_requester(mail.pk, NoticeKind.MISSING_PIECES))
     return suspension
@@ -559,13 +560,8 @@ def record_notice(
         actor=actor,
         target=copy,
         mail=mail,
-        details={
-            "kind": kind,
-            "channel": channel,
-            "to" if channel == NoticeChannel.EMAIL else "addressee": recipient,
-            "sent_at": now,
-            "sha256": sha256,
-        },
+        details={"kind": kind, "channel": channel, "sent_at": now, "sha256": sha256},
+        personal={"to" if channel == NoticeChannel.EMAIL else "addressee": recipient},
     )
     return notice
 
@@ -585,6 +581,7 @@ def record_notice_failure(mail: Mail, *, kind: str, recipient: str, error: str) 
         action="acknowledgment.failed",
         actor=None,
         target=mail,
-        details={"kind": kind, "to": recipient},
+        details={"kind": kind},
+        personal={"to": recipient},
     )
     return notice

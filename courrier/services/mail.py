@@ -401,7 +401,8 @@ def close_mail(
         target=mail,
         # The journal is read by everyone who sees the mail: a restricted note is referenced,
         # never copied (its readers open the note itself).
-        details={**_closing_comment(comment, restricted_to), **note_details(note)},
+        details=note_details(note),
+        personal=_closing_comment(comment, restricted_to),
     )
     return mail
 

@@ -106,15 +106,26 @@ def _register_reply(
     return outgoing
 
 
-def _settle_incoming(actor: User, mail: Mail, close: bool, details: dict[str, object]) -> None:
-    """The incoming mail closes with its reply, or goes back to processing; one event says so."""
+def _settle_incoming(
+    actor: User,
+    mail: Mail,
+    close: bool,
+    details: dict[str, object],
+    personal: dict[str, object] | None = None,
+) -> None:
+    """The incoming mail closes with its reply, or goes back to processing; one event says so
+    (the recipient's address is personal data: erasable, out of the hashed details)."""
     if close:
         mark_closed(mail, actor=actor)
     else:
         mail.status = MailStatus.IN_PROGRESS
     mail.save(update_fields=CLOSING_FIELDS)
     record_event(
-        action="reply.sent", actor=actor, target=mail, details={**details, "closed": close}
+        action="reply.sent",
+        actor=actor,
+        target=mail,
+        details={**details, "closed": close},
+        personal=personal,
     )
 
 
@@ -164,7 +175,8 @@ def send_reply_by_email(
         actor,
         mail,
         close_incoming,
-        {"outgoing": outgoing.chrono_number, "to": address, "channel": "email"},
+        {"outgoing": outgoing.chrono_number, "channel": "email"},
+        {"to": address},
     )
     from courrier.tasks import deliver_email
 
@@ -208,7 +220,7 @@ def deliver(email_id: int) -> bool:
         mark_closed(email.mail, actor=None, at=email.sent_at)
         email.mail.save(update_fields=CLOSING_FIELDS)
         record_event(
-            action="mail.sent", actor=None, target=email.mail, details={"to": email.to_address}
+            action="mail.sent", actor=None, target=email.mail, personal={"to": email.to_address}
         )
     return True
 
@@ -248,7 +260,8 @@ def send_reply_by_post(
         actor,
         mail,
         close_incoming,
-        {"outgoing": outgoing.chrono_number, "channel": "post", "address": block},
+        {"outgoing": outgoing.chrono_number, "channel": "post"},
+        {"address": block},
     )
     return outgoing
 

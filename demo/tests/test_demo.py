@@ -199,3 +199,16 @@ def test_the_demo_types_say_what_the_law_makes_of_silence():
     assert "réputée rejetée" in mentions.consequence
     assert "article L231-4, 2°" in mentions.consequence and "réclamation" in mentions.consequence
     assert "tribunal administratif" in mentions.appeal
+
+
+def test_the_demo_shows_the_retention_cycle():
+    """Some types are destroyed at the end of their retention, and the lived year holds mail
+    past it: the archivist finds proposals waiting."""
+    from archives.models import EliminationProposal
+    from courrier.models import DocumentType
+
+    call_command("load_demo", mails=150)
+    assert DocumentType.objects.filter(final_disposition="destroy").exists()
+    proposed = EliminationProposal.objects.select_related("mail__document_type")
+    assert proposed.exists()
+    assert all(p.mail.document_type.final_disposition == "destroy" for p in proposed)

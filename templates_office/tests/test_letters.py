@@ -13,7 +13,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from courrier.models import JournalEvent, MailStatus, NoticeChannel, ProcessingMode
+from courrier.models import JournalEvent, JournalPersonal, MailStatus, NoticeChannel, ProcessingMode
 from courrier.services import legal
 from courrier.services.mail import Qualification, qualify_mail
 from courrier.tests.factories import ContactFactory, DocumentTypeFactory, UserFactory, make_mail
@@ -110,7 +110,9 @@ def test_the_days_paper_post_is_acknowledged_in_one_pdf_kept_letter_by_letter(
     assert "réputée rejetée" in text and "tribunal administratif" in text
     assert "01 02 03 04 05" in text and "voirie@villedieu.example" in text
     events = JournalEvent.objects.filter(action="acknowledgment.sent")
-    assert sorted(e.details["addressee"] for e in events) == ["Jean Garnier", "Jean Petit"]
+    addressees = JournalPersonal.objects.filter(event_seq__in=[e.seq for e in events])
+    assert sorted(p.data["addressee"] for p in addressees) == ["Jean Garnier", "Jean Petit"]
+    assert all("addressee" not in e.details for e in events)  # personal: out of the hash
     # printed once: the list of the day is empty now
     assert (
         paper_post[0].chrono_number
@@ -217,10 +219,8 @@ def test_a_requester_without_email_gets_the_missing_pieces_as_a_letter_to_print(
     printed = mail.notices.get()
     assert printed.sent_at is not None and printed.copy.title == "demande-de-pieces.pdf"
     assert JournalEvent.objects.filter(action="requester.letter_to_print", mail=mail).exists()
-    assert (
-        JournalEvent.objects.get(action="requester.informed", mail=mail).details["addressee"]
-        == "Paul Petit"
-    )
+    informed = JournalEvent.objects.get(action="requester.informed", mail=mail)
+    assert JournalPersonal.objects.get(event_seq=informed.seq).data["addressee"] == "Paul Petit"
     client.force_login(agent)
     assert (
         "Lettre à imprimer"
