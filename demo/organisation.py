@@ -114,7 +114,7 @@ DOCUMENT_TYPES = [
         3,
         2,
         "sve",
-        "P2Y",
+        "P6M",
         "ETCIV",
     ),
     (
@@ -156,8 +156,9 @@ DOCUMENT_TYPES = [
     ),
 ]
 # What becomes of the mail at the end of its retention (the rest is kept for good): the demo's
-# archivist finds invitations past their six months proposed for elimination.
-DESTROYED = {"invitation", "candidature", "signalement", "reclamation"}
+# archivist finds requests for civil-status copies past their six months proposed for
+# elimination.
+DESTROYED = {"acte-etat-civil", "invitation", "candidature", "signalement", "reclamation"}
 # Why silence is worth rejection or acceptance, printed on acknowledgments (CRPA L231-1, L231-4).
 IMPLICIT_BASIS = {
     "reclamation": "article L231-4, 2°, du code des relations entre le public et "
@@ -574,7 +575,8 @@ REPLY_TEMPLATE = [
 ]
 
 
-ACKNOWLEDGMENT_TEMPLATE = [
+# The head of a letter the law makes the service write (its name, address and contacts).
+SERVICE_LETTER_HEAD = [
     "{{ legal.organisation }} — {{ legal.service_name }}",
     "{{ legal.service_address }}",
     "Tél. {{ legal.service_phone }} — {{ legal.service_email }}",
@@ -583,6 +585,10 @@ ACKNOWLEDGMENT_TEMPLATE = [
     "",
     "Villedieu, le {{ today }}",
     "",
+]
+
+ACKNOWLEDGMENT_TEMPLATE = [
+    *SERVICE_LETTER_HEAD,
     "Objet : accusé de réception de votre demande",
     "Réf. : {{ mail.chrono }}",
     "",
@@ -601,14 +607,7 @@ ACKNOWLEDGMENT_TEMPLATE = [
 ]
 
 MISSING_PIECES_TEMPLATE = [
-    "{{ legal.organisation }} — {{ legal.service_name }}",
-    "{{ legal.service_address }}",
-    "Tél. {{ legal.service_phone }} — {{ legal.service_email }}",
-    "",
-    "{{ recipient.address }}",
-    "",
-    "Villedieu, le {{ today }}",
-    "",
+    *SERVICE_LETTER_HEAD,
     "Objet : pièces manquantes à votre demande",
     "Réf. : {{ mail.chrono }}",
     "",

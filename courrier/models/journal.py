@@ -117,8 +117,8 @@ class JournalPersonal(models.Model):
         related_name="+",
         verbose_name=_("mail"),
     )
-    salt = models.CharField(max_length=64)
-    data = models.JSONField(default=dict)
+    salt = models.CharField(_("salt"), max_length=64)
+    data = models.JSONField(_("personal data"), default=dict)
 
     class Meta:
         verbose_name = _("personal data of a journal event")
