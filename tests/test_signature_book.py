@@ -52,9 +52,17 @@ def test_a_batch_of_visas_then_a_batch_of_signatures_with_one_password(
     assert JournalEvent.objects.filter(action="visa.approved", mail_id__in=ids).count() == 3
 
     client.force_login(signatory)
+    book = client.get(reverse("signature_book")).content.decode()
+    assert 'name="mails"' in book and " checked " not in book  # nothing chosen for her
+    review = client.post(reverse("signature_book_batch"), {"mails": ids[:2], "decision": "sign"})
+    page = review.content.decode()  # what the batch will sign, before the key's password
+    assert review.status_code == 200 and "Vous allez signer 2 réponses" in page
+    assert all(m.chrono_number in page for m in three_in_circuit[:2])
+    assert three_in_circuit[2].chrono_number not in page
+    assert not JournalEvent.objects.filter(action="visa.signed").exists()
     response = client.post(
         reverse("signature_book_batch"),
-        {"mails": ids, "decision": "sign", "password": "mauvais"},
+        {"mails": ids, "decision": "sign", "password": "mauvais", "confirmed": "1"},
         follow=True,
     )
     page = response.content.decode()
@@ -62,7 +70,7 @@ def test_a_batch_of_visas_then_a_batch_of_signatures_with_one_password(
     assert "Mot de passe erroné" in page
     client.post(
         reverse("signature_book_batch"),
-        {"mails": ids, "decision": "sign", "password": pki.password},
+        {"mails": ids, "decision": "sign", "password": pki.password, "confirmed": "1"},
     )
     for mail in three_in_circuit:
         mail.refresh_from_db()

@@ -120,6 +120,13 @@ def signature_book_batch(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("Unknown decision."))
     waiting = {s.mail_id: s for s in my_queue(user)}
     chosen = [waiting[i] for i in posted_ids(request, "mails") if i in waiting]
+    if decision == "sign" and chosen and request.POST.get("confirmed") != "1":
+        # a batch of signatures first shows what it will sign, then asks for the key
+        return render(
+            request,
+            "visa/book_confirm.html",
+            {"chosen": chosen, "has_key": SigningKey.objects.filter(user=user).exists()},
+        )
     password = request.POST.get("password", "")
     done, refused = 0, []
     for step in chosen:

@@ -27,6 +27,11 @@ def test_visa_then_signature_of_three_drafts_in_the_book(
     page.get_by_role("button", name="Viser").click()
     expect(page.locator("nav.crumbs")).to_contain_text(second.chrono_number)  # the next one
     page.get_by_role("link", name="Parapheur").first.click()
+    boxes = page.locator("input[name=mails]")
+    expect(boxes).to_have_count(2)
+    for index in range(2):  # nothing is chosen for her: she ticks what she read
+        expect(boxes.nth(index)).not_to_be_checked()
+        boxes.nth(index).check()
     page.get_by_role("button", name="Viser les projets choisis").click()
     expect(page.locator(".messages")).to_contain_text("2 visas donnés")
 
@@ -35,8 +40,13 @@ def test_visa_then_signature_of_three_drafts_in_the_book(
     signer = open_as("maire")
     signer.get_by_role("link", name="Parapheur").click()
     expect(signer.get_by_role("heading", name="3 réponses à signer")).to_be_visible()
+    for index in range(3):
+        signer.locator("input[name=mails]").nth(index).check()
+    signer.get_by_role("button", name="Relire les réponses choisies avant de signer").click()
+    expect(signer.get_by_role("heading", name="Vous allez signer 3 réponses")).to_be_visible()
+    expect(signer.locator("[data-to-sign] tbody tr")).to_have_count(3)
     signer.fill("#batch-password", pki.password)
-    signer.get_by_role("button", name="Signer les réponses choisies").click()
+    signer.get_by_role("button", name="Signer ces 3 réponses").click()
     expect(signer.locator(".messages")).to_contain_text("3 réponses signées")
     expect(signer.locator("p.empty")).to_contain_text("Rien n'attend")
     for mail in three_in_circuit:
