@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from capture.models import ImapAccount
 from courrier.baskets import ENTITY_SCOPES, BasketCriteria, InvalidCriteria
 from courrier.extensions import awaiting_criteria
+from courrier.forms import WordedEmptyChoices
 from courrier.models import (
     Basket,
     Category,
@@ -32,7 +33,7 @@ from visa.models import CircuitTemplate, VisaStepRole
 ROWS = 6  # rows offered for the steps of a circuit and the entries of a diffusion list
 
 
-class EntityForm(forms.ModelForm[Entity]):
+class EntityForm(WordedEmptyChoices, forms.ModelForm[Entity]):
     class Meta:
         model = Entity
         fields = [
@@ -67,7 +68,7 @@ class RoleChoice(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
         return str(Role.LABELS.get(obj.name, obj.name))
 
 
-class UserForm(forms.ModelForm[User]):
+class UserForm(WordedEmptyChoices, forms.ModelForm[User]):
     roles = RoleChoice(
         label=_("Roles"), queryset=Group.objects.none(), widget=forms.CheckboxSelectMultiple
     )
@@ -115,7 +116,7 @@ class UserForm(forms.ModelForm[User]):
         return user
 
 
-class BasketForm(forms.ModelForm[Basket]):
+class BasketForm(WordedEmptyChoices, forms.ModelForm[Basket]):
     """A basket's criteria as fields; they are stored as the JSON the basket engine reads."""
 
     statuses = forms.MultipleChoiceField(
@@ -228,7 +229,7 @@ class BasketForm(forms.ModelForm[Basket]):
         return data
 
 
-class DocumentTypeForm(forms.ModelForm[DocumentType]):
+class DocumentTypeForm(WordedEmptyChoices, forms.ModelForm[DocumentType]):
     class Meta:
         model = DocumentType
         fields = [
@@ -254,7 +255,7 @@ def _active_users() -> Any:
     return User.objects.filter(is_active=True).order_by("last_name", "first_name")
 
 
-class CircuitTemplateForm(forms.ModelForm[CircuitTemplate]):
+class CircuitTemplateForm(WordedEmptyChoices, forms.ModelForm[CircuitTemplate]):
     """The steps as rows of (person, visa or signature) instead of a JSON list."""
 
     class Meta:
@@ -303,7 +304,7 @@ class CircuitTemplateForm(forms.ModelForm[CircuitTemplate]):
         return data
 
 
-class DiffusionTemplateForm(forms.ModelForm[DiffusionTemplate]):
+class DiffusionTemplateForm(WordedEmptyChoices, forms.ModelForm[DiffusionTemplate]):
     """A diffusion list's entries as rows of (main recipient or copy, entity or person)."""
 
     class Meta:
@@ -371,13 +372,13 @@ class DiffusionTemplateForm(forms.ModelForm[DiffusionTemplate]):
         return template
 
 
-class HotFolderForm(forms.ModelForm[HotFolder]):
+class HotFolderForm(WordedEmptyChoices, forms.ModelForm[HotFolder]):
     class Meta:
         model = HotFolder
         fields = ["name", "path", "entity", "document_type", "channel", "split_on_separators"]
 
 
-class ImapAccountForm(forms.ModelForm[ImapAccount]):
+class ImapAccountForm(WordedEmptyChoices, forms.ModelForm[ImapAccount]):
     class Meta:
         model = ImapAccount
         fields = [

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from courrier.forms import WordedEmptyChoices
 from courrier.models import DocumentType, Entity
 
 
@@ -20,7 +21,7 @@ class MultipleFileField(forms.FileField):
         return [single(item, initial) for item in files]
 
 
-class UploadForm(forms.Form):
+class UploadForm(WordedEmptyChoices, forms.Form):
     # An empty file does not refuse the whole selection: it goes to capture like the others
     # and ends in Capture errors under its own name ("le fichier est vide").
     documents = MultipleFileField(
@@ -46,7 +47,7 @@ class UploadForm(forms.Form):
         return files
 
 
-class SeparatorForm(forms.Form):
+class SeparatorForm(WordedEmptyChoices, forms.Form):
     entity = forms.ModelChoiceField(
         Entity.objects.filter(active=True),
         label=_("Entity"),

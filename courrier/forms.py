@@ -62,7 +62,34 @@ def search_contacts(text: str, limit: int = 15) -> list[str]:
     return tokens[:limit]
 
 
-class NewContactFields(forms.Form):
+DJANGO_EMPTY = "---------"
+
+
+class WordedEmptyChoices:
+    """Put first in a form's bases: an empty choice reads « — choisir — » (or « — aucun — »
+    when it may stay empty) rather than Django's « --------- »."""
+
+    fields: dict[str, forms.Field]
+
+    def __getitem__(self, name: str) -> Any:
+        field = self.fields.get(name)
+        if field is not None:  # fields a form adds in its own __init__ too
+            _word_empty_choice(field)
+        return super().__getitem__(name)  # type: ignore[misc]
+
+
+def _word_empty_choice(field: forms.Field) -> None:
+    worded = _("— choose —") if field.required else _("— none —")
+    if isinstance(field, forms.ModelChoiceField):
+        if field.empty_label == DJANGO_EMPTY:
+            field.empty_label = worded
+    elif isinstance(field, forms.ChoiceField):
+        choices = list(field.choices)  # type: ignore[arg-type]
+        if choices and choices[0] == ("", DJANGO_EMPTY):
+            field.choices = [("", worded), *choices[1:]]
+
+
+class NewContactFields(WordedEmptyChoices, forms.Form):
     """Creating a sender inline; duplicates are shown before anything is saved."""
 
     new_kind = forms.ChoiceField(label=_("Kind"), choices=ContactKind.choices, required=False)

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from courrier.forms import WordedEmptyChoices
 from courrier.models import Category, Channel, DocumentType, Entity, MailStatus
 from indexing.query import SearchQuery
 
@@ -26,7 +27,7 @@ def _date_field(label: Any) -> forms.DateField:
     )
 
 
-class SearchForm(forms.Form):
+class SearchForm(WordedEmptyChoices, forms.Form):
     text = forms.CharField(label=_("Words"), required=False)
     chrono = forms.CharField(label=_("Chrono number"), required=False)
     sender = forms.CharField(label=_("Sender or recipient"), required=False)

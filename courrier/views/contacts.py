@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from courrier.forms import WordedEmptyChoices
 from courrier.models import CONTACT_FIELDS, Contact, ContactKind, MailContact
 from courrier.selectors import visible_mails
 from courrier.services.contacts import (
@@ -28,7 +29,7 @@ from courrier.services.contacts import (
 from courrier.views.common import _user, posted_ids
 
 
-class ContactForm(forms.ModelForm[Contact]):
+class ContactForm(WordedEmptyChoices, forms.ModelForm[Contact]):
     class Meta:
         model = Contact
         fields = [*CONTACT_FIELDS, "comment"]
