@@ -6,20 +6,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from administration.sections import SECTIONS
 from courrier.tests.factories import make_mail
 
 pytestmark = pytest.mark.django_db
-
-SECTIONS = (
-    "entities",
-    "users",
-    "baskets",
-    "document-types",
-    "circuits",
-    "diffusion-lists",
-    "hot-folders",
-    "mailboxes",
-)
 
 
 def test_empty_choices_are_worded_everywhere(client, org, clerk, administrator):
@@ -31,7 +21,7 @@ def test_empty_choices_are_worded_everywhere(client, org, clerk, administrator):
         client.get(reverse("search")),
     ]
     client.force_login(administrator)
-    pages += [client.get(reverse("administration_new", args=[code])) for code in SECTIONS]
+    pages += [client.get(reverse("administration_new", args=[s.code])) for s in SECTIONS]
     pages.append(client.get(reverse("contact_new")))
     for page in pages:
         assert page.status_code == 200, page.request["PATH_INFO"]
