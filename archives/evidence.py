@@ -11,7 +11,6 @@ courrier.services.seals.merkle_root.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import io
 import json
@@ -50,8 +49,8 @@ from courrier.services.journal import record_event
 from courrier.services.seals import (
     chained_hashes,
     merkle_root,
+    seal_record,
     seal_token_problem,
-    sealed_fields,
 )
 from courrier.trust import trust_roots
 
@@ -187,14 +186,7 @@ def evidence_json(evidence: Evidence, latest: JournalSeal | None = None) -> dict
             {"event": item["event"], "seal": item["seal"], "proof": item["proof"]}
             for item in evidence.events
         ],
-        "seals": [
-            {
-                **sealed_fields(seal),
-                "hash": seal.hash,
-                "timestamp_token": base64.b64encode(bytes(seal.timestamp_token)).decode(),
-            }
-            for seal in evidence.seals.values()
-        ],
+        "seals": [seal_record(seal) for seal in evidence.seals.values()],
     }
 
 

@@ -1,8 +1,7 @@
-"""Stored files as the archives handle them: read whole, fingerprinted, destroyed with a trace."""
+"""Stored files as the archives handle them: read whole; and the certificates' tables (files
+are destroyed with a trace by courrier.personal_places.destroy_file)."""
 
 from __future__ import annotations
-
-import hashlib
 
 from django.db.models.fields.files import FieldFile
 from reportlab.lib import colors
@@ -19,15 +18,6 @@ def read(file: FieldFile) -> bytes | None:
             return data
     except FileNotFoundError:
         return None
-
-
-def destroy(file: FieldFile, name: str, destroyed: dict[str, str]) -> None:
-    """Delete the stored file, noting its SHA-256 under `name` (the journal keeps it)."""
-    data = read(file)
-    if data is not None:
-        destroyed[name] = hashlib.sha256(data).hexdigest()
-    if file:
-        file.delete(save=False)
 
 
 def pdf_table(rows: list[list[object]], widths: list[float]) -> Table:

@@ -22,7 +22,6 @@ perimeter is reduced to what the chain needs (its number, content hash and link)
 
 from __future__ import annotations
 
-import base64
 import datetime
 import hashlib
 import json
@@ -45,7 +44,7 @@ from courrier.services.seals import (
     GENESIS,
     SealFailed,
     seal_journal,
-    sealed_fields,
+    seal_record,
     timestamp_digest,
 )
 from courrier.trust import trust_roots
@@ -305,14 +304,7 @@ def write_package(
                 if progress and (count % BATCH == 0 or count == total):
                     progress(count, total)
         digests["events.jsonl"] = digest.hexdigest()
-        seal_records = [
-            {
-                **sealed_fields(seal),
-                "hash": seal.hash,
-                "timestamp_token": base64.b64encode(bytes(seal.timestamp_token)).decode(),
-            }
-            for seal in seals
-        ]
+        seal_records = [seal_record(seal) for seal in seals]
         add("seals.json", json.dumps(seal_records, indent=1).encode())
         add(
             "autorite/racines.pem",

@@ -184,7 +184,7 @@ def _run_again(mail: Mail, suspension: ClockSuspension, on: datetime.date) -> No
     rejects, whole for the others (the caller saves the mail)."""
     doctype = mail.document_type
     mail.suspended_since = None
-    if doctype is not None and doctype.processing_mode == ProcessingMode.SVR:
+    if doctype is not None and _runs_on(mail):
         mail.implicit_decision_date = resumed(
             suspension.previous_implicit_decision_date,
             suspension.started_on,
@@ -229,7 +229,7 @@ def record_pieces_received(
     if received_on < suspension.started_on or received_on > timezone.localdate():
         raise ValidationError(_("The pieces must arrive between the request and today."))
     if (
-        _lapses(mail)
+        _runs_on(mail)
         and suspension.pieces_due_on is not None
         and received_on > suspension.pieces_due_on
     ):  # too late: the delay ran on from the end of the time given
@@ -252,8 +252,9 @@ def record_pieces_received(
     return mail
 
 
-def _lapses(mail: Mail) -> bool:
-    """Whether the time given for the pieces ends the suspension (SVR, L114-5 al. 3)."""
+def _runs_on(mail: Mail) -> bool:
+    """Whether the delay is suspended and runs on (SVR, L114-5 al. 3: the time given for the
+    pieces ends the suspension), rather than restarted whole on their arrival."""
     doctype = mail.document_type
     return doctype is not None and doctype.processing_mode == ProcessingMode.SVR
 

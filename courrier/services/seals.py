@@ -138,7 +138,9 @@ def _copy_path(number: int) -> Path:
     return seal_dir() / f"seal-{number:08d}.json"
 
 
-def _as_copy(seal: JournalSeal) -> dict[str, Any]:
+def seal_record(seal: JournalSeal) -> dict[str, Any]:
+    """A seal as it leaves Bannette — its copy, the archivists' e-mail, an export's seals.json,
+    a mail's evidence: what it vouches for, its hash and its token in base64."""
     return {
         **sealed_fields(seal),
         "hash": seal.hash,
@@ -156,7 +158,7 @@ def write_copies() -> int:
         if path.exists():
             continue
         with path.open("x", encoding="utf-8") as handle:  # "x": never replace a copy
-            json.dump(_as_copy(seal), handle, indent=1)
+            json.dump(seal_record(seal), handle, indent=1)
         written += 1
     return written
 
@@ -186,7 +188,7 @@ def email_archivists(seal: JournalSeal) -> int:
     )
     message.attach(
         _copy_path(seal.number).name,
-        json.dumps(_as_copy(seal), indent=1).encode(),
+        json.dumps(seal_record(seal), indent=1).encode(),
         "application/json",
     )
     try:
