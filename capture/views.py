@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from capture.forms import SeparatorForm, UploadForm
-from capture.models import SourceKind
+from capture.models import InputStatus, SourceKind
 from capture.options import CaptureOptions
 from capture.selectors import failed_inputs, my_recent_uploads
 from capture.services import receive_input, retry_input
@@ -45,8 +45,17 @@ def upload(request: HttpRequest) -> HttpResponse:
             ids.append(capture_input.pk)
         return redirect(f"{request.path}?done={','.join(map(str, ids))}")
     done = [int(i) for i in request.GET.get("done", "").split(",") if i.isdigit()]
-    results = my_recent_uploads(_user(request), done) if done else []
-    return render(request, "capture/upload.html", {"form": form, "results": results})
+    results = list(my_recent_uploads(_user(request), done)) if done else []
+    context = {
+        "form": form,
+        "results": results,
+        "done_ids": ",".join(str(i) for i in done),
+        # The list polls itself until every file became mail or an error.
+        "pending": any(r.status in (InputStatus.RECEIVED, InputStatus.PROCESSING) for r in results),
+    }
+    if request.htmx and results:
+        return render(request, "capture/_upload_results.html", context)
+    return render(request, "capture/upload.html", context)
 
 
 @login_required

@@ -24,42 +24,77 @@ from courrier.models import (
 from courrier.selectors import user_entity_ids, visible_mails
 from courrier.services.contacts import find_duplicates, matching_contacts
 
+# A contact picked in a list travels as its reference (« 317 », or « 317.12 » for one of its
+# points of contact) in a hidden field beside the name the person reads. « Name [#317] » typed
+# in the field itself is still understood (scripts, the API's older clients).
 CONTACT_TOKEN = re.compile(r"\[#(\d+)(?:\.(\d+))?\]\s*$")
+CONTACT_REF = re.compile(r"^(\d+)(?:\.(\d+))?$")
 
 
-def contact_from_token(text: str) -> tuple[Contact, ContactAddress | None] | None:
-    """The active contact (and point of contact) a token picked from the datalist names."""
-    match = CONTACT_TOKEN.search(text)
-    contact = Contact.objects.filter(pk=match.group(1), active=True).first() if match else None
-    if match is None or contact is None:
+def _contact_at(contact_id: str, address_id: str | None) -> tuple[Contact, ContactAddress | None] | None:
+    contact = Contact.objects.filter(pk=contact_id, active=True).first()
+    if contact is None:
         return None
-    address = contact.addresses.filter(pk=match.group(2)).first() if match.group(2) else None
+    address = contact.addresses.filter(pk=address_id).first() if address_id else None
     return contact, address
 
 
+def contact_from_token(text: str, ref: str = "") -> tuple[Contact, ContactAddress | None] | None:
+    """The active contact (and point of contact) picked from a list: its reference, as long as
+    the field still reads its name (a name typed over it afterwards is not that contact)."""
+    text = text.strip()
+    match = CONTACT_TOKEN.search(text)
+    if match is not None:
+        return _contact_at(match.group(1), match.group(2))
+    match = CONTACT_REF.match(ref.strip())
+    if match is None or not text:
+        return None
+    chosen = _contact_at(match.group(1), match.group(2))
+    if chosen is None or not text.startswith(contact_token(*chosen)):
+        return None
+    return chosen
+
+
+def contact_ref(contact: Contact, address: ContactAddress | None = None) -> str:
+    return f"{contact.pk}.{address.pk}" if address else str(contact.pk)
+
+
 def contact_token(contact: Contact, address: ContactAddress | None = None) -> str:
-    """How a contact (or one of its points of contact) reads in the sender field."""
+    """How a contact (or one of its points of contact) reads in a contact field."""
     parts = [contact.display_name]
     if address is not None:
         parts.append(str(address))
     place = (address.city if address else "") or contact.city
     if place:
         parts.append(place)
-    suffix = f"{contact.pk}.{address.pk}" if address else str(contact.pk)
-    return f"{' — '.join(parts)} [#{suffix}]"
+    return " — ".join(parts)
 
 
-def search_contacts(text: str, limit: int = 15) -> list[str]:
-    """Contacts and points of contact whose name, organisation, e-mail or city match."""
-    words = text.split()
-    if not words:
+def search_contacts(text: str, limit: int = 15) -> list[tuple[str, str]]:
+    """(what the list shows, reference) of the contacts and points of contact whose name,
+    organisation, e-mail or city match. Two that would read the same are told apart by their
+    e-mail, else by their record number."""
+    if not text.split():
         return []
     contacts = matching_contacts(text)
-    tokens: list[str] = []
+    picks: list[tuple[Contact, ContactAddress | None]] = []
     for contact in contacts.prefetch_related("addresses")[:limit]:
-        tokens.append(contact_token(contact))
-        tokens.extend(contact_token(contact, a) for a in contact.addresses.all()[:5])
-    return tokens[:limit]
+        picks.append((contact, None))
+        picks.extend((contact, a) for a in contact.addresses.all()[:5])
+    picks = picks[:limit]
+    labels = [contact_token(*pick) for pick in picks]
+    shared = {label for label in labels if labels.count(label) > 1}
+    for index, (contact, address) in enumerate(picks):
+        email = (address.email if address else "") or contact.email
+        if labels[index] in shared and email:
+            labels[index] = f"{labels[index]} · {email}"
+    shared = {label for label in labels if labels.count(label) > 1}
+    options = []
+    for (contact, address), label in zip(picks, labels, strict=True):
+        if label in shared:
+            label = f"{label} · " + _("record no. %(number)s") % {"number": contact.pk}
+        options.append((label, contact_ref(contact, address)))
+    return options
 
 
 DJANGO_EMPTY = "---------"
@@ -129,6 +164,7 @@ class QualificationForm(NewContactFields):
     sender = forms.CharField(
         label=_("Sender"), required=False, help_text=_("Type a name, organisation, e-mail or city.")
     )
+    sender_ref = forms.CharField(required=False, widget=forms.HiddenInput)
     destination_entity = forms.ModelChoiceField(
         label=_("Destination entity"), queryset=Entity.objects.filter(active=True)
     )
@@ -185,7 +221,7 @@ class QualificationForm(NewContactFields):
         text: str = self.cleaned_data["sender"].strip()
         if not text:
             return ""
-        chosen = contact_from_token(text)
+        chosen = contact_from_token(text, self.data.get("sender_ref", ""))
         if chosen is None:
             raise forms.ValidationError(
                 _("Choose a contact from the list, or create a new one below.")

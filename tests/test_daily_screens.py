@@ -139,6 +139,14 @@ def test_changing_the_type_brings_its_service_as_destination(client, clerk, org)
     # changing the destination itself leaves the clerk's choice alone
     page = client.get(url, {**query, "changed": "destination_entity"}).content.decode()
     assert "hx-swap-oob" not in page
+    # a destination the clerk chose before the type stays hers
+    page = client.get(
+        url, {**query, "changed": "document_type", "entity_chosen": "1"}
+    ).content.decode()
+    assert "hx-swap-oob" not in page
+    # the screen says so from the start when the mail came with its destination
+    page = client.get(reverse("qualify", args=[mail.pk])).content.decode()
+    assert 'name="entity_chosen" id="entity-chosen" value="1"' in page
 
 
 def test_circuit_templates_of_the_services_above_are_offered(client, agent, org):

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from capture.models import CapturedMail, CaptureInput
-from courrier.forms import contact_token
+from courrier.forms import contact_ref, contact_token
 from courrier.models import (
     AttachmentKind,
     Basket,
@@ -96,6 +96,7 @@ def test_qualifying_registers_sender_copies_keywords_in_one_event(
             doctype,
             org,
             sender=contact_token(sender),
+            sender_ref=contact_ref(sender),
             copy_entities=[org.urbanisme.pk],
             keywords="voirie, trou",
             stay="1",
@@ -152,11 +153,41 @@ def test_a_new_sender_that_looks_like_an_existing_one_is_shown_first(
     assert captured.contacts.get().last_name == "DUPONT"
 
 
+def test_two_contacts_of_the_same_name_are_told_apart_and_a_name_typed_over_a_pick_is_refused(
+    client, clerk, captured, doctype, org
+):
+    first = ContactFactory.create(
+        civility="Mme", first_name="Gabriel", last_name="Dupont", city="Villedieu", email=""
+    )
+    second = ContactFactory.create(
+        civility="Mme", first_name="Gabriel", last_name="Dupont", city="Villedieu", email=""
+    )
+    client.force_login(clerk)
+    options = client.get(reverse("contact_options"), {"sender": "dupont"}).content.decode()
+    labels = re.findall(r'value="([^"]+)" data-ref="(\d+)"', options)
+    assert len(labels) == 2 and labels[0][0] != labels[1][0], labels
+    assert {ref for _, ref in labels} == {str(first.pk), str(second.pk)}
+    # The reference of one contact with another name in the field: not that contact.
+    response = client.post(
+        reverse("qualify", args=[captured.pk]),
+        _qualify_data(doctype, org, sender="M. Paul Durand", sender_ref=str(first.pk), stay="1"),
+    )
+    assert response.status_code == 200
+    assert "Choisissez un contact dans la liste" in response.content.decode()
+    response = client.post(
+        reverse("qualify", args=[captured.pk]),
+        _qualify_data(doctype, org, sender=labels[1][0], sender_ref=labels[1][1], stay="1"),
+    )
+    assert response.status_code == 302
+    assert captured.contacts.get().pk == int(labels[1][1])
+
+
 def test_contact_autocomplete_and_duplicate_warning(client, clerk):
     contact = ContactFactory.create(last_name="Lefebvre", city="Villedieu", email="l@exemple.fr")
     client.force_login(clerk)
     options = client.get(reverse("contact_options"), {"sender": "lefeb"}).content.decode()
-    assert f"[#{contact.pk}]" in options
+    assert f'data-ref="{contact.pk}"' in options
+    assert f"[#{contact.pk}]" not in options  # the person reads a name, never a number
     warning = client.post(
         reverse("contact_duplicates"),
         {"new_last_name": "lefebvre", "new_first_name": "Jean", "new_email": "L@exemple.fr"},
@@ -244,6 +275,7 @@ def test_a_transmission_gets_a_return_date_and_shows_late(client, agent, org):
             "kind": kind.pk,
             "title": "Avis SDIS",
             "recipient": contact_token(sdis),
+            "recipient_ref": contact_ref(sdis),
             "expected_return_date": yesterday.isoformat(),
             "file": _upload(),
         },

@@ -102,7 +102,9 @@ def _draft(mail: Mail, request: HttpRequest) -> Attachment:
 def new_draft(request: HttpRequest, pk: int) -> HttpResponse:
     def work(acting: Acting, mail: Mail) -> None:
         template = get_object_or_404(OfficeTemplate, pk=as_id(request.POST.get("template")))
-        recipient = contact_from_token(request.POST.get("recipient", ""))
+        recipient = contact_from_token(
+            request.POST.get("recipient", ""), request.POST.get("recipient_ref", "")
+        )
         draft_reply(
             actor=acting.actor,
             mail=mail,

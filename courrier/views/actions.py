@@ -199,7 +199,9 @@ def add_attachment(request: HttpRequest, pk: int) -> HttpResponse:
         kind = AttachmentKind.objects.filter(pk=as_id(request.POST.get("kind"))).first()
         if upload is None or kind is None:
             raise ValidationError(_("Choose a kind and a file."))
-        recipient = contact_from_token(request.POST.get("recipient", ""))
+        recipient = contact_from_token(
+            request.POST.get("recipient", ""), request.POST.get("recipient_ref", "")
+        )
         circulation.add_attachment(
             actor=acting.actor,
             mail=mail,

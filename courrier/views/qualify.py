@@ -20,7 +20,13 @@ from django.utils.translation import gettext as _
 from courrier.baskets import basket_mails
 from courrier.deadlines import due_date_for
 from courrier.extensions import suggestions_for
-from courrier.forms import NewContactFields, QualificationForm, contact_token, search_contacts
+from courrier.forms import (
+    NewContactFields,
+    QualificationForm,
+    contact_ref,
+    contact_token,
+    search_contacts,
+)
 from courrier.models import (
     Basket,
     Contact,
@@ -116,6 +122,9 @@ def initial_values(mail: Mail, suggestions: Suggestions) -> dict[str, Any]:
         "sender": contact_token(sender.contact, sender.address)
         if sender
         else (contact_token(suggested_sender) if suggested_sender else ""),
+        "sender_ref": contact_ref(sender.contact, sender.address)
+        if sender
+        else (contact_ref(suggested_sender) if suggested_sender else ""),
         "priority": mail.priority,
         "confidential": mail.confidential,
         "document_date": mail.document_date,
@@ -241,7 +250,11 @@ def qualify_defaults(request: HttpRequest, pk: int) -> HttpResponse:
     entity = Entity.objects.filter(pk=as_id(request.GET.get("destination_entity"))).first()
     # A new type brings its own service: the destination follows it (the clerk may still
     # change it afterwards), so that Enter does not send the letter to the previous guess.
-    follows_type = request.GET.get("changed") == "document_type" and doctype is not None
+    # A destination the clerk chose herself (or set when capturing) stays hers.
+    chosen = request.GET.get("entity_chosen") == "1" and entity is not None
+    follows_type = (
+        request.GET.get("changed") == "document_type" and doctype is not None and not chosen
+    )
     if follows_type and doctype is not None and doctype.default_entity is not None:
         entity = doctype.default_entity
     else:
@@ -280,5 +293,5 @@ def contact_duplicates(request: HttpRequest) -> HttpResponse:
     fields = NewContactFields(request.POST)
     candidate = fields.candidate() if fields.is_valid() else None  # half-typed: no warning yet
     duplicates = list(find_duplicates(candidate)[:5]) if candidate else []
-    tokens = [contact_token(c) for c in duplicates]
+    tokens = [(contact_token(c), contact_ref(c)) for c in duplicates]
     return render(request, "courrier/_contact_duplicates.html", {"tokens": tokens})

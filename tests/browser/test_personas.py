@@ -39,6 +39,45 @@ def english_phrases() -> list[str]:
     return sorted(phrases)
 
 
+# Measured on every page: a one-line control taller than this is squashed or stretched (a select
+# that flex-grows along a column once rendered 224 px tall, 7 rows of an empty box).
+CONTROL_MAX_HEIGHT = 48
+
+BOXES = """() => {
+  const tall = [];
+  for (const el of document.querySelectorAll('select:not([multiple]):not([size]), input:not([type=hidden]):not([type=file])')) {
+    const box = el.getBoundingClientRect();
+    if (box.height > %d) tall.push(`${el.tagName.toLowerCase()}[name=${el.name || el.id}] ${Math.round(box.height)} px`);
+  }
+  const wide = [];
+  if (document.documentElement.scrollWidth > window.innerWidth + 1) {
+    const clipped = (el) => {
+      for (let up = el.parentElement; up && up !== document.body; up = up.parentElement)
+        if (getComputedStyle(up).overflowX !== 'visible') return true;
+      return false;
+    };
+    for (const el of document.querySelectorAll('body *')) {
+      if (clipped(el)) continue;
+      const box = el.getBoundingClientRect();
+      const inside = [...el.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 1);
+      if (box.right > window.innerWidth + 1 && !inside && box.width > 0)
+        wide.push(`${el.tagName.toLowerCase()}.${el.getAttribute('class') || ''}#${el.id} ${Math.round(box.right)} px`);
+    }
+  }
+  return {tall: tall.slice(0, 5), wide: wide.slice(0, 4), width: document.documentElement.scrollWidth};
+}""" % CONTROL_MAX_HEIGHT
+
+
+def layout_problems(page: Page, width: int) -> list[str]:
+    """Element boxes measured in the page as rendered: no control out of shape, nothing wider
+    than the window."""
+    boxes = page.evaluate(BOXES)
+    found = [f"control out of shape: {tall}" for tall in boxes["tall"]]
+    if boxes["width"] > width:
+        found.append(f"wider than the window: {boxes['width']} px for {width} px: {boxes['wide']}")
+    return found
+
+
 def page_problems(page: Page, phrases: list[str], codes: list[str]) -> list[str]:
     text = page.inner_text("body")
     lowered = text.lower()
@@ -175,7 +214,7 @@ def test_each_persona_walks_its_pages_in_french_without_accessibility_faults(
         for shot, path in pages:
             response = page.goto(f"{live_server.url}{path}")
             assert response is not None and response.status == 200, (username, path)
-            found = page_problems(page, phrases, codes)
+            found = page_problems(page, phrases, codes) + layout_problems(page, 1366)
             header = page.locator("header.topbar").bounding_box()
             if header is None or header["height"] > 70:  # one line at 1366 px, search box whole
                 found.append(f"header on several lines: {header}")
@@ -183,16 +222,17 @@ def test_each_persona_walks_its_pages_in_french_without_accessibility_faults(
                 problems[f"{username} {path}"] = found
             page.screenshot(path=str(shots / f"{username}-{shot}.png"), full_page=False)
         page.context.close()
-    # On a phone: one column, the same checks (the header may wrap there).
-    page = sign_in(browser, live_server.url, "a.durand", width=390)
-    for shot, path in [("accueil", "/"), ("courrier", _open_mail_of("entity_mail", "a.durand"))]:
-        page.goto(f"{live_server.url}{path}")
-        found = page_problems(page, phrases, codes)
-        width = page.evaluate("document.documentElement.scrollWidth")
-        if width > 390:
-            found.append(f"wider than the phone: {width} px")
-        if found:
-            problems[f"phone {path}"] = found
-        page.screenshot(path=str(shots / f"telephone-a.durand-{shot}.png"), full_page=False)
-    page.context.close()
-    assert problems == {}
+    # On a phone: one column, the same checks on every page (the header may wrap there).
+    for username, pages in walks().items():
+        page = sign_in(browser, live_server.url, username, width=390)
+        for shot, path in pages:
+            page.goto(f"{live_server.url}{path}")
+            found = page_problems(page, phrases, codes) + layout_problems(page, 390)
+            if found:
+                problems[f"phone {username} {path}"] = found
+            if username in ("a.durand", "c.martin"):
+                page.screenshot(
+                    path=str(shots / f"telephone-{username}-{shot}.png"), full_page=False
+                )
+        page.context.close()
+    assert problems == {}, "\n".join(f"{where}: {found}" for where, found in problems.items())

@@ -22,6 +22,8 @@
     if (!button) return;
     var target = document.getElementById(button.dataset.fillTarget);
     if (target) target.value = button.dataset.token;
+    var ref = target && target.dataset.refField ? document.getElementById(target.dataset.refField) : null;
+    if (ref) ref.value = button.dataset.ref || "";
     var details = button.closest("details");
     if (details) details.open = false;
   });
@@ -39,6 +41,58 @@
     var chosen = people.selectedOptions[0];
     if (chosen && chosen.parentElement.disabled) people.value = "";
   });
+  // [role=tablist] > [role=tab] (WAI-ARIA tabs, activation follows focus): the chosen tab is
+  // highlighted and aria-selected, the only one in the Tab order; arrow keys, Home and End move.
+  function selectTab(tab) {
+    var list = tab.closest("[role=tablist]");
+    list.querySelectorAll("[role=tab]").forEach(function (other) {
+      var chosen = other === tab;
+      other.classList.toggle("active", chosen);
+      other.setAttribute("aria-selected", chosen ? "true" : "false");
+      other.tabIndex = chosen ? 0 : -1;
+    });
+    var panel = document.getElementById(tab.getAttribute("aria-controls"));
+    if (panel) panel.setAttribute("aria-labelledby", tab.id);
+  }
+  document.addEventListener("click", function (event) {
+    var tab = event.target.closest ? event.target.closest("[role=tablist] [role=tab]") : null;
+    if (tab) selectTab(tab);
+  });
+  document.addEventListener("keydown", function (event) {
+    var tab = event.target.closest ? event.target.closest("[role=tablist] [role=tab]") : null;
+    if (!tab) return;
+    var tabs = Array.prototype.slice.call(tab.closest("[role=tablist]").querySelectorAll("[role=tab]"));
+    var at = tabs.indexOf(tab), next = null;
+    if (event.key === "ArrowRight" || event.key === "ArrowDown") next = tabs[(at + 1) % tabs.length];
+    else if (event.key === "ArrowLeft" || event.key === "ArrowUp") next = tabs[(at - 1 + tabs.length) % tabs.length];
+    else if (event.key === "Home") next = tabs[0];
+    else if (event.key === "End") next = tabs[tabs.length - 1];
+    if (!next) return;
+    event.preventDefault();
+    next.focus();
+    next.click();
+  });
+  // <input list="options" data-ref-field="hidden-id">: the reference of the option whose text
+  // the field reads goes into the hidden field (the person reads a name, never a number).
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (!field.dataset || !field.dataset.refField || !field.list) return;
+    var ref = document.getElementById(field.dataset.refField);
+    if (!ref) return;
+    var picked = Array.prototype.find.call(field.list.options, function (option) {
+      return option.value === field.value;
+    });
+    ref.value = picked ? picked.dataset.ref : "";
+  });
+  // A table wider than a phone scrolls within itself: keyboard users reach it with Tab.
+  function focusableScrollers() {
+    document.querySelectorAll("main table, .table-scroll").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1 && !box.hasAttribute("tabindex")) box.tabIndex = 0;
+    });
+  }
+  focusableScrollers();
+  document.addEventListener("htmx:afterSwap", focusableScrollers);
+  window.addEventListener("resize", focusableScrollers);
   // <input data-pick-filter> in a .pick-list: show only the choices containing the typed words.
   document.addEventListener("input", function (event) {
     var box = event.target;
