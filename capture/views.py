@@ -17,12 +17,12 @@ from capture.services import receive_input, retry_input
 from capture.sheets import separator_sheets
 from capture.tasks import dispatch
 from courrier.models import Channel
-from courrier.views.common import _user
+from courrier.views.common import BannetteRequest, _user
 
 
 @login_required
 @permission_required("capture.add_captureinput", raise_exception=True)
-def upload(request: HttpRequest) -> HttpResponse:
+def upload(request: BannetteRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

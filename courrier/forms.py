@@ -31,7 +31,9 @@ CONTACT_TOKEN = re.compile(r"\[#(\d+)(?:\.(\d+))?\]\s*$")
 CONTACT_REF = re.compile(r"^(\d+)(?:\.(\d+))?$")
 
 
-def _contact_at(contact_id: str, address_id: str | None) -> tuple[Contact, ContactAddress | None] | None:
+def _contact_at(
+    contact_id: str, address_id: str | None
+) -> tuple[Contact, ContactAddress | None] | None:
     contact = Contact.objects.filter(pk=contact_id, active=True).first()
     if contact is None:
         return None

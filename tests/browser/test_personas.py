@@ -43,11 +43,11 @@ def english_phrases() -> list[str]:
 # that flex-grows along a column once rendered 224 px tall, 7 rows of an empty box).
 CONTROL_MAX_HEIGHT = 48
 
-BOXES = """() => {
+BOXES = """(limit) => {
   const tall = [];
   for (const el of document.querySelectorAll('select:not([multiple]):not([size]), input:not([type=hidden]):not([type=file])')) {
     const box = el.getBoundingClientRect();
-    if (box.height > %d) tall.push(`${el.tagName.toLowerCase()}[name=${el.name || el.id}] ${Math.round(box.height)} px`);
+    if (box.height > limit) tall.push(`${el.tagName.toLowerCase()}[name=${el.name || el.id}] ${Math.round(box.height)} px`);
   }
   const wide = [];
   if (document.documentElement.scrollWidth > window.innerWidth + 1) {
@@ -65,13 +65,13 @@ BOXES = """() => {
     }
   }
   return {tall: tall.slice(0, 5), wide: wide.slice(0, 4), width: document.documentElement.scrollWidth};
-}""" % CONTROL_MAX_HEIGHT
+}"""
 
 
 def layout_problems(page: Page, width: int) -> list[str]:
     """Element boxes measured in the page as rendered: no control out of shape, nothing wider
     than the window."""
-    boxes = page.evaluate(BOXES)
+    boxes = page.evaluate(BOXES, CONTROL_MAX_HEIGHT)
     found = [f"control out of shape: {tall}" for tall in boxes["tall"]]
     if boxes["width"] > width:
         found.append(f"wider than the window: {boxes['width']} px for {width} px: {boxes['wide']}")
