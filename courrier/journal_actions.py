@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from courrier.extensions import JournalAction
 
@@ -38,7 +39,7 @@ CORE_JOURNAL_ACTIONS = [
             _("Redirected to %(to)s"),
         ),
     ),
-    JournalAction("mail.put_on_hold", _("Put on hold"), workflow=True),
+    JournalAction("mail.put_on_hold", pgettext_lazy("history", "Put on hold"), workflow=True),
     JournalAction("mail.resumed", _("Resumed"), workflow=True),
     JournalAction("mail.reopened", _("Reopened"), workflow=True),
     JournalAction("mail.read", _("Copy read")),

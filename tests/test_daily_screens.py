@@ -184,8 +184,13 @@ def test_a_manager_sees_the_folders_of_the_services_below(client, manager, org):
 
 
 def test_the_redirect_user_picker_lists_only_people_who_process_mail_by_service(
-    client, agent, urbanisme_agent, archivist, org
+    client, agent, urbanisme_agent, archivist, administrator, org
 ):
+    from api.services import create_service_account
+
+    robot = create_service_account(
+        actor=administrator, name="portail", entity=org.urbanisme, role="agent"
+    ).user
     mail = make_mail(destination_entity=org.voirie, override={"status": MailStatus.IN_PROGRESS})
     client.force_login(agent)
     response = client.get(reverse("mail_detail", args=[mail.pk]))
@@ -193,6 +198,7 @@ def test_the_redirect_user_picker_lists_only_people_who_process_mail_by_service(
     for person in (urbanisme_agent, agent):
         assert f'<option value="{person.pk}">{person}</option>' in people
     assert f'value="{archivist.pk}"' not in people  # archivists and administrators receive none
+    assert f'value="{robot.pk}"' not in people  # nor do applications' service accounts
     assert '<optgroup label="Urbanisme" data-entity=' in response.content.decode()
 
 

@@ -61,6 +61,8 @@ class Action:
     run: Callable[[Acting, Mail, ActionInput], Any]
     confirm: bool = False
     for_processors: bool = True  # False: also for readers (a copy, a wide view)
+    done: str | Promise = ""  # what the person reads once it is done (a past participle)
+    leaves: bool = False  # the mail leaves the person: back to her baskets afterwards
 
 
 def _redirect(acting: Acting, mail: Mail, given: ActionInput) -> Any:
@@ -158,6 +160,8 @@ CATALOGUE: dict[str, Action] = {
             statuses=_OPEN,
             asks=("entity", "user", "note"),
             run=_redirect,
+            done=_("Mail redirected."),
+            leaves=True,
         ),
         Action(
             code="assign_to_me",
@@ -166,6 +170,7 @@ CATALOGUE: dict[str, Action] = {
             statuses=_OPEN,
             asks=(),
             run=_assign_to_me,
+            done=_("The mail is assigned to you."),
         ),
         Action(
             code="hold",
@@ -174,6 +179,7 @@ CATALOGUE: dict[str, Action] = {
             statuses=frozenset({MailStatus.IN_PROGRESS}),
             asks=(),
             run=_simple(processing.put_on_hold),
+            done=_("Mail put on hold."),
         ),
         Action(
             code="resume",
@@ -182,6 +188,7 @@ CATALOGUE: dict[str, Action] = {
             statuses=frozenset({MailStatus.ON_HOLD}),
             asks=(),
             run=_simple(processing.resume_mail),
+            done=_("Processing resumed."),
         ),
         Action(
             code="close",
@@ -191,6 +198,7 @@ CATALOGUE: dict[str, Action] = {
             asks=("note",),
             run=_close,
             confirm=True,
+            done=_("Mail closed."),
         ),
         Action(
             code="reopen",
@@ -199,6 +207,7 @@ CATALOGUE: dict[str, Action] = {
             statuses=frozenset({MailStatus.CLOSED}),
             asks=(),
             run=_simple(processing.reopen_mail),
+            done=_("Mail reopened."),
         ),
         Action(
             code="mark_read",
@@ -208,6 +217,7 @@ CATALOGUE: dict[str, Action] = {
             asks=(),
             run=_simple(processing.mark_read),
             for_processors=False,
+            done=_("Marked as read."),
         ),
         Action(
             code="add_to_folder",
@@ -217,6 +227,7 @@ CATALOGUE: dict[str, Action] = {
             asks=("folder",),
             run=_folder,
             for_processors=False,
+            done=_("Added to the folder."),
         ),
         Action(
             code="link",
@@ -226,6 +237,7 @@ CATALOGUE: dict[str, Action] = {
             asks=("other",),
             run=_link,
             for_processors=False,
+            done=_("Mails linked."),
         ),
         Action(
             code="send_copy",
@@ -234,6 +246,7 @@ CATALOGUE: dict[str, Action] = {
             statuses=_ANY - {MailStatus.CLOSED},
             asks=("entity", "user"),
             run=_copy,
+            done=_("Copy sent."),
         ),
         Action(
             code="request_pieces",
@@ -242,6 +255,7 @@ CATALOGUE: dict[str, Action] = {
             statuses=_OPEN,
             asks=("pieces", "pieces_due_on"),
             run=_request_pieces,
+            done=_("Missing pieces requested: the delays are suspended."),
         ),
         Action(
             code="pieces_received",
@@ -250,6 +264,7 @@ CATALOGUE: dict[str, Action] = {
             statuses=_OPEN,
             asks=("received_on",),
             run=_pieces_received,
+            done=_("Receipt of the missing pieces recorded: the delays run again."),
         ),
         Action(
             code="transfer",
@@ -259,6 +274,7 @@ CATALOGUE: dict[str, Action] = {
             asks=("authority",),
             run=_transfer,
             confirm=True,
+            done=_("Sent to the competent authority."),
         ),
     ]
 }

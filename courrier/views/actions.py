@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from courrier.forms import contact_from_token
@@ -88,7 +89,8 @@ def mail_action(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         pk,
         "",
         lambda acting, mail: perform(acting, code, mail, action_input(request, acting.principal)),
-        _("%(action)s: done.") % {"action": action.label},
+        str(action.done),
+        leave=action.leaves,
     )
 
 
@@ -110,8 +112,8 @@ def basket_batch(request: HttpRequest, code: str) -> HttpResponse:
     if report.done:
         messages.success(
             request,
-            _("%(action)s: %(count)d mail(s) done.")
-            % {"action": action.label, "count": len(report.done)},
+            ngettext("%(done)s (%(count)d mail)", "%(done)s (%(count)d mails)", len(report.done))
+            % {"done": action.done, "count": len(report.done)},
         )
     for mail, reason in report.refused:
         messages.error(request, f"{mail.chrono_number}: {reason}")

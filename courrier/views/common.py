@@ -68,20 +68,27 @@ def posted_ids(request: HttpRequest, name: str) -> list[int]:
     return [int(v) for v in request.POST.getlist(name) if v.isdigit()]
 
 
-def back_to_mail(request: HttpRequest, acting: Acting, mail: Mail, tab: str = "") -> HttpResponse:
+def back_to_mail(
+    request: HttpRequest, acting: Acting, mail: Mail, tab: str = "", leave: bool = False
+) -> HttpResponse:
     """Back to the mail's tab, or to `next` (a basket) when the mail left the user's sight."""
     query = {"for": acting.on_behalf_of.username if acting.on_behalf_of else "", "tab": tab}
     query = {k: v for k, v in query.items() if v}
     target = reverse("mail_detail", args=[mail.pk]) + (f"?{urlencode(query)}" if query else "")
     nxt = request.POST.get("next", "")
-    if not can_see_mail(acting.principal, mail) or request.POST.get("leave") == "1":
+    if leave or not can_see_mail(acting.principal, mail) or request.POST.get("leave") == "1":
         safe = url_has_allowed_host_and_scheme(nxt, {request.get_host()}, request.is_secure())
         target = nxt if nxt and safe else reverse("home")
     return HttpResponseRedirect(target)
 
 
 def act_on_mail(
-    request: HttpRequest, pk: int, tab: str, work: Callable[[Acting, Mail], Any], done: str
+    request: HttpRequest,
+    pk: int,
+    tab: str,
+    work: Callable[[Acting, Mail], Any],
+    done: str,
+    leave: bool = False,
 ) -> HttpResponse:
     """Run one change on a mail for the user (or the colleague they stand in for), say how it
     went, and go back to the tab it was made from."""
@@ -90,7 +97,8 @@ def act_on_mail(
         work(acting, mail)
     except (PermissionDenied, ValidationError) as exc:
         messages.error(request, refusal_text(exc))
+        leave = False  # nothing changed: stay on the mail
     else:
         messages.success(request, done)
     mail.refresh_from_db()
-    return back_to_mail(request, acting, mail, tab)
+    return back_to_mail(request, acting, mail, tab, leave)

@@ -132,6 +132,7 @@ def mail_detail(request: BannetteRequest, pk: int) -> HttpResponse:
             is_active=True,
             groups__permissions__codename="process_mail",
             primary_entity__in=targets,
+            service_account__isnull=True,  # applications are not colleagues
         )
         .distinct()
         .order_by("primary_entity__label", "primary_entity", "last_name", "first_name")

@@ -76,17 +76,23 @@ def test_a_letter_goes_from_the_mail_room_to_voirie_then_urbanisme_then_closed(
     page.click(f"tr[data-chrono='{mail.chrono_number}'] td:nth-child(2) a")
     redirect = page.locator("details[data-action=redirect]")
     redirect.locator("select[name=entity]").select_option(label="Urbanisme")
-    # The people offered follow the chosen service.
-    offered = redirect.locator("select[name=user] optgroup:not([hidden])")
+    # The people offered follow the chosen service: the others are not in the list at all.
+    offered = redirect.locator("select[name=user] optgroup")
     expect(offered).to_have_count(1)
     expect(offered).to_have_attribute("label", "Urbanisme")
+    redirect.locator("select[name=entity]").select_option(value="")
+    assert offered.count() > 1  # no entity chosen: everyone again
+    redirect.locator("select[name=entity]").select_option(label="Urbanisme")
+    expect(offered).to_have_count(1)
     redirect.locator("textarea[name=note]").fill(
         "Permis de construire en cours sur cette parcelle."
     )
     # Checkboxes, not a Ctrl-click list (the pick list).
     redirect.locator(".pick-list").get_by_label("Urbanisme", exact=True).check()
     redirect.locator("button[data-action=redirect]").click()
-    expect(page.locator(".messages")).to_contain_text("Rediriger : fait.")
+    # Back to her baskets (the mail has left her), told in words what was done.
+    expect(page.locator(".messages")).to_contain_text("Courrier redirigé.")
+    expect(page).to_have_url(f"{live_server.url}/")
     mail.refresh_from_db()
     assert mail.destination_entity == org.urbanisme
     assert [n.text for n in visible_notes(archivist, mail)] == []  # restricted: not for the DGS
@@ -102,7 +108,7 @@ def test_a_letter_goes_from_the_mail_room_to_voirie_then_urbanisme_then_closed(
     close.locator("summary").click()
     close.locator("textarea[name=note]").fill("Transmis au service instructeur.")
     close.locator("button[data-action=close]").click()
-    expect(page.locator(".messages")).to_contain_text("Clôturer : fait.")
+    expect(page.locator(".messages")).to_contain_text("Courrier clos.")
     expect(page.locator("[data-status]")).to_have_attribute("data-status", "closed")
 
     # An outsider gets a 404 on the mail's URL, and its files.

@@ -27,51 +27,25 @@
     var details = button.closest("details");
     if (details) details.open = false;
   });
-  // <select data-narrows="user-select-id">: the people offered are those of the chosen entity
-  // (their <optgroup data-entity>); no entity chosen offers everyone.
-  document.addEventListener("change", function (event) {
-    var select = event.target;
-    if (!select.dataset || !select.dataset.narrows) return;
+  // <select data-narrows="user-select-id">: the people offered are only those of the chosen
+  // entity (their <optgroup data-entity>); no entity chosen offers everyone. The other groups
+  // are taken out of the list (a hidden <optgroup> still shows in some browsers' menus).
+  function narrow(select) {
     var people = document.getElementById(select.dataset.narrows);
     if (!people) return;
-    people.querySelectorAll("optgroup").forEach(function (group) {
-      group.hidden = Boolean(select.value) && group.dataset.entity !== select.value;
-      group.disabled = group.hidden;
+    if (!people._groups) people._groups = Array.prototype.slice.call(people.querySelectorAll("optgroup"));
+    var chosen = people.value;
+    people._groups.forEach(function (group) { if (group.parentElement === people) people.removeChild(group); });
+    people._groups.forEach(function (group) {
+      if (!select.value || group.dataset.entity === select.value) people.appendChild(group);
     });
-    var chosen = people.selectedOptions[0];
-    if (chosen && chosen.parentElement.disabled) people.value = "";
-  });
-  // [role=tablist] > [role=tab] (WAI-ARIA tabs, activation follows focus): the chosen tab is
-  // highlighted and aria-selected, the only one in the Tab order; arrow keys, Home and End move.
-  function selectTab(tab) {
-    var list = tab.closest("[role=tablist]");
-    list.querySelectorAll("[role=tab]").forEach(function (other) {
-      var chosen = other === tab;
-      other.classList.toggle("active", chosen);
-      other.setAttribute("aria-selected", chosen ? "true" : "false");
-      other.tabIndex = chosen ? 0 : -1;
-    });
-    var panel = document.getElementById(tab.getAttribute("aria-controls"));
-    if (panel) panel.setAttribute("aria-labelledby", tab.id);
+    people.value = Array.prototype.some.call(people.options, function (o) { return o.value === chosen; }) ? chosen : "";
   }
-  document.addEventListener("click", function (event) {
-    var tab = event.target.closest ? event.target.closest("[role=tablist] [role=tab]") : null;
-    if (tab) selectTab(tab);
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (select.dataset && select.dataset.narrows) narrow(select);
   });
-  document.addEventListener("keydown", function (event) {
-    var tab = event.target.closest ? event.target.closest("[role=tablist] [role=tab]") : null;
-    if (!tab) return;
-    var tabs = Array.prototype.slice.call(tab.closest("[role=tablist]").querySelectorAll("[role=tab]"));
-    var at = tabs.indexOf(tab), next = null;
-    if (event.key === "ArrowRight" || event.key === "ArrowDown") next = tabs[(at + 1) % tabs.length];
-    else if (event.key === "ArrowLeft" || event.key === "ArrowUp") next = tabs[(at - 1 + tabs.length) % tabs.length];
-    else if (event.key === "Home") next = tabs[0];
-    else if (event.key === "End") next = tabs[tabs.length - 1];
-    if (!next) return;
-    event.preventDefault();
-    next.focus();
-    next.click();
-  });
+  document.querySelectorAll("select[data-narrows]").forEach(narrow);
   // <input list="options" data-ref-field="hidden-id">: the reference of the option whose text
   // the field reads goes into the hidden field (the person reads a name, never a number).
   document.addEventListener("input", function (event) {
