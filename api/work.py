@@ -24,6 +24,7 @@ from courrier.models import (
     Attachment,
     AttachmentKind,
     AttachmentVersion,
+    Channel,
     Contact,
     DiffusionListEntry,
     DocumentType,
@@ -74,6 +75,7 @@ class QualificationSerializer(serializers.Serializer[dict[str, Any]]):
     )
     keywords = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
     custom_fields = serializers.DictField(required=False)
+    channel = serializers.ChoiceField(Channel.choices, required=False)
 
 
 class ActionSerializer(serializers.Serializer[Any]):
@@ -230,6 +232,7 @@ class MailWork:
             copies=data.get("copies", []),
             keywords=data.get("keywords"),
             custom_fields=data.get("custom_fields", {}),
+            channel=data.get("channel"),
         )
         qualify_mail(actor=caller(request), mail=mail, qualification=qualification)
         return Response(MailSerializer(Mail.objects.get(pk=mail.pk)).data)

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from courrier.forms import WordedEmptyChoices
-from courrier.models import DocumentType, Entity
+from courrier.models import Channel, DocumentType, Entity
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -34,6 +34,17 @@ class UploadForm(WordedEmptyChoices, forms.Form):
         DocumentType.objects.filter(active=True), label=_("Document type"), required=False
     )
     split = forms.BooleanField(label=_("Split on separator sheets"), required=False, initial=True)
+    # Uploaded files are mostly paper post scanned at a desk: acknowledged as paper.
+    channel = forms.ChoiceField(
+        label=_("Received by"),
+        choices=[
+            (Channel.PAPER, _("Paper post (scanned)")),
+            (Channel.COUNTER, _("Handed in at the counter")),
+            (Channel.UPLOAD, _("Other file received")),
+        ],
+        initial=Channel.PAPER,
+        required=False,
+    )
 
     def clean_documents(self) -> list[Any]:
         files: list[Any] = self.cleaned_data["documents"]

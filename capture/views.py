@@ -27,7 +27,7 @@ def upload(request: BannetteRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         options: CaptureOptions = {
-            "channel": Channel.UPLOAD,
+            "channel": data["channel"] or Channel.PAPER,
             "split": data["split"],
             "entity": data["entity"].code if data["entity"] else None,
             "document_type": data["document_type"].code if data["document_type"] else None,

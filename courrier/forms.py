@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from courrier.models import (
+    Channel,
     Contact,
     ContactAddress,
     ContactKind,
@@ -167,6 +168,7 @@ class QualificationForm(NewContactFields):
         label=_("Sender"), required=False, help_text=_("Type a name, organisation, e-mail or city.")
     )
     sender_ref = forms.CharField(required=False, widget=forms.HiddenInput)
+    channel = forms.ChoiceField(label=_("Received by"), choices=Channel.choices, required=False)
     destination_entity = forms.ModelChoiceField(
         label=_("Destination entity"), queryset=Entity.objects.filter(active=True)
     )

@@ -15,7 +15,14 @@ from courrier.extensions import (
     register_nav_link,
     register_role_permissions,
 )
-from courrier.models import Channel, Mail, NoticeKind, ProcessingMode, Role, User
+from courrier.models import (
+    PRINTED_ACKNOWLEDGMENT_CHANNELS,
+    Mail,
+    NoticeKind,
+    ProcessingMode,
+    Role,
+    User,
+)
 from templates_office.models import OfficeTemplate, TemplateKind
 
 JOURNAL_ACTIONS = [
@@ -46,7 +53,7 @@ JOURNAL_ACTIONS = [
 def letters_panel(mail: Mail, reader: User) -> dict[str, Any]:
     """Which letters to the requester the mail page offers to print."""
     acknowledge = (
-        mail.channel == Channel.PAPER
+        mail.channel in PRINTED_ACKNOWLEDGMENT_CHANNELS
         and mail.category == "incoming"
         and mail.status != "to_qualify"
         and not mail.notices.filter(kind=NoticeKind.RECEIPT, sent_at__isnull=False).exists()

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from pypdf import PdfWriter
 
 from courrier.models import (
-    Channel,
+    PRINTED_ACKNOWLEDGMENT_CHANNELS,
     ContactRole,
     JournalEvent,
     Mail,
@@ -122,7 +122,7 @@ def awaiting_paper_acknowledgment(user: User, day: datetime.date) -> QuerySet[Ma
     )
     return (
         printable_mails(user)
-        .filter(channel=Channel.PAPER, category="incoming", arrival_date=day)
+        .filter(channel__in=PRINTED_ACKNOWLEDGMENT_CHANNELS, category="incoming", arrival_date=day)
         .exclude(status=MailStatus.TO_QUALIFY)
         .filter(Exists(senders))
         .exclude(Exists(acknowledged))

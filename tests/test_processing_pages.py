@@ -234,7 +234,7 @@ def test_a_batch_from_a_basket_holds_each_selected_mail(client, agent, org):
         {"action": "hold", "mails": [m.pk for m in mails[:2]]},
         follow=True,
     )
-    assert "2 courrier(s)" in response.content.decode()
+    assert "Courrier mis en attente. (2 courriers)" in response.content.decode()
     assert [m.status for m in mails[0].__class__.objects.order_by("pk")] == [
         "on_hold",
         "on_hold",

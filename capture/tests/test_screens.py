@@ -58,7 +58,8 @@ def test_an_agent_uploads_files_and_gets_their_chrono_numbers(client, agent, org
     page = response.content.decode()
     mail = Mail.objects.get()
     assert mail.chrono_number in page and "le PDF est illisible" in page
-    assert (mail.channel, mail.destination_entity, mail.created_by) == ("upload", org.voirie, agent)
+    # an uploaded scan is paper post (acknowledged on paper) unless the form says otherwise
+    assert (mail.channel, mail.destination_entity, mail.created_by) == ("paper", org.voirie, agent)
     assert client.get(reverse("mail_detail", args=[mail.pk])).status_code == 200
 
 

@@ -47,6 +47,7 @@ from courrier.models.legal import (
 )
 from courrier.models.mail import (
     OPEN_STATUSES,
+    PRINTED_ACKNOWLEDGMENT_CHANNELS,
     Channel,
     ChronoCounter,
     ContactRole,
@@ -73,6 +74,7 @@ __all__ = [
     "ACKNOWLEDGMENT_KINDS",
     "CONTACT_FIELDS",
     "OPEN_STATUSES",
+    "PRINTED_ACKNOWLEDGMENT_CHANNELS",
     "Absence",
     "Attachment",
     "AttachmentKind",

@@ -42,7 +42,12 @@ class Channel(models.TextChoices):
     WEB_FORM = "web_form", _("Web form")
     PHONE = "phone", _("Phone")
     COUNTER = "counter", _("Counter")
-    UPLOAD = "upload", _("Upload")
+    UPLOAD = "upload", _("File upload")
+
+
+# Channels whose acknowledgment is a printed letter (handed over or posted): post, the counter,
+# a phone call, a file brought in. E-mail and web forms are acknowledged electronically.
+PRINTED_ACKNOWLEDGMENT_CHANNELS = (Channel.PAPER, Channel.COUNTER, Channel.PHONE, Channel.UPLOAD)
 
 
 def mail_file_path(instance: Mail, filename: str) -> str:

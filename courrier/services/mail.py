@@ -223,6 +223,7 @@ class Qualification:
     keywords: Sequence[str] | None = None
     custom_fields: dict[str, Any] = field(default_factory=dict)
     links: Sequence[Mail] = ()
+    channel: str | None = None  # None keeps what capture set; the clerk corrects it here
 
 
 def _set_senders(mail: Mail, senders: Sequence[tuple[Contact, ContactAddress | None]]) -> None:
@@ -274,6 +275,11 @@ def qualify_mail(
     mail.confidential = mail.confidential if q.confidential is None else q.confidential
     mail.assignee = q.recipient_user
     mail.custom_fields = clean_custom_fields(dict(q.custom_fields), q.document_type)
+    channel_was = mail.channel
+    if q.channel:
+        if q.channel not in Channel.values:
+            raise ValidationError(_("Unknown channel."))
+        mail.channel = q.channel
     mail.status = MailStatus.IN_PROGRESS
     mail.save()
     if q.senders is not None:
@@ -299,6 +305,7 @@ def qualify_mail(
             "senders": [c.pk for c, _a in q.senders or ()],
             "diffusion": diffusion,
             "links": [o.chrono_number for o in q.links],
+            **({"channel": [channel_was, mail.channel]} if mail.channel != channel_was else {}),
         },
     )
     return mail

@@ -126,6 +126,7 @@ def initial_values(mail: Mail, suggestions: Suggestions) -> dict[str, Any]:
         if sender
         else (contact_ref(suggested_sender) if suggested_sender else ""),
         "priority": mail.priority,
+        "channel": mail.channel,
         "confidential": mail.confidential,
         "document_date": mail.document_date,
         "due_date": due_date_for(doctype, mail.arrival_date)[0] if doctype else None,
@@ -167,6 +168,7 @@ def _qualification(form: QualificationForm, sender: Any) -> Qualification:
         keywords=data["keywords"].split(","),
         custom_fields=form.custom_values(),
         links=data["links"],
+        channel=data["channel"] or None,
     )
 
 
