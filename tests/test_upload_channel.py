@@ -23,7 +23,7 @@ def test_an_uploaded_scan_is_paper_post_by_default_and_the_upload_form_asks(clie
     assert Mail.objects.get().channel == Channel.PAPER
     counter = SimpleUploadedFile("visite.pdf", letter_pdf(["Objet : visite"]), "application/pdf")
     client.post(reverse("capture_upload"), {"documents": [counter], "channel": "counter"})
-    assert Mail.objects.order_by("-pk").first().channel == Channel.COUNTER  # type: ignore[union-attr]
+    assert Mail.objects.order_by("-pk").first().channel == Channel.COUNTER
 
 
 def test_the_clerk_corrects_the_channel_at_qualification_and_the_day_lists_it_to_acknowledge(
