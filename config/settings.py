@@ -420,6 +420,9 @@ DEFAULT_FROM_EMAIL = env_str("BANNETTE_FROM_EMAIL", "courrier@localhost")
 
 # Domain settings.
 BANNETTE_ORGANISATION_NAME = env_str("BANNETTE_ORGANISATION_NAME", "Mairie de Villedieu")
+# The article a sentence starts the name with (« La mairie de Villedieu a bien reçu… »):
+# « La », « Le », « L' », « Les », or empty for a name that takes none.
+BANNETTE_ORGANISATION_ARTICLE = env_str("BANNETTE_ORGANISATION_ARTICLE", "La")
 # The organisation's logo in the header (a PNG, JPEG, WebP or SVG file) and its colour.
 BANNETTE_ORGANISATION_LOGO = env_str("BANNETTE_ORGANISATION_LOGO")
 BANNETTE_BRAND_COLOUR = env_colour("BANNETTE_BRAND_COLOUR", "#124e8c")

@@ -71,9 +71,23 @@ class LegalMentions:
     attestation: str
     completeness: str
     organisation: str
+    organisation_subject: str = ""  # the name as a sentence's subject, with its article
 
     def as_context(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def organisation_subject(name: str, article: str) -> str:
+    """« La mairie de Villedieu », « L'agglomération du Val », « SIVOM du Val » (no article):
+    the name a sentence starts with. The name's first letter is lowered after an article
+    unless it begins an acronym."""
+    article = article.strip()
+    if not article or not name:
+        return name
+    if len(name) > 1 and name[1].islower():
+        name = name[0].lower() + name[1:]
+    joiner = "" if article.endswith(("'", "\u2019")) else " "
+    return f"{article}{joiner}{name}"
 
 
 def _delay(document_type: DocumentType | None) -> str:
@@ -135,6 +149,9 @@ def legal_mentions(mail: Mail) -> LegalMentions:
         attestation=attestation,
         completeness=completeness,
         organisation=settings.BANNETTE_ORGANISATION_NAME,
+        organisation_subject=organisation_subject(
+            settings.BANNETTE_ORGANISATION_NAME, settings.BANNETTE_ORGANISATION_ARTICLE
+        ),
     )
 
 

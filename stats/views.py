@@ -168,6 +168,20 @@ def statistics_tables(request: HttpRequest) -> HttpResponse:
     )
 
 
+# The tables' names in an exported file's name, in the users' language.
+FILE_NAMES = {
+    "entities": "services",
+    "types": "types",
+    "channels": "canaux",
+    "weeks": "semaines",
+    "replies": "reponses",
+    "opinions": "avis",
+    "visas": "visas",
+    "capture": "capture",
+    "webform": "formulaire-citoyen",
+}
+
+
 @login_required
 def table_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     user = _allowed(request)
@@ -181,8 +195,9 @@ def table_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
         response = HttpResponse(table.csv(), content_type="text/csv; charset=utf-8")
     else:
         response = HttpResponse(table.xlsx(), content_type=XLSX)
+    name = FILE_NAMES.get(code, code)
     response["Content-Disposition"] = (
-        f'attachment; filename="statistiques-{code}-{filters.period.start:%Y-%m}.{fmt}"'
+        f'attachment; filename="statistiques-{name}-{filters.period.start:%Y-%m}.{fmt}"'
     )
     return response
 

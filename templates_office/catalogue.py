@@ -184,6 +184,7 @@ def sample_mentions() -> dict[str, str]:
         ": s'il y manque des pièces ou des informations, nous vous dirons lesquelles, avec le "
         "temps donné pour les envoyer, et les dates changeront.",
         "organisation": "Mairie de Villedieu",
+        "organisation_subject": "La mairie de Villedieu",
     }
 
 

@@ -72,6 +72,7 @@ def test_a_citizen_request_becomes_mail_and_is_acknowledged_by_email(
     request = WebFormRequest.objects.get()
     assert request.tracking_code in response.content.decode()
     mail = Mail.objects.get()
+
     assert (mail.channel, mail.document_type, mail.destination_entity.code) == (
         "web_form",
         topic.document_type,
@@ -91,6 +92,8 @@ def test_a_citizen_request_becomes_mail_and_is_acknowledged_by_email(
     implicit = french_date(mail.implicit_decision_date)
     for part in (text, html):
         assert mail.chrono_number in part and request.tracking_code in part
+        # the organisation starts the sentence with its article (BANNETTE_ORGANISATION_ARTICLE)
+        assert "La mairie de Villedieu a bien reçu" in part
         # R112-5: receipt date, delay, implicit-decision date and its meaning, the service
         assert french_date(mail.arrival_date) in part and "2 mois" in part
         assert f"au {implicit}, votre demande sera réputée acceptée" in part
@@ -110,7 +113,10 @@ def test_the_tracking_page_shows_the_status_from_the_code_only(
     page = client.get(
         reverse("citizen_tracking_code", args=[request.tracking_code])
     ).content.decode()
-    assert request.mail.chrono_number in page and "Reçue" in page
+    assert request.mail.chrono_number in page
+    # numbered: the citizen reads that it is registered, not « being registered »
+    assert "service compétent" in page
+    assert "en cours d'enregistrement" not in page
     assert "Garcia" not in page  # nothing personal on a page reachable by code
     assert client.get(reverse("citizen_tracking_code", args=["AAAA-BBBB-CCCC"])).status_code == 404
 

@@ -155,3 +155,15 @@ def test_exports_read_back(client, manager, october):
     assert lines[0][:4] == ["Type de document", "Arrivés", "Clos", "En retard"]
     assert ["Réclamation", "4", "2", "1", "50,0", "10,0", "10,0"] in lines
     assert refused.status_code == 403
+    # file names in the users' language, not the tables' codes
+    assert 'filename="statistiques-services-2026-10.xlsx"' in sheet["Content-Disposition"]
+    assert 'filename="statistiques-types-2026-10.csv"' in text["Content-Disposition"]
+
+
+def test_every_exported_tables_file_is_named_in_french():
+    from stats.tables import TABLES
+    from stats.views import FILE_NAMES
+
+    assert set(FILE_NAMES) == set(TABLES)
+    english = {"entities", "channels", "weeks", "replies", "opinions", "webform"}
+    assert not english & set(FILE_NAMES.values())

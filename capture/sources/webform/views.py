@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_protect
 
 from capture.models import WebFormRequest, WebFormTopic
@@ -18,9 +19,10 @@ from courrier.client_address import client_address
 from courrier.deadlines import duration_words
 from courrier.models import MailStatus
 
-PUBLIC_STATUS: dict[str, str] = {
-    MailStatus.TO_QUALIFY: "Reçue, en cours d'enregistrement",
-    MailStatus.CLOSED: "Traitée",
+# What a citizen reads of her request's state (never the services' inner steps).
+PUBLIC_STATUS: dict[str, Any] = {
+    MailStatus.TO_QUALIFY: gettext_lazy("Registered: being directed to the competent service"),
+    MailStatus.CLOSED: gettext_lazy("Processed"),
 }
 
 
@@ -93,7 +95,11 @@ def citizen_tracking(request: HttpRequest, code: str = "") -> HttpResponse:
     if found is None:
         raise Http404("Unknown tracking code")
     mail = found.mail
-    status = PUBLIC_STATUS.get(mail.status, "En cours de traitement") if mail else "Reçue"
+    status = (
+        PUBLIC_STATUS.get(mail.status, _("Being processed by the competent service"))
+        if mail
+        else _("Received: being registered")
+    )
     return render(
         request, "capture/webform/track.html", {"found": found, "mail": mail, "status": status}
     )
