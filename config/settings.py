@@ -518,7 +518,10 @@ _LOG_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "config.log.RequestId"}},
+    "filters": {
+        "request_id": {"()": "config.log.RequestId"},
+        "no_traceback_below_500": {"()": "config.log.NoTracebackBelow500"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s %(message)s"},
         "json": {
@@ -535,6 +538,16 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env_str("BANNETTE_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.request": {"filters": ["no_traceback_below_500"]},
+        # One line per task run or request id is noise at INFO (load_demo printed ~2,700).
+        "celery.app.trace": {"level": "WARNING"},
+        "django_guid": {"level": "WARNING"},
+        # A signature that does not validate is shown on the page; the library's own
+        # account of it is a traceback per view.
+        "pyhanko": {"level": "ERROR"},
+        "pyhanko_certvalidator": {"level": "ERROR"},
+    },
 }
 
 # The REST API (api/): session for the screens' own calls, personal tokens for integrations.

@@ -5,11 +5,12 @@ makes sure nobody is told twice."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,14 +49,10 @@ def watch_deadlines(today: datetime.date | None = None) -> Watch:
     today or before (a missed day is caught up; a key keeps each to once)."""
     today = today or timezone.localdate()
     watch = Watch()
-    open_mail = (
-        Mail.objects.filter(
-            status__in=OPEN_STATUSES, due_date__isnull=False, suspended_since__isnull=True
-        )
-        .select_related("document_type", "assignee", "destination_entity")
-        .order_by("due_date", "pk")
-    )
-    for mail in open_mail.iterator(chunk_size=500):
+    open_mail = Mail.objects.filter(
+        status__in=OPEN_STATUSES, due_date__isnull=False, suspended_since__isnull=True
+    ).select_related("document_type", "assignee", "destination_entity")
+    for mail in _in_batches(open_mail):
         assert mail.due_date is not None
         due, params = mail.due_date, {"due": day_label(mail.due_date)}
         stem = f"{mail.pk}:{due:%Y%m%d}"
@@ -91,6 +88,18 @@ def watch_deadlines(today: datetime.date | None = None) -> Watch:
             )
         )
     return watch
+
+
+def _in_batches(mails: QuerySet[Mail], size: int = 500) -> Iterator[Mail]:
+    """The mails a batch at a time, with no cursor left open while the loop writes: on SQLite
+    an open read beside the writes of notify() once failed with « database table is locked »."""
+    last = 0
+    while True:
+        batch = list(mails.filter(pk__gt=last).order_by("pk")[:size])
+        yield from batch
+        if len(batch) < size:
+            return
+        last = batch[-1].pk
 
 
 def _tell(kind: str, users: list[User], mail: Mail, params: dict[str, Any], stem: str) -> int:

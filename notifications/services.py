@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from courrier.baskets import basket_mails, current_delegations
@@ -230,39 +230,44 @@ def send_pending_emails(limit: int = 500) -> int:
     return sum(_send_one(pk) for pk in due)
 
 
+# How long a sender holds an e-mail it claimed: past that, another sender may try it again (the
+# first one stopped mid-way). Longer than the SMTP timeout.
+SENDING_LEASE = datetime.timedelta(minutes=10)
+
+
 def _send_one(pk: int) -> bool:
-    with transaction.atomic():
-        delivery = (
-            EmailDelivery.objects.select_for_update(skip_locked=True)
-            .filter(pk=pk, status=DeliveryStatus.PENDING)
-            .first()
+    """Claim one due e-mail in a short write, send it with no transaction open (a slow or absent
+    SMTP server never holds the database: SQLite has one writer), then record how it went."""
+    now = timezone.now()
+    claimed = EmailDelivery.objects.filter(
+        pk=pk, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
+    ).update(next_attempt_at=now + SENDING_LEASE, attempts=F("attempts") + 1)
+    if not claimed:  # another sender has it, or it left already
+        return False
+    delivery = EmailDelivery.objects.get(pk=pk)
+    message = EmailMultiAlternatives(
+        subject=delivery.subject, body=delivery.text, to=[delivery.to_address]
+    )
+    message.attach_alternative(delivery.html, "text/html")
+    if delivery.attachment_name and delivery.attachment_content is not None:
+        message.attach(
+            delivery.attachment_name,
+            bytes(delivery.attachment_content),
+            delivery.attachment_type or "application/octet-stream",
         )
-        if delivery is None:  # another sender has it, or it left already
-            return False
-        message = EmailMultiAlternatives(
-            subject=delivery.subject, body=delivery.text, to=[delivery.to_address]
-        )
-        message.attach_alternative(delivery.html, "text/html")
-        if delivery.attachment_name and delivery.attachment_content is not None:
-            message.attach(
-                delivery.attachment_name,
-                bytes(delivery.attachment_content),
-                delivery.attachment_type or "application/octet-stream",
-            )
-        delivery.attempts += 1
-        try:
-            message.send()
-        except (OSError, smtplib.SMTPException) as exc:
-            delivery.error = str(exc)[:1000]
-            delivery.next_attempt_at = timezone.now() + backoff(delivery.attempts)
-            if delivery.attempts >= MAX_ATTEMPTS:
-                delivery.status = DeliveryStatus.FAILED
-            delivery.save(update_fields=["attempts", "error", "next_attempt_at", "status"])
-            logger.warning("notification e-mail %s not sent: %s", delivery.key, exc)
-            return False
-        delivery.status, delivery.sent_at, delivery.error = DeliveryStatus.SENT, timezone.now(), ""
-        delivery.save(update_fields=["attempts", "status", "sent_at", "error"])
-        return True
+    try:
+        message.send()
+    except (OSError, smtplib.SMTPException) as exc:
+        delivery.error = str(exc)[:1000]
+        delivery.next_attempt_at = timezone.now() + backoff(delivery.attempts)
+        if delivery.attempts >= MAX_ATTEMPTS:
+            delivery.status = DeliveryStatus.FAILED
+        delivery.save(update_fields=["error", "next_attempt_at", "status"])
+        logger.warning("notification e-mail %s not sent: %s", delivery.key, exc)
+        return False
+    delivery.status, delivery.sent_at, delivery.error = DeliveryStatus.SENT, timezone.now(), ""
+    delivery.save(update_fields=["status", "sent_at", "error"])
+    return True
 
 
 def unread_count(user: User) -> int:

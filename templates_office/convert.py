@@ -208,7 +208,20 @@ class OfficeServer:
         if self.process is not None and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)  # unoserver and its LibreOffice
             self.process.wait()
+            _wait_until_gone(self.process.pid)
         self.process = None
+
+
+def _wait_until_gone(group: int, timeout: float = 10) -> None:
+    """LibreOffice's own processes (oosplash, soffice.bin) are not this process's children:
+    nothing to wait on but their group emptying, which SIGKILL makes quick."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
 
 
 _servers: dict[int, OfficeServer] = {}  # by process id: a forked worker starts its own

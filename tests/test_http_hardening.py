@@ -170,3 +170,15 @@ def test_json_logs_are_one_object_per_line_with_the_request_id(tmp_path):
     assert record["message"] == "capture input 7: done"
     assert record["request_id"] == "abc123"
     assert record["level"] == "INFO" and record["name"] == "capture.services"
+
+
+def test_a_refusal_is_logged_on_one_line_without_a_traceback(client, outsider, caplog):
+    """403s are the application working: the log says so in one line (it printed a full
+    traceback for each)."""
+    client.force_login(outsider)
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        response = client.get(reverse("administration"))
+    assert response.status_code == 403
+    refused = [r for r in caplog.records if r.name == "django.request"]
+    assert refused and all(r.exc_info is None for r in refused)
+    assert "Traceback" not in caplog.text

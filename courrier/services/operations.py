@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import signal
+import sys
 
 from django.db import DatabaseError
 from django.utils import timezone
@@ -12,6 +14,13 @@ from courrier.events import JournalCheckFailed, publish
 from courrier.models import Heartbeat
 
 logger = logging.getLogger(__name__)
+
+
+def exit_cleanly_on_sigterm() -> None:
+    """A long-running command stopped with SIGTERM (./dev run's Ctrl+C, systemd, a container)
+    leaves as on Ctrl+C: through SystemExit, so that what it started at exit is stopped too
+    (LibreOffice's unoserver, which runs in its own session)."""
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
 def beat(name: str, detail: str = "", *, healthy: bool = True) -> None:

@@ -66,3 +66,39 @@ def test_something_that_is_not_a_document_is_refused_with_the_reason(server):
     with pytest.raises(ConversionFailed, match="pas pu convertir"):
         to_pdf(b"\x00\x01 definitely not an office document", ".docx")
     assert "Ensuite" in pdf_text(to_pdf(docx_bytes(["Ensuite"]), ".docx"))
+
+
+def test_a_command_stopped_with_sigterm_stops_its_libreoffice(tmp_path):
+    """./dev run stops its helpers with SIGTERM: LibreOffice (in a session of its own) left
+    running, a second ./dev run doubled it. A command that exits on SIGTERM takes it along."""
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    script = (
+        "import sys, time, django; django.setup();"
+        "from courrier.services.operations import exit_cleanly_on_sigterm;"
+        "from templates_office.convert import office_server;"
+        "from templates_office.tests.docs import docx_bytes;"
+        "exit_cleanly_on_sigterm(); server = office_server();"
+        "server.convert(docx_bytes(['Bonjour']), timeout=120);"
+        "print(server.pid, flush=True); sys.stdin.read()"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env["BANNETTE_DATA_DIR"] = str(tmp_path)
+    child = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    office = int(child.stdout.readline())
+    os.killpg(office, 0)  # LibreOffice runs, in its own process group
+    child.send_signal(signal.SIGTERM)
+    assert child.wait(timeout=60) == 128 + signal.SIGTERM
+    with pytest.raises(ProcessLookupError):
+        os.killpg(office, 0)

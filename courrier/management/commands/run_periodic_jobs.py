@@ -11,7 +11,7 @@ from django.db import close_old_connections
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from courrier.services.operations import beat
+from courrier.services.operations import beat, exit_cleanly_on_sigterm
 
 
 class Command(BaseCommand):
@@ -24,6 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="run every job once, then exit")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        exit_cleanly_on_sigterm()
         schedule: dict[str, tuple[str, float]] = {
             name: (str(entry["task"]), float(str(entry["schedule"])))
             for name, entry in settings.CELERY_BEAT_SCHEDULE.items()

@@ -6,6 +6,7 @@ import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.test.utils import override_settings
 from tqdm import tqdm
 
 from demo.organisation import DEMO_PASSWORD, PERSONAS, demo_hotfolder_path, load_demo
@@ -30,7 +31,12 @@ class Command(BaseCommand):
                 bar.total = total
                 bar.update(done - bar.n)
 
-            created = load_demo(year_mails=options["mails"], progress=advance)
+            # The year is written in one go: e-mails and captures it sets off run in this thread,
+            # not beside it (on SQLite a second writer would wait on the load, then fail).
+            with override_settings(
+                BANNETTE_NOTIFY_IN_BACKGROUND=False, BANNETTE_CAPTURE_IN_BACKGROUND=False
+            ):
+                created = load_demo(year_mails=options["mails"], progress=advance)
         if created:
             self.stdout.write(self.style.SUCCESS("Demo organisation loaded."))
         else:

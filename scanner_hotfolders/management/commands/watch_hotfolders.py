@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from courrier.services.operations import exit_cleanly_on_sigterm
 from scanner_hotfolders.watcher import sync_folders_from_environment, watch_cycle, watches
 
 
@@ -18,6 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="resume and poll once, then exit")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        exit_cleanly_on_sigterm()
         sync_folders_from_environment()
         # --once takes what is there now: the files are assumed complete.
         folders = watches(stable_seconds=0 if options["once"] else None)
