@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from api import intake, lookup, screens, views
+from api import intake, lookup, reference, screens, views
 
 router = DefaultRouter()
 router.register("mails", views.MailViewSet, basename="api-mail")
@@ -23,6 +24,20 @@ urlpatterns = [
     path("v1/search/", lookup.SearchView.as_view(), name="api-search"),
     path("v1/statistics/", lookup.StatisticsView.as_view(), name="api-statistics"),
     path("v1/schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("v1/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
-    path("v1/redoc/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_redoc"),
+    # Swagger UI with its set-up script served apart: the Content-Security-Policy refuses inline
+    # scripts (the page stayed blank).
+    path(
+        "v1/docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api_schema", template_name="api/swagger_ui.html"
+        ),
+        name="api_docs",
+    ),
+    path("v1/reference/", reference.reference, name="api_reference"),
+    # Redoc (English, inline styles) gave way to the French reference.
+    path(
+        "v1/redoc/",
+        RedirectView.as_view(pattern_name="api_reference", permanent=True),
+        name="api_redoc",
+    ),
 ]

@@ -84,6 +84,7 @@ OWN_PAGES = {
     "statistics_tables",
     "statistics_report",  # the PDF of one's own figures; the mail listed only if one may open it
     "api_tokens",  # one's own API tokens
+    "api_reference",  # the API's reference, read from the schema (the organisation's, no mail)
 }
 # The REST API answers 401 without a token or a session; its lists hold the caller's perimeter,
 # entities and document types are the organisation's references (api/tests/ tests them further).

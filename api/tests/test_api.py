@@ -103,6 +103,12 @@ def test_the_openapi_schema_and_its_pages_are_served_offline(client, agent):
     assert paths["/api/v1/mails/"]["get"]["summary"] == "Courriers visibles"
     page = client.get(reverse("api_docs")).content.decode()
     assert "drf_spectacular_sidecar" in page and "cdn" not in page.lower()
+    # its set-up script is a file of its own: the CSP refuses inline scripts
+    assert "<script>" not in page.replace(" ", "")
+    reference = client.get(reverse("api_reference")).content.decode()
+    assert "Référence de l&#x27;API" in reference or "Référence de l'API" in reference
+    assert "/api/v1/mails/" in reference and "Courriers visibles" in reference
+    assert client.get(reverse("api_redoc")).url == reverse("api_reference")
 
 
 def test_baskets_and_notes_through_the_same_services(client, agent, org, mails):
