@@ -50,6 +50,19 @@ class Period:
                 return kind
         return "days"
 
+    def in_progress(self, today: datetime.date) -> bool:
+        return self.start <= today < self.end
+
+    def previous_like(self, today: datetime.date) -> Period:
+        """The period before; when this one is under way, only its days gone so far."""
+        previous = self.previous()
+        if not self.in_progress(today):
+            return previous
+        elapsed = (today - self.start).days
+        return Period(
+            previous.start, min(previous.end, previous.start + datetime.timedelta(elapsed))
+        )
+
     def previous(self) -> Period:
         """The month, quarter or year before a whole one; else as many days just before."""
         end = self.start - datetime.timedelta(days=1)
@@ -98,10 +111,19 @@ class Filters:
     # A drill-down from a table's row narrows further: exact destination entity, and so on.
     narrow: dict[str, str] = field(default_factory=dict)
 
-    def before(self) -> Filters:
+    def before(self, today: datetime.date | None = None) -> Filters:
+        """The period before, as many days of it as have passed of a period in progress (the
+        first week of a month beside the first week of the month before, not all of it)."""
         return Filters(
-            self.period.previous(), self.entity, self.document_type, self.channel, self.category
+            self.period.previous_like(today or timezone.localdate()),
+            self.entity,
+            self.document_type,
+            self.channel,
+            self.category,
         )
+
+    def in_progress(self, today: datetime.date | None = None) -> bool:
+        return self.period.in_progress(today or timezone.localdate())
 
 
 def closed_in(period: Period) -> Q:

@@ -17,7 +17,7 @@ from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
@@ -25,7 +25,7 @@ from reportlab.platypus.flowables import Flowable
 from courrier.models import Entity, User
 from courrier.pdf_text import text_paragraph
 from stats import indicators, selectors, tables
-from stats.indicators import COUNTS, STATES, Filters
+from stats.indicators import COUNTS, STATES, Filters, Period
 
 BLUE, GREEN = colors.HexColor("#124e8c"), colors.HexColor("#2e8540")
 LATE_LISTED = 40
@@ -33,6 +33,18 @@ LATE_LISTED = 40
 
 def month_title(filters: Filters) -> str:
     return date_format(filters.period.start, "YEAR_MONTH_FORMAT")
+
+
+def column_title(whole: Period, counted: Period) -> str:
+    """« décembre 2026 », or « décembre 2026 (du 1 au 7) » when only those days are counted."""
+    title = date_format(whole.start, "YEAR_MONTH_FORMAT")
+    if counted.start == whole.start and counted.end >= whole.end:
+        return title
+    return _("%(month)s (days %(first)s to %(last)s)") % {
+        "month": title,
+        "first": counted.start.day,
+        "last": counted.end.day,
+    }
 
 
 def report_title(entity: Entity | None, filters: Filters) -> str:
@@ -68,7 +80,10 @@ def monthly_report(user: User, filters: Filters) -> bytes:
     mails = selectors.scope(user, filters)
     styles = getSampleStyleSheet()
     now = indicators.figures(mails, filters)
-    before = indicators.figures(mails, filters.before(), states=False)
+    compared = filters.before()
+    before = indicators.figures(mails, compared, states=False)
+    today = timezone.localdate()
+    counted = Period(filters.period.start, min(filters.period.end, today))
     story: list[Flowable] = [
         text_paragraph(report_title(entity, filters), styles["Title"]),
         text_paragraph(
@@ -79,7 +94,24 @@ def monthly_report(user: User, filters: Filters) -> bytes:
         Spacer(1, 6 * mm),
         text_paragraph(_("The month beside the month before"), styles["Heading2"]),
     ]
-    rows: list[list[str]] = [[_("Indicator"), month_title(filters), month_title(filters.before())]]
+    if filters.in_progress(today):
+        story.append(
+            text_paragraph(
+                _(
+                    "The month is in progress: its first %(days)s days are set beside the same "
+                    "days of the month before."
+                )
+                % {"days": counted.days},
+                styles["Normal"],
+            )
+        )
+    rows: list[Sequence[object]] = [
+        [
+            _("Indicator"),
+            column_title(filters.period, counted),
+            column_title(filters.period.previous(), compared.period),
+        ]
+    ]
     for code in COUNTS:
         previous = "—" if code in STATES else str(before.counts[code])
         rows.append([figure_label(code), str(now.counts[code]), previous])
@@ -171,7 +203,12 @@ def _build(story: list[Flowable], title: str) -> bytes:
 
 
 def _table(rows: Sequence[Sequence[object]], widths: list[float], *, small: bool = False) -> Table:
-    table = Table(rows, colWidths=widths, repeatRows=1)
+    # Header cells wrap within their column (as plain strings they ran into each other).
+    header = ParagraphStyle(
+        "header", fontName="Helvetica-Bold", fontSize=7 if small else 9, leading=9 if small else 11
+    )
+    head = [text_paragraph(c, header) if isinstance(c, str) else c for c in rows[0]]
+    table = Table([head, *rows[1:]], colWidths=widths, repeatRows=1)
     table.setStyle(
         TableStyle(
             [

@@ -104,6 +104,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     nonce = str(getattr(request, "csp_nonce", ""))  # the charts' stylesheets run under it
     context: dict[str, Any] = {
         **_filter_context(user, filters),
+        "in_progress": filters.in_progress(),
+        "today": timezone.localdate(),
+        "compared": filters.before().period,
         "counts": [
             (code, now.counts[code], None if code in STATES else before.counts[code])
             for code in COUNTS

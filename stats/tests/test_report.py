@@ -55,3 +55,23 @@ def test_the_report_page_keeps_to_the_reader(client, org, october):
     text = text_of(response.content)
     assert "Arrivés" in text and "Mail late today" not in text
     assert october["D"].chrono_number not in text  # figures, never a mail
+
+
+def test_a_month_in_progress_is_set_beside_the_same_days_of_the_month_before(client, manager):
+    from stats import report
+
+    client.force_login(manager)
+    with time_machine.travel("2026-12-07 10:00 +01:00"):
+        response = client.get(reverse("statistics_report") + "?month=2026-12")
+        page = client.get(reverse("statistics") + "?month=2026-12").content.decode()
+    text = " ".join(text_of(response.content).split())
+    assert "décembre 2026 (du 1 au 7)" in text and "novembre 2026 (du 1 au 7)" in text
+    assert "7 premiers jours" in text
+    assert "1 novembre 2026 au 7 novembre 2026" in " ".join(page.split()).replace("1er", "1")
+    # a whole month past is compared whole
+    with time_machine.travel("2026-12-07 10:00 +01:00"):
+        whole = text_of(client.get(reverse("statistics_report") + "?month=2026-11").content)
+    assert "novembre 2026 (du" not in whole and "octobre 2026 (du" not in whole
+    # header cells wrap in their column instead of running into the next one
+    table = report._table([["Délai de traitement médian (jours)", "x"], ["a", "b"]], [20, 20])
+    assert not isinstance(table._cellvalues[0][0], str)

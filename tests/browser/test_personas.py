@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import trans_real
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, ConsoleMessage, Page
 
 from courrier.extensions import journal_action_codes
 from courrier.models import Mail, MailStatus
@@ -104,6 +104,14 @@ def sign_in(browser: Browser, base: str, username: str, width: int = 1366) -> Pa
     context = browser.new_context(locale="fr-FR", viewport={"width": width, "height": 900})
     page = context.new_page()
     page.set_default_timeout(20_000)
+    violations: list[str] = []
+    page.csp_violations = violations  # type: ignore[attr-defined]
+
+    def heard(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(message.text)
+
+    page.on("console", heard)
     page.goto(f"{base}/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", DEMO_PASSWORD)
@@ -215,6 +223,8 @@ def test_each_persona_walks_its_pages_in_french_without_accessibility_faults(
             response = page.goto(f"{live_server.url}{path}")
             assert response is not None and response.status == 200, (username, path)
             found = page_problems(page, phrases, codes) + layout_problems(page, 1366)
+            found += [f"CSP: {v[:160]}" for v in page.csp_violations]  # type: ignore[attr-defined]
+            page.csp_violations.clear()  # type: ignore[attr-defined]
             header = page.locator("header.topbar").bounding_box()
             if header is None or header["height"] > 70:  # one line at 1366 px, search box whole
                 found.append(f"header on several lines: {header}")
