@@ -72,6 +72,8 @@ class Section:
     def objects(self) -> QuerySet[Any]:
         objects = self.model._default_manager.all()
         if self.model is User:
+            # Applications' accounts have their own screen (no password, a token).
+            objects = objects.filter(service_account__isnull=True)
             objects = objects.order_by("last_name", "first_name").prefetch_related("groups")
         return objects.select_related(*self.related) if self.related else objects
 

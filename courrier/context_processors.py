@@ -11,13 +11,17 @@ from courrier.extensions import NavLink, header_widgets, nav_links_for, quick_se
 from courrier.models import Role
 from courrier.navigation import NAV_GROUPS
 
+# A section with more links than this folds into one menu, so that the bar keeps to one line
+# at 1366 px (an administrator's bar wrapped to four).
+FOLD_AFTER = 3
 
-def _menu(links: list[NavLink]) -> list[tuple[str | Promise, list[NavLink]]]:
+
+def _menu(links: list[NavLink]) -> list[tuple[str, str | Promise, list[NavLink]]]:
     sections = [
-        (label, [link for link in links if link.group == code])
+        (code, label, [link for link in links if link.group == code])
         for code, label in NAV_GROUPS.items()
     ]
-    return [(label, section) for label, section in sections if section]
+    return [(code, label, section) for code, label, section in sections if section]
 
 
 def bannette(request: HttpRequest) -> dict[str, object]:
@@ -29,7 +33,12 @@ def bannette(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         links = nav_links_for(user)
-        context["menu"] = _menu(links)
+        menu = _menu(links)
+        context["menu"] = menu
+        context["fold_after"] = FOLD_AFTER
+        context["admin_folded"] = any(
+            code == "admin" and len(section) > FOLD_AFTER for code, _label, section in menu
+        )
         context["my_links"] = [link for link in links if link.group == "me"]
         context["my_roles"] = [
             Role.LABELS[name]

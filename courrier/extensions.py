@@ -106,6 +106,17 @@ class HeaderWidget:
 
 
 @dataclass(frozen=True)
+class HomePanel:
+    """A section an app adds to a person's home page, shown when `context` returns one (an
+    elected official's figures: she has no basket)."""
+
+    code: str
+    template: str
+    position: int
+    context: Callable[[User], dict[str, Any] | None]
+
+
+@dataclass(frozen=True)
 class JournalAction:
     code: str  # the journal event's action, e.g. "visa.approved"
     label: str | Promise
@@ -145,6 +156,7 @@ _panels: dict[str, InfoPanel] = {}
 _suggestion_sources: list[SuggestionSource] = []
 _nav_links: dict[str, NavLink] = {}
 _header_widgets: dict[str, HeaderWidget] = {}
+_home_panels: dict[str, HomePanel] = {}
 _quick_search: list[str] = []
 _role_permissions: dict[str, set[str]] = {}
 _journal_actions: dict[str, JournalAction] = {}
@@ -232,6 +244,20 @@ def register_header_widget(widget: HeaderWidget) -> None:
 
 def header_widgets() -> list[HeaderWidget]:
     return list(_header_widgets.values())
+
+
+def register_home_panel(panel: HomePanel) -> None:
+    _home_panels[panel.code] = panel
+
+
+def home_panels(user: User) -> list[tuple[HomePanel, dict[str, Any]]]:
+    """The panels this person's home shows, each with its context."""
+    shown = []
+    for panel in sorted(_home_panels.values(), key=lambda p: p.position):
+        context = panel.context(user)
+        if context is not None:
+            shown.append((panel, context))
+    return shown
 
 
 def register_quick_search(url_name: str) -> None:

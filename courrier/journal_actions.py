@@ -44,6 +44,9 @@ CORE_JOURNAL_ACTIONS = [
     JournalAction("mail.reopened", _("Reopened"), workflow=True),
     JournalAction("mail.read", _("Copy read")),
     JournalAction(
+        "folder.created", _("Folder created"), sentences=(_("Folder “%(label)s” created"),)
+    ),
+    JournalAction(
         "mail.filed", _("Added to a folder"), sentences=(_("Added to the folder “%(label)s”"),)
     ),
     JournalAction(

@@ -46,6 +46,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "view_contact",
         "add_contact",
         "change_contact",
+        "merge_contact",  # the mail room meets duplicates first
     ],
     Role.AGENT: [
         "process_mail",
@@ -54,6 +55,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "view_contact",
         "add_contact",
         "change_contact",
+        "merge_contact",
     ],
     Role.MANAGER: [
         "process_mail",

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from courrier.extensions import NavLink, register_nav_link, register_role_permissions
+from courrier.extensions import (
+    HomePanel,
+    NavLink,
+    register_home_panel,
+    register_nav_link,
+    register_role_permissions,
+)
 from courrier.models import Role
+from stats.home import elected_home
 
 
 def register() -> None:
@@ -18,6 +25,9 @@ def register() -> None:
             permission="stats.view_statistics",
             icon="chart",
         )
+    )
+    register_home_panel(
+        HomePanel(code="statistics", template="stats/_home.html", position=10, context=elected_home)
     )
     register_role_permissions(Role.MANAGER, ["stats.view_statistics"])
     organisation = ["stats.view_statistics", "stats.view_organisation_statistics"]

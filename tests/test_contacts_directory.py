@@ -3,6 +3,8 @@ editing through the service (journaled), and the duplicate-merge screen for admi
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -98,3 +100,25 @@ def test_administrators_merge_duplicates_from_the_screen(client, org, administra
         "contact", args=[keep.pk]
     )
     assert client.get(reverse("contact_merge")).context["groups"] == []
+
+
+def test_an_agent_merges_two_contacts_she_chose_and_sees_namesakes_to_check(client, org, agent):
+    """Two « Mme Gabriel Dupont » with nothing else in common: the duplicates screen found none
+    and only administrators could merge. Agents merge the contacts they choose."""
+    first = contact(civility="Mme", first_name="Gabriel", last_name="Dupont", city="Villedieu")
+    second = contact(civility="Mme", first_name="Gabriel", last_name="Dupont", city="Bourg-Neuf")
+    mail = make_mail(subject="Haie", destination_entity=org.voirie, senders=[second])
+    client.force_login(agent)
+    page = client.get(reverse("contact", args=[first.pk])).content.decode()
+    assert "Fusionner avec un autre contact" in page
+    screen = client.get(reverse("contact_merge"))
+    assert [[c.pk for c, _n in g] for g in screen.context["namesakes"]] == [[first.pk, second.pk]]
+    box = re.search(f'name="duplicates" value="{second.pk}"[^>]*>', screen.content.decode())
+    assert box is not None and "checked" not in box.group(0)  # a namesake is not ticked
+    chosen = client.get(reverse("contact_merge"), {"contacts": [first.pk, second.pk]})
+    assert [c.pk for c, _n in chosen.context["chosen"]] == [first.pk, second.pk]
+    client.post(reverse("contact_merge"), {"target": first.pk, "duplicates": [second.pk]})
+    second.refresh_from_db()
+    assert second.merged_into == first and not second.active
+    assert MailContact.objects.get(mail=mail).contact == first
+    assert JournalEvent.objects.filter(action="contact.merged").exists()

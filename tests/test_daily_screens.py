@@ -321,3 +321,34 @@ def test_permissions_read_in_french_in_the_administration(client, org):
     assert "Can add" not in page and "Can change" not in page
     assert "Peut ajouter message IMAP" in page
     assert "Peut qualifier" in page  # a permission of our own, by its French name
+
+
+def test_the_user_list_leaves_service_accounts_to_their_own_screen(client, administrator, org):
+    from api.services import create_service_account
+
+    robot = create_service_account(
+        actor=administrator, name="portail", entity=org.urbanisme, role="agent"
+    ).user
+    client.force_login(administrator)
+    page = client.get(reverse("administration_section", args=["users"])).content.decode()
+    assert administrator.username in page and robot.username not in page
+    edit = client.get(reverse("administration_edit", args=["users", robot.pk]))
+    assert edit.status_code == 404  # no password form for an application's account
+
+
+def test_an_agent_creates_a_folder_in_her_entity_only(client, agent, org):
+    from courrier.models import Folder, JournalEvent
+
+    client.force_login(agent)
+    page = client.get(reverse("folders")).content.decode()
+    assert 'name="label"' in page  # no longer for administrators only
+    client.post(reverse("folders"), {"label": "  Travaux   rue Haute ", "entity": org.voirie.pk})
+    folder = Folder.objects.get()
+    assert (folder.label, folder.entity) == ("Travaux rue Haute", org.voirie)
+    assert JournalEvent.objects.filter(action="folder.created").count() == 1
+    again = client.post(
+        reverse("folders"), {"label": "travaux rue haute", "entity": org.voirie.pk}, follow=True
+    )
+    assert "a déjà un dossier" in again.content.decode()
+    client.post(reverse("folders"), {"label": "PLU", "entity": org.urbanisme.pk})
+    assert not Folder.objects.filter(label="PLU").exists()  # not her entity

@@ -131,6 +131,31 @@ def duplicate_groups() -> list[list[Contact]]:
     return sorted(groups, key=lambda group: group[0].pk)
 
 
+def namesake_groups(
+    exclude: Sequence[Sequence[Contact]] = (), limit: int = 50
+) -> list[list[Contact]]:
+    """Active contacts of the same kind and name that share no e-mail nor address: perhaps the
+    same person who moved, perhaps two people. Offered to check, never merged unasked."""
+    grouped = {c.pk for group in exclude for c in group}
+    shared = (
+        Contact.objects.filter(active=True)
+        .exclude(normalized_name="")
+        .values("kind", "normalized_name")
+        .annotate(count=Count("pk"))
+        .filter(count__gt=1)
+        .order_by("normalized_name")[:limit]
+    )
+    names = {(row["kind"], row["normalized_name"]) for row in shared}
+    by_name: dict[tuple[str, str], list[Contact]] = {}
+    candidates = Contact.objects.filter(
+        active=True, normalized_name__in={name for _kind, name in names}
+    ).order_by("pk")
+    for contact in candidates:
+        if (contact.kind, contact.normalized_name) in names and contact.pk not in grouped:
+            by_name.setdefault((contact.kind, contact.normalized_name), []).append(contact)
+    return [group for _name, group in sorted(by_name.items()) if len(group) > 1]
+
+
 def _linked(contacts: list[Contact]) -> list[list[Contact]]:
     """Split contacts of one name into groups sharing an e-mail or an address, transitively."""
     groups: list[list[Contact]] = []

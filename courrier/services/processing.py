@@ -280,6 +280,31 @@ def folders_for(user: User) -> QuerySet[Folder]:
 
 
 @transaction.atomic
+def create_folder(*, actor: User, entity: Entity, label: str) -> Folder:
+    """A folder of one of the actor's entities (or of those below), which its people file in."""
+    if not actor.has_perm("courrier.process_mail"):
+        raise PermissionDenied(_("Your role does not allow creating folders."))
+    if entity.pk not in descendant_ids(user_entity_ids(actor)):
+        raise PermissionDenied(_("You may create folders only in your entities."))
+    label = " ".join(label.split())
+    if not label:
+        raise ValidationError(_("Give the folder a name."))
+    if Folder.objects.filter(entity=entity, label__iexact=label).exists():
+        raise ValidationError(
+            _("%(entity)s already has a folder named “%(label)s”.")
+            % {"entity": entity, "label": label}
+        )
+    folder = Folder.objects.create(entity=entity, label=label)
+    record_event(
+        action="folder.created",
+        actor=actor,
+        target=folder,
+        details={"label": label, "entity": entity.code},
+    )
+    return folder
+
+
+@transaction.atomic
 def add_to_folder(
     *, actor: User, mail: Mail, folder: Folder, on_behalf_of: User | None = None
 ) -> None:

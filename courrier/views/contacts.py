@@ -24,6 +24,7 @@ from courrier.services.contacts import (
     find_duplicates,
     matching_contacts,
     merge_contacts,
+    namesake_groups,
     save_contact,
 )
 from courrier.views.common import _user, posted_ids
@@ -116,10 +117,28 @@ def contact_merge(request: HttpRequest) -> HttpResponse:
                 % {"count": len(duplicates), "name": target.display_name},
             )
         return HttpResponseRedirect(reverse("contact_merge"))
+    # Two (or more) contacts a person chose, e.g. from a contact's page: compared side by side.
+    chosen_ids = [int(v.split(".")[0]) for v in request.GET.getlist("contacts") if v[:1].isdigit()]
+    picked = list(Contact.objects.filter(pk__in=chosen_ids, active=True).order_by("pk"))
+    if request.GET.getlist("contacts") and len(picked) < 2:
+        messages.error(request, _("Choose another contact from the list to merge with."))
     groups = duplicate_groups()
-    counts = _mail_counts(request, [c.pk for group in groups for c in group])
-    rows = [[(c, counts.get(c.pk, 0)) for c in group] for group in groups]
-    return render(request, "courrier/contacts/merge.html", {"groups": rows})
+    namesakes = namesake_groups(exclude=groups)
+    everyone = [c for group in [picked, *groups, *namesakes] for c in group]
+    counts = _mail_counts(request, [c.pk for c in everyone])
+
+    def rows(found: list[list[Contact]]) -> list[list[tuple[Contact, int]]]:
+        return [[(c, counts.get(c.pk, 0)) for c in group] for group in found]
+
+    return render(
+        request,
+        "courrier/contacts/merge.html",
+        {
+            "chosen": rows([picked])[0] if len(picked) > 1 else None,
+            "groups": rows(groups),
+            "namesakes": rows(namesakes),
+        },
+    )
 
 
 def _mail_counts(request: HttpRequest, contact_ids: list[int]) -> dict[int, int]:

@@ -20,7 +20,7 @@ from courrier.basket_lists import (
     with_list_columns,
 )
 from courrier.baskets import active_delegations, basket_mails, baskets_for, unread_copy_q
-from courrier.extensions import mail_tabs, workflow_actions
+from courrier.extensions import home_panels, mail_tabs, workflow_actions
 from courrier.html_options import checkboxes, entity_options, people_options
 from courrier.journal_text import readable_events
 from courrier.models import (
@@ -53,7 +53,12 @@ def home(request: HttpRequest) -> HttpResponse:
         (d, deadline_counts(basket_mails(d.basket, d.absence.user)))
         for d in active_delegations(user)
     ]
-    return render(request, "courrier/home.html", {"baskets": baskets, "delegated": delegated})
+    panels = home_panels(user)
+    return render(
+        request,
+        "courrier/home.html",
+        {"baskets": baskets, "delegated": delegated, "panels": panels},
+    )
 
 
 def basket_owner(request: HttpRequest, code: str) -> tuple[Basket, User, User | None]:

@@ -228,6 +228,9 @@ def test_each_persona_walks_its_pages_in_french_without_accessibility_faults(
             header = page.locator("header.topbar").bounding_box()
             if header is None or header["height"] > 70:  # one line at 1366 px, search box whole
                 found.append(f"header on several lines: {header}")
+            menu = page.locator("nav.mainnav").bounding_box()
+            if menu is not None and menu["height"] > 60:  # the menu bar too (it wrapped to 4)
+                found.append(f"menu on several lines: {menu['height']} px")
             if found:
                 problems[f"{username} {path}"] = found
             page.screenshot(path=str(shots / f"{username}-{shot}.png"), full_page=False)

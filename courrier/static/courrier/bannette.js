@@ -67,6 +67,19 @@
   focusableScrollers();
   document.addEventListener("htmx:afterSwap", focusableScrollers);
   window.addEventListener("resize", focusableScrollers);
+  // A folded menu section closes when one clicks elsewhere or presses Escape.
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.nav-menu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) menu.open = false;
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    document.querySelectorAll("details.nav-menu[open]").forEach(function (menu) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    });
+  });
   // <input data-pick-filter> in a .pick-list: show only the choices containing the typed words.
   document.addEventListener("input", function (event) {
     var box = event.target;
