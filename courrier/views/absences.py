@@ -64,8 +64,14 @@ def absences(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(reverse("absences"))
     context = {
         "baskets": baskets,
-        "colleagues": User.objects.filter(is_active=True)
+        # Colleagues who process mail: not applications' accounts, not those who read no mail.
+        "colleagues": User.objects.filter(
+            is_active=True,
+            service_account__isnull=True,
+            groups__permissions__codename="process_mail",
+        )
         .exclude(pk=user.pk)
+        .distinct()
         .select_related("primary_entity")
         .order_by("last_name", "first_name"),
         "mine": Absence.objects.filter(
