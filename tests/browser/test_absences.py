@@ -1,5 +1,5 @@
 """Declaring an absence in a real browser: one substitute per basket picked by typing a name
-(there were 99 checkboxes: 9 baskets × 11 people, a service account among them)."""
+(there were 99 checkboxes: 9 baskets for 11 people, a service account among them)."""
 
 from __future__ import annotations
 
