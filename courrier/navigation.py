@@ -32,6 +32,15 @@ CORE_NAV_LINKS = [
         icon="send",
     ),
     NavLink(
+        code="register_without_file",
+        label=_("Register without a file"),
+        url_name="register_without_file",
+        position=105,
+        permission="courrier.qualify_mail",
+        group="mail_room",
+        icon="inbox",
+    ),
+    NavLink(
         code="absences",
         label=_("My absences"),
         url_name="absences",

@@ -13,6 +13,7 @@ from courrier.views import (
     outgoing,
     password,
     qualify,
+    register,
     system,
 )
 from courrier.views.signin import SignInView
@@ -26,6 +27,7 @@ urlpatterns = [
     path("", mail.home, name="home"),
     path("baskets/<slug:code>/", mail.basket_list, name="basket"),
     path("baskets/<slug:code>/batch/", actions.basket_batch, name="basket_batch"),
+    path("mails/new/", register.register_without_file, name="register_without_file"),
     path("mails/<int:pk>/", mail.mail_detail, name="mail_detail"),
     path("mails/<int:pk>/file/<slug:kind>/", mail.mail_file, name="mail_file"),
     path("mails/<int:pk>/qualify/", qualify.qualify, name="qualify"),

@@ -57,6 +57,7 @@ PUBLIC = {
 OWN_PAGES = {
     "home",
     "capture_upload",
+    "register_without_file",  # the mail room registers a call or a visit (no one else's object)
     "capture_errors",
     "separator_sheet",
     "search",
