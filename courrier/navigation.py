@@ -25,11 +25,11 @@ CORE_NAV_LINKS = [
         icon="users",
     ),
     NavLink(
-        code="post_register",
-        label=_("Outgoing post"),
-        url_name="post_register",
+        code="registers",
+        label=_("Registers"),
+        url_name="registers",
         position=30,
-        icon="send",
+        icon="book",
     ),
     NavLink(
         code="register_without_file",

@@ -14,6 +14,7 @@ from courrier.views import (
     password,
     qualify,
     register,
+    registers,
     system,
 )
 from courrier.views.signin import SignInView
@@ -73,6 +74,7 @@ urlpatterns = [
     path("contacts/<int:pk>/edit/", contacts.contact_edit, name="contact_edit"),
     path("contacts/options/", qualify.contact_options, name="contact_options"),
     path("contacts/duplicates/", qualify.contact_duplicates, name="contact_duplicates"),
+    path("registers/", registers.register, name="registers"),
     path("outgoing/post/", outgoing.post_register, name="post_register"),
     path("folders/", folders.folder_list, name="folders"),
     path("folders/<int:pk>/", folders.folder_detail, name="folder"),

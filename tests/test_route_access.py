@@ -57,6 +57,7 @@ PUBLIC = {
 OWN_PAGES = {
     "home",
     "capture_upload",
+    "registers",  # the arrivals and departures registers: the reader's perimeter only
     "register_without_file",  # the mail room registers a call or a visit (no one else's object)
     "capture_errors",
     "separator_sheet",
