@@ -71,3 +71,19 @@ def test_the_departures_register_names_the_recipients(client, agent, org):
     page = client.get(reverse("registers"), {"kind": "departs"}).content.decode()
     assert reply.chrono_number in page and "Anne Petit" in page
     assert client.get(reverse("registers"), {"kind": "autre"}).status_code == 404
+
+
+def test_a_routing_slip_prints_with_the_mail_for_whoever_may_open_it(client, agent, outsider, org):
+    sender = ContactFactory.create(last_name="Garnier", first_name="Paul")
+    mail = make_mail(subject="Trottoir abîmé", destination_entity=org.voirie, senders=[sender])
+    client.force_login(agent)
+    page = client.get(reverse("mail_detail", args=[mail.pk])).content.decode()
+    slip_url = reverse("mail_file", args=[mail.pk, "routing-slip"])
+    assert slip_url in page
+    slip = client.get(slip_url)
+    assert slip["Content-Type"] == "application/pdf"
+    text = pdf_text(b"".join(slip.streaming_content))
+    assert "Fiche de liaison" in text and str(mail.chrono_number) in text
+    assert "Trottoir abîmé" in text and "Paul Garnier" in text and "Pour information" in text
+    client.force_login(outsider)
+    assert client.get(slip_url).status_code == 404

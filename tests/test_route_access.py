@@ -213,7 +213,10 @@ def object_urls(w: World) -> dict[str, list[str]]:
         "basket": [reverse("basket", args=[code]) for code in ("to_qualify", "to_sign", "closed")],
         "basket_batch": [reverse("basket_batch", args=["to_qualify"])],
         "mail_detail": [reverse("mail_detail", args=[m]) + "?tab=" + tab for tab in TABS],
-        "mail_file": [reverse("mail_file", args=[m, k]) for k in ("pdf", "original", "thumbnail")],
+        "mail_file": [
+            reverse("mail_file", args=[m, k])
+            for k in ("pdf", "original", "thumbnail", "routing-slip")
+        ],
         "qualify": [reverse("qualify", args=[m])],
         "qualify_defaults": [reverse("qualify_defaults", args=[m])],
         "mail_action": [reverse("mail_action", args=[m, a]) for a in ACTIONS],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sized
 from typing import Any, cast
 from urllib.parse import urlencode
@@ -31,6 +32,7 @@ from courrier.models import (
     MailStatus,
     User,
 )
+from courrier.routing_slip import routing_slip
 from courrier.selectors import can_process_mail, mail_history, visible_mails, visible_notes
 from courrier.services.actions import Acting, basket_actions, mail_actions
 from courrier.services.circulation import diffusion_templates_for, note_templates_for
@@ -201,6 +203,16 @@ def mail_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
         return safe_download(field, f"{mail.chrono_number or mail.pk}.pdf", inline_pdf=True)
     if kind == "original" and mail.original:
         return safe_download(mail.original, mail.original_name or "original")
+    if kind == "routing-slip":
+        response = FileResponse(
+            io.BytesIO(routing_slip(mail)),
+            content_type="application/pdf",
+            filename=f"fiche-de-liaison-{mail.chrono_number or mail.pk}.pdf",
+        )
+        response["Content-Disposition"] = response["Content-Disposition"].replace(
+            "attachment", "inline"
+        )
+        return response
     if kind == "thumbnail" and mail.thumbnail:
         handle = mail.thumbnail.open("rb")
         response = FileResponse(handle, content_type="image/png")
