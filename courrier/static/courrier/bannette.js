@@ -58,6 +58,37 @@
     });
     ref.value = picked ? picked.dataset.ref : "";
   });
+  // [role=tablist] > [role=tab] (WAI-ARIA tabs, activation follows focus): the chosen tab is
+  // highlighted and aria-selected, the only one in the Tab order; arrow keys, Home and End move.
+  function selectTab(tab) {
+    var list = tab.closest("[role=tablist]");
+    list.querySelectorAll("[role=tab]").forEach(function (other) {
+      var chosen = other === tab;
+      other.classList.toggle("active", chosen);
+      other.setAttribute("aria-selected", chosen ? "true" : "false");
+      other.tabIndex = chosen ? 0 : -1;
+    });
+    var panel = document.getElementById(tab.getAttribute("aria-controls"));
+    if (panel) panel.setAttribute("aria-labelledby", tab.id);
+  }
+  document.addEventListener("click", function (event) {
+    var tab = event.target.closest ? event.target.closest("[role=tablist] [role=tab]") : null;
+    if (tab) selectTab(tab);
+  });
+  document.addEventListener("keydown", function (event) {
+    var tab = event.target.closest ? event.target.closest("[role=tablist] [role=tab]") : null;
+    if (!tab) return;
+    var tabs = Array.prototype.slice.call(tab.closest("[role=tablist]").querySelectorAll("[role=tab]"));
+    var at = tabs.indexOf(tab), next = null;
+    if (event.key === "ArrowRight" || event.key === "ArrowDown") next = tabs[(at + 1) % tabs.length];
+    else if (event.key === "ArrowLeft" || event.key === "ArrowUp") next = tabs[(at - 1 + tabs.length) % tabs.length];
+    else if (event.key === "Home") next = tabs[0];
+    else if (event.key === "End") next = tabs[tabs.length - 1];
+    if (!next) return;
+    event.preventDefault();
+    next.focus();
+    next.click();
+  });
   // A table wider than a phone scrolls within itself: keyboard users reach it with Tab.
   function focusableScrollers() {
     document.querySelectorAll("main table, .table-scroll").forEach(function (box) {
