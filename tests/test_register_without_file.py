@@ -19,7 +19,7 @@ def test_a_phone_call_is_registered_qualified_and_listed_to_acknowledge(client, 
     doctype = DocumentTypeFactory.create(code="signalement", label="Signalement", delay_days=30)
     client.force_login(clerk)
     page = client.get(reverse("register_without_file")).content.decode()
-    assert "Appel téléphonique" in page and "Accueil" in page
+    assert "Appel téléphonique" in page and "Visite à l" in page
     response = client.post(
         reverse("register_without_file"),
         {
