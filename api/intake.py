@@ -15,7 +15,12 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -26,7 +31,7 @@ from api.errors import TooLarge
 from api.serializers import ContactSerializer, MailSerializer
 from capture.models import CaptureInput, InputStatus, SourceKind
 from capture.options import CaptureOptions
-from capture.services import receive_input, retry_input
+from capture.services import receive_input, retry_input, set_aside_input
 from capture.tasks import dispatch
 from courrier.models import Channel, Contact, DocumentType, Entity, Priority
 from courrier.selectors import visible_mails
@@ -172,12 +177,27 @@ class CaptureInputViewSet(
         user = caller(self.request)
         seen = Q(created_by=user)
         if user.has_perm("capture.view_captureinput"):
-            seen |= Q(status=InputStatus.ERROR)
+            seen |= Q(status__in=[InputStatus.ERROR, InputStatus.SET_ASIDE])
         return (
             CaptureInput.objects.filter(seen)
             .prefetch_related("mails__mail")
             .order_by("-received_at", "-pk")
         )
+
+    @extend_schema(
+        summary="Mettre de côté une capture en erreur",
+        request=inline_serializer("SetAside", {"reason": serializers.CharField()}),
+    )
+    @action(detail=True, methods=["post"], url_path="set-aside")
+    def set_aside(self, request: Request, pk: str | None = None) -> Response:
+        capture_input = self.get_object()
+        set_aside_input(
+            actor=caller(request),
+            capture_input=capture_input,
+            reason=str(request.data.get("reason", "")),
+        )
+        capture_input.refresh_from_db()
+        return Response(self.get_serializer(capture_input).data)
 
     @extend_schema(summary="Relancer une capture en erreur", request=None)
     @action(detail=True, methods=["post"])

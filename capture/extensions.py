@@ -96,6 +96,11 @@ JOURNAL_ACTIONS = [
         "capture.failed", _("Capture failed"), sentences=(_("Capture failed: %(reason)s"),)
     ),
     JournalAction("capture.retried", _("Capture retried")),
+    JournalAction(
+        "capture.set_aside",
+        _("Capture set aside"),
+        sentences=(_("“%(file)s” set aside: %(reason)s"),),
+    ),
 ]
 
 

@@ -22,6 +22,7 @@ class InputStatus(models.TextChoices):
     PROCESSING = "processing", _("Processing")
     DONE = "done", _("Done")
     ERROR = "error", _("Error")
+    SET_ASIDE = "set_aside", _("Set aside")  # an operator decided it will not become mail
 
 
 def input_path(instance: CaptureInput, filename: str) -> str:
@@ -44,6 +45,7 @@ class CaptureInput(models.Model):
         _("status"), max_length=16, choices=InputStatus.choices, default=InputStatus.RECEIVED
     )
     error = models.TextField(_("error"), blank=True)
+    set_aside_reason = models.TextField(_("reason for setting aside"), blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     # Defaults for the mail(s): channel, entity, document_type, subject, sender, split, ...
     options = models.JSONField(default=dict, blank=True, verbose_name=_("options"))

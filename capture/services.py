@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Q
@@ -191,11 +191,37 @@ def process_input(input_id: int) -> list[Mail]:
     return _run_steps(capture_input)
 
 
+def set_aside_input(*, actor: User, capture_input: CaptureInput, reason: str) -> None:
+    """An operator decides a failed input will not become mail (a blank page, a duplicate, an
+    advertisement): it leaves the errors to wait, with the reason, and may still be retried."""
+    if not actor.has_perm("capture.retry_captureinput"):
+        raise PermissionDenied(_("Your role does not allow handling capture errors."))
+    if capture_input.status != InputStatus.ERROR:
+        raise PermissionDenied(_("Only failed inputs can be set aside."))
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError(_("Say why it is set aside."))
+    with transaction.atomic():
+        capture_input.status = InputStatus.SET_ASIDE
+        capture_input.set_aside_reason = reason
+        capture_input.save(update_fields=["status", "set_aside_reason"])
+        record_event(
+            action="capture.set_aside",
+            actor=actor,
+            target=capture_input,
+            details={
+                "reason": reason,
+                "error": capture_input.error,
+                "file": capture_input.file_name,
+            },
+        )
+
+
 def retry_input(*, actor: User, capture_input: CaptureInput) -> None:
     """Queue a failed input again; segments already registered are not registered twice."""
     if not actor.has_perm("capture.retry_captureinput"):
         raise PermissionDenied(_("Your role does not allow retrying captures."))
-    if capture_input.status != InputStatus.ERROR:
+    if capture_input.status not in (InputStatus.ERROR, InputStatus.SET_ASIDE):
         raise PermissionDenied(_("Only failed inputs can be retried."))
     with transaction.atomic():
         capture_input.status = InputStatus.RECEIVED

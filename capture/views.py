@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -12,11 +13,12 @@ from django.views.decorators.http import require_POST
 from capture.forms import SeparatorForm, UploadForm
 from capture.models import InputStatus, SourceKind
 from capture.options import CaptureOptions
-from capture.selectors import failed_inputs, my_recent_uploads
-from capture.services import receive_input, retry_input
+from capture.selectors import failed_inputs, handled_inputs, my_recent_uploads, set_aside_inputs
+from capture.services import receive_input, retry_input, set_aside_input
 from capture.sheets import separator_sheets
 from capture.tasks import dispatch
 from courrier.models import Channel
+from courrier.services.actions import refusal_text
 from courrier.views.common import BannetteRequest, _user
 
 
@@ -61,13 +63,29 @@ def upload(request: BannetteRequest) -> HttpResponse:
 @login_required
 def capture_errors(request: HttpRequest) -> HttpResponse:
     inputs = failed_inputs(_user(request))
-    return render(request, "capture/errors.html", {"inputs": inputs})
+    aside = set_aside_inputs(_user(request))[:50]
+    return render(request, "capture/errors.html", {"inputs": inputs, "aside": aside})
+
+
+@login_required
+@require_POST
+def set_aside(request: HttpRequest, pk: int) -> HttpResponse:
+    capture_input = get_object_or_404(failed_inputs(_user(request)), pk=pk)
+    try:
+        set_aside_input(
+            actor=_user(request), capture_input=capture_input, reason=request.POST.get("reason", "")
+        )
+    except (PermissionDenied, ValidationError) as exc:
+        messages.error(request, refusal_text(exc))
+    else:
+        messages.success(request, _("%(name)s set aside.") % {"name": capture_input.file_name})
+    return redirect("capture_errors")
 
 
 @login_required
 @require_POST
 def retry(request: HttpRequest, pk: int) -> HttpResponse:
-    capture_input = get_object_or_404(failed_inputs(_user(request)), pk=pk)
+    capture_input = get_object_or_404(handled_inputs(_user(request)), pk=pk)
     retry_input(actor=_user(request), capture_input=capture_input)
     capture_input.refresh_from_db()
     if capture_input.status == "error":
@@ -81,7 +99,7 @@ def retry(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def input_original(request: HttpRequest, pk: int) -> FileResponse:
-    capture_input = get_object_or_404(failed_inputs(_user(request)), pk=pk)
+    capture_input = get_object_or_404(handled_inputs(_user(request)), pk=pk)
     response = FileResponse(
         capture_input.file.open("rb"), as_attachment=True, filename=capture_input.file_name
     )

@@ -194,6 +194,7 @@ def object_urls(w: World) -> dict[str, list[str]]:
             reverse("administration_toggle", args=["entities", w.mail.destination_entity_id])
         ],
         "capture_retry": [reverse("capture_retry", args=[w.capture_input.pk])],
+        "capture_set_aside": [reverse("capture_set_aside", args=[w.capture_input.pk])],
         "capture_input_original": [reverse("capture_input_original", args=[w.capture_input.pk])],
         "delete_search": [reverse("delete_search", args=[w.saved_search.pk])],
         "template_preview": [

@@ -218,3 +218,30 @@ def test_without_a_broker_the_upload_answers_at_once_and_capture_follows(
     embedded_worker().submit(lambda: None).result(timeout=120)  # the worker went through its queue
     mail = Mail.objects.get()
     assert mail.destination_entity == org.voirie and "lampadaire" in mail.text
+
+
+def test_a_failed_input_is_set_aside_with_its_reason_and_may_still_be_retried(
+    client, clerk, agent, org
+):
+    from courrier.models import JournalEvent
+
+    failed = receive_input(source_kind=SourceKind.HOTFOLDER, name="pub.pdf", content=b"")
+    run_pipeline(failed)
+    client.force_login(clerk)
+    refused = client.post(reverse("capture_set_aside", args=[failed.pk]), {"reason": "  "})
+    assert refused.status_code == 302
+    failed.refresh_from_db()
+    assert failed.status == "error"  # no reason, nothing changes
+    client.post(reverse("capture_set_aside", args=[failed.pk]), {"reason": "Publicité"})
+    failed.refresh_from_db()
+    assert (failed.status, failed.set_aside_reason) == ("set_aside", "Publicité")
+    event = JournalEvent.objects.get(action="capture.set_aside")
+    assert event.details["reason"] == "Publicité"
+    page = client.get(reverse("capture_errors")).content.decode()
+    errors, aside = page.split("<h1>")[1].split("Mis de côté</h2>")
+    assert "pub.pdf" not in errors and "pub.pdf" in aside and "Publicité" in aside
+    assert client.get(reverse("capture_input_original", args=[failed.pk])).status_code == 200
+    client.force_login(agent)  # agents do not handle capture errors
+    assert client.post(
+        reverse("capture_set_aside", args=[failed.pk]), {"reason": "x"}
+    ).status_code in (403, 404)
