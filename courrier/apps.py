@@ -27,10 +27,12 @@ class CourrierConfig(AppConfig):
             signin_budget,
         )
         from courrier.extensions import (
+            PerimeterContributor,
             register_health_check,
             register_journal_actions,
             register_mail_tab,
             register_nav_link,
+            register_perimeter_contributor,
             register_personal_data_place,
         )
         from courrier.journal_actions import CORE_JOURNAL_ACTIONS
@@ -47,6 +49,13 @@ class CourrierConfig(AppConfig):
         for link in CORE_NAV_LINKS:
             register_nav_link(link)
         register_journal_actions(CORE_JOURNAL_ACTIONS)
+        from courrier.services.following import followed_q, followers_of
+
+        register_perimeter_contributor(
+            PerimeterContributor(
+                code="following", personal_q=followed_q, involved_users=followers_of
+            )
+        )
         register_health_check("database", health.database)
         register_health_check("storage", health.storage)
         register_health_check("broker", health.broker)

@@ -13,7 +13,7 @@ from courrier.navigation import NAV_GROUPS
 
 # A section with more links than this folds into one menu, so that the bar keeps to one line
 # at 1366 px (an administrator's bar wrapped to four).
-FOLD_AFTER = 3
+FOLD_AFTER = 4
 
 
 def _menu(links: list[NavLink]) -> list[tuple[str, str | Promise, list[NavLink]]]:

@@ -43,6 +43,8 @@ CORE_JOURNAL_ACTIONS = [
     JournalAction("mail.resumed", _("Resumed"), workflow=True),
     JournalAction("mail.reopened", _("Reopened"), workflow=True),
     JournalAction("mail.read", _("Copy read")),
+    JournalAction("mail.followed", _("Followed")),
+    JournalAction("mail.unfollowed", _("No longer followed")),
     JournalAction(
         "folder.created", _("Folder created"), sentences=(_("Folder “%(label)s” created"),)
     ),

@@ -32,6 +32,13 @@ CORE_NAV_LINKS = [
         icon="book",
     ),
     NavLink(
+        code="following",
+        label=_("My follow-ups"),
+        url_name="following",
+        position=22,
+        icon="eye",
+    ),
+    NavLink(
         code="register_without_file",
         label=_("Register without a file"),
         url_name="register_without_file",

@@ -24,6 +24,11 @@ class Kind:
 
 KINDS = [
     Kind(
+        "followed_closed",
+        _("A mail I follow is closed"),
+        _("%(chrono)s “%(subject)s”, which you follow, is closed"),
+    ),
+    Kind(
         "mail_arrived",
         _("Mail arrived in my baskets or my service's"),
         _("New mail for you: %(chrono)s “%(subject)s”"),

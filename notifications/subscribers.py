@@ -155,7 +155,13 @@ def _implicit_decision(mail: Mail, event: JournalEvent) -> None:
     )
 
 
+def _followed_closed(mail: Mail, event: JournalEvent) -> None:
+    followers = User.objects.filter(followed_mails__mail=mail, is_active=True)
+    notify("followed_closed", followers, mail=mail, key=f"seq:{event.seq}", actor=event.actor)
+
+
 HANDLERS: dict[str, Handler] = {
+    "mail.closed": _followed_closed,
     "mail.qualified": _arrived,
     "mail.redirected": _arrived,
     "mail.assigned": _assigned,

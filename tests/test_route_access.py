@@ -57,6 +57,7 @@ PUBLIC = {
 OWN_PAGES = {
     "home",
     "capture_upload",
+    "following",  # the mail one follows (within one's perimeter, which following extends)
     "registers",  # the arrivals and departures registers: the reader's perimeter only
     "register_without_file",  # the mail room registers a call or a visit (no one else's object)
     "capture_errors",
@@ -214,6 +215,7 @@ def object_urls(w: World) -> dict[str, list[str]]:
         "basket": [reverse("basket", args=[code]) for code in ("to_qualify", "to_sign", "closed")],
         "basket_batch": [reverse("basket_batch", args=["to_qualify"])],
         "mail_detail": [reverse("mail_detail", args=[m]) + "?tab=" + tab for tab in TABS],
+        "toggle_follow": [reverse("toggle_follow", args=[m])],
         "mail_file": [
             reverse("mail_file", args=[m, k])
             for k in ("pdf", "original", "thumbnail", "routing-slip")
@@ -305,6 +307,9 @@ def api_object_urls(w: World) -> dict[str, str]:
         "remove-diffusion": reverse("api-mail-remove-diffusion", args=[mail, w.entry.pk]),
         "capture-input-detail": reverse("api-capture-input-detail", args=[w.capture_input.pk]),
         "capture-input-retry": reverse("api-capture-input-retry", args=[w.capture_input.pk]),
+        "capture-input-set-aside": reverse(
+            "api-capture-input-set-aside", args=[w.capture_input.pk]
+        ),
     }
     return {
         f"api-mail-{k}" if not k.startswith("capture") else f"api-{k}": v for k, v in urls.items()

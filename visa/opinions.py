@@ -22,12 +22,14 @@ from courrier.models import (
     DiffusionListEntry,
     DiffusionRole,
     Entity,
+    FollowReason,
     Mail,
     Note,
     User,
 )
 from courrier.selectors import user_entity_ids
 from courrier.services.circulation import store_version
+from courrier.services.following import follow
 from courrier.services.journal import record_event
 from courrier.services.mail import IncomingFile, check_mail_access
 from visa.models import AskState, OpinionAsk, OpinionRequest
@@ -91,6 +93,7 @@ def request_opinion(
             "sequential": sequential,
         },
     )
+    follow(actor=actor, mail=mail, reason=FollowReason.OPINION, checked=True)
     return request
 
 

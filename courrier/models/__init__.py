@@ -66,6 +66,8 @@ from courrier.models.processing import (
     DiffusionTemplate,
     DiffusionTemplateEntry,
     Folder,
+    FollowedMail,
+    FollowReason,
     MailLock,
     NoteTemplate,
 )
@@ -102,6 +104,8 @@ __all__ = [
     "EntityType",
     "FinalDisposition",
     "Folder",
+    "FollowReason",
+    "FollowedMail",
     "Heartbeat",
     "JournalEvent",
     "JournalHead",

@@ -207,3 +207,36 @@ class Folder(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class FollowReason(models.TextChoices):
+    FLAGGED = "flagged", _("Flagged to follow")
+    REDIRECTED = "redirected", _("I redirected it")
+    OPINION = "opinion", _("I asked an opinion on it")
+
+
+class FollowedMail(models.Model):
+    """Mail a person follows after it left her hands (« Mes suivis »): she keeps reading it,
+    sees who holds it and how it stands, and is told when it closes."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="followed_mails",
+        verbose_name=_("user"),
+    )
+    mail = models.ForeignKey(
+        "courrier.Mail", on_delete=models.CASCADE, related_name="followers", verbose_name=_("mail")
+    )
+    reason = models.CharField(_("reason"), max_length=16, choices=FollowReason.choices)
+    created_at = models.DateTimeField(_("since"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("followed mail")
+        verbose_name_plural = _("followed mails")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "mail"], name="unique_followed_mail")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.mail}"

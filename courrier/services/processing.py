@@ -18,6 +18,7 @@ from courrier.models import (
     DiffusionRole,
     Entity,
     Folder,
+    FollowReason,
     Mail,
     MailLock,
     MailStatus,
@@ -25,6 +26,7 @@ from courrier.models import (
     User,
 )
 from courrier.selectors import descendant_ids, user_entity_ids
+from courrier.services.following import follow
 from courrier.services.journal import record_event
 from courrier.services.locks import check_not_locked, release_lock
 from courrier.services.mail import check_mail_access, note_details, note_for_action
@@ -121,6 +123,8 @@ def redirect_mail(
             **note_details(written),
         },
     )
+    # Who sends a mail on keeps sight of it (« Mes suivis »), as long as she wants.
+    follow(actor=on_behalf_of or actor, mail=mail, reason=FollowReason.REDIRECTED, checked=True)
     return mail
 
 

@@ -37,7 +37,7 @@ def test_the_mail_page_has_the_core_tabs_and_those_apps_add_in_order():
 
 
 def test_apps_contribute_perimeter_rules_and_basket_criteria():
-    assert [c.code for c in perimeter_contributors()] == ["visa_circuit"]
+    assert [c.code for c in perimeter_contributors()] == ["following", "visa_circuit"]
     assert set(awaiting_criteria()) == {"visa", "signature", "opinion", "returned"}
 
 
