@@ -30,7 +30,7 @@ def following(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def toggle_follow(request: HttpRequest, pk: int) -> HttpResponse:
-    acting, mail = acting_on_mail(request, pk)
+    _acting, mail = acting_on_mail(request, pk)
     user = _user(request)
     if request.POST.get("follow") == "1":
         follow(actor=user, mail=mail)
