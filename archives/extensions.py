@@ -21,6 +21,7 @@ def register() -> None:
             position=70,
             permission="courrier.export_journal",
             icon="archive",
+            group="archives",
         )
     )
     register_nav_link(
@@ -31,6 +32,7 @@ def register() -> None:
             position=71,
             permission="courrier.export_journal",
             icon="archive",
+            group="archives",
         )
     )
     register_nav_link(
@@ -41,6 +43,7 @@ def register() -> None:
             position=72,
             permission="courrier.export_journal",
             icon="send",
+            group="archives",
         )
     )
     register_nav_link(
@@ -51,6 +54,7 @@ def register() -> None:
             position=73,
             permission="courrier.export_journal",
             icon="user",
+            group="archives",
         )
     )
     register_journal_actions(

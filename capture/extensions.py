@@ -64,16 +64,8 @@ NAV_LINKS = [
         group="mail_room",
         icon="alert",
     ),
-    NavLink(
-        code="separator_sheet",
-        label=_("Separator sheets"),
-        url_name="separator_sheet",
-        position=130,
-        permission="capture.view_captureinput",
-        group="mail_room",
-        icon="barcode",
-    ),
 ]
+# Separator sheets are printed from the upload page (a few times a year: not in the menu bar).
 _ERRORS = ["capture.view_captureinput", "capture.retry_captureinput"]
 _RULES = [
     f"capture.{verb}_{model}"

@@ -11,9 +11,9 @@ from courrier.extensions import NavLink, header_widgets, nav_links_for, quick_se
 from courrier.models import Role
 from courrier.navigation import NAV_GROUPS
 
-# A section with more links than this folds into one menu, so that the bar keeps to one line
-# at 1366 px (an administrator's bar wrapped to four).
-FOLD_AFTER = 4
+# With more links than this, each section but the mail one (used all day) folds into one menu,
+# so that the bar keeps to one line at 1366 px (an administrator's bar wrapped to four).
+FOLD_BEYOND = 10
 
 
 def _menu(links: list[NavLink]) -> list[tuple[str, str | Promise, list[NavLink]]]:
@@ -35,10 +35,14 @@ def bannette(request: HttpRequest) -> dict[str, object]:
         links = nav_links_for(user)
         menu = _menu(links)
         context["menu"] = menu
-        context["fold_after"] = FOLD_AFTER
-        context["admin_folded"] = any(
-            code == "admin" and len(section) > FOLD_AFTER for code, _label, section in menu
-        )
+        crowded = sum(len(section) for _code, _label, section in menu) > FOLD_BEYOND
+        folded = [
+            code
+            for code, _label, section in menu
+            if crowded and code != "mail" and len(section) > 1
+        ]
+        context["folded"] = folded
+        context["admin_folded"] = "admin" in folded
         context["my_links"] = [link for link in links if link.group == "me"]
         context["my_roles"] = [
             Role.LABELS[name]

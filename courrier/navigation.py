@@ -11,6 +11,7 @@ NAV_GROUPS = {
     "mail": _("Mail"),
     "signature": _("Signature"),
     "mail_room": _("Mail room"),
+    "archives": _("Archives"),
     "admin": _("Administration"),
 }
 
@@ -32,15 +33,8 @@ CORE_NAV_LINKS = [
         icon="book",
     ),
     NavLink(
-        code="following",
-        label=_("My follow-ups"),
-        url_name="following",
-        position=22,
-        icon="eye",
-    ),
-    NavLink(
         code="register_without_file",
-        label=_("Register without a file"),
+        label=_("Call or visit"),
         url_name="register_without_file",
         position=105,
         permission="courrier.qualify_mail",

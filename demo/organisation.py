@@ -553,6 +553,7 @@ def _processing_setup(entities: dict[str, Entity], types: dict[str, DocumentType
 
 
 REPLY_TEMPLATE = [
+    "{{ legal.organisation }}",  # the letterhead names the organisation, then its service
     "{{ entity.label }}",
     "{{ entity.address }}",
     "",
@@ -600,7 +601,10 @@ ACKNOWLEDGMENT_TEMPLATE = [
     "{{ legal.consequence }}",
     "{{ legal.attestation }}",
     "{{ legal.appeal }}",
-    "Date de décision implicite, le cas échéant : {{ legal.implicit_decision_date }}",
+    # A paragraph printed only when there is a date (it printed « … : » and nothing).
+    "{%p if legal.implicit_decision_date %}",
+    "Date de la décision implicite : {{ legal.implicit_decision_date }}",
+    "{%p endif %}",
     "{{ legal.completeness }}",
     "",
     "Veuillez agréer l'expression de nos salutations distinguées.",

@@ -34,6 +34,24 @@ from visa.models import VisaStepRole
 from visa.opinions import answer_opinion, request_opinion
 from visa.services import approve, start_visa_circuit
 
+# Women's first names: « Madame » in letters; the others « Monsieur » (Camille is both: Mme).
+WOMEN = {
+    "Marie",
+    "Nathalie",
+    "Isabelle",
+    "Sylvie",
+    "Catherine",
+    "Camille",
+    "Julie",
+    "Sandrine",
+    "Léa",
+    "Chloé",
+    "Manon",
+    "Sarah",
+    "Yasmine",
+    "Fatima",
+    "Élodie",
+}
 FIRST_NAMES = [
     "Marie",
     "Jean",
@@ -279,9 +297,10 @@ class Cast:
 
 def _contact(rng: random.Random, index: int) -> Contact:
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    rng.choice(["M.", "Mme"])  # drawn as before, so that the rest of the year stays the same
     return Contact(
         kind=ContactKind.PERSON,
-        civility=rng.choice(["M.", "Mme"]),
+        civility="Mme" if first in WOMEN else "M.",
         first_name=first,
         last_name=last,
         email=f"{first}.{last}{index}@example.org".lower().replace(" ", ""),

@@ -57,10 +57,16 @@ def home(request: HttpRequest) -> HttpResponse:
         for d in active_delegations(user)
     ]
     panels = home_panels(user)
+    followed = FollowedMail.objects.filter(user=user).exclude(mail__status=MailStatus.CLOSED)
     return render(
         request,
         "courrier/home.html",
-        {"baskets": baskets, "delegated": delegated, "panels": panels},
+        {
+            "baskets": baskets,
+            "delegated": delegated,
+            "panels": panels,
+            "following": followed.count() if baskets else None,
+        },
     )
 
 

@@ -212,3 +212,42 @@ def test_the_demo_shows_the_retention_cycle():
     proposed = EliminationProposal.objects.select_related("mail__document_type")
     assert proposed.exists()
     assert all(p.mail.document_type.final_disposition == "destroy" for p in proposed)
+
+
+def test_demo_letters_greet_by_the_right_civility_and_skip_an_empty_implicit_date():
+    """« M. Élodie Benali » → « Monsieur, » and an empty « Date de décision implicite : »
+    line were in the demo's letters."""
+    from courrier.models import Contact, DocumentType, User
+    from demo.year import WOMEN
+    from templates_office.catalogue import mail_context
+    from templates_office.letters import template_for
+    from templates_office.merge import document_text, merge
+
+    call_command("load_demo", mails=40)
+    people = Contact.objects.filter(kind="person").exclude(first_name="")
+    assert people.exists()
+    for person in people:
+        if person.first_name in WOMEN:
+            assert person.civility == "Mme", person
+        elif person.first_name in {"Jean", "Pierre", "Karim", "Hugo"}:
+            assert person.civility == "M.", person
+    clerk = User.objects.get(username="c.martin")
+    silent = DocumentType.objects.filter(processing_mode="normal").values_list("pk", flat=True)
+    mail = (
+        Mail.objects.filter(document_type__in=silent, mail_contacts__role="sender")
+        .exclude(status="to_qualify")
+        .first()
+    )
+    assert mail is not None and mail.implicit_decision_date is None
+    template = template_for(mail, "acknowledgment")
+    assert template is not None
+    with template.file.open("rb") as handle:
+        text = document_text(merge(handle.read(), mail_context(mail, drafter=clerk)))
+    assert "décision implicite" not in text
+    assert str(mail.chrono_number) in text
+    # a reply's letterhead names the organisation above its service
+    reply = template_for(mail, "reply")
+    assert reply is not None
+    with reply.file.open("rb") as handle:
+        letter = document_text(merge(handle.read(), mail_context(mail, drafter=clerk)))
+    assert letter.lstrip().startswith("Mairie de Villedieu")

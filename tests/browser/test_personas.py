@@ -161,6 +161,8 @@ def walks() -> dict[str, list[tuple[str, str]]]:
             ("numeriser", reverse("capture_upload")),
             ("erreurs-capture", reverse("capture_errors")),
             ("accuses-reception", reverse("acknowledgment_batch")),
+            ("enregistrer-sans-fichier", reverse("register_without_file")),
+            ("registre-arrivee", reverse("registers")),
         ],
         "a.durand": [
             ("accueil", "/"),
@@ -172,6 +174,8 @@ def walks() -> dict[str, list[tuple[str, str]]]:
             ("contacts", reverse("contacts") + "?q=villedieu"),
             ("contact", reverse("contact", args=[_busiest_contact()])),
             ("absences", reverse("absences")),
+            ("mes-suivis", reverse("following")),
+            ("registre-depart", reverse("registers") + "?kind=departs"),
             ("notifications", reverse("notifications")),
             ("mes-notifications", reverse("notification_preferences")),
             ("jetons-api", reverse("api_tokens")),
