@@ -4,7 +4,6 @@ a period in the reader's perimeter, one line each, on screen, in CSV and in a pr
 from __future__ import annotations
 
 import datetime
-import io
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -16,10 +15,10 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Spacer, Table, TableStyle
 
 from courrier.models import Category, ContactRole, Entity, Mail, User
-from courrier.pdf_text import text_paragraph
+from courrier.pdf_text import build_pdf, text_paragraph
 from courrier.selectors import descendant_ids, visible_mails
 
 KINDS = {"arrivees": Category.INCOMING, "departs": Category.OUTGOING}
@@ -130,15 +129,9 @@ def register_pdf(kind: str, lines: list[Line], period: str, entity: Entity | Non
             styles["Normal"],
         )
     )
-    buffer = io.BytesIO()
-    SimpleDocTemplate(
-        buffer,
-        pagesize=landscape(A4),
+    return build_pdf(
+        story,
         title=f"{register_title(kind)} — {period}",
-        author="Bannette",
-        leftMargin=10 * mm,
-        rightMargin=10 * mm,
-        topMargin=12 * mm,
-        bottomMargin=12 * mm,
-    ).build(story)
-    return buffer.getvalue()
+        pagesize=landscape(A4),
+        margins=(10 * mm, 12 * mm),
+    )

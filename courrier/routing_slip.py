@@ -4,7 +4,6 @@ services: what it is, whom it is for, by when, who has a copy, and boxes to tick
 from __future__ import annotations
 
 import datetime
-import io
 
 from django.conf import settings
 from django.utils import timezone
@@ -12,13 +11,12 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from reportlab.graphics.barcode import code128
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Spacer, Table, TableStyle
 
 from courrier.models import ContactRole, DiffusionRole, Mail
-from courrier.pdf_text import text_paragraph
+from courrier.pdf_text import build_pdf, text_paragraph
 
 
 def _day(value: datetime.date | None) -> str:
@@ -103,15 +101,6 @@ def routing_slip(mail: Mail) -> bytes:
             styles["Normal"],
         )
     )
-    buffer = io.BytesIO()
-    SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        title=f"{heading} {mail.chrono_number or ''}",
-        author="Bannette",
-        leftMargin=17 * mm,
-        rightMargin=17 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-    ).build(story)
-    return buffer.getvalue()
+    return build_pdf(
+        story, title=f"{heading} {mail.chrono_number or ''}", margins=(17 * mm, 15 * mm)
+    )

@@ -112,14 +112,23 @@ def duplicate_groups() -> list[list[Contact]]:
     Same kind and normalised name, and the same e-mail or postal address as one of the group
     (found from the names shared in one query, not one query per contact).
     """
+    by_name = _by_shared_name()
+    groups = [group for same in by_name.values() for group in _linked(same)]
+    return sorted(groups, key=lambda group: group[0].pk)
+
+
+def _by_shared_name(limit: int | None = None) -> dict[tuple[str, str], list[Contact]]:
+    """Active contacts by (kind, normalised name), for the names two or more of them share
+    (found in one query, not one query per contact)."""
     shared = (
         Contact.objects.filter(active=True)
         .exclude(normalized_name="")
         .values("kind", "normalized_name")
         .annotate(count=Count("pk"))
         .filter(count__gt=1)
+        .order_by("normalized_name")
     )
-    names = {(row["kind"], row["normalized_name"]) for row in shared}
+    names = {(row["kind"], row["normalized_name"]) for row in shared[:limit]}
     candidates = Contact.objects.filter(
         active=True, normalized_name__in={name for _kind, name in names}
     ).order_by("pk")
@@ -127,8 +136,7 @@ def duplicate_groups() -> list[list[Contact]]:
     for contact in candidates:
         if (contact.kind, contact.normalized_name) in names:
             by_name.setdefault((contact.kind, contact.normalized_name), []).append(contact)
-    groups = [group for same in by_name.values() for group in _linked(same)]
-    return sorted(groups, key=lambda group: group[0].pk)
+    return by_name
 
 
 def namesake_groups(
@@ -137,22 +145,10 @@ def namesake_groups(
     """Active contacts of the same kind and name that share no e-mail nor address: perhaps the
     same person who moved, perhaps two people. Offered to check, never merged unasked."""
     grouped = {c.pk for group in exclude for c in group}
-    shared = (
-        Contact.objects.filter(active=True)
-        .exclude(normalized_name="")
-        .values("kind", "normalized_name")
-        .annotate(count=Count("pk"))
-        .filter(count__gt=1)
-        .order_by("normalized_name")[:limit]
-    )
-    names = {(row["kind"], row["normalized_name"]) for row in shared}
-    by_name: dict[tuple[str, str], list[Contact]] = {}
-    candidates = Contact.objects.filter(
-        active=True, normalized_name__in={name for _kind, name in names}
-    ).order_by("pk")
-    for contact in candidates:
-        if (contact.kind, contact.normalized_name) in names and contact.pk not in grouped:
-            by_name.setdefault((contact.kind, contact.normalized_name), []).append(contact)
+    by_name = {
+        name: [c for c in same if c.pk not in grouped]
+        for name, same in _by_shared_name(limit).items()
+    }
     return [group for _name, group in sorted(by_name.items()) if len(group) > 1]
 
 

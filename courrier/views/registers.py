@@ -3,8 +3,6 @@ perimeter and optionally one entity and those below."""
 
 from __future__ import annotations
 
-import datetime
-
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -17,13 +15,7 @@ from courrier.registers import KINDS, columns, register_lines, register_pdf, reg
 from courrier.selectors import descendant_ids, user_entity_ids
 from courrier.spreadsheets import csv_writer
 from courrier.views.common import _user, as_id
-
-
-def _day(value: str | None, default: datetime.date) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(value) if value else default
-    except ValueError:
-        return default
+from courrier.views.outgoing import _day
 
 
 @login_required
