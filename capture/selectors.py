@@ -9,23 +9,24 @@ from capture.models import CaptureInput, InputStatus
 from courrier.models import User
 
 
-def failed_inputs(user: User) -> QuerySet[CaptureInput]:
+def _operator_inputs(user: User, *statuses: str) -> QuerySet[CaptureInput]:
+    """Inputs in these states, for those who handle capture errors."""
     if not user.has_perm("capture.view_captureinput"):
         raise PermissionDenied
-    return CaptureInput.objects.filter(status=InputStatus.ERROR).order_by("-received_at")
+    return CaptureInput.objects.filter(status__in=statuses)
+
+
+def failed_inputs(user: User) -> QuerySet[CaptureInput]:
+    return _operator_inputs(user, InputStatus.ERROR).order_by("-received_at")
 
 
 def set_aside_inputs(user: User) -> QuerySet[CaptureInput]:
-    if not user.has_perm("capture.view_captureinput"):
-        raise PermissionDenied
-    return CaptureInput.objects.filter(status=InputStatus.SET_ASIDE).order_by("-received_at")
+    return _operator_inputs(user, InputStatus.SET_ASIDE).order_by("-received_at")
 
 
 def handled_inputs(user: User) -> QuerySet[CaptureInput]:
-    """The inputs an operator may retry, set aside or download: failed or set aside."""
-    if not user.has_perm("capture.view_captureinput"):
-        raise PermissionDenied
-    return CaptureInput.objects.filter(status__in=[InputStatus.ERROR, InputStatus.SET_ASIDE])
+    """The inputs an operator may retry or download: failed or set aside."""
+    return _operator_inputs(user, InputStatus.ERROR, InputStatus.SET_ASIDE)
 
 
 def my_recent_uploads(user: User, ids: list[int]) -> QuerySet[CaptureInput]:

@@ -159,15 +159,37 @@ class NewContactFields(WordedEmptyChoices, forms.Form):
         )
 
 
-class QualificationForm(NewContactFields):
-    document_type = forms.ModelChoiceField(
-        label=_("Document type"), queryset=DocumentType.objects.filter(active=True)
-    )
-    subject = forms.CharField(label=_("Subject"), max_length=500)
+class PickedSender(NewContactFields):
+    """A sender picked from the contacts by name (its reference in a hidden field), or a new
+    one described in the new_* fields."""
+
     sender = forms.CharField(
         label=_("Sender"), required=False, help_text=_("Type a name, organisation, e-mail or city.")
     )
     sender_ref = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sender_choice: tuple[Contact, ContactAddress | None] | None = None
+
+    def clean_sender(self) -> str:
+        text: str = self.cleaned_data["sender"].strip()
+        if not text:
+            return ""
+        chosen = contact_from_token(text, self.data.get("sender_ref", ""))
+        if chosen is None:
+            raise forms.ValidationError(
+                _("Choose a contact from the list, or create a new one below.")
+            )
+        self.sender_choice = chosen
+        return text
+
+
+class QualificationForm(PickedSender):
+    document_type = forms.ModelChoiceField(
+        label=_("Document type"), queryset=DocumentType.objects.filter(active=True)
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=500)
     channel = forms.ChoiceField(label=_("Received by"), choices=Channel.choices, required=False)
     destination_entity = forms.ModelChoiceField(
         label=_("Destination entity"), queryset=Entity.objects.filter(active=True)
@@ -213,25 +235,12 @@ class QualificationForm(NewContactFields):
     def __init__(self, *args: Any, user: User, mail: Mail, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user, self.mail = user, mail
-        self.sender_choice: tuple[Contact, ContactAddress | None] | None = None
         self.duplicates: list[Contact] = []
         for field in CustomField.objects.order_by("label"):
             self.fields[f"cf_{field.code}"] = _custom_form_field(field)
 
     def custom_field_names(self) -> list[str]:
         return [name for name in self.fields if name.startswith("cf_")]
-
-    def clean_sender(self) -> str:
-        text: str = self.cleaned_data["sender"].strip()
-        if not text:
-            return ""
-        chosen = contact_from_token(text, self.data.get("sender_ref", ""))
-        if chosen is None:
-            raise forms.ValidationError(
-                _("Choose a contact from the list, or create a new one below.")
-            )
-        self.sender_choice = chosen
-        return text
 
     def clean_links(self) -> list[Mail]:
         numbers = [n for n in re.split(r"[\s,;]+", self.cleaned_data["links"]) if n]

@@ -86,6 +86,11 @@ def ancestor_ids(entity_ids: Iterable[int]) -> set[int]:
     return found
 
 
+def own_entities(user: User) -> QuerySet[Entity]:
+    """The active entities a person belongs to, and those below them."""
+    return Entity.objects.filter(pk__in=descendant_ids(user_entity_ids(user)), active=True)
+
+
 def user_entity_ids(user: User) -> set[int]:
     """Primary entity plus other entities, cached on the user object for the request."""
     cached: set[int] | None = getattr(user, "_bannette_entity_ids", None)

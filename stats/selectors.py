@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from courrier.models import Entity, Mail, User
-from courrier.selectors import descendant_ids, perimeter_of, user_entity_ids, visible_mails
+from courrier.selectors import descendant_ids, own_entities, perimeter_of, visible_mails
 from stats.indicators import Filters
 
 # A table row's drill-down narrows the mail to that row: query key -> the mail's field.
@@ -23,10 +23,9 @@ def may_open_mail(user: User) -> bool:
 
 
 def entity_choices(user: User) -> QuerySet[Entity]:
-    entities = Entity.objects.filter(active=True)
     if sees_organisation(user):
-        return entities
-    return entities.filter(pk__in=descendant_ids(user_entity_ids(user)))
+        return Entity.objects.filter(active=True)
+    return own_entities(user)
 
 
 def scope(user: User, filters: Filters | None = None) -> QuerySet[Mail]:

@@ -5,22 +5,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, QuerySet
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from courrier.models import Entity, User
-from courrier.selectors import descendant_ids, user_entity_ids, visible_mails
+from courrier.selectors import own_entities, visible_mails
 from courrier.services.actions import refusal_text
 from courrier.services.processing import create_folder, folders_for
 from courrier.views.common import _user, as_id
-
-
-def _own_entities(user: User) -> QuerySet[Entity]:
-    return Entity.objects.filter(
-        pk__in=descendant_ids(user_entity_ids(user)), active=True
-    ).order_by("label")
 
 
 @login_required
@@ -28,7 +21,7 @@ def folder_list(request: HttpRequest) -> HttpResponse:
     """The folders of the user's entities; those who process mail create new ones there."""
     user = _user(request)
     if request.method == "POST":
-        entity = _own_entities(user).filter(pk=as_id(request.POST.get("entity"))).first()
+        entity = own_entities(user).filter(pk=as_id(request.POST.get("entity"))).first()
         try:
             if entity is None:
                 raise ValidationError(_("Choose one of your entities."))
@@ -44,7 +37,9 @@ def folder_list(request: HttpRequest) -> HttpResponse:
         "courrier/folders.html",
         {
             "folders": folders,
-            "entities": _own_entities(user) if user.has_perm("courrier.process_mail") else [],
+            "entities": own_entities(user).order_by("label")
+            if user.has_perm("courrier.process_mail")
+            else [],
         },
     )
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from courrier.forms import NewContactFields, contact_from_token
+from courrier.forms import PickedSender
 from courrier.models import Channel, Contact, DocumentType, Entity, Mail
 from courrier.services.contacts import save_contact
 from courrier.services.mail import Qualification, Registration, qualify_mail, register_mail
@@ -30,7 +30,7 @@ WITHOUT_FILE = [
 ]
 
 
-class RegistrationForm(NewContactFields):
+class RegistrationForm(PickedSender):
     channel = forms.ChoiceField(label=gettext_lazy("Received by"), choices=WITHOUT_FILE)
     subject = forms.CharField(label=gettext_lazy("Subject"), max_length=500)
     summary = forms.CharField(
@@ -44,8 +44,6 @@ class RegistrationForm(NewContactFields):
     arrival_date = forms.DateField(
         label=gettext_lazy("Received on"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    sender = forms.CharField(label=gettext_lazy("Requester"), required=False)
-    sender_ref = forms.CharField(required=False, widget=forms.HiddenInput)
     document_type = forms.ModelChoiceField(
         label=gettext_lazy("Document type"),
         queryset=DocumentType.objects.filter(active=True),
@@ -57,6 +55,10 @@ class RegistrationForm(NewContactFields):
         required=False,
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sender"].label = gettext_lazy("Requester")
+
     def clean_arrival_date(self) -> datetime.date:
         day: datetime.date = self.cleaned_data["arrival_date"]
         if day > timezone.localdate():
@@ -65,14 +67,6 @@ class RegistrationForm(NewContactFields):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        self.sender_choice = None
-        text = (data.get("sender") or "").strip()
-        if text:
-            self.sender_choice = contact_from_token(text, data.get("sender_ref") or "")
-            if self.sender_choice is None:
-                self.add_error(
-                    "sender", _("Choose a contact from the list, or create a new one below.")
-                )
         if data.get("document_type") and not (
             data.get("destination_entity") or data["document_type"].default_entity
         ):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from courrier.models import Entity
 from courrier.registers import KINDS, columns, register_lines, register_pdf, register_title
-from courrier.selectors import descendant_ids, user_entity_ids
+from courrier.selectors import own_entities
 from courrier.spreadsheets import csv_writer
 from courrier.views.common import _user, as_id
 from courrier.views.outgoing import _day
@@ -27,11 +27,11 @@ def register(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     start = _day(request.GET.get("from"), today)
     end = max(_day(request.GET.get("to"), start), start)
-    entities = Entity.objects.filter(
-        pk__in=descendant_ids(user_entity_ids(user)), active=True
-    ).order_by("label")
-    if user.has_perm("courrier.view_all_mail") or user.has_perm("courrier.qualify_mail"):
-        entities = Entity.objects.filter(active=True).order_by("label")
+    # The mail room and those who see all mail choose among every entity.
+    everything = user.has_perm("courrier.view_all_mail") or user.has_perm("courrier.qualify_mail")
+    entities = (Entity.objects.filter(active=True) if everything else own_entities(user)).order_by(
+        "label"
+    )
     entity = entities.filter(pk=as_id(request.GET.get("entity"))).first()
     lines = register_lines(user, kind, start, end, entity)
     if start == end:
