@@ -115,6 +115,8 @@ def test_an_agent_merges_two_contacts_she_chose_and_sees_namesakes_to_check(clie
     assert [[c.pk for c, _n in g] for g in screen.context["namesakes"]] == [[first.pk, second.pk]]
     box = re.search(f'name="duplicates" value="{second.pk}"[^>]*>', screen.content.decode())
     assert box is not None and "checked" not in box.group(0)  # a namesake is not ticked
+    garbled = client.get(reverse("contact_merge"), {"contacts": [first.pk, "12abc"]})
+    assert garbled.status_code == 200 and garbled.context["chosen"] is None
     chosen = client.get(reverse("contact_merge"), {"contacts": [first.pk, second.pk]})
     assert [c.pk for c, _n in chosen.context["chosen"]] == [first.pk, second.pk]
     client.post(reverse("contact_merge"), {"target": first.pk, "duplicates": [second.pk]})

@@ -118,7 +118,9 @@ def contact_merge(request: HttpRequest) -> HttpResponse:
             )
         return HttpResponseRedirect(reverse("contact_merge"))
     # Two (or more) contacts a person chose, e.g. from a contact's page: compared side by side.
-    chosen_ids = [int(v.split(".")[0]) for v in request.GET.getlist("contacts") if v[:1].isdigit()]
+    # A contact's reference may name one of its points of contact (« 317.12 »): the contact.
+    given = [v.split(".")[0] for v in request.GET.getlist("contacts")]
+    chosen_ids = [int(v) for v in given if v.isdigit()]
     picked = list(Contact.objects.filter(pk__in=chosen_ids, active=True).order_by("pk"))
     if request.GET.getlist("contacts") and len(picked) < 2:
         messages.error(request, _("Choose another contact from the list to merge with."))
