@@ -41,6 +41,12 @@ class MailSerializer(serializers.ModelSerializer[Mail]):
     destination_entity: serializers.SlugRelatedField[Entity] = serializers.SlugRelatedField(
         slug_field="code", read_only=True, allow_null=True
     )
+    issuing_entity: serializers.SlugRelatedField[Entity] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
+    recipient_entity: serializers.SlugRelatedField[Entity] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
     late = serializers.BooleanField(source="is_late", read_only=True)
 
     class Meta:
@@ -55,8 +61,11 @@ class MailSerializer(serializers.ModelSerializer[Mail]):
             "channel",
             "document_type",
             "destination_entity",
+            "issuing_entity",
+            "recipient_entity",
             "arrival_date",
             "due_date",
+            "dispatched_at",
             "closing_date",
             "confidential",
             "late",

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from api.common import caller
 from api.intake import CREATE_SCHEMA, create_mail
+from api.letters import MailLetters
 from api.serializers import (
     BasketSerializer,
     DocumentTypeSerializer,
@@ -45,7 +46,7 @@ from courrier.services.circulation import add_note
     retrieve=extend_schema(summary="Un courrier"),
     create=CREATE_SCHEMA,
 )
-class MailViewSet(MailWork, viewsets.ReadOnlyModelViewSet[Mail]):
+class MailViewSet(MailLetters, MailWork, viewsets.ReadOnlyModelViewSet[Mail]):
     serializer_class = MailSerializer
     queryset = Mail.objects.none()  # for the schema; get_queryset gives the caller's perimeter
 

@@ -71,6 +71,11 @@ class MailTab:
     count: str = ""
     # Mail opened from these baskets opens on this tab (where the waiting work is).
     opened_from_baskets: tuple[str, ...] = field(default_factory=tuple)
+    # Another label for mail of a category (a reply tab reads « Courrier » on a letter).
+    label_by_category: Mapping[str, str | Promise] = field(default_factory=dict)
+
+    def label_for(self, mail: Mail) -> str | Promise:
+        return self.label_by_category.get(mail.category, self.label)
 
 
 @dataclass(frozen=True)

@@ -104,6 +104,21 @@ CORE_JOURNAL_ACTIONS = [
     ),
     JournalAction("contact.merged", _("Contacts merged")),
     JournalAction("reply.sent", _("Reply sent"), workflow=True),
+    JournalAction(
+        "letter.started",
+        _("Letter started"),
+        workflow=True,
+        sentences=(_("Written by %(from)s for %(to)s"), _("Written by %(from)s")),
+    ),
+    JournalAction(
+        "letter.sent", _("Letter sent"), workflow=True, sentences=(_("Sent by %(channel)s"),)
+    ),
+    JournalAction(
+        "internal.sent",
+        _("Internal mail sent"),
+        workflow=True,
+        sentences=(_("Sent from %(from)s to %(to)s"),),
+    ),
     JournalAction("mail.sent", _("E-mail sent"), sentences=(_("E-mail sent to %(to)s"),)),
     JournalAction(
         "mail.duplicate_flagged",

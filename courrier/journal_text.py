@@ -18,13 +18,23 @@ from typing import Any
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from courrier.chain import marked_by
 from courrier.extensions import journal_action
-from courrier.models import Contact, DocumentType, Entity, JournalEvent, JournalPersonal, User
+from courrier.models import (
+    Channel,
+    Contact,
+    DocumentType,
+    Entity,
+    JournalEvent,
+    JournalPersonal,
+    User,
+)
 from courrier.services.chaining import journal_key
 
 ENTITY_KEYS = {"to", "from", "entity", "destination_entity"}
+SENT_BY = {"email": gettext_lazy("e-mail"), "post": gettext_lazy("post")}
 ENTITY_LIST_KEYS = {"restricted_to", "note_restricted_to"}
 USER_KEYS = {"user", "assignee", "next", "by"}
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
@@ -80,6 +90,9 @@ class _Names:
             return ", ".join(self.entities.get(str(v), str(v)) for v in value)
         if key in USER_KEYS and isinstance(value, str):
             return self.user(value)
+        if key == "channel" and isinstance(value, str):
+            labels: dict[str, Any] = {**dict(Channel.choices), **SENT_BY}
+            return str(labels.get(value, value))
         if key == "document_type" and isinstance(value, str):
             return self.types.get(value, value)
         if key == "senders" and isinstance(value, list):

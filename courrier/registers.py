@@ -21,7 +21,12 @@ from courrier.models import Category, ContactRole, Entity, Mail, User
 from courrier.pdf_text import build_pdf, text_paragraph
 from courrier.selectors import descendant_ids, visible_mails
 
-KINDS = {"arrivees": Category.INCOMING, "departs": Category.OUTGOING}
+KINDS = {
+    "arrivees": Category.INCOMING,
+    "departs": Category.OUTGOING,
+    "internes": Category.INTERNAL,
+}
+FILE_NAMES = {"arrivees": "arrivee", "departs": "depart", "internes": "interne"}
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,7 @@ def register_lines(
         visible_mails(user)
         .filter(category=category, arrival_date__range=(start, end))
         .exclude(chrono_number="")
-        .select_related("destination_entity")
+        .select_related("destination_entity", "issuing_entity", "recipient_entity")
         .prefetch_related("mail_contacts__contact")
         .order_by("arrival_date", "chrono_number")
     )
@@ -57,6 +62,8 @@ def register_lines(
     lines = []
     for mail in mails:
         people = [str(link.contact) for link in mail.mail_contacts.all() if link.role == role]
+        if category == Category.INTERNAL:
+            people = [f"{mail.issuing_entity or '—'} → {mail.recipient_entity or '—'}"]
         lines.append(
             Line(
                 mail=mail,
@@ -72,11 +79,15 @@ def register_lines(
 
 
 def register_title(kind: str) -> str:
-    return _("Arrivals register") if kind == "arrivees" else _("Departures register")
+    return {
+        "arrivees": _("Arrivals register"),
+        "departs": _("Departures register"),
+        "internes": _("Internal mail register"),
+    }[kind]
 
 
 def columns(kind: str) -> list[str]:
-    who = _("Sender") if kind == "arrivees" else _("Recipient")
+    who = {"arrivees": _("Sender"), "departs": _("Recipient"), "internes": _("From → to")}[kind]
     return [_("Date"), _("Chrono number"), _("Channel"), who, _("Subject"), _("Entity")]
 
 

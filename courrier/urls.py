@@ -17,6 +17,7 @@ from courrier.views import (
     register,
     registers,
     system,
+    write,
 )
 from courrier.views.signin import SignInView
 
@@ -30,6 +31,7 @@ urlpatterns = [
     path("baskets/<slug:code>/", mail.basket_list, name="basket"),
     path("baskets/<slug:code>/batch/", actions.basket_batch, name="basket_batch"),
     path("mails/new/", register.register_without_file, name="register_without_file"),
+    path("mails/write/", write.write_mail, name="write_mail"),
     path("mails/<int:pk>/", mail.mail_detail, name="mail_detail"),
     path("mails/<int:pk>/file/<slug:kind>/", mail.mail_file, name="mail_file"),
     path("mails/<int:pk>/qualify/", qualify.qualify, name="qualify"),

@@ -164,6 +164,7 @@ HANDLERS: dict[str, Handler] = {
     "mail.closed": _followed_closed,
     "mail.qualified": _arrived,
     "mail.redirected": _arrived,
+    "internal.sent": _arrived,
     "mail.assigned": _assigned,
     "diffusion.copy_sent": _copies,
     "diffusion.added": _copies,

@@ -110,12 +110,17 @@ def mail_context(
     signatory: User | None = None,
     recipient: tuple[Contact, ContactAddress | None] | None = None,
 ) -> dict[str, Any]:
-    """Everything a template may merge for this mail; the recipient defaults to the sender."""
+    """Everything a template may merge for this mail; the recipient defaults to the sender (to
+    the letter's recipient for a letter of the organisation's own)."""
     sender_link = (
         mail.mail_contacts.filter(role="sender").select_related("contact", "address").first()
     )
     sender = (sender_link.contact, sender_link.address) if sender_link else None
-    to = recipient or sender
+    addressee_link = (
+        mail.mail_contacts.filter(role="recipient").select_related("contact", "address").first()
+    )
+    addressee = (addressee_link.contact, addressee_link.address) if addressee_link else None
+    to = recipient or (addressee if mail.category == "outgoing" else sender) or sender
     return {
         "mail": {
             "chrono": mail.chrono_number or "",
@@ -129,7 +134,8 @@ def mail_context(
         "recipient": contact_fields(*to) if to else contact_fields(None),
         "drafter": user_fields(drafter),
         "signatory": user_fields(signatory),
-        "entity": entity_fields(mail.destination_entity),
+        "entity": entity_fields(mail.issuing_entity or mail.destination_entity),
+        "recipient_entity": entity_fields(mail.recipient_entity),
         "legal": _french_mentions(mail),
         "pieces": pieces_fields(mail),
         "today": french_date(timezone.localdate()),
@@ -225,6 +231,9 @@ def sample_context() -> dict[str, Any]:
             "entity": "Services techniques",
         },
         "entity": entity_fields(entity),
+        "recipient_entity": entity_fields(
+            Entity(label="Direction des finances", email="finances@villedieu.example")
+        ),
         "legal": sample_mentions(),
         "pieces": {
             "list": "Plan de situation de la terrasse\nAttestation d'assurance",

@@ -60,6 +60,7 @@ OWN_PAGES = {
     "following",  # the mail one follows (within one's perimeter, which following extends)
     "registers",  # the arrivals and departures registers: the reader's perimeter only
     "register_without_file",  # the mail room registers a call or a visit (no one else's object)
+    "write_mail",  # an agent writes a letter from one of her own services (refused otherwise)
     "capture_errors",
     "separator_sheet",
     "search",
@@ -95,6 +96,7 @@ API_ROUTES = {
     "api-root",
     "api-mail-list",
     "api-mail-detail",
+    "api-mail-letters",  # writes from the caller's own services only (tests/test_letters.py)
     "api-entity-list",
     "api-entity-detail",
     "api-document-type-list",
@@ -298,6 +300,7 @@ def api_object_urls(w: World) -> dict[str, str]:
             "visa",
             "approve",
             "reject",
+            "send",
         ]
     }
     urls |= {

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.utils.translation import gettext_noop
 
 from courrier.extensions import (
@@ -129,6 +130,10 @@ TABS = [
         template="visa/tabs/reply.html",
         context=views.reply_context,
         opened_from_baskets=("to_visa", "to_sign", "in_circuit", "to_send", "returned"),
+        label_by_category={
+            "outgoing": pgettext_lazy("tab", "Letter"),
+            "internal": pgettext_lazy("tab", "Letter"),
+        },
     ),
 ]
 

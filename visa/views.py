@@ -17,9 +17,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from courrier.forms import contact_from_token
-from courrier.models import Attachment, ContactRole, Entity, Mail, PdfStatus, User
+from courrier.models import (
+    Attachment,
+    Category,
+    ContactRole,
+    Entity,
+    Mail,
+    OutgoingEmail,
+    PdfStatus,
+    User,
+)
 from courrier.selectors import ancestor_ids, can_process_mail, user_entity_ids
 from courrier.services.actions import Acting, refusal_text
+from courrier.services.initiative import send_internal
 from courrier.services.mail import IncomingFile
 from courrier.services.outgoing import default_channel, send_reply_by_email, send_reply_by_post
 from courrier.views.common import _user, act_on_mail, as_id, posted_ids
@@ -77,6 +87,8 @@ def reply_context(acting: Acting, mail: Mail) -> dict[str, Any]:
         "default_channel": default_channel(mail),
         "parapheur": bool(settings.BANNETTE_PARAPHEUR_OUTBOX and settings.BANNETTE_PARAPHEUR_INBOX),
         "parapheur_requests": mail.parapheur_requests.order_by("-sent_at"),
+        "queued_email": OutgoingEmail.objects.filter(mail=mail).first(),
+        "letter": mail.category != Category.INCOMING,
     }
 
 
@@ -235,6 +247,12 @@ def to_parapheur(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def send(request: HttpRequest, pk: int) -> HttpResponse:
     def work(acting: Acting, mail: Mail) -> None:
+        if mail.category == Category.INTERNAL:
+            chosen = request.POST.get("draft")
+            send_internal(
+                actor=acting.actor, mail=mail, draft=_draft(mail, request) if chosen else None
+            )
+            return
         if request.POST.get("channel") == "post":
             send_reply_by_post(
                 actor=acting.actor,
@@ -253,11 +271,21 @@ def send(request: HttpRequest, pk: int) -> HttpResponse:
             attachments=list(mail.attachments.filter(pk__in=posted_ids(request, "attach"))),
         )
 
-    done = (
-        _("Reply registered for the post: print it from the outgoing mail.")
-        if request.POST.get("channel") == "post"
-        else _("Reply sent by e-mail.")
-    )
+    letter = Mail.objects.filter(pk=pk).values_list("category", flat=True).first()
+    if letter == Category.INTERNAL:
+        done = _("Internal mail sent: it is in the recipient service's baskets.")
+    elif request.POST.get("channel") == "post":
+        done = (
+            _("Letter ready for the post: print it from its Document tab.")
+            if letter == Category.OUTGOING
+            else _("Reply registered for the post: print it from the outgoing mail.")
+        )
+    else:
+        done = (
+            _("Reply sent by e-mail.")
+            if letter != Category.OUTGOING
+            else _("Letter sent by e-mail.")
+        )
     return act_on_mail(request, pk, "reply", work, done)
 
 

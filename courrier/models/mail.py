@@ -43,6 +43,7 @@ class Channel(models.TextChoices):
     PHONE = "phone", _("Phone")
     COUNTER = "counter", _("Counter")
     UPLOAD = "upload", _("File upload")
+    INTERNAL = "internal", _("Internal mail")
 
 
 # Channels whose acknowledgment is a printed letter (handed over or posted): post, the counter,
@@ -178,6 +179,25 @@ class Mail(models.Model):
         on_delete=models.PROTECT,
         related_name="mails",
     )
+    # Mail the organisation writes itself (outgoing on its own initiative, internal): the
+    # service it comes from, and for internal mail the service it goes to once sent.
+    issuing_entity = models.ForeignKey(
+        "courrier.Entity",
+        verbose_name=_("issuing entity"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="issued_mails",
+    )
+    recipient_entity = models.ForeignKey(
+        "courrier.Entity",
+        verbose_name=_("recipient entity"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="addressed_mails",
+    )
+    dispatched_at = models.DateTimeField(_("sent on"), null=True, blank=True, editable=False)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("assignee"),

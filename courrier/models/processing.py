@@ -213,6 +213,7 @@ class FollowReason(models.TextChoices):
     FLAGGED = "flagged", _("Flagged to follow")
     REDIRECTED = "redirected", _("I redirected it")
     OPINION = "opinion", _("I asked an opinion on it")
+    SENT = "sent", _("I sent it")
 
 
 class FollowedMail(models.Model):

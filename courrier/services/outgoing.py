@@ -35,6 +35,7 @@ from courrier.services.mail import (
     CLOSING_FIELDS,
     IncomingFile,
     Registration,
+    _store_original,
     check_mail_access,
     mark_closed,
     register_mail,
@@ -51,13 +52,11 @@ def signed_version(draft: Attachment) -> AttachmentVersion:
 
 
 def _recipient(mail: Mail, draft: Attachment) -> MailContact | None:
+    """The draft's own recipient, else the letter's recipient, else the incoming sender."""
     if draft.recipient_id:
         return MailContact(contact=draft.recipient, role=ContactRole.RECIPIENT)
-    return (
-        mail.mail_contacts.filter(role=ContactRole.SENDER)
-        .select_related("contact", "address")
-        .first()
-    )
+    role = ContactRole.SENDER if mail.category == Category.INCOMING else ContactRole.RECIPIENT
+    return mail.mail_contacts.filter(role=role).select_related("contact", "address").first()
 
 
 def _from_address(actor: User, mail: Mail, from_entity: bool) -> str:
@@ -72,6 +71,10 @@ def _signed_reply(
 ) -> tuple[AttachmentVersion, MailContact | None]:
     """What every way of sending starts with: the right to, a signed reply, its recipient."""
     check_mail_access(actor, mail, "process_mail", processing=True)
+    if mail.category == Category.INTERNAL:
+        raise ValidationError(_("An internal mail is handed to its service, not posted."))
+    if mail.category == Category.OUTGOING and mail.dispatched_at is not None:
+        raise ValidationError(_("This letter was already sent."))
     if mail.status != MailStatus.TO_SEND:
         raise ValidationError(_("The reply must be signed before it is sent."))
     return signed_version(draft), _recipient(mail, draft)
@@ -86,7 +89,13 @@ def _register_reply(
     status: str,
     original: IncomingFile,
 ) -> Mail:
-    """The reply as an outgoing mail with its own chrono number, linked to the incoming one."""
+    """The reply as an outgoing mail with its own chrono number, linked to the incoming one; a
+    letter written on the organisation's initiative leaves as itself."""
+    if mail.category == Category.OUTGOING:
+        mail.channel, mail.status, mail.dispatched_at = channel, status, timezone.now()
+        _store_original(mail, original)
+        mail.save()
+        return mail
     outgoing = register_mail(
         actor=actor,
         registration=Registration(
@@ -98,6 +107,8 @@ def _register_reply(
             status=status,
         ),
     )
+    outgoing.dispatched_at = timezone.now()
+    outgoing.save(update_fields=["dispatched_at"])
     if link is not None:
         MailContact.objects.create(
             mail=outgoing, contact=link.contact, address=link.address, role=ContactRole.RECIPIENT
@@ -114,7 +125,17 @@ def _settle_incoming(
     personal: dict[str, object] | None = None,
 ) -> None:
     """The incoming mail closes with its reply, or goes back to processing; one event says so
-    (the recipient's address is personal data: erasable, out of the hashed details)."""
+    (the recipient's address is personal data: erasable, out of the hashed details). A letter
+    of the organisation's own is journaled as sent."""
+    if mail.category == Category.OUTGOING:
+        record_event(
+            action="letter.sent",
+            actor=actor,
+            target=mail,
+            details={"channel": details["channel"]},
+            personal=personal,
+        )
+        return
     if close:
         mark_closed(mail, actor=actor)
     else:

@@ -186,7 +186,8 @@ def mail_detail(request: BannetteRequest, pk: int) -> HttpResponse:
         context.update(tab.context(acting, mail))
     context["tab_template"] = tab.template
     context["tabs"] = [
-        (t, len(cast(Sized, context[t.count])) if t.count else None) for t in tabs.values()
+        (t, len(cast(Sized, context[t.count])) if t.count else None, t.label_for(mail))
+        for t in tabs.values()
     ]
     return render(request, tab.template if request.htmx else "courrier/mail_detail.html", context)
 

@@ -11,7 +11,14 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from courrier.models import Entity
-from courrier.registers import KINDS, columns, register_lines, register_pdf, register_title
+from courrier.registers import (
+    FILE_NAMES,
+    KINDS,
+    columns,
+    register_lines,
+    register_pdf,
+    register_title,
+)
 from courrier.selectors import own_entities
 from courrier.spreadsheets import csv_writer
 from courrier.views.common import _user, as_id
@@ -41,7 +48,7 @@ def register(request: HttpRequest) -> HttpResponse:
             "start": date_format(start, "DATE_FORMAT"),
             "end": date_format(end, "DATE_FORMAT"),
         }
-    name = f"registre-{'arrivee' if kind == 'arrivees' else 'depart'}-{start}"
+    name = f"registre-{FILE_NAMES[kind]}-{start}"
     name += f"-{end}" if end != start else ""
     fmt = request.GET.get("format")
     if fmt == "csv":

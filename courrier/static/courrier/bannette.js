@@ -46,6 +46,18 @@
     if (select.dataset && select.dataset.narrows) narrow(select);
   });
   document.querySelectorAll("select[data-narrows]").forEach(narrow);
+  // A form with radios name=category and blocks [data-for-kind]: only the chosen kind's
+  // blocks show (an outgoing letter's recipient, an internal mail's service).
+  function showKind(form) {
+    var chosen = form.querySelector("input[name=category]:checked");
+    form.querySelectorAll("[data-for-kind]").forEach(function (block) {
+      block.hidden = !chosen || block.dataset.forKind !== chosen.value;
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.name === "category" && event.target.form) showKind(event.target.form);
+  });
+  document.querySelectorAll("form[id=write-form]").forEach(showKind);
   // <input list="options" data-ref-field="hidden-id">: the reference of the option whose text
   // the field reads goes into the hidden field (the person reads a name, never a number).
   document.addEventListener("input", function (event) {
