@@ -118,7 +118,9 @@ def test_an_outgoing_letter_is_written_signed_and_emailed_as_itself(
             "priority": "normal",
         },
     )
-    assert answer.status_code == 302, re.findall(r"class=\"errorlist[^<]*<li>([^<]*)", answer.content.decode())
+    assert answer.status_code == 302, re.findall(
+        r"class=\"errorlist[^<]*<li>([^<]*)", answer.content.decode()
+    )
     mail = Mail.objects.get(subject="Travaux de voirie chemin des Vignes")
     assert answer.status_code == 302 and answer["Location"].endswith("?tab=reply")
     assert mail.category == Category.OUTGOING and "/D/" in mail.chrono_number
@@ -178,7 +180,14 @@ def test_an_outgoing_letter_is_written_signed_and_emailed_as_itself(
 
 
 def test_an_outgoing_letter_posted_is_printed_for_a_window_envelope(
-    org, agent, manager, signatory, recipient, template, settings, django_capture_on_commit_callbacks
+    org,
+    agent,
+    manager,
+    signatory,
+    recipient,
+    template,
+    settings,
+    django_capture_on_commit_callbacks,
 ):
     settings.BANNETTE_TSA_URL = ""
     mail = start_letter(
@@ -254,7 +263,12 @@ def test_the_write_form_says_what_is_missing(client, org, agent):
     assert "Choisissez le service destinataire." in page.content.decode()
     page = client.post(
         reverse("write_mail"),
-        {"category": "outgoing", "subject": "Lettre", "entity": org.voirie.pk, "priority": "normal"},
+        {
+            "category": "outgoing",
+            "subject": "Lettre",
+            "entity": org.voirie.pk,
+            "priority": "normal",
+        },
     )
     assert "Choisissez le destinataire" in page.content.decode()
     assert not Mail.objects.exists()

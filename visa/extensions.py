@@ -6,8 +6,7 @@ from collections.abc import Iterable
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from courrier.extensions import (
     AwaitingCriterion,
