@@ -48,7 +48,7 @@ from courrier.models import (
 from courrier.services import circulation, contacts, legal, processing
 from courrier.services import mail as mail_services
 from courrier.services.seals import SealFailed, seal_journal, write_copies
-from demo import year
+from demo import outgoing, year
 from indexing.services import indexing_deferred
 from notifications import jobs as notification_jobs
 from notifications import services as notification_services
@@ -730,6 +730,7 @@ def _load(year_mails: int, progress: Callable[[int, int], None] | None) -> bool:
         people = _contacts(users["c.martin"])
         mails = [_register(users["c.martin"], people, types, spec) for spec in MAILS]
         _circulate(mails, users, entities, types)
+        outgoing.finish_the_day()
         legal.record_implicit_decisions()  # what the daily job would have found over the year
         _integrations(users, entities)
         propose_eliminations()  # the retention cycle: mail past its retention, for the archivist
@@ -772,7 +773,9 @@ def _live_a_year(
     with time_machine.travel(start, tick=False):
         people, associations, companies = year.directory(users["c.martin"], rng)
     cast = year.Cast(users, entities, types, people, associations, companies)
-    steps = year.in_date_order(year.plan_year(cast, mails=mails, now=timezone.now()))
+    now = timezone.now()
+    written = outgoing.WrittenMail(users, entities, now)
+    steps = year.in_date_order([*year.plan_year(cast, mails=mails, now=now), written])
     done = 0
 
     def advance(count: int) -> None:

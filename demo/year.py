@@ -30,6 +30,7 @@ from courrier.models import (
 )
 from courrier.services import circulation, contacts, processing
 from courrier.services import mail as mail_services
+from demo import outgoing
 from visa.models import VisaStepRole
 from visa.opinions import answer_opinion, request_opinion
 from visa.services import approve, start_visa_circuit
@@ -257,6 +258,7 @@ OPINIONS = [
     "Avis défavorable : travaux prévus au printemps.",
 ]
 DEFAULT_MAILS = 2600
+REPLIED = 0.35  # closed mail answered by a letter (the rest by phone, in person, or not at all)
 SEED = 2026
 
 
@@ -397,6 +399,11 @@ class MailLife:
         if closing < self.now:
             comment = rng.choice(CLOSINGS)
             self._add(closing, lambda: self._as_agent(mail_services.close_mail, comment=comment))
+            if rng.random() < REPLIED:  # drawn last: the other choices stay as they were
+                self._add(
+                    closing + datetime.timedelta(minutes=5),
+                    lambda: outgoing.sent_reply(self._mail(), self.agent),
+                )
         elif self.entity.code == "VOIR" and rng.random() < 0.35:
             self._plan_visa(worked)
         elif rng.random() < 0.05:
@@ -429,12 +436,15 @@ class MailLife:
         manager, mayor = self.cast.users["m.bernard"], self.cast.users["j.moreau"]
         sent = self._later(after, 24, 120)
         steps = [(manager, VisaStepRole.VISA), (mayor, VisaStepRole.SIGNATURE)]
-        self._add(
-            sent,
-            lambda: start_visa_circuit(actor=self.agent, mail=self._mail(), steps=steps),
-        )
+        self._add(sent, lambda: self._circuit(steps))
         if self.rng.random() < 0.4:
             self._add(self._later(sent, 4, 72), lambda: approve(actor=manager, mail=self._mail()))
+
+    def _circuit(self, steps: Sequence[tuple[User, str]]) -> None:
+        """The agent's reply letter goes round for visa and signature."""
+        mail = self._mail()
+        draft = outgoing.reply_draft(mail, self.agent)
+        start_visa_circuit(actor=self.agent, mail=mail, steps=steps, draft=draft)
 
     def _mail(self) -> Mail:
         assert self.mail is not None
@@ -492,7 +502,7 @@ def plan_year(
     return lives
 
 
-def in_date_order(lives: list[MailLife]) -> list[Step]:
+def in_date_order(lives: Sequence[MailLife | outgoing.WrittenMail]) -> list[Step]:
     steps = [(at, run) for life in lives for at, run in life.steps]
     return sorted(Step(at, order, run) for order, (at, run) in enumerate(steps))
 

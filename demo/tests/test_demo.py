@@ -127,7 +127,8 @@ def test_a_lived_in_year_goes_through_every_state_with_dates_as_they_happened():
 
     call_command("load_demo", mails=150)
     year_mail = Mail.objects.exclude(chrono_number__isnull=True)
-    assert year_mail.count() == 157  # the year's and the 7 showcase letters
+    incoming = year_mail.filter(category="incoming")
+    assert incoming.count() == 157  # the year's and the 7 showcase letters
     statuses = set(year_mail.values_list("status", flat=True))
     assert {
         MailStatus.TO_QUALIFY,
@@ -144,11 +145,50 @@ def test_a_lived_in_year_goes_through_every_state_with_dates_as_they_happened():
     assert stamps == sorted(stamps)
     assert verify_journal().intact
     closed = year_mail.filter(status=MailStatus.CLOSED)
-    assert all(m.closing_date.date() >= m.arrival_date for m in closed)
-    late = [m for m in year_mail.exclude(status=MailStatus.CLOSED) if m.is_late]
+    assert all(timezone.localtime(m.closing_date).date() >= m.arrival_date for m in closed)
+    late = [m for m in incoming.exclude(status=MailStatus.CLOSED) if m.is_late]
     assert late, "some open mail is late"
     assert Note.objects.filter(mail__in=year_mail).count() > 30
     assert OpinionAsk.objects.exists()
+
+
+def test_the_demo_shows_the_outgoing_half():
+    """Issue 31: every circuit has a letter to read, the mayor one to sign, a share of the
+    closed mail its reply in the departures register, letters of the town hall's own and
+    internal notes over the year, and the open paper mail its scan."""
+    from courrier.models import MailStatus
+    from demo import outgoing
+    from visa.models import VisaStep
+
+    call_command("load_demo", mails=150)
+    incoming = Mail.objects.filter(category="incoming")
+    closed = incoming.filter(status=MailStatus.CLOSED).count()
+    replies = Mail.objects.filter(category="outgoing", linked_mails__isnull=False).distinct()
+    assert 0.2 * closed < replies.count() < 0.5 * closed
+    assert all(r.original_sha256 and r.dispatched_at for r in replies)
+    own = Mail.objects.filter(category="outgoing", linked_mails__isnull=True)
+    assert own.count() == len(outgoing.LETTERS)
+    assert own.filter(status=MailStatus.CLOSED).count() == len(outgoing.LETTERS) - 1
+    internal = Mail.objects.filter(category="internal")
+    assert internal.count() == len(outgoing.INTERNAL)
+    assert internal.filter(dispatched_at__isnull=False).count() == len(outgoing.INTERNAL) - 1
+    assert all(
+        m.destination_entity_id == m.recipient_entity_id
+        for m in internal.exclude(dispatched_at=None)
+    )
+    steps = VisaStep.objects.all()
+    assert steps.exists() and not steps.filter(draft__isnull=True).exists()
+    assert all(s.draft.versions.exists() for s in steps.select_related("draft"))
+    for_the_mayor = Mail.objects.filter(
+        status=MailStatus.TO_SIGN,
+        visa_steps__user__username="j.moreau",
+        visa_steps__state="current",
+    )
+    assert for_the_mayor.filter(category="outgoing").exists()
+    unscanned = incoming.exclude(status=MailStatus.CLOSED).filter(
+        channel__in=outgoing.SCANNED_CHANNELS, original=""
+    )
+    assert not unscanned.exists()
 
 
 def test_the_year_is_the_same_at_every_load():
