@@ -123,7 +123,7 @@ def test_an_outgoing_letter_is_written_signed_and_emailed_as_itself(
     )
     mail = Mail.objects.get(subject="Travaux de voirie chemin des Vignes")
     assert answer.status_code == 302 and answer["Location"].endswith("?tab=reply")
-    assert mail.category == Category.OUTGOING and "/D/" in mail.chrono_number
+    assert mail.category == Category.OUTGOING and "/D/" in str(mail.chrono_number)
     assert (mail.status, mail.assignee, mail.issuing_entity) == (
         MailStatus.IN_PROGRESS,
         agent,
@@ -364,4 +364,4 @@ def test_an_internal_mail_with_a_draft_carries_its_pdf(
     with mail.original.open("rb") as handle:
         content = handle.read()
     assert content.startswith(b"%PDF") and mail.original_mime == "application/pdf"
-    assert "réf. " + mail.chrono_number in pdf_text(content)
+    assert f"réf. {mail.chrono_number}" in pdf_text(content)
