@@ -35,7 +35,11 @@ from templates_office.catalogue import SIGNATURE_MARKER
 
 logger = logging.getLogger(__name__)
 
-STAMP_SIZE = (190.0, 62.0)  # points
+# Three lines of 11-point text (PDF's standard Courier: pyHanko's OpenType path spaced the
+# letters apart when tried) beside a signature picture, without shrinking the date line.
+STAMP_SIZE = (290.0, 74.0)  # points
+STAMP_FONT_SIZE = 11  # as a letter's own text: the stamp reads without zooming
+TEXT_SHARE = 0.6  # of the stamp's width for the text when a handwritten signature is beside it
 
 
 class SigningFailed(ValueError):
@@ -122,9 +126,13 @@ def sign_pdf(
     style = TextStampStyle(
         stamp_text=f"{name}\n{role}\n" + "Signé le %(ts)s",
         timestamp_format="%d/%m/%Y %H:%M",
-        text_box_style=TextBoxStyle(font_size=8),
+        text_box_style=TextBoxStyle(font_size=STAMP_FONT_SIZE),
         border_width=1,
-        **_handwritten(image, width=place.box[2] - place.box[0]),
+        **(
+            _handwritten(image, width=place.box[2] - place.box[0])
+            if image
+            else {"inner_content_layout": _text_layout(right=4)}
+        ),
     )
     meta = signers.PdfSignatureMetadata(
         field_name=field_name,
@@ -149,17 +157,11 @@ def sign_pdf(
 def _handwritten(image: bytes, *, width: float) -> dict[str, Any]:
     """The signatory's handwritten signature in the stamp's right part, the text in its left part
     (side by side: the picture never covers the name, role and date)."""
-    if not image:
-        return {}
     picture = Image.open(io.BytesIO(image))
     picture.load()
-    split = round(width / 2)
+    split = round(width * TEXT_SHARE)
     width = round(width)
-    text = SimpleBoxLayoutRule(
-        x_align=AxisAlignment.ALIGN_MIN,
-        y_align=AxisAlignment.ALIGN_MID,
-        margins=Margins(left=4, right=width - split + 2, top=2, bottom=2),
-    )
+    text = _text_layout(right=width - split + 2)
     signature = SimpleBoxLayoutRule(
         x_align=AxisAlignment.ALIGN_MID,
         y_align=AxisAlignment.ALIGN_MID,
@@ -172,6 +174,16 @@ def _handwritten(image: bytes, *, width: float) -> dict[str, Any]:
         "background_opacity": 1.0,
         "inner_content_layout": text,
     }
+
+
+def _text_layout(*, right: int) -> SimpleBoxLayoutRule:
+    """The text at the left, centred in height; shrunk only if a long name would not fit."""
+    return SimpleBoxLayoutRule(
+        x_align=AxisAlignment.ALIGN_MIN,
+        y_align=AxisAlignment.ALIGN_MID,
+        margins=Margins(left=5, right=right, top=3, bottom=3),
+        inner_content_scaling=InnerScaling.SHRINK_TO_FIT,
+    )
 
 
 def _whole(box: tuple[float, float, float, float]) -> tuple[int, int, int, int]:

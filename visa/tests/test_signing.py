@@ -193,3 +193,61 @@ def test_the_handwritten_signature_sits_beside_the_stamp_text_not_over_it(pki, r
     assert red(left) == 0, "the picture spills over the text"
     assert red(right) > 500
     assert dark(left) > 50  # the name, role and date are there, readable
+
+
+def _stamp_lines(signed: bytes, place) -> list[int]:
+    """The heights, in points, of the stamp's text lines as poppler renders them (its left
+    part: the text's), from the rows of dark pixels."""
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as work:
+        source = Path(work) / "signed.pdf"
+        source.write_bytes(signed)
+        first = str(place.page + 1)
+        subprocess.run(
+            ["pdftoppm", "-r", "144", "-f", first, "-l", first, "-png", str(source), f"{work}/p"],
+            check=True,
+        )
+        page = Image.open(next(Path(work).glob("p*.png"))).convert("L")
+    x1, y1, x2, y2 = (2 * v for v in place.box)  # 144 dpi: two pixels per point
+    top = page.height - y2
+    text_part = page.crop(
+        (round(x1) + 4, round(top) + 4, round(x1 + (x2 - x1) * 0.55), round(top + y2 - y1) - 4)
+    )
+    inked = [
+        any(text_part.getpixel((x, y)) < 110 for x in range(text_part.width))
+        for y in range(text_part.height)
+    ]
+    runs, length = [], 0
+    for row in [*inked, False]:
+        if row:
+            length += 1
+        elif length:
+            runs.append(length)
+            length = 0
+    return [round(run / 2) for run in runs]
+
+
+@pytest.mark.parametrize("pictured", [False, True])
+def test_the_signed_stamp_is_readable_with_or_without_a_handwritten_signature(
+    pki, reply_pdf, settings, pictured
+):
+    """Issue 31: the stamp's name, role and date read at letter size, not shrunk to fit beside
+    the picture. In 11-point Courier capitals are 6 pt tall and the date line, with its accent
+    and descender, 9; the former 8-point stamp measured [4, 5, 6], and [3, 3, 6] beside a
+    picture."""
+    settings.BANNETTE_TSA_URL = ""
+    place = stamp_place(reply_pdf)
+    signed = sign_pdf(
+        reply_pdf,
+        signer=load_signer(pki.signer_p12, pki.password),
+        name="Jeanne Moreau",
+        role="Maire de Villedieu",
+        image=handwriting() if pictured else b"",
+        place=place,
+    )
+    lines = _stamp_lines(signed, place)
+    assert len(lines) == 3, lines  # name, role, date
+    assert min(lines) >= 6 and max(lines) >= 8, f"stamp lines {lines} pt tall: too small to read"
