@@ -146,10 +146,6 @@ def test_only_small_png_or_jpeg_images_are_kept(pki, manager):
 
 def test_the_handwritten_signature_sits_beside_the_stamp_text_not_over_it(pki, reply_pdf, settings):
     """Rendered by poppler: the picture's ink is in the stamp's right half, the text's in the left."""
-    import subprocess
-    import tempfile
-    from pathlib import Path
-
     settings.BANNETTE_TSA_URL = ""
     solid = Image.new("RGB", (400, 120), (220, 0, 0))  # a wide picture, all red
     buffer = io.BytesIO()
@@ -164,18 +160,7 @@ def test_the_handwritten_signature_sits_beside_the_stamp_text_not_over_it(pki, r
         image=buffer.getvalue(),
         place=place,
     )
-    with tempfile.TemporaryDirectory() as work:
-        source = Path(work) / "signed.pdf"
-        source.write_bytes(signed)
-        first = str(place.page + 1)
-        subprocess.run(
-            ["pdftoppm", "-r", "144", "-f", first, "-l", first, "-png", str(source), f"{work}/p"],
-            check=True,
-        )
-        page = Image.open(next(Path(work).glob("p*.png"))).convert("RGB")
-    x1, y1, x2, y2 = (2 * v for v in place.box)  # 144 dpi: two pixels per point
-    top = page.height - y2
-    stamp = page.crop((round(x1), round(top), round(x2), round(top + y2 - y1)))
+    stamp = rendered_stamp(signed, place)
     middle = stamp.width // 2
 
     def red(part: Image.Image) -> int:
@@ -195,9 +180,8 @@ def test_the_handwritten_signature_sits_beside_the_stamp_text_not_over_it(pki, r
     assert dark(left) > 50  # the name, role and date are there, readable
 
 
-def _stamp_lines(signed: bytes, place) -> list[int]:
-    """The heights, in points, of the stamp's text lines as poppler renders them (its left
-    part: the text's), from the rows of dark pixels."""
+def rendered_stamp(signed: bytes, place) -> Image.Image:
+    """The stamp as poppler renders the signed page, at 144 dpi (two pixels per point)."""
     import subprocess
     import tempfile
     from pathlib import Path
@@ -210,12 +194,17 @@ def _stamp_lines(signed: bytes, place) -> list[int]:
             ["pdftoppm", "-r", "144", "-f", first, "-l", first, "-png", str(source), f"{work}/p"],
             check=True,
         )
-        page = Image.open(next(Path(work).glob("p*.png"))).convert("L")
-    x1, y1, x2, y2 = (2 * v for v in place.box)  # 144 dpi: two pixels per point
+        page = Image.open(next(Path(work).glob("p*.png"))).convert("RGB")
+    x1, y1, x2, y2 = (2 * v for v in place.box)
     top = page.height - y2
-    text_part = page.crop(
-        (round(x1) + 4, round(top) + 4, round(x1 + (x2 - x1) * 0.55), round(top + y2 - y1) - 4)
-    )
+    return page.crop((round(x1), round(top), round(x2), round(top + y2 - y1)))
+
+
+def _stamp_lines(signed: bytes, place) -> list[int]:
+    """The heights, in points, of the stamp's text lines as poppler renders them (its left
+    part: the text's), from the rows of dark pixels."""
+    stamp = rendered_stamp(signed, place).convert("L")
+    text_part = stamp.crop((4, 4, round(stamp.width * 0.55), stamp.height - 4))
     inked = [
         any(text_part.getpixel((x, y)) < 110 for x in range(text_part.width))
         for y in range(text_part.height)
