@@ -205,10 +205,9 @@ def _stamp_lines(signed: bytes, place) -> list[int]:
     part: the text's), from the rows of dark pixels."""
     stamp = rendered_stamp(signed, place).convert("L")
     text_part = stamp.crop((4, 4, round(stamp.width * 0.55), stamp.height - 4))
-    inked = [
-        any(text_part.getpixel((x, y)) < 110 for x in range(text_part.width))
-        for y in range(text_part.height)
-    ]
+    grey: list[int] = list(text_part.getdata())
+    width = text_part.width
+    inked = [min(grey[y * width : (y + 1) * width]) < 110 for y in range(text_part.height)]
     runs, length = [], 0
     for row in [*inked, False]:
         if row:
