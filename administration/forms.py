@@ -17,6 +17,8 @@ from courrier.forms import WordedEmptyChoices
 from courrier.models import (
     Basket,
     Category,
+    CustomField,
+    CustomFieldType,
     DiffusionRole,
     DiffusionTemplate,
     DiffusionTemplateEntry,
@@ -249,6 +251,41 @@ class DocumentTypeForm(WordedEmptyChoices, forms.ModelForm[DocumentType]):
             "retention_duration",
             "final_disposition",
         ]
+
+
+class CustomFieldForm(WordedEmptyChoices, forms.ModelForm[CustomField]):
+    """A field of the indexing models: the categories as checkboxes, the choices one a line."""
+
+    categories = forms.MultipleChoiceField(
+        label=_("Categories of mail"),
+        choices=Category.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: incoming, outgoing and internal mail alike."),
+    )
+    choices_text = forms.CharField(
+        label=_("Choices (one a line)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For a list of choices only."),
+    )
+
+    class Meta:
+        model = CustomField
+        fields = ["code", "label", "field_type", "required", "categories", "document_types"]
+        widgets = {"document_types": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["choices_text"].initial = "\n".join(self.instance.choices or [])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        choices = [c.strip() for c in data.get("choices_text", "").splitlines() if c.strip()]
+        if data.get("field_type") == CustomFieldType.CHOICE and not choices:
+            self.add_error("choices_text", _("Give the choices, one a line."))
+        self.instance.choices = choices
+        return data
 
 
 def _active_users() -> Any:

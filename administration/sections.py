@@ -13,7 +13,16 @@ from django.utils.translation import gettext_lazy as _
 
 from administration import forms
 from capture.models import ImapAccount
-from courrier.models import Basket, DiffusionTemplate, DocumentType, Entity, Role, User
+from courrier.models import (
+    Basket,
+    Category,
+    CustomField,
+    DiffusionTemplate,
+    DocumentType,
+    Entity,
+    Role,
+    User,
+)
 from scanner_hotfolders.models import HotFolder
 from visa.models import CircuitTemplate
 
@@ -40,6 +49,15 @@ def _roles(user: User) -> str:
 
 def _delay(doctype: DocumentType) -> str:
     return f"{doctype.delay_days} {doctype.get_delay_unit_display()}"
+
+
+def _categories(field: CustomField) -> str:
+    labels = dict(Category.choices)
+    return ", ".join(str(labels[c]) for c in field.categories if c in labels) or str(_("All"))
+
+
+def _required(field: CustomField) -> str:
+    return str(_("yes") if field.required else _("no"))
 
 
 def _steps(template: CircuitTemplate) -> str:
@@ -141,6 +159,26 @@ SECTIONS = [
         ),
         search=("label", "code"),
         related=("default_entity",),
+    ),
+    Section(
+        code="custom-fields",
+        label=_("Indexing models"),
+        description=_(
+            "The fields each category of mail asks beside its own (by type if need be), "
+            "required or not, at qualification and when a letter is written."
+        ),
+        model=CustomField,
+        form=forms.CustomFieldForm,
+        app_label="courrier",
+        icon="gear",
+        columns=(
+            Column(_("Label"), _display("label")),
+            Column(_("Type"), _display("field_type")),
+            Column(_("Categories"), _categories),
+            Column(_("Required"), _required),
+        ),
+        search=("label", "code"),
+        active_field="",
     ),
     Section(
         code="circuits",

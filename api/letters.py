@@ -20,6 +20,7 @@ from courrier.services.initiative import NewLetter, send_internal, start_letter
 from courrier.services.outgoing import send_reply_by_email, send_reply_by_post
 
 DRAFT_KIND = "reply_draft"
+SEND_CHANNELS = [("email", "Courriel"), ("post", "Courrier postal")]
 
 
 class NewLetterSerializer(serializers.Serializer[dict[str, Any]]):
@@ -56,11 +57,15 @@ class NewLetterSerializer(serializers.Serializer[dict[str, Any]]):
     priority = serializers.ChoiceField(Priority.choices, default=Priority.NORMAL)
     confidential = serializers.BooleanField(default=False)
     text = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
+    custom_fields = serializers.DictField(
+        required=False,
+        help_text="Champs personnalisés du modèle d'indexation de la catégorie (par code)",
+    )
 
 
 class SendSerializer(serializers.Serializer[dict[str, Any]]):
     channel = serializers.ChoiceField(
-        [("email", "Courriel"), ("post", "Courrier postal")],
+        SEND_CHANNELS,
         required=False,
         help_text="Réponse ou départ : par courriel ou par la poste (ignoré pour un interne)",
     )
@@ -110,6 +115,7 @@ class MailLetters:
                 priority=given["priority"],
                 confidential=given["confidential"],
                 text=given.get("text", ""),
+                custom_fields=given.get("custom_fields", {}),
             ),
         )
         return Response(MailSerializer(mail).data, status=status.HTTP_201_CREATED)

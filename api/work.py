@@ -41,7 +41,8 @@ from courrier.services.processing import remove_diffusion_entry
 from courrier.views.mail import safe_download
 from templates_office.models import OfficeTemplate
 from templates_office.services import draft_reply, templates_for
-from visa.models import OpinionRequest, VisaStep, VisaStepRole
+from visa.annotations import annotate
+from visa.models import AnnotationPlace, DraftAnnotation, OpinionRequest, VisaStep, VisaStepRole
 from visa.opinions import answer_opinion, opinion_requests, request_opinion
 from visa.services import approve, reject, start_visa_circuit
 
@@ -195,6 +196,15 @@ class DecisionSerializer(serializers.Serializer[dict[str, Any]]):
 class RejectionSerializer(serializers.Serializer[dict[str, Any]]):
     note = serializers.CharField(max_length=10_000)
     to_previous = serializers.BooleanField(default=False)
+
+
+class AnnotationSerializer(serializers.ModelSerializer[DraftAnnotation]):
+    author = serializers.CharField(source="author.username", read_only=True)
+
+    class Meta:
+        model = DraftAnnotation
+        fields = ["id", "draft", "version", "page", "place", "text", "author", "created_at"]
+        read_only_fields = ["id", "draft", "version", "author", "created_at"]
 
 
 def _valid(serializer_class: type[serializers.Serializer[Any]], request: Request) -> dict[str, Any]:
@@ -512,6 +522,33 @@ class MailWork:
                 VisaStepSerializer(steps, many=True).data, status=status.HTTP_201_CREATED
             )
         return Response(VisaStepSerializer(_circuit(mail), many=True).data)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="Annotations du projet",
+        responses=AnnotationSerializer(many=True),
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Annoter une page du projet (sur une copie : le projet ne change pas)",
+        request=AnnotationSerializer,
+        responses={201: AnnotationSerializer},
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def annotations(self, request: Request, pk: str | None = None) -> Response:
+        mail = self.get_object()
+        if request.method == "POST":
+            data = _valid(AnnotationSerializer, request)
+            note = annotate(
+                actor=caller(request),
+                mail=mail,
+                page=data["page"],
+                text=data["text"],
+                place=data.get("place", AnnotationPlace.TOP),
+            )
+            return Response(AnnotationSerializer(note).data, status=status.HTTP_201_CREATED)
+        notes = DraftAnnotation.objects.filter(mail=mail).select_related("author")
+        return Response(AnnotationSerializer(notes, many=True).data)
 
     @extend_schema(
         summary="Viser le projet de réponse",

@@ -582,5 +582,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DiffusionRoleEnum": "courrier.models.DiffusionRole.choices",
         "VisaStepRoleEnum": "visa.models.VisaStepRole.choices",
+        "SendChannelEnum": "api.letters.SEND_CHANNELS",
+        "ChannelEnum": "courrier.models.Channel.choices",
     },
 }

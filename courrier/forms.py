@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from courrier.custom_fields import applicable_fields
 from courrier.models import (
     Channel,
     Contact,
@@ -23,6 +26,7 @@ from courrier.models import (
     User,
 )
 from courrier.selectors import user_entity_ids, visible_mails
+from courrier.services.actions import refusal_text
 from courrier.services.contacts import find_duplicates, matching_contacts
 
 # A contact picked in a list travels as its reference (« 317 », or « 317.12 » for one of its
@@ -185,7 +189,39 @@ class PickedSender(NewContactFields):
         return text
 
 
-class QualificationForm(PickedSender):
+def refusal_on_form(form: forms.Form, exc: PermissionDenied | ValidationError) -> None:
+    """A service's refusal shown where it belongs: a custom field's error beside that field."""
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        for key, errors in exc.message_dict.items():
+            name = f"cf_{key}" if f"cf_{key}" in form.fields else key
+            form.add_error(name if name in form.fields else None, errors)
+        return
+    form.add_error(None, refusal_text(exc))
+
+
+class CustomValues(forms.Form):
+    """A form with the custom fields of an indexing model (cf_<code>), all optional on screen:
+    the service says which are required for the mail's category and type."""
+
+    def add_custom_fields(self, fields: Iterable[CustomField]) -> None:
+        for field in fields:
+            self.fields[f"cf_{field.code}"] = _custom_form_field(field)
+
+    def custom_field_names(self) -> list[str]:
+        return [name for name in self.fields if name.startswith("cf_")]
+
+    def custom_values(self) -> dict[str, Any]:
+        values = {}
+        for name in self.custom_field_names():
+            value = self.cleaned_data.get(name)
+            if isinstance(value, datetime.date):
+                value = value.isoformat()
+            if value is not None and value != "":
+                values[name[3:]] = value
+        return values
+
+
+class QualificationForm(CustomValues, PickedSender):
     document_type = forms.ModelChoiceField(
         label=_("Document type"), queryset=DocumentType.objects.filter(active=True)
     )
@@ -236,11 +272,7 @@ class QualificationForm(PickedSender):
         super().__init__(*args, **kwargs)
         self.user, self.mail = user, mail
         self.duplicates: list[Contact] = []
-        for field in CustomField.objects.order_by("label"):
-            self.fields[f"cf_{field.code}"] = _custom_form_field(field)
-
-    def custom_field_names(self) -> list[str]:
-        return [name for name in self.fields if name.startswith("cf_")]
+        self.add_custom_fields(applicable_fields(mail.category))
 
     def clean_links(self) -> list[Mail]:
         numbers = [n for n in re.split(r"[\s,;]+", self.cleaned_data["links"]) if n]
@@ -269,16 +301,6 @@ class QualificationForm(PickedSender):
                     _("This contact may already exist: choose it, or tick “Create it anyway”."),
                 )
         return data
-
-    def custom_values(self) -> dict[str, Any]:
-        values = {}
-        for name in self.custom_field_names():
-            value = self.cleaned_data.get(name)
-            if isinstance(value, datetime.date):
-                value = value.isoformat()
-            if value is not None and value != "":
-                values[name[3:]] = value
-        return values
 
 
 def _custom_form_field(field: CustomField) -> forms.Field:

@@ -16,14 +16,6 @@ NAV_GROUPS = {
 }
 
 CORE_NAV_LINKS = [
-    NavLink(
-        code="write_mail",
-        label=_("Write a letter"),
-        url_name="write_mail",
-        position=15,
-        permission="courrier.process_mail",
-        icon="send",
-    ),
     NavLink(code="folders", label=_("Folders"), url_name="folders", position=20, icon="folder"),
     NavLink(
         code="contacts",

@@ -23,7 +23,9 @@ def _choices(choices: Sequence[tuple[str, Any]]) -> list[tuple[str, Any]]:
 
 def _date_field(label: Any) -> forms.DateField:
     return forms.DateField(
-        label=label, required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=label,
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 

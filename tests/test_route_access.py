@@ -210,6 +210,7 @@ def object_urls(w: World) -> dict[str, list[str]]:
             reverse("reply_decide", args=[m, d]) for d in ("approve", "reject", "sign")
         ],
         "reply_send": [reverse("reply_send", args=[m])],
+        "annotate_draft": [reverse("annotate_draft", args=[m])],
         "reply_parapheur": [reverse("reply_parapheur", args=[m])],
         "ask_opinion": [reverse("ask_opinion", args=[m])],
         "give_opinion": [reverse("give_opinion", args=[m])],
@@ -301,6 +302,7 @@ def api_object_urls(w: World) -> dict[str, str]:
             "approve",
             "reject",
             "send",
+            "annotations",
         ]
     }
     urls |= {

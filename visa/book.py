@@ -9,19 +9,30 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
 
 from courrier.models import AttachmentVersion, ContactRole, Mail
-from courrier.selectors import visible_notes
+from courrier.selectors import visible_mails, visible_notes
 from courrier.services.actions import refusal_text
-from courrier.views.common import _user, posted_ids
+from courrier.views.common import _user, as_id, posted_ids
 from templates_office.services import REPLY_KIND
 from visa import services
-from visa.models import SigningKey, VisaStep, VisaStepRole, VisaStepState
+from visa.annotations import annotate, annotated_copy_of
+from visa.models import (
+    AnnotationPlace,
+    DraftAnnotation,
+    SigningKey,
+    VisaStep,
+    VisaStepRole,
+    VisaStepState,
+)
 
 
 def my_queue(user: Any) -> list[VisaStep]:
@@ -85,8 +96,54 @@ def signature_book_mail(request: HttpRequest, pk: int) -> HttpResponse:
             "position": position + 1,
             "count": len(queue),
             "has_key": SigningKey.objects.filter(user=user).exists(),
+            **_annotations(step),
         },
     )
+
+
+def _annotations(step: VisaStep) -> dict[str, Any]:
+    """The comments written on the version being read, its pages, and its annotated copy."""
+    version = _pdf_version(step)
+    if version is None or step.draft is None:
+        return {}
+    notes = DraftAnnotation.objects.filter(draft=step.draft, version=version.number)
+    copy = annotated_copy_of(step.draft, version.number) if notes else None
+    try:
+        pages = len(PdfReader(version.pdf if version.pdf else version.file).pages)
+    except (PdfReadError, OSError, ValueError):
+        pages = 1
+    return {
+        "annotations": notes.select_related("author"),
+        "annotated_copy": copy,
+        "pages": range(1, pages + 1),
+        "places": AnnotationPlace.choices,
+    }
+
+
+@login_required
+@require_POST
+def annotate_draft(request: HttpRequest, pk: int) -> HttpResponse:
+    """A comment on the draft being read; back to where it was written from."""
+    user = _user(request)
+    mail = get_object_or_404(visible_mails(user), pk=pk)
+    try:
+        annotate(
+            actor=user,
+            mail=mail,
+            page=as_id(request.POST.get("page")),
+            text=request.POST.get("text", ""),
+            place=request.POST.get("place", AnnotationPlace.TOP),
+        )
+    except (PermissionDenied, ValidationError) as exc:
+        messages.error(request, refusal_text(exc))
+    else:
+        messages.success(
+            request, _("Annotation added: the annotated copy is in the mail's attachments.")
+        )
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = reverse("mail_detail", args=[mail.pk]) + "?tab=reply"
+    return HttpResponseRedirect(back)
 
 
 def _decide(request: HttpRequest, mail: Mail, decision: str, password: str) -> None:

@@ -175,6 +175,11 @@ JOURNAL_ACTIONS = [
     ),
     JournalAction("opinion.recalled", _("Opinion request recalled"), workflow=True),
     JournalAction("visa.circuit_started", _("Sent for visa"), workflow=True),
+    JournalAction(
+        "draft.annotated",
+        _("Draft annotated"),
+        sentences=(_("Annotated page %(page)s of version %(version)s: “%(text)s”"),),
+    ),
     JournalAction("visa.circuit_restarted", _("Visa circuit restarted (new version)")),
     JournalAction(
         "visa.circuit_template_saved",

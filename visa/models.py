@@ -269,3 +269,50 @@ class OpinionAsk(models.Model):
     @property
     def is_late(self) -> bool:
         return self.state == AskState.WAITING and self.request.deadline < timezone.localdate()
+
+
+class AnnotationPlace(models.TextChoices):
+    TOP = "top", _("Top of the page")
+    MIDDLE = "middle", _("Middle of the page")
+    BOTTOM = "bottom", _("Bottom of the page")
+
+
+class DraftAnnotation(models.Model):
+    """A comment written on a page of a draft's PDF while reading it in the signature book.
+
+    The draft is never changed: the comments of one version are drawn on a copy of it, kept as
+    the next version of an « Annotations » attachment (visa.annotations)."""
+
+    mail = models.ForeignKey(
+        "courrier.Mail",
+        on_delete=models.CASCADE,
+        related_name="draft_annotations",
+        verbose_name=_("mail"),
+    )
+    draft = models.ForeignKey(
+        "courrier.Attachment",
+        on_delete=models.CASCADE,
+        related_name="annotations",
+        verbose_name=_("reply draft"),
+    )
+    version = models.PositiveIntegerField(_("version annotated"))
+    page = models.PositiveIntegerField(_("page"))
+    place = models.CharField(
+        _("place"), max_length=8, choices=AnnotationPlace.choices, default=AnnotationPlace.TOP
+    )
+    text = models.TextField(_("annotation"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    created_at = models.DateTimeField(_("written at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("annotation of a draft")
+        verbose_name_plural = _("annotations of drafts")
+        ordering = ["draft", "version", "page", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.draft_id} v{self.version} p{self.page}: {self.text[:40]}"

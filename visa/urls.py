@@ -18,4 +18,5 @@ urlpatterns = [
     path("book/", book.signature_book, name="signature_book"),
     path("book/decide/", book.signature_book_batch, name="signature_book_batch"),
     path("book/mails/<int:pk>/", book.signature_book_mail, name="signature_book_mail"),
+    path("mails/<int:pk>/annotations/", book.annotate_draft, name="annotate_draft"),
 ]

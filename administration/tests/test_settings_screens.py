@@ -33,6 +33,7 @@ def test_every_section_opens_for_an_administrator_and_none_for_an_agent(
         "users",
         "baskets",
         "document-types",
+        "custom-fields",
         "circuits",
         "diffusion-lists",
         "hot-folders",

@@ -171,6 +171,13 @@ class CustomField(models.Model):
         blank=True,
         help_text=_("Empty means every document type."),
     )
+    # The indexing model of each category of mail: which fields its screens ask and enforce.
+    categories = models.JSONField(
+        _("categories of mail"),
+        default=list,
+        blank=True,
+        help_text=_("Empty means incoming, outgoing and internal mail alike."),
+    )
 
     class Meta:
         verbose_name = _("custom field")
@@ -179,3 +186,6 @@ class CustomField(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    def applies_to(self, category: str) -> bool:
+        return not self.categories or category in self.categories

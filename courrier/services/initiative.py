@@ -9,7 +9,8 @@ author follows it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -67,6 +68,7 @@ class NewLetter:
     priority: str = Priority.NORMAL
     confidential: bool = False
     text: str = ""
+    custom_fields: dict[str, Any] = field(default_factory=dict)
 
 
 def _check_letter(actor: User, letter: NewLetter) -> None:
@@ -109,6 +111,7 @@ def start_letter(*, actor: User, letter: NewLetter) -> Mail:
             priority=letter.priority,
             confidential=letter.confidential,
             text=letter.text.strip(),
+            custom_fields=dict(letter.custom_fields),
             status=MailStatus.IN_PROGRESS,
         ),
     )

@@ -184,7 +184,12 @@ def register_mail(*, actor: User | None, registration: Registration) -> Mail:
         incomplete_text_pages=list(r.incomplete_text_pages),
         page_count=r.page_count,
         created_by=actor,
-        custom_fields=clean_custom_fields(r.custom_fields, r.document_type),
+        custom_fields=clean_custom_fields(
+            r.custom_fields,
+            r.document_type,
+            r.category,
+            require=r.status != MailStatus.TO_QUALIFY,
+        ),
         chrono_number=allocate_chrono_number(category=r.category, on=arrival),
     )
     if r.original is not None:
@@ -274,7 +279,7 @@ def qualify_mail(
     mail.priority = q.priority or mail.priority
     mail.confidential = mail.confidential if q.confidential is None else q.confidential
     mail.assignee = q.recipient_user
-    mail.custom_fields = clean_custom_fields(dict(q.custom_fields), q.document_type)
+    mail.custom_fields = clean_custom_fields(dict(q.custom_fields), q.document_type, mail.category)
     channel_was = mail.channel
     if q.channel:
         if q.channel not in Channel.values:

@@ -25,6 +25,7 @@ from courrier.forms import (
     QualificationForm,
     contact_ref,
     contact_token,
+    refusal_on_form,
     search_contacts,
 )
 from courrier.models import (
@@ -39,7 +40,7 @@ from courrier.models import (
     MailStatus,
     User,
 )
-from courrier.services.actions import Acting, refusal_text
+from courrier.services.actions import Acting
 from courrier.services.circulation import diffusion_templates_for
 from courrier.services.contacts import find_duplicates, save_contact
 from courrier.services.locks import take_lock
@@ -219,7 +220,7 @@ def qualify(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             _save(acting, form, mail)
         except (PermissionDenied, ValidationError) as exc:
-            form.add_error(None, refusal_text(exc))
+            refusal_on_form(form, exc)
         else:
             messages.success(
                 request,

@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -42,7 +43,8 @@ class RegistrationForm(PickedSender):
         ),
     )
     arrival_date = forms.DateField(
-        label=gettext_lazy("Received on"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Received on"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     document_type = forms.ModelChoiceField(
         label=gettext_lazy("Document type"),
@@ -83,7 +85,13 @@ def register_without_file(request: HttpRequest) -> HttpResponse:
         initial={"arrival_date": timezone.localdate(), "channel": Channel.PHONE},
     )
     if request.method == "POST" and form.is_valid():
-        mail = _register(user, form)
+        mail, left = _register(user, form)
+        if left:
+            messages.warning(
+                request,
+                _("%(chrono)s is left to qualify: %(why)s")
+                % {"chrono": mail.chrono_number, "why": left},
+            )
         messages.success(
             request,
             _("Mail %(chrono)s registered.") % {"chrono": mail.chrono_number}
@@ -100,7 +108,8 @@ def register_without_file(request: HttpRequest) -> HttpResponse:
 
 
 @transaction.atomic
-def _register(user: Any, form: RegistrationForm) -> Mail:
+def _register(user: Any, form: RegistrationForm) -> tuple[Mail, str]:
+    """The mail registered, and why it was left to qualify if its qualification was refused."""
     data = form.cleaned_data
     sender: Contact | None = form.sender_choice[0] if form.sender_choice else None
     candidate = form.candidate()
@@ -121,9 +130,13 @@ def _register(user: Any, form: RegistrationForm) -> Mail:
     )
     entity = data["destination_entity"] or (doctype.default_entity if doctype else None)
     if doctype is not None and entity is not None:
-        qualify_mail(
-            actor=user,
-            mail=mail,
-            qualification=Qualification(document_type=doctype, destination_entity=entity),
-        )
-    return mail
+        try:
+            with transaction.atomic():
+                qualify_mail(
+                    actor=user,
+                    mail=mail,
+                    qualification=Qualification(document_type=doctype, destination_entity=entity),
+                )
+        except ValidationError as exc:  # its type asks fields this form has not: to qualify
+            return mail, "; ".join(exc.messages)
+    return mail, ""

@@ -17,10 +17,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from courrier.forms import PickedSender
+from courrier.custom_fields import applicable_fields
+from courrier.forms import CustomValues, PickedSender, refusal_on_form
 from courrier.models import Category, DocumentType, Entity, Mail, Priority, User
 from courrier.selectors import own_entities
-from courrier.services.actions import refusal_text
 from courrier.services.contacts import save_contact
 from courrier.services.initiative import NewLetter, start_letter
 from courrier.views.common import _user
@@ -31,7 +31,7 @@ KINDS = [
 ]
 
 
-class LetterForm(PickedSender):
+class LetterForm(CustomValues, PickedSender):
     category = forms.ChoiceField(
         label=gettext_lazy("What you write"), choices=KINDS, widget=forms.RadioSelect
     )
@@ -69,6 +69,18 @@ class LetterForm(PickedSender):
         entity.queryset = own_entities(user)
         self.fields["sender"].label = gettext_lazy("Recipient")
         self.fields["sender"].help_text = gettext_lazy("Outgoing letter: type a name to choose.")
+        # The indexing models of outgoing and internal mail: a field of one kind only shows
+        # with that kind (data-for-kind), required ones are enforced by the service.
+        outgoing = {f.code: f for f in applicable_fields(Category.OUTGOING)}
+        internal = {f.code: f for f in applicable_fields(Category.INTERNAL)}
+        self.add_custom_fields({**outgoing, **internal}.values())
+        self.kind_of = {
+            f"cf_{code}": Category.OUTGOING if code not in internal else Category.INTERNAL
+            for code in outgoing.keys() ^ internal.keys()
+        }
+
+    def custom_fields_shown(self) -> list[tuple[forms.BoundField, str]]:
+        return [(self[name], self.kind_of.get(name, "")) for name in self.custom_field_names()]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -108,7 +120,7 @@ def write_mail(request: HttpRequest) -> HttpResponse:
         try:
             mail = _start(user, form)
         except (PermissionDenied, ValidationError) as exc:
-            form.add_error(None, refusal_text(exc))
+            refusal_on_form(form, exc)
         else:
             messages.success(
                 request,
@@ -141,5 +153,6 @@ def _start(user: User, form: LetterForm) -> Mail:
             priority=data["priority"],
             confidential=data["confidential"],
             text=data["text"],
+            custom_fields=form.custom_values(),
         ),
     )

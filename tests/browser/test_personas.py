@@ -141,6 +141,15 @@ def _busiest_contact() -> int:
     return busiest.pk
 
 
+def _own_letter(username: str) -> int:
+    """A letter of the persona's service's own (départ spontané) in the demo."""
+    letter = Mail.objects.filter(
+        category="outgoing", issuing_entity__primary_users__username=username
+    ).first()
+    assert letter is not None, f"no letter of {username}'s service in the demo"
+    return letter.pk
+
+
 def _basket_form() -> str:
     from courrier.models import Basket
 
@@ -176,6 +185,9 @@ def walks() -> dict[str, list[tuple[str, str]]]:
             ("absences", reverse("absences")),
             ("mes-suivis", reverse("following")),
             ("registre-depart", reverse("registers") + "?kind=departs"),
+            ("registre-interne", reverse("registers") + "?kind=internes"),
+            ("ecrire-courrier", reverse("write_mail")),
+            ("courrier-depart", f"/mails/{_own_letter('a.durand')}/?tab=reply"),
             ("notifications", reverse("notifications")),
             ("mes-notifications", reverse("notification_preferences")),
             ("jetons-api", reverse("api_tokens")),
