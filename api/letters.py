@@ -13,7 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.common import caller
+from api.common import CodeField, caller
 from api.serializers import MailSerializer
 from courrier.models import Attachment, Category, Contact, DocumentType, Entity, Mail, Priority
 from courrier.services.initiative import NewLetter, send_internal, start_letter
@@ -30,7 +30,7 @@ class NewLetterSerializer(serializers.Serializer[dict[str, Any]]):
         "internal : courrier interne à un autre service",
     )
     subject = serializers.CharField(max_length=500)
-    entity: serializers.SlugRelatedField[Entity] = serializers.SlugRelatedField(
+    entity: CodeField = CodeField(
         slug_field="code",
         queryset=Entity.objects.filter(active=True),
         help_text="Code du service qui écrit (l'un des siens)",
@@ -41,14 +41,14 @@ class NewLetterSerializer(serializers.Serializer[dict[str, Any]]):
         allow_null=True,
         help_text="Contact destinataire (départ)",
     )
-    recipient_entity: serializers.SlugRelatedField[Entity] = serializers.SlugRelatedField(
+    recipient_entity: CodeField = CodeField(
         slug_field="code",
         queryset=Entity.objects.filter(active=True),
         required=False,
         allow_null=True,
         help_text="Code du service destinataire (interne)",
     )
-    document_type: serializers.SlugRelatedField[DocumentType] = serializers.SlugRelatedField(
+    document_type: CodeField = CodeField(
         slug_field="code",
         queryset=DocumentType.objects.filter(active=True),
         required=False,

@@ -5,7 +5,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from api import intake, lookup, reference, screens, views
+from api import desk, intake, lookup, reference, screens, views
 
 router = DefaultRouter()
 router.register("mails", views.MailViewSet, basename="api-mail")
@@ -23,6 +23,8 @@ urlpatterns = [
     path("v1/", include(router.urls)),
     path("v1/search/", lookup.SearchView.as_view(), name="api-search"),
     path("v1/statistics/", lookup.StatisticsView.as_view(), name="api-statistics"),
+    path("v1/registers/", desk.RegisterView.as_view(), name="api-registers"),
+    path("v1/following/", desk.FollowingView.as_view(), name="api-following"),
     path("v1/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # Swagger UI with its set-up script served apart: the Content-Security-Policy refuses inline
     # scripts (the page stayed blank).

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.common import caller
+from api.desk import MailDesk
 from api.intake import CREATE_SCHEMA, create_mail
 from api.letters import MailLetters
 from api.serializers import (
@@ -46,7 +47,7 @@ from courrier.services.circulation import add_note
     retrieve=extend_schema(summary="Un courrier"),
     create=CREATE_SCHEMA,
 )
-class MailViewSet(MailLetters, MailWork, viewsets.ReadOnlyModelViewSet[Mail]):
+class MailViewSet(MailDesk, MailLetters, MailWork, viewsets.ReadOnlyModelViewSet[Mail]):
     serializer_class = MailSerializer
     queryset = Mail.objects.none()  # for the schema; get_queryset gives the caller's perimeter
 

@@ -18,7 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.common import caller
+from api.common import CodeField, caller
 from api.serializers import AttachmentSerializer, DiffusionSerializer, MailSerializer
 from courrier.models import (
     Attachment,
@@ -54,14 +54,10 @@ def _codes(model: type[Entity] | type[DocumentType]) -> Any:
 
 
 class QualificationSerializer(serializers.Serializer[dict[str, Any]]):
-    document_type: serializers.SlugRelatedField[DocumentType] = serializers.SlugRelatedField(
-        slug_field="code", queryset=_codes(DocumentType)
-    )
-    entity: serializers.SlugRelatedField[Entity] = serializers.SlugRelatedField(
-        slug_field="code", queryset=_codes(Entity)
-    )
+    document_type: CodeField = CodeField(slug_field="code", queryset=_codes(DocumentType))
+    entity: CodeField = CodeField(slug_field="code", queryset=_codes(Entity))
     subject = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    assignee: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+    assignee: CodeField = CodeField(
         slug_field="username", queryset=User.objects.filter(is_active=True), required=False
     )
     due_date = serializers.DateField(required=False)
@@ -71,7 +67,7 @@ class QualificationSerializer(serializers.Serializer[dict[str, Any]]):
     senders: serializers.PrimaryKeyRelatedField[Contact] = serializers.PrimaryKeyRelatedField(
         queryset=Contact.objects.filter(active=True), many=True, required=False
     )
-    copies: serializers.SlugRelatedField[Entity] = serializers.SlugRelatedField(
+    copies: CodeField = CodeField(
         slug_field="code", queryset=_codes(Entity), many=True, required=False
     )
     keywords = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
@@ -87,14 +83,12 @@ class ActionSerializer(serializers.Serializer[Any]):
 
 
 class ActionInputSerializer(serializers.Serializer[dict[str, Any]]):
-    entity: serializers.SlugRelatedField[Entity] = serializers.SlugRelatedField(
-        slug_field="code", queryset=_codes(Entity), required=False
-    )
-    user: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+    entity: CodeField = CodeField(slug_field="code", queryset=_codes(Entity), required=False)
+    user: CodeField = CodeField(
         slug_field="username", queryset=User.objects.filter(is_active=True), required=False
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
-    restricted_to: serializers.SlugRelatedField[Entity] = serializers.SlugRelatedField(
+    restricted_to: CodeField = CodeField(
         slug_field="code", queryset=_codes(Entity), many=True, required=False
     )
     folder: serializers.PrimaryKeyRelatedField[Folder] = serializers.PrimaryKeyRelatedField(
@@ -139,10 +133,10 @@ class OpinionRequestSerializer(serializers.ModelSerializer[OpinionRequest]):
 
 
 class AskOpinionSerializer(serializers.Serializer[dict[str, Any]]):
-    entities: serializers.SlugRelatedField[Entity] = serializers.SlugRelatedField(
+    entities: CodeField = CodeField(
         slug_field="code", queryset=_codes(Entity), many=True, required=False
     )
-    users: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+    users: CodeField = CodeField(
         slug_field="username",
         queryset=User.objects.filter(is_active=True),
         many=True,
@@ -178,9 +172,7 @@ class VisaStepSerializer(serializers.ModelSerializer[VisaStep]):
 
 
 class CircuitStepSerializer(serializers.Serializer[dict[str, Any]]):
-    user: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
-        slug_field="username", queryset=User.objects.filter(is_active=True)
-    )
+    user: CodeField = CodeField(slug_field="username", queryset=User.objects.filter(is_active=True))
     role = serializers.ChoiceField(VisaStepRole.choices, default=VisaStepRole.VISA)
 
 

@@ -19,7 +19,7 @@ from reportlab.platypus import Spacer, Table, TableStyle
 
 from courrier.models import Category, ContactRole, Entity, Mail, User
 from courrier.pdf_text import build_pdf, text_paragraph
-from courrier.selectors import descendant_ids, visible_mails
+from courrier.selectors import descendant_ids, own_entities, visible_mails
 
 KINDS = {
     "arrivees": Category.INCOMING,
@@ -38,6 +38,14 @@ class Line:
     correspondent: str  # the sender of an arrival, the recipient of a departure
     subject: str
     entity: str
+
+
+def register_entities(user: User) -> QuerySet[Entity]:
+    """The entities a register may be narrowed to: every one for the mail room and those who
+    see all mail, one's own (and below) for the others."""
+    everything = user.has_perm("courrier.view_all_mail") or user.has_perm("courrier.qualify_mail")
+    entities = Entity.objects.filter(active=True) if everything else own_entities(user)
+    return entities.order_by("label")
 
 
 def register_lines(

@@ -30,6 +30,7 @@ from courrier.models import (
     Contact,
     ContactAddress,
     ContactKind,
+    CustomField,
     DelayUnit,
     DiffusionRole,
     DiffusionTemplate,
@@ -532,6 +533,12 @@ NOTE_TEMPLATES = [
 
 def _processing_setup(entities: dict[str, Entity], types: dict[str, DocumentType]) -> None:
     """Templates and folders that make the processing screens useful from the first login."""
+    # The outgoing mail's indexing model asks a market reference (optional: not every letter
+    # is about a public contract).
+    CustomField.objects.get_or_create(
+        code="ref_marche",
+        defaults={"label": "Référence du marché", "categories": ["outgoing"]},
+    )
     for label, text, entity in NOTE_TEMPLATES:
         NoteTemplate.objects.get_or_create(
             label=label, defaults={"text": text, "entity": entities[entity] if entity else None}
@@ -737,6 +744,41 @@ def _load(year_mails: int, progress: Callable[[int, int], None] | None) -> bool:
     return True
 
 
+EARLIER_SUBVENTIONS = [
+    "Demande de subvention du comité des fêtes",
+    "Demande de subvention de l'harmonie municipale",
+    "Demande de subvention du club de judo",
+]
+
+
+def _earlier_archives(
+    users: dict[str, User], entities: dict[str, Entity], types: dict[str, DocumentType]
+) -> None:
+    """Subsidy requests answered eleven years ago: kept for good, their ten years over, they wait
+    for the archivist's transfer to the archives (played first: the journal stays in order)."""
+    long_ago = timezone.now() - datetime.timedelta(days=11 * 365 + 60)
+    clerk, agent = users["c.martin"], users["v.petit"]
+    answered = []
+    for number, subject in enumerate(EARLIER_SUBVENTIONS):
+        arrived = long_ago + datetime.timedelta(days=20 * number)
+        with time_machine.travel(arrived, tick=False):
+            mail = mail_services.register_mail(
+                actor=clerk, registration=mail_services.Registration(subject=subject)
+            )
+            mail_services.qualify_mail(
+                actor=clerk,
+                mail=mail,
+                qualification=mail_services.Qualification(
+                    document_type=types["subvention"], destination_entity=entities["VASSO"]
+                ),
+            )
+        answered.append(mail)
+    for number, mail in enumerate(answered):  # after they all arrived: the journal in order
+        closed = long_ago + datetime.timedelta(days=20 * len(answered) + 5 * number)
+        with time_machine.travel(closed, tick=False):
+            mail_services.close_mail(actor=agent, mail=mail, comment="Subvention accordée.")
+
+
 def _integrations(users: dict[str, User], entities: dict[str, Entity]) -> None:
     """The citizen portal registers requests through the API; Antoine's spreadsheet reads."""
     portal = api_services.create_service_account(
@@ -765,9 +807,11 @@ def _live_a_year(
     mails: int,
     progress: Callable[[int, int], None] | None,
 ) -> None:
-    """The town hall's last year of mail (see demo.year), dated as it happened."""
+    """The town hall's last year of mail (see demo.year), dated as it happened, after the
+    mail of long ago that waits for its transfer to the archives."""
     if not mails:
         return
+    _earlier_archives(users, entities, types)
     rng = random.Random(year.SEED)
     start = timezone.now() - datetime.timedelta(days=366)
     with time_machine.travel(start, tick=False):

@@ -33,6 +33,7 @@ from courrier.pdf_text import build_pdf, text_paragraph
 from courrier.services import mail as mail_services
 from courrier.services.circulation import store_version
 from courrier.services.initiative import NewLetter, send_internal, start_letter
+from visa.annotations import annotate
 from visa.models import VisaStep, VisaStepRole
 from visa.services import approve, start_visa_circuit
 
@@ -201,6 +202,9 @@ class WrittenMail:
             assert isinstance(mail, Mail) and isinstance(draft, Attachment)
             steps = [(manager, VisaStepRole.VISA), (mayor, VisaStepRole.SIGNATURE)]
             start_visa_circuit(actor=author, mail=mail, steps=steps, draft=draft)
+            annotate(
+                actor=manager, mail=mail, page=1, text="Préciser le montant estimé des travaux."
+            )
             approve(actor=manager, mail=mail)
 
         def posted() -> None:

@@ -97,6 +97,8 @@ API_ROUTES = {
     "api-mail-list",
     "api-mail-detail",
     "api-mail-letters",  # writes from the caller's own services only (tests/test_letters.py)
+    "api-registers",  # the caller's perimeter only (tests/test_desk_api.py)
+    "api-following",  # the caller's own follow-ups
     "api-entity-list",
     "api-entity-detail",
     "api-document-type-list",
@@ -303,6 +305,8 @@ def api_object_urls(w: World) -> dict[str, str]:
             "reject",
             "send",
             "annotations",
+            "follow",
+            "routing-slip",
         ]
     }
     urls |= {

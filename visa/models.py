@@ -296,7 +296,7 @@ class DraftAnnotation(models.Model):
         verbose_name=_("reply draft"),
     )
     version = models.PositiveIntegerField(_("version annotated"))
-    page = models.PositiveIntegerField(_("page"))
+    page = models.PositiveIntegerField(_("page of the draft"))
     place = models.CharField(
         _("place"), max_length=8, choices=AnnotationPlace.choices, default=AnnotationPlace.TOP
     )

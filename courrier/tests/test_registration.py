@@ -126,9 +126,16 @@ def test_custom_fields_are_typed_by_the_catalogue(clerk):
             ),
         )
     assert set(error.value.message_dict) == {"montant", "inconnu"}
+    # Required where the mail is indexed: registered straight into processing (a letter
+    # written, a typed registration), not when it is captured to qualify later.
+    indexed = Registration(subject="F", document_type=doctype, status=MailStatus.IN_PROGRESS)
     with translation.override("en"), pytest.raises(ValidationError) as missing:
-        register_mail(actor=clerk, registration=Registration(subject="F", document_type=doctype))
+        register_mail(actor=clerk, registration=indexed)
     assert missing.value.message_dict == {"montant": ["Montant is required."]}
     with translation.override("fr"), pytest.raises(ValidationError) as manquant:
-        register_mail(actor=clerk, registration=Registration(subject="F", document_type=doctype))
+        register_mail(actor=clerk, registration=indexed)
     assert manquant.value.message_dict == {"montant": ["Montant est obligatoire."]}
+    captured = register_mail(
+        actor=clerk, registration=Registration(subject="F", document_type=doctype)
+    )
+    assert captured.custom_fields == {}

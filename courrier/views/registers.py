@@ -10,16 +10,15 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from courrier.models import Entity
 from courrier.registers import (
     FILE_NAMES,
     KINDS,
     columns,
+    register_entities,
     register_lines,
     register_pdf,
     register_title,
 )
-from courrier.selectors import own_entities
 from courrier.spreadsheets import csv_writer
 from courrier.views.common import _user, as_id
 from courrier.views.outgoing import _day
@@ -34,11 +33,7 @@ def register(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     start = _day(request.GET.get("from"), today)
     end = max(_day(request.GET.get("to"), start), start)
-    # The mail room and those who see all mail choose among every entity.
-    everything = user.has_perm("courrier.view_all_mail") or user.has_perm("courrier.qualify_mail")
-    entities = (Entity.objects.filter(active=True) if everything else own_entities(user)).order_by(
-        "label"
-    )
+    entities = register_entities(user)
     entity = entities.filter(pk=as_id(request.GET.get("entity"))).first()
     lines = register_lines(user, kind, start, end, entity)
     if start == end:

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('version', models.PositiveIntegerField(verbose_name='version annotated')),
-                ('page', models.PositiveIntegerField(verbose_name='page')),
+                ('page', models.PositiveIntegerField(verbose_name='page of the draft')),
                 ('place', models.CharField(choices=[('top', 'Top of the page'), ('middle', 'Middle of the page'), ('bottom', 'Bottom of the page')], default='top', max_length=8, verbose_name='place')),
                 ('text', models.TextField(verbose_name='annotation')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='written at')),
