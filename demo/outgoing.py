@@ -74,8 +74,9 @@ def _draft_kind() -> AttachmentKind:
 
 def _draft(mail: Mail, author: User | None, to: str) -> Attachment:
     """A reply draft ready to read (its PDF made), without LibreOffice."""
+    word = "Réponse" if mail.category == Category.INCOMING else "Courrier"
     draft = Attachment.objects.create(
-        mail=mail, kind=_draft_kind(), title=f"Réponse : {mail.subject}"[:300], created_by=author
+        mail=mail, kind=_draft_kind(), title=f"{word} : {mail.subject}"[:300], created_by=author
     )
     content = letter_pdf(
         mail.subject,

@@ -16,6 +16,7 @@ from courrier.models import (
     Attachment,
     AttachmentKind,
     AttachmentVersion,
+    Category,
     Contact,
     ContactAddress,
     Mail,
@@ -99,11 +100,12 @@ def draft_reply(
         template.file.close()
     stem = (mail.chrono_number or str(mail.pk)).replace("/", "-")
     is_reply = template.kind == TemplateKind.REPLY
-    title = (
-        _("Reply: %(subject)s") % {"subject": mail.subject}
-        if is_reply
-        else f"{template.label} — {mail.subject}"
-    )
+    if not is_reply:
+        title = f"{template.label} — {mail.subject}"
+    elif mail.category == Category.INCOMING:
+        title = _("Reply: %(subject)s") % {"subject": mail.subject}
+    else:  # a letter of the organisation's own
+        title = _("Letter: %(subject)s") % {"subject": mail.subject}
     attachment = Attachment.objects.create(
         mail=mail,
         kind=kind_for(template),

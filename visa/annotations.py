@@ -40,7 +40,7 @@ HEIGHTS = {AnnotationPlace.TOP: 0.88, AnnotationPlace.MIDDLE: 0.55, AnnotationPl
 
 def annotations_kind() -> AttachmentKind:
     kind, _created = AttachmentKind.objects.get_or_create(
-        code=ANNOTATIONS_KIND, defaults={"label": "Annotations"}
+        code=ANNOTATIONS_KIND, defaults={"label": "Projet commenté"}
     )
     return kind
 

@@ -160,7 +160,7 @@ def test_a_whole_day_of_the_mail_room(browser, live_server, demo, tmp_path, sett
     book = sign_in(browser, base, "j.moreau")
     book.goto(f"{base}/visa/book/mails/{own.pk}/")
     book.fill("#annotation-text", "Ajouter les dates des travaux.")
-    book.get_by_role("button", name="Ajouter l'annotation").click()
+    book.get_by_role("button", name="Ajouter le commentaire").click()
     expect(book.locator("#annotations")).to_contain_text("Ajouter les dates des travaux.")
     assert DraftAnnotation.objects.filter(mail=own, author=mayor).count() == 1
     book.fill("#sign-password", pki.password)
