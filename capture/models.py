@@ -6,13 +6,14 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class SourceKind(models.TextChoices):
     HOTFOLDER = "hotfolder", _("Scanner hot folder")
     IMAP = "imap", _("E-mail (IMAP)")
     WEBFORM = "webform", _("Citizen web form")
-    UPLOAD = "upload", _("Upload")
+    UPLOAD = "upload", pgettext_lazy("source", "Upload")
     COMMAND = "command", _("Command line")
     API = "api", _("REST API")
 

@@ -738,10 +738,29 @@ def _load(year_mails: int, progress: Callable[[int, int], None] | None) -> bool:
         mails = [_register(users["c.martin"], people, types, spec) for spec in MAILS]
         _circulate(mails, users, entities, types)
         outgoing.finish_the_day()
+        _capture_errors(users["c.martin"])
         legal.record_implicit_decisions()  # what the daily job would have found over the year
         _integrations(users, entities)
         propose_eliminations()  # the retention cycle: mail past its retention, for the archivist
     return True
+
+
+def _capture_errors(clerk: User) -> None:
+    """This morning's scans that could not be read: one waits for the mail room to rescan and
+    retry it, the other (an advertisement) was set aside with its reason."""
+    from capture.models import SourceKind
+    from capture.services import receive_input, run_pipeline, set_aside_input
+
+    for name, content in (("lot-0412.pdf", b"%PDF-1.4\n% page coupee"), ("publicite.pdf", b"")):
+        failed = receive_input(
+            source_kind=SourceKind.UPLOAD, name=name, content=content, actor=clerk
+        )
+        run_pipeline(failed)
+        failed.refresh_from_db()
+        if name == "publicite.pdf":
+            set_aside_input(
+                actor=clerk, capture_input=failed, reason="Publicité non adressée, sans suite."
+            )
 
 
 EARLIER_SUBVENTIONS = [

@@ -188,6 +188,10 @@ def test_the_demo_shows_the_outgoing_half():
         visa_steps__state="current",
     )
     assert for_the_mayor.filter(category="outgoing").exists()
+    from capture.models import CaptureInput, InputStatus
+
+    errors = dict(CaptureInput.objects.values_list("file_name", "status"))
+    assert errors == {"lot-0412.pdf": InputStatus.ERROR, "publicite.pdf": InputStatus.SET_ASIDE}
     unscanned = incoming.exclude(status=MailStatus.CLOSED).filter(
         channel__in=outgoing.SCANNED_CHANNELS, original=""
     )
