@@ -22,7 +22,8 @@ from docx.shared import Mm
 from api import services as api_services
 from archives.models import ArchiveAgreement
 from archives.retention import propose_eliminations
-from capture.models import ClassificationRule, WebFormTopic
+from capture.models import ClassificationRule, SourceKind, WebFormTopic
+from capture.services import receive_input, run_pipeline, set_aside_input
 from courrier.letters import render_letter, thumbnail_png
 from courrier.models import (
     AttachmentKind,
@@ -748,9 +749,6 @@ def _load(year_mails: int, progress: Callable[[int, int], None] | None) -> bool:
 def _capture_errors(clerk: User) -> None:
     """This morning's scans that could not be read: one waits for the mail room to rescan and
     retry it, the other (an advertisement) was set aside with its reason."""
-    from capture.models import SourceKind
-    from capture.services import receive_input, run_pipeline, set_aside_input
-
     for name, content in (("lot-0412.pdf", b"%PDF-1.4\n% page coupee"), ("publicite.pdf", b"")):
         failed = receive_input(
             source_kind=SourceKind.UPLOAD, name=name, content=content, actor=clerk
