@@ -159,11 +159,11 @@ def _mail_files(mail: Mail, index: int) -> list[ContentFile]:
         )
     versions = AttachmentVersion.objects.filter(attachment__mail=mail).select_related("attachment")
     for version in versions.order_by("attachment_id", "number"):
-        best = version.pdf if version.pdf else version.file
+        best = version.readable_pdf
         data = read(best)
         if data is None:
             continue
-        name = Path(best.name).name
+        name = Path(best.name or "").name
         files.append(
             ContentFile(
                 f"BDO{index}-att{version.pk}",

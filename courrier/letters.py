@@ -39,10 +39,15 @@ def render_letter(lines: list[str], *, dpi: int = DPI) -> Image.Image:
     return page
 
 
-def letter_pdf(lines: list[str]) -> bytes:
+def page_pdf(page: Image.Image, *, dpi: int = DPI) -> bytes:
+    """A rendered page as a one-page PDF, as a scanner would save it."""
     buffer = io.BytesIO()
-    render_letter(lines).save(buffer, "PDF", resolution=DPI)
+    page.save(buffer, "PDF", resolution=dpi)
     return buffer.getvalue()
+
+
+def letter_pdf(lines: list[str]) -> bytes:
+    return page_pdf(render_letter(lines))
 
 
 def thumbnail_png(page: Image.Image, width: int = 240) -> bytes:

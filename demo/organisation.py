@@ -24,7 +24,7 @@ from archives.models import ArchiveAgreement
 from archives.retention import propose_eliminations
 from capture.models import ClassificationRule, SourceKind, WebFormTopic
 from capture.services import receive_input, run_pipeline, set_aside_input
-from courrier.letters import render_letter, thumbnail_png
+from courrier.letters import page_pdf, render_letter, thumbnail_png
 from courrier.models import (
     AttachmentKind,
     Channel,
@@ -308,9 +308,7 @@ def _letter(sender: Contact, body: str) -> tuple[mail_services.IncomingFile, str
         "Veuillez agréer, Monsieur le Maire, mes salutations distinguées.",
     ]
     page = render_letter(lines)
-    buffer = io.BytesIO()
-    page.save(buffer, "PDF", resolution=150)
-    original = mail_services.IncomingFile("courrier.pdf", buffer.getvalue(), "application/pdf")
+    original = mail_services.IncomingFile("courrier.pdf", page_pdf(page), "application/pdf")
     return original, "\n".join(lines), thumbnail_png(page)
 
 

@@ -7,7 +7,6 @@ Deterministic: choices follow the mails' order, not a random draw."""
 from __future__ import annotations
 
 import datetime
-import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -15,7 +14,7 @@ from django.db.models import Q
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.platypus import Spacer
 
-from courrier.letters import render_letter, thumbnail_png
+from courrier.letters import page_pdf, render_letter, thumbnail_png
 from courrier.models import (
     Attachment,
     AttachmentKind,
@@ -31,7 +30,7 @@ from courrier.models import (
 )
 from courrier.pdf_text import build_pdf, text_paragraph
 from courrier.services import mail as mail_services
-from courrier.services.circulation import store_version
+from courrier.services.circulation import pdf_content, store_version
 from courrier.services.initiative import NewLetter, send_internal, start_letter
 from visa.annotations import annotate
 from visa.models import VisaStep, VisaStepRole
@@ -211,9 +210,7 @@ class WrittenMail:
         def posted() -> None:
             mail, draft = made["mail"], made["draft"]
             assert isinstance(mail, Mail) and isinstance(draft, Attachment)
-            version = draft.versions.get()
-            with version.file.open("rb") as handle:
-                content = handle.read()
+            content = pdf_content(draft.versions.get())
             mail_services._store_original(
                 mail, mail_services.IncomingFile("courrier-signe.pdf", content, "application/pdf")
             )
@@ -258,10 +255,9 @@ def scan_what_people_open() -> int:
     for mail in waiting:
         sender = _sender_name(mail)
         page = render_letter([sender, "", "Monsieur le Maire,", mail.subject, mail.text], dpi=100)
-        buffer = io.BytesIO()
-        page.save(buffer, "PDF", resolution=100)
         mail_services._store_original(
-            mail, mail_services.IncomingFile("courrier.pdf", buffer.getvalue(), "application/pdf")
+            mail,
+            mail_services.IncomingFile("courrier.pdf", page_pdf(page, dpi=100), "application/pdf"),
         )
         mail.page_count = 1
         mail.save()

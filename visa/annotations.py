@@ -25,12 +25,16 @@ from reportlab.platypus import Frame, KeepInFrame
 from courrier.models import Attachment, AttachmentKind, AttachmentVersion, Mail, User
 from courrier.pdf_text import text_paragraph
 from courrier.selectors import can_process_mail
-from courrier.services.circulation import next_version_number, store_version
+from courrier.services.circulation import (
+    next_version_number,
+    pdf_content,
+    ready_version,
+    store_version,
+)
 from courrier.services.journal import record_event
 from courrier.services.mail import IncomingFile, check_mail_access
 from templates_office.services import REPLY_KIND
 from visa.models import AnnotationPlace, DraftAnnotation, VisaStep
-from visa.services import ready_version
 
 ANNOTATIONS_KIND = "annotations"
 MAX_LENGTH = 2000
@@ -56,13 +60,6 @@ def current_draft(mail: Mail) -> Attachment | None:
 def _may_annotate(user: User, mail: Mail) -> bool:
     """Those in the mail's circuit, and those whose mail it is."""
     return VisaStep.objects.filter(mail=mail, user=user).exists() or can_process_mail(user, mail)
-
-
-def _pdf_bytes(version: AttachmentVersion) -> bytes:
-    source = version.pdf if version.pdf else version.file
-    with source.open("rb") as handle:
-        content: bytes = handle.read()
-    return content
 
 
 def _overlay(size: tuple[float, float], notes: Sequence[DraftAnnotation]) -> bytes:
@@ -170,7 +167,7 @@ def annotate(
     if draft is None:
         raise ValidationError(_("There is no draft to annotate."))
     version = ready_version(draft)
-    pdf = _pdf_bytes(version)
+    pdf = pdf_content(version)
     try:
         pages = len(PdfReader(io.BytesIO(pdf)).pages)
     except PdfReadError as exc:

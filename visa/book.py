@@ -21,6 +21,7 @@ from pypdf.errors import PdfReadError
 from courrier.models import AttachmentVersion, ContactRole, Mail
 from courrier.selectors import visible_mails, visible_notes
 from courrier.services.actions import refusal_text
+from courrier.services.circulation import ready_version
 from courrier.views.common import _user, as_id, posted_ids
 from templates_office.services import REPLY_KIND
 from visa import services
@@ -48,7 +49,7 @@ def _pdf_version(step: VisaStep) -> AttachmentVersion | None:
     if step.draft is None:
         return None
     try:
-        return services.ready_version(step.draft)
+        return ready_version(step.draft)
     except ValidationError:
         return None
 
@@ -109,7 +110,7 @@ def _annotations(step: VisaStep) -> dict[str, Any]:
     notes = DraftAnnotation.objects.filter(draft=step.draft, version=version.number)
     copy = annotated_copy_of(step.draft, version.number) if notes else None
     try:
-        pages = len(PdfReader(version.pdf if version.pdf else version.file).pages)
+        pages = len(PdfReader(version.readable_pdf).pages)
     except (PdfReadError, OSError, ValueError):
         pages = 1
     return {

@@ -23,12 +23,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courrier.models import Attachment, Mail, MailStatus, Note, User
-from courrier.services.circulation import store_signed_version
+from courrier.services.circulation import ready_version, store_signed_version
 from courrier.services.journal import record_event
 from courrier.services.mail import check_mail_access
 from dropfolders import DONE, ERROR, PROCESSING, claim_into, file_out, is_ignored
 from visa.models import ParapheurRequest, ParapheurStatus
-from visa.services import ready_version
 
 logger = logging.getLogger(__name__)
 PROTOCOL_VERSION = 1

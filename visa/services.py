@@ -19,10 +19,9 @@ from courrier.models import (
     Entity,
     Mail,
     MailStatus,
-    PdfStatus,
     User,
 )
-from courrier.services.circulation import store_signed_version
+from courrier.services.circulation import pdf_content, ready_version, store_signed_version
 from courrier.services.journal import record_event
 from courrier.services.mail import check_mail_access, note_details, note_for_action
 from visa.models import CircuitTemplate, SigningKey, VisaStep, VisaStepRole, VisaStepState
@@ -33,15 +32,6 @@ def _status_for(step: VisaStep | None) -> str:
     if step is None:
         return MailStatus.TO_SEND
     return MailStatus.TO_SIGN if step.role == VisaStepRole.SIGNATURE else MailStatus.TO_VISA
-
-
-def ready_version(draft: Attachment) -> AttachmentVersion:
-    version = draft.versions.order_by("-number").first()
-    if version is None or (
-        version.pdf_status != PdfStatus.DONE and not version.file_name.lower().endswith(".pdf")
-    ):
-        raise ValidationError(_("The draft's PDF is not ready yet."))
-    return version
 
 
 @transaction.atomic
@@ -326,9 +316,7 @@ def sign(
             raise ValidationError(_("There is no reply draft to sign."))
         version = ready_version(step.draft)
         _check_visas_cover(mail, step, version)
-        source = version.pdf if version.pdf else version.file
-        with source.open("rb") as handle:
-            pdf = handle.read()
+        pdf = pdf_content(version)
     try:
         signer, role, image = _signer_for(actor, password, use_seal)
         signed = sign_pdf(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -226,3 +227,10 @@ class AttachmentVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attachment} v{self.number}"
+
+    @property
+    def readable_pdf(self) -> FieldFile:
+        """The version as a PDF: its rendition when one was made, else the file itself (a PDF
+        uploaded as such; a signed version is its own rendition)."""
+        readable: FieldFile = self.pdf if self.pdf else self.file
+        return readable

@@ -207,6 +207,22 @@ def next_version_number(attachment: Attachment) -> int:
     ) + 1
 
 
+def ready_version(draft: Attachment) -> AttachmentVersion:
+    """The draft's last version, once it can be read as a PDF."""
+    version = draft.versions.order_by("-number").first()
+    if version is None or (
+        version.pdf_status != PdfStatus.DONE and not version.file_name.lower().endswith(".pdf")
+    ):
+        raise ValidationError(_("The draft's PDF is not ready yet."))
+    return version
+
+
+def pdf_content(version: AttachmentVersion) -> bytes:
+    with version.readable_pdf.open("rb") as handle:
+        content: bytes = handle.read()
+    return content
+
+
 def store_signed_version(
     *, actor: User | None, attachment: Attachment, name: str, content: bytes
 ) -> AttachmentVersion:

@@ -33,11 +33,11 @@ from courrier.models import (
     Mail,
     MailContact,
     MailStatus,
-    PdfStatus,
     Priority,
     User,
 )
 from courrier.selectors import own_entities
+from courrier.services.circulation import pdf_content, ready_version
 from courrier.services.following import follow
 from courrier.services.journal import record_event
 from courrier.services.locks import release_lock
@@ -48,6 +48,7 @@ from courrier.services.mail import (
     check_mail_access,
     register_mail,
 )
+from courrier.services.processing import set_diffusion_recipient
 
 WRITTEN = (Category.OUTGOING, Category.INTERNAL)
 REPLY_DRAFT = "reply_draft"  # the attachment kind visa circuits and signatures work on
@@ -142,21 +143,7 @@ def start_letter(*, actor: User, letter: NewLetter) -> Mail:
 def _final_version(draft: Attachment) -> AttachmentVersion:
     """The signed version when there is one, else the draft's last version once it is a PDF."""
     signed = draft.versions.filter(signed=True).order_by("-number").first()
-    if signed is not None:
-        return signed
-    version = draft.versions.order_by("-number").first()
-    if version is None or (
-        version.pdf_status != PdfStatus.DONE and not version.file_name.lower().endswith(".pdf")
-    ):
-        raise ValidationError(_("The draft's PDF is not ready yet."))
-    return version
-
-
-def _pdf_of(version: AttachmentVersion) -> bytes:
-    source = version.file if version.signed or not version.pdf else version.pdf
-    with source.open("rb") as handle:
-        content: bytes = handle.read()
-    return content
+    return signed or ready_version(draft)
 
 
 @transaction.atomic
@@ -183,7 +170,8 @@ def send_internal(*, actor: User, mail: Mail, draft: Attachment | None = None) -
         version = _final_version(draft)
         stem = (mail.chrono_number or str(mail.pk)).replace("/", "-")
         _store_original(
-            mail, IncomingFile(f"courrier-interne-{stem}.pdf", _pdf_of(version), "application/pdf")
+            mail,
+            IncomingFile(f"courrier-interne-{stem}.pdf", pdf_content(version), "application/pdf"),
         )
         details.update(version=version.number, signed=version.signed, sha256=mail.original_sha256)
     elif not mail.text.strip():
@@ -191,10 +179,7 @@ def send_internal(*, actor: User, mail: Mail, draft: Attachment | None = None) -
     mail.destination_entity, mail.assignee = mail.recipient_entity, None
     mail.status, mail.dispatched_at = MailStatus.IN_PROGRESS, timezone.now()
     mail.save()
-    DiffusionListEntry.objects.filter(mail=mail, role=DiffusionRole.RECIPIENT).delete()
-    DiffusionListEntry.objects.create(
-        mail=mail, role=DiffusionRole.RECIPIENT, entity=mail.recipient_entity
-    )
+    set_diffusion_recipient(mail, mail.recipient_entity)
     if mail.issuing_entity is not None:
         DiffusionListEntry.objects.get_or_create(
             mail=mail, role=DiffusionRole.COPY, entity=mail.issuing_entity, user=None

@@ -65,7 +65,8 @@ def redirect_targets(user: User) -> QuerySet[Entity]:
     return active.filter(pk__in=descendant_ids(roots))
 
 
-def _diffusion_recipient(mail: Mail, who: Entity | User) -> None:
+def set_diffusion_recipient(mail: Mail, who: Entity | User) -> None:
+    """The mail's one recipient on its diffusion list (the former one goes)."""
     DiffusionListEntry.objects.filter(mail=mail, role=DiffusionRole.RECIPIENT).delete()
     DiffusionListEntry.objects.create(
         mail=mail,
@@ -109,7 +110,7 @@ def redirect_mail(
     written = note_for_action(actor=actor, mail=mail, text=note, restricted_to=restricted_to)
     mail.destination_entity, mail.assignee = entity, user
     mail.save(update_fields=["destination_entity", "assignee", "updated_at"])
-    _diffusion_recipient(mail, user or entity)
+    set_diffusion_recipient(mail, user or entity)
     release_lock(mail)
     record_event(
         action="mail.redirected",
